@@ -1,0 +1,126 @@
+# xtrace: one build for everything.  make [V=1] | install [PREFIX=… DESTDIR=…] |
+# deps | check | check-mem | bench | clean
+VERSION    := 0.1.0
+PREFIX     ?= /usr/local
+prefix     ?= $(PREFIX)
+DESTDIR    ?=
+CC         ?= cc
+CFLAGS     ?= -O2 -g
+WERROR     ?= -Werror
+PKG_CONFIG ?= pkg-config
+
+ifndef V
+Q          := @
+QUIET_CC    = @echo '   CC     $@';
+QUIET_LINK  = @echo '   LINK   $@';
+QUIET_AR    = @echo '   AR     $@';
+QUIET_GEN   = @echo '   GEN    $@';
+endif
+
+PKGS        := libtracefs libtraceevent libzstd
+PKG_CFLAGS  := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS    := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -ltracefs -ltraceevent -lzstd)
+CUNIT_LIBS  := $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null || echo -lcunit)
+
+XT_CFLAGS   := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra $(WERROR) -fPIC -fvisibility=default \
+	       -Ilibxtrace/include -Ilibxtrace -Ibuild $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
+XT_LIBS     := $(PKG_LIBS) -lpthread
+
+B := build
+
+LIB_OBJS := $(addprefix $(B)/libxtrace/, util.o meta.o clock.o events.o syscalls.o heap.o \
+	    record.o read.o)
+LIB_A    := lib/libxtrace.a
+LIB_SO   := lib/libxtrace.so.$(VERSION)
+
+PROGS    := xtrace-run xtrace-view
+BINS     := $(addprefix bin/, $(PROGS))
+
+xtrace-run_OBJS  := $(B)/xtrace-run/xtrace-run.o
+xtrace-view_OBJS := $(B)/xtrace-view/xtrace-view.o $(B)/xtrace-view/names.o
+
+UNIT_OBJS := $(addprefix $(B)/tests/unit/, main.o test-cpuset.o test-clock.o test-meta.o \
+	     test-heap.o test-reader.o)
+UNIT_BIN  := $(B)/tests/unit/xtrace-unit
+
+ALL_OBJS := $(LIB_OBJS) $(foreach p,$(PROGS),$($(p)_OBJS)) $(UNIT_OBJS)
+
+all: $(BINS) $(LIB_SO) lib/xtrace.pc
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(QUIET_CC)$(CC) $(XT_CFLAGS) -c -o $@ $<
+
+# System call names of the build architecture (recorded into each recording).
+$(B)/syscalls-table.h:
+	@mkdir -p $(B)
+	$(QUIET_GEN)echo '#include <sys/syscall.h>' | $(CC) -dM -E - | \
+		awk '$$1 == "#define" && $$2 ~ /^__NR_/ && $$3 ~ /^[0-9]+$$/ \
+		{ sub("__NR_", "", $$2); printf "\t[%s] = \"%s\",\n", $$3, $$2 }' > $@.tmp && mv $@.tmp $@
+$(B)/libxtrace/syscalls.o: $(B)/syscalls-table.h
+
+$(LIB_A): $(LIB_OBJS)
+	@mkdir -p lib
+	$(QUIET_AR)rm -f $@ && $(AR) rcs $@ $^
+
+$(LIB_SO): $(LIB_OBJS)
+	@mkdir -p lib
+	$(QUIET_LINK)$(CC) -shared -Wl,-soname,libxtrace.so.0 -o $@ $^ $(XT_LIBS)
+	$(Q)ln -sf libxtrace.so.$(VERSION) lib/libxtrace.so.0 && ln -sf libxtrace.so.0 lib/libxtrace.so
+
+lib/xtrace.pc: libxtrace/xtrace.pc.in Makefile
+	@mkdir -p lib
+	$(QUIET_GEN)sed -e 's|@PREFIX@|$(prefix)|; s|@VERSION@|$(VERSION)|' $< > $@
+
+.SECONDEXPANSION:
+$(BINS): bin/%: $$(%_OBJS) $(LIB_A)
+	@mkdir -p bin
+	$(QUIET_LINK)$(CC) -o $@ $^ $(XT_LIBS)
+
+$(UNIT_BIN): $(UNIT_OBJS) $(LIB_A)
+	$(QUIET_LINK)$(CC) -o $@ $^ $(XT_LIBS) $(CUNIT_LIBS)
+
+# ---------------------------------------------------------------- install
+install: all
+	install -d $(DESTDIR)$(prefix)/bin $(DESTDIR)$(prefix)/lib/pkgconfig \
+		$(DESTDIR)$(prefix)/include
+	install -m 755 $(BINS) $(DESTDIR)$(prefix)/bin/
+	install -m 644 $(LIB_A) $(DESTDIR)$(prefix)/lib/
+	install -m 755 $(LIB_SO) $(DESTDIR)$(prefix)/lib/
+	ln -sf libxtrace.so.$(VERSION) $(DESTDIR)$(prefix)/lib/libxtrace.so.0
+	ln -sf libxtrace.so.0 $(DESTDIR)$(prefix)/lib/libxtrace.so
+	install -m 644 libxtrace/include/xtrace.h $(DESTDIR)$(prefix)/include/
+	install -m 644 lib/xtrace.pc $(DESTDIR)$(prefix)/lib/pkgconfig/
+
+# ---------------------------------------------------------------- deps
+# Debian packages the build, the tests and the benchmarks need. A no-op when present.
+DEPS_BUILD := gcc make pkg-config libtraceevent-dev libtracefs-dev libzstd-dev libssh-dev \
+	      libcunit1-dev libinih-dev
+DEPS_TEST  := valgrind zstd util-linux procps
+DEPS_BENCH := trace-cmd linux-perf
+deps:
+	$(Q)scripts/deps.sh $(DEPS_BUILD) $(DEPS_TEST)
+deps-bench:
+	$(Q)scripts/deps.sh $(DEPS_BENCH)
+
+# ---------------------------------------------------------------- tests
+check: deps
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN)
+	$(Q)tests/run-all.sh
+
+check-unit: all $(UNIT_BIN)
+	$(Q)$(UNIT_BIN)
+
+check-mem: deps
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN)
+	$(Q)XTRACE_VALGRIND=1 tests/run-all.sh
+
+bench: deps deps-bench all
+	$(Q)bench/run.sh
+
+clean:
+	rm -rf $(B) bin lib tests/out
+
+-include $(ALL_OBJS:.o=.d)
+
+.PHONY: all install deps deps-bench check check-unit check-mem bench clean

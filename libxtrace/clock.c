@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: LGPL-2.1
+/*
+ * Trace clock to time of day. The recorder brackets a trace-clock read between
+ * two CLOCK_REALTIME reads; each such sample maps trace time to UTC with a known
+ * error. Conversion is a pure function of the samples (xtrace_clock_to_tod()).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "xtrace-local.h"
+
+/* chrony slews at most 83333 ppm by default; anything faster is a step. */
+#define DEFAULT_STEP_PER_S	100000000LL
+#define STEP_SLACK_NS		10000LL
+
+static int64_t offset_of(const struct xtrace_clock_sample *s)
+{
+	return s->tod - (int64_t)s->trace;
+}
+
+bool xtrace_clock_is_step(const struct xtrace_clock *clk, const struct xtrace_clock_sample *a,
+			  const struct xtrace_clock_sample *b)
+{
+	int64_t per_s = clk->step_threshold ? clk->step_threshold : DEFAULT_STEP_PER_S;
+	__int128 dt = (__int128)(b->trace - a->trace);
+	__int128 limit, diff;
+
+	if (b->flags & XTRACE_SAMPLE_STEP)
+		return true;
+	if (!clk->ns_units)
+		return false;
+	diff = (__int128)offset_of(b) - offset_of(a);
+	if (diff < 0)
+		diff = -diff;
+	limit = dt * per_s / 1000000000LL + a->err + b->err + STEP_SLACK_NS;
+	return diff > limit;
+}
+
+static size_t find_interval(const struct xtrace_clock *clk, uint64_t ts, size_t *hint)
+{
+	const struct xtrace_clock_sample *s = clk->samples;
+	size_t n = clk->nr_samples, lo, hi;
+
+	/* Readers convert in order: try the last interval and the next one first. */
+	if (*hint < n && s[*hint].trace <= ts && (*hint + 1 == n || ts < s[*hint + 1].trace))
+		return *hint;
+	if (*hint + 1 < n && s[*hint + 1].trace <= ts &&
+	    (*hint + 2 >= n || ts < s[*hint + 2].trace))
+		return ++*hint;
+	lo = 0;
+	hi = n;
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+
+		if (s[mid].trace <= ts)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	*hint = lo;
+	return lo;
+}
+
+static int64_t interpolate(const struct xtrace_clock_sample *a, const struct xtrace_clock_sample *b,
+			   uint64_t ts)
+{
+	__int128 dt = (__int128)b->trace - a->trace;
+
+	if (!dt)
+		return a->tod;
+	return a->tod + (int64_t)(((__int128)b->tod - a->tod) * ((__int128)ts - a->trace) / dt);
+}
+
+int64_t xtrace_clock_to_tod(const struct xtrace_clock *clk, uint64_t ts, size_t *hint)
+{
+	const struct xtrace_clock_sample *s = clk->samples;
+	size_t n = clk->nr_samples, i;
+
+	if (!n)
+		return (int64_t)ts;
+	if (ts < s[0].trace) {
+		if (clk->ns_units || n < 2)
+			return (int64_t)ts + offset_of(&s[0]);
+		return interpolate(&s[0], &s[1], ts);
+	}
+	i = find_interval(clk, ts, hint);
+	if (i + 1 >= n) {
+		if (clk->ns_units || n < 2)
+			return (int64_t)ts + offset_of(&s[n - 1]);
+		return interpolate(&s[n - 2], &s[n - 1], ts);
+	}
+	if (!clk->ns_units)
+		return interpolate(&s[i], &s[i + 1], ts);
+	if (xtrace_clock_is_step(clk, &s[i], &s[i + 1]))
+		return (int64_t)ts + offset_of(&s[i]);
+	{
+		__int128 dt = (__int128)s[i + 1].trace - s[i].trace;
+		__int128 doff = (__int128)offset_of(&s[i + 1]) - offset_of(&s[i]);
+
+		return (int64_t)ts + offset_of(&s[i]) +
+		       (int64_t)(doff * ((__int128)ts - s[i].trace) / dt);
+	}
+}
+
+static uint64_t read_clock(int clockid)
+{
+	struct timespec t;
+
+	if (clockid < 0) {
+#if defined(__x86_64__) || defined(__i386__)
+		return __builtin_ia32_rdtsc();
+#else
+		return 0;
+#endif
+	}
+	clock_gettime(clockid, &t);
+	return (uint64_t)t.tv_sec * 1000000000ULL + t.tv_nsec;
+}
+
+int xtrace_clock_sample_now(int clockid, struct xtrace_clock_sample *s)
+{
+	int64_t best = INT64_MAX;
+
+#if !defined(__x86_64__) && !defined(__i386__)
+	if (clockid < 0)
+		return -ENOTSUP;
+#endif
+	for (int i = 0; i < 7; i++) {
+		int64_t r1 = xt_realtime_ns();
+		uint64_t t = read_clock(clockid);
+		int64_t r2 = xt_realtime_ns();
+
+		if (r2 - r1 < best) {
+			best = r2 - r1;
+			s->trace = t;
+			s->tod = r1 + (r2 - r1) / 2;
+			s->err = (uint32_t)((r2 - r1 + 1) / 2);
+			s->flags = 0;
+		}
+	}
+	return 0;
+}
+
+int xt_clock_append(int fd, const struct xtrace_clock_sample *s)
+{
+	char line[128];
+	int n;
+
+	n = snprintf(line, sizeof(line), "%llu %lld %u %u\n", (unsigned long long)s->trace,
+		     (long long)s->tod, s->err, s->flags);
+	return xt_write_all(fd, line, n);
+}
+
+static int cmp_sample(const void *a, const void *b)
+{
+	const struct xtrace_clock_sample *x = a, *y = b;
+
+	return x->trace < y->trace ? -1 : x->trace > y->trace;
+}
+
+/* Read the clock file: one "trace tod err flags" line per sample, '#' comments. */
+int xt_clock_read_file(const char *path, struct xtrace_clock *clk)
+{
+	size_t cap = 0, n = 0;
+	char *buf, *line, *save;
+	int ret;
+
+	clk->samples = NULL;
+	clk->nr_samples = 0;
+	ret = xt_read_file(path, &buf, NULL);
+	if (ret)
+		return ret;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		unsigned long long t;
+		long long tod;
+		unsigned int err, flags;
+
+		if (*line == '#')
+			continue;
+		if (sscanf(line, "%llu %lld %u %u", &t, &tod, &err, &flags) != 4) {
+			/* a torn last line from a recorder that died: ignore it */
+			if (!strtok_r(NULL, "\n", &save))
+				break;
+			ret = -EBADMSG;
+			goto fail;
+		}
+		if (n == cap) {
+			struct xtrace_clock_sample *ns;
+
+			cap = cap ? cap * 2 : 16;
+			ns = realloc(clk->samples, cap * sizeof(*ns));
+			if (!ns) {
+				ret = -ENOMEM;
+				goto fail;
+			}
+			clk->samples = ns;
+		}
+		clk->samples[n++] = (struct xtrace_clock_sample){ t, tod, err, flags };
+	}
+	qsort(clk->samples, n, sizeof(*clk->samples), cmp_sample);
+	clk->nr_samples = n;
+	free(buf);
+	return 0;
+fail:
+	free(buf);
+	free(clk->samples);
+	clk->samples = NULL;
+	return ret;
+}
+
+#define CHRONY_SOCK "/run/chrony/chronyd.sock"
+
+/*
+ * chronyc's tracking report, CSV form, and its own error bound:
+ * |system time offset| + root delay / 2 + root dispersion.
+ */
+char *xt_chrony_tracking(int64_t *error_ns)
+{
+	char line[512] = "", *res;
+	FILE *p;
+	double f[14] = { 0 };
+	char *fld, *save;
+	int i = 0;
+
+	*error_ns = -1;
+	if (access(CHRONY_SOCK, F_OK))
+		return strdup("unavailable (chronyd not running)");
+	p = popen("timeout 2 chronyc -c -n -h " CHRONY_SOCK " tracking 2>/dev/null", "r");
+	if (!p)
+		return strdup("unavailable (chronyc failed)");
+	if (!fgets(line, sizeof(line), p))
+		line[0] = '\0';
+	pclose(p);
+	line[strcspn(line, "\n")] = '\0';
+	if (!line[0])
+		return strdup("unavailable (no answer from chronyd)");
+	res = strdup(line);
+	for (fld = strtok_r(line, ",", &save); fld && i < 14; fld = strtok_r(NULL, ",", &save))
+		f[i++] = strtod(fld, NULL);
+	if (i >= 12) {
+		double off = f[4] < 0 ? -f[4] : f[4];
+
+		*error_ns = (int64_t)((off + f[10] / 2 + f[11]) * 1e9);
+	}
+	return res;
+}

@@ -1,0 +1,362 @@
+/* SPDX-License-Identifier: LGPL-2.1 */
+/*
+ * libxtrace: record kernel events with time-of-day timestamps, store them in
+ * a self-describing data directory, and read them back in time order.
+ *
+ * Conventions (the contract every function below keeps):
+ *  - functions returning int give 0 (or a count) on success and -errno on
+ *    failure; -EBADMSG means corrupt input, -ENOTSUP an unknown format version;
+ *  - constructors return NULL and set errno;
+ *  - the library never prints and never exits; detailed messages go through
+ *    the hook installed with xtrace_set_log(), which is silent by default.
+ *
+ * The on-disk format is described in docs/data-directory.md.
+ */
+#ifndef _XTRACE_H
+#define _XTRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define XTRACE_VERSION		"0.1.0"
+#define XTRACE_FORMAT_MAJOR	1
+#define XTRACE_FORMAT_MINOR	0
+
+struct tep_handle;
+struct tep_record;
+
+/* ---------------------------------------------------------------- logging */
+
+enum xtrace_log_level {
+	XTRACE_LOG_ERROR,
+	XTRACE_LOG_WARNING,
+	XTRACE_LOG_INFO,
+	XTRACE_LOG_DEBUG,
+};
+
+typedef void (*xtrace_log_fn)(enum xtrace_log_level level, const char *msg, void *ctx);
+
+/**
+ * xtrace_set_log - route the library's messages to @fn
+ * @fn: called with each message (no trailing newline); NULL silences the library
+ * @ctx: passed back to @fn
+ */
+void xtrace_set_log(xtrace_log_fn fn, void *ctx);
+
+/* --------------------------------------------------------------- CPU sets */
+
+#define XTRACE_MAX_CPUS 1024
+
+struct xtrace_cpuset {
+	uint64_t bits[XTRACE_MAX_CPUS / 64];
+};
+
+/**
+ * xtrace_cpuset_parse - parse an ID-set such as "0,2,4-7"
+ * @str: the text; empty means the empty set
+ * @set: filled on success
+ *
+ * Returns 0, or -EINVAL for malformed text, reversed ranges or IDs at or above
+ * XTRACE_MAX_CPUS.
+ */
+int xtrace_cpuset_parse(const char *str, struct xtrace_cpuset *set);
+
+/**
+ * xtrace_cpuset_format - write @set as a compact ID-set ("0-3,6")
+ * Returns the length written (excluding the NUL), or -ENOSPC if @len is too small.
+ */
+int xtrace_cpuset_format(const struct xtrace_cpuset *set, char *buf, size_t len);
+
+static inline bool xtrace_cpuset_has(const struct xtrace_cpuset *set, int cpu)
+{
+	return cpu >= 0 && cpu < XTRACE_MAX_CPUS && (set->bits[cpu / 64] >> (cpu % 64)) & 1;
+}
+
+static inline void xtrace_cpuset_add(struct xtrace_cpuset *set, int cpu)
+{
+	if (cpu >= 0 && cpu < XTRACE_MAX_CPUS)
+		set->bits[cpu / 64] |= 1ULL << (cpu % 64);
+}
+
+/**
+ * xtrace_parse_size - parse a size such as "4096", "4M" or "1G"
+ * @str: digits with an optional K, M or G suffix (powers of 1024)
+ * @unit: the multiplier of a number without suffix (1 for bytes, 1024 for KiB)
+ * @val: filled with the size in bytes
+ *
+ * Returns 0, or -EINVAL for text that is not a size, -ERANGE on overflow.
+ */
+int xtrace_parse_size(const char *str, uint64_t unit, uint64_t *val);
+
+/* ------------------------------------------------------------------ time */
+
+/* A clock-offset sample: the trace clock read between two CLOCK_REALTIME reads. */
+struct xtrace_clock_sample {
+	uint64_t trace;		/* trace-clock value */
+	int64_t tod;		/* UTC ns: midpoint of the two realtime reads */
+	uint32_t err;		/* ns: half the realtime bracket */
+	uint32_t flags;		/* XTRACE_SAMPLE_* */
+};
+
+#define XTRACE_SAMPLE_STEP	0x1	/* the realtime clock was set just before this sample */
+
+/*
+ * A set of samples and how to use them. @ns_units says the trace clock counts
+ * nanoseconds (boot, mono): then between samples the offset is interpolated and
+ * outside them held constant. Otherwise (TSC) time is interpolated between
+ * samples and extrapolated at the rate of the nearest pair.
+ */
+struct xtrace_clock {
+	struct xtrace_clock_sample *samples;
+	size_t nr_samples;
+	bool ns_units;
+	int64_t step_threshold;	/* ns per s of trace time; 0 = default */
+};
+
+/**
+ * xtrace_clock_to_tod - convert a trace-clock timestamp to UTC nanoseconds
+ * @clk: the samples, sorted by trace value
+ * @ts: the timestamp
+ * @hint: in/out index of the last interval used (start at 0); makes the
+ *        sequential conversions of a reader O(1)
+ *
+ * A pure function of its inputs. Between two samples whose offsets differ by
+ * more than a slew could explain (a clock step), the earlier offset is used up
+ * to the later sample rather than smearing the step over the interval.
+ * With no samples it returns @ts unchanged.
+ */
+int64_t xtrace_clock_to_tod(const struct xtrace_clock *clk, uint64_t ts, size_t *hint);
+
+/**
+ * xtrace_clock_is_step - whether the offset changes between @a and @b by more than
+ * slewing could explain (ns-unit clocks only)
+ */
+bool xtrace_clock_is_step(const struct xtrace_clock *clk, const struct xtrace_clock_sample *a,
+			  const struct xtrace_clock_sample *b);
+
+/**
+ * xtrace_clock_sample_now - take one sample of @clockid against CLOCK_REALTIME
+ * @clockid: CLOCK_BOOTTIME or CLOCK_MONOTONIC, or -1 for the x86 TSC
+ * @s: filled with the best of a few tries (the smallest realtime bracket)
+ */
+int xtrace_clock_sample_now(int clockid, struct xtrace_clock_sample *s);
+
+/* -------------------------------------------------------------- metadata */
+
+struct xtrace_cpu_meta {
+	bool recorded;		/* this CPU was traced */
+	uint64_t events;	/* events read from the kernel */
+	uint64_t overrun;	/* overwritten before they could be read */
+	uint64_t dropped;	/* dropped because the buffer was full */
+	uint64_t pages;		/* sub-buffers written */
+	uint64_t bytes_raw;	/* their size */
+	uint64_t bytes_disk;	/* compressed size on disk, headers included */
+};
+
+/*
+ * The metadata of one recording (file "xtrace.meta" of a data directory).
+ * Strings are owned by the struct; xtrace_meta_free() releases them.
+ */
+struct xtrace_meta {
+	int major, minor;		/* format version */
+	char *tool;			/* "xtrace-run 0.1.0" */
+	char *hostname;
+	char *kernel;			/* uname -r */
+	char *arch;			/* uname -m */
+	int nr_cpus;			/* CPUs of the system (the per-CPU arrays' size) */
+	int long_size;			/* the kernel's sizeof(long) */
+	int page_size;			/* ring-buffer sub-buffer size */
+	bool big_endian;
+	char *timestamp;		/* "tod" or "tsc" */
+	char *trace_clock;		/* "boot", "mono", "x86-tsc" */
+	char *mode;			/* "stream" or "overwrite" */
+	uint64_t buffer_kb;		/* per-CPU ring buffer */
+	char *cpus;			/* ID-set of the recorded CPUs */
+	char *events;			/* comma-separated system:event list */
+	char *command;			/* the traced command, shell-quoted */
+	int exit_status;		/* the command's, -1 while running or unknown */
+	int64_t start_tod, end_tod;	/* UTC ns; end 0 while recording */
+	bool complete;			/* false until the recorder stopped cleanly */
+	char *error;			/* why the recording is incomplete, if known */
+	pid_t recorder_pid;
+	char *instance;			/* the tracefs instance used */
+	char *chrony_start;		/* chronyc tracking at start ("unavailable" if none) */
+	char *chrony_end;
+	int64_t chrony_error_ns;	/* chrony's own error bound, -1 if unknown */
+	struct xtrace_cpu_meta *cpu;	/* nr_cpus entries */
+};
+
+/**
+ * xtrace_meta_write - write @m into @dir atomically (temporary file + rename)
+ */
+int xtrace_meta_write(const char *dir, const struct xtrace_meta *m);
+
+/**
+ * xtrace_meta_read - read the metadata of @dir into @m
+ *
+ * Returns 0; -ENOENT if @dir has no metadata; -EBADMSG if it is malformed;
+ * -ENOTSUP if its major version is newer than XTRACE_FORMAT_MAJOR (the
+ * version found is still stored in @m->major/minor for the message).
+ */
+int xtrace_meta_read(const char *dir, struct xtrace_meta *m);
+
+/** xtrace_meta_free - release the strings and arrays of @m (not @m itself) */
+void xtrace_meta_free(struct xtrace_meta *m);
+
+/* ----------------------------------------------------- reading recordings */
+
+struct xtrace_rec;
+
+/**
+ * xtrace_rec_open - open the recording in @dir for reading
+ *
+ * Loads the metadata, the kernel's formats, clock samples, symbols and task
+ * maps. Returns NULL with errno ENOENT (no such directory or no metadata),
+ * ENOTDIR, EBADMSG (malformed) or ENOTSUP (newer major format version).
+ */
+struct xtrace_rec *xtrace_rec_open(const char *dir);
+void xtrace_rec_close(struct xtrace_rec *rec);
+
+/**
+ * xtrace_rec_load_symbols - load the recorded kernel symbols and printk formats
+ * (function names for addresses); costs tens of milliseconds, so only callers
+ * that print symbols ask for it
+ */
+int xtrace_rec_load_symbols(struct xtrace_rec *rec);
+
+const struct xtrace_meta *xtrace_rec_meta(const struct xtrace_rec *rec);
+const struct xtrace_clock *xtrace_rec_clock(const struct xtrace_rec *rec);
+struct tep_handle *xtrace_rec_tep(struct xtrace_rec *rec);
+const char *xtrace_rec_dir(const struct xtrace_rec *rec);
+
+/** xtrace_rec_syscall_name - name of syscall @nr on the recorded system, or NULL */
+const char *xtrace_rec_syscall_name(const struct xtrace_rec *rec, long nr);
+
+/** xtrace_rec_comm - command name of task @pid as recorded, or NULL */
+const char *xtrace_rec_comm(const struct xtrace_rec *rec, int pid);
+
+/* One event handed out by an iterator; valid until the next call. */
+struct xtrace_event {
+	int64_t tod;			/* UTC ns (tsc recordings: converted from samples) */
+	uint64_t ts;			/* raw trace-clock value */
+	int source;			/* index of the recording in the iterator */
+	int cpu;
+	unsigned int missed;		/* events lost just before this one on this CPU */
+	bool missed_unknown;		/* some were lost, number not known */
+	struct tep_record *record;	/* for libtraceevent (data, size, cpu, ts) */
+	struct xtrace_rec *rec;
+};
+
+struct xtrace_iter;
+
+/**
+ * xtrace_iter_new - iterate the events of @nr recordings in time order
+ * @recs: the recordings (not owned)
+ * @cpus: only these CPUs, or NULL for all
+ *
+ * Events come out ordered by (UTC time, recording index, CPU) so the same
+ * input always gives the same order. Memory is bounded by the number of CPU
+ * streams, not by the size of the recordings.
+ */
+struct xtrace_iter *xtrace_iter_new(struct xtrace_rec **recs, int nr,
+				    const struct xtrace_cpuset *cpus);
+
+/**
+ * xtrace_iter_next - the next event
+ * Returns 1 with *@ev set, 0 at the end. Damaged data (truncated or corrupt
+ * frames) does not stop the iteration: it is skipped, logged as a warning and
+ * counted (xtrace_iter_damage()).
+ */
+int xtrace_iter_next(struct xtrace_iter *it, struct xtrace_event **ev);
+
+/** xtrace_iter_damage - how many damaged places the iteration met so far */
+unsigned int xtrace_iter_damage(const struct xtrace_iter *it);
+
+void xtrace_iter_free(struct xtrace_iter *it);
+
+/* ---------------------------------------------------------- event groups */
+
+/**
+ * xtrace_events_resolve - turn a selection into concrete system:event names
+ * @spec: comma-separated groups (sched, irq, timer, syscalls, file, kvm, ...),
+ *        systems ("kvmmmu"), or system:event globs ("kvm:*", "sched:sched_sw*");
+ *        NULL or "default" for the default set
+ * @tracing_dir: the tracefs mount to resolve against
+ * @out: a NULL-terminated array of "system:event" strings (free with
+ *       xtrace_strv_free())
+ * @bad: on -ENOENT, the first item that matched nothing (free it)
+ */
+int xtrace_events_resolve(const char *spec, const char *tracing_dir, char ***out, char **bad);
+
+/**
+ * xtrace_events_group - the @i-th event group's name and description (for --help)
+ * Returns 0, or -ENOENT past the last group.
+ */
+int xtrace_events_group(int i, const char **name, const char **desc);
+
+void xtrace_strv_free(char **strv);
+
+/* -------------------------------------------------------------- recorder */
+
+enum xtrace_ts_type { XTRACE_TS_TOD, XTRACE_TS_TSC };
+enum xtrace_mode { XTRACE_MODE_STREAM, XTRACE_MODE_OVERWRITE };
+
+struct xtrace_recorder_opts {
+	const char *dir;		/* output directory: must not exist or be empty */
+	const char *events;		/* selection (xtrace_events_resolve()), NULL = default */
+	const char *cpus;		/* ID-set, NULL = all online CPUs */
+	enum xtrace_ts_type ts_type;
+	enum xtrace_mode mode;
+	uint64_t buffer_kb;		/* per CPU, 0 = default (4096) */
+	int compression_level;		/* zstd level, 0 = default (1) */
+	const char *command;		/* for the metadata */
+	int nice;			/* recorder threads' nice value (default -20 when root) */
+};
+
+struct xtrace_recorder;
+
+/**
+ * xtrace_recorder_new - prepare a recording: check and create the output
+ * directory, create a private tracefs instance, select clock, buffers and events,
+ * and save what decoding needs (formats, symbols, tasks, syscall names)
+ *
+ * Tracing is not on yet. Instances left behind by recorders that died are
+ * removed first. Returns NULL with errno set; the reason is also logged.
+ */
+struct xtrace_recorder *xtrace_recorder_new(const struct xtrace_recorder_opts *opts);
+
+/** xtrace_recorder_start - start the reader threads and turn tracing on */
+int xtrace_recorder_start(struct xtrace_recorder *r);
+
+/**
+ * xtrace_recorder_tick - periodic work: a clock sample when due (or now if
+ * @clock_set says the realtime clock was set); call it at least every second
+ */
+int xtrace_recorder_tick(struct xtrace_recorder *r, bool clock_set);
+
+/**
+ * xtrace_recorder_stop - turn tracing off, save what the buffers still hold,
+ * take the last clock sample and write the final metadata
+ * @exit_status: the traced command's status, or -1
+ */
+int xtrace_recorder_stop(struct xtrace_recorder *r, int exit_status);
+
+/** xtrace_recorder_free - remove the tracefs instance and free @r */
+void xtrace_recorder_free(struct xtrace_recorder *r);
+
+/** xtrace_recorder_marker_path - the instance's trace_marker file */
+const char *xtrace_recorder_marker_path(const struct xtrace_recorder *r);
+
+/** xtrace_recorder_failed - a reader thread's error (-errno), 0 if none */
+int xtrace_recorder_failed(const struct xtrace_recorder *r);
+
+/**
+ * xtrace_cleanup_stale_instances - remove tracefs instances of recorders that
+ * are no longer running ("xtrace-PID" whose PID is gone)
+ * Returns the number removed or -errno.
+ */
+int xtrace_cleanup_stale_instances(void);
+
+#endif /* _XTRACE_H */

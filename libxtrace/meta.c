@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: LGPL-2.1
+/*
+ * The metadata file of a data directory: INI-style sections of "key = value"
+ * lines. Values are escaped (\\, \n, \t, \;, \#) so any text survives. We do not
+ * use inih here: Debian's build stops at 200-character lines, and event lists
+ * and commands are longer.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "xtrace-local.h"
+
+struct sbuf {
+	char *buf;
+	size_t len, cap;
+	int err;
+};
+
+static void sb_put(struct sbuf *sb, const char *s, size_t n)
+{
+	if (sb->err)
+		return;
+	if (sb->len + n + 1 > sb->cap) {
+		size_t cap = (sb->len + n + 1) * 2;
+		char *b = realloc(sb->buf, cap);
+
+		if (!b) {
+			sb->err = -ENOMEM;
+			return;
+		}
+		sb->buf = b;
+		sb->cap = cap;
+	}
+	memcpy(sb->buf + sb->len, s, n);
+	sb->len += n;
+	sb->buf[sb->len] = '\0';
+}
+
+static void sb_printf(struct sbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(struct sbuf *sb, const char *fmt, ...)
+{
+	char tmp[256], *big = NULL;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		sb->err = -EINVAL;
+		return;
+	}
+	if ((size_t)n < sizeof(tmp)) {
+		sb_put(sb, tmp, n);
+		return;
+	}
+	va_start(ap, fmt);
+	n = vasprintf(&big, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		sb->err = -ENOMEM;
+		return;
+	}
+	sb_put(sb, big, n);
+	free(big);
+}
+
+static void put_str(struct sbuf *sb, const char *key, const char *val)
+{
+	sb_printf(sb, "%s = ", key);
+	for (const char *p = val ? val : ""; *p; p++) {
+		switch (*p) {
+		case '\\': sb_put(sb, "\\\\", 2); break;
+		case '\n': sb_put(sb, "\\n", 2); break;
+		case '\t': sb_put(sb, "\\t", 2); break;
+		case ';': sb_put(sb, "\\;", 2); break;
+		case '#': sb_put(sb, "\\#", 2); break;
+		default: sb_put(sb, p, 1);
+		}
+	}
+	sb_put(sb, "\n", 1);
+}
+
+static void put_u64(struct sbuf *sb, const char *key, uint64_t v)
+{
+	sb_printf(sb, "%s = %llu\n", key, (unsigned long long)v);
+}
+
+static void put_i64(struct sbuf *sb, const char *key, int64_t v)
+{
+	sb_printf(sb, "%s = %lld\n", key, (long long)v);
+}
+
+static void put_utc(struct sbuf *sb, const char *key, int64_t ns)
+{
+	time_t sec = ns / 1000000000LL;
+	struct tm tm;
+	char tmp[64];
+
+	gmtime_r(&sec, &tm);
+	strftime(tmp, sizeof(tmp), "%Y-%m-%dT%H:%M:%S", &tm);
+	sb_printf(sb, "# %s = %s.%09lldZ\n", key, tmp, (long long)(ns % 1000000000LL));
+}
+
+int xtrace_meta_write(const char *dir, const struct xtrace_meta *m)
+{
+	struct sbuf sb = { 0 };
+	char *path;
+	int ret;
+
+	sb_printf(&sb, "# xtrace recording metadata (docs/data-directory.md)\n[xtrace]\n");
+	sb_printf(&sb, "format = %d.%d\n", m->major, m->minor);
+	put_str(&sb, "tool", m->tool);
+	sb_printf(&sb, "\n[system]\n");
+	put_str(&sb, "hostname", m->hostname);
+	put_str(&sb, "kernel", m->kernel);
+	put_str(&sb, "arch", m->arch);
+	put_u64(&sb, "cpus", m->nr_cpus);
+	put_u64(&sb, "long_size", m->long_size);
+	put_u64(&sb, "page_size", m->page_size);
+	put_str(&sb, "endian", m->big_endian ? "big" : "little");
+	sb_printf(&sb, "\n[recording]\n");
+	put_str(&sb, "timestamp", m->timestamp);
+	put_str(&sb, "trace_clock", m->trace_clock);
+	put_str(&sb, "mode", m->mode);
+	put_u64(&sb, "buffer_kb", m->buffer_kb);
+	put_str(&sb, "cpus", m->cpus);
+	put_str(&sb, "events", m->events);
+	put_str(&sb, "command", m->command);
+	put_i64(&sb, "exit_status", m->exit_status);
+	put_i64(&sb, "start", m->start_tod);
+	put_utc(&sb, "start", m->start_tod);
+	put_i64(&sb, "end", m->end_tod);
+	if (m->end_tod)
+		put_utc(&sb, "end", m->end_tod);
+	put_str(&sb, "complete", m->complete ? "true" : "false");
+	if (m->error)
+		put_str(&sb, "error", m->error);
+	put_i64(&sb, "recorder_pid", m->recorder_pid);
+	put_str(&sb, "instance", m->instance);
+	sb_printf(&sb, "\n[chrony]\n");
+	put_str(&sb, "start", m->chrony_start);
+	put_str(&sb, "end", m->chrony_end);
+	put_i64(&sb, "error_ns", m->chrony_error_ns);
+	for (int cpu = 0; cpu < m->nr_cpus && m->cpu; cpu++) {
+		const struct xtrace_cpu_meta *c = &m->cpu[cpu];
+
+		if (!c->recorded)
+			continue;
+		sb_printf(&sb, "\n[cpu%d]\n", cpu);
+		put_u64(&sb, "events", c->events);
+		put_u64(&sb, "overrun", c->overrun);
+		put_u64(&sb, "dropped", c->dropped);
+		put_u64(&sb, "pages", c->pages);
+		put_u64(&sb, "bytes_raw", c->bytes_raw);
+		put_u64(&sb, "bytes_disk", c->bytes_disk);
+	}
+	if (sb.err) {
+		free(sb.buf);
+		return sb.err;
+	}
+	path = xt_path(dir, XT_META_FILE);
+	if (!path) {
+		free(sb.buf);
+		return -ENOMEM;
+	}
+	ret = xt_write_file_atomic(path, sb.buf, sb.len);
+	free(path);
+	free(sb.buf);
+	return ret;
+}
+
+static void unescape(char *s)
+{
+	char *d = s;
+
+	for (; *s; s++) {
+		if (*s != '\\' || !s[1]) {
+			*d++ = *s;
+			continue;
+		}
+		s++;
+		*d++ = *s == 'n' ? '\n' : *s == 't' ? '\t' : *s;
+	}
+	*d = '\0';
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+static int get_i64(const char *v, int64_t *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoll(v, &end, 10);
+	return (errno || end == v || *end) ? -EBADMSG : 0;
+}
+
+static int get_u64(const char *v, uint64_t *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoull(v, &end, 10);
+	return (errno || end == v || *end || *v == '-') ? -EBADMSG : 0;
+}
+
+static int set_str(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = strdup(v);
+	return *dst ? 0 : -ENOMEM;
+}
+
+static int apply(struct xtrace_meta *m, const char *sec, const char *key, const char *val)
+{
+	uint64_t u;
+	int64_t i;
+	int ret = 0;
+
+#define IS(s, k) (!strcmp(sec, s) && !strcmp(key, k))
+	if (IS("xtrace", "tool"))
+		return set_str(&m->tool, val);
+	if (!strcmp(sec, "system")) {
+		if (!strcmp(key, "hostname"))
+			return set_str(&m->hostname, val);
+		if (!strcmp(key, "kernel"))
+			return set_str(&m->kernel, val);
+		if (!strcmp(key, "arch"))
+			return set_str(&m->arch, val);
+		if (!strcmp(key, "long_size")) {
+			ret = get_u64(val, &u);
+			m->long_size = u;
+		} else if (!strcmp(key, "page_size")) {
+			ret = get_u64(val, &u);
+			if (!ret && (u < 64 || u > (1 << 24)))
+				ret = -EBADMSG;
+			m->page_size = u;
+		} else if (!strcmp(key, "endian")) {
+			m->big_endian = !strcmp(val, "big");
+		}
+		return ret;
+	}
+	if (!strcmp(sec, "recording")) {
+		char **s = !strcmp(key, "timestamp") ? &m->timestamp :
+			   !strcmp(key, "trace_clock") ? &m->trace_clock :
+			   !strcmp(key, "mode") ? &m->mode :
+			   !strcmp(key, "cpus") ? &m->cpus :
+			   !strcmp(key, "events") ? &m->events :
+			   !strcmp(key, "command") ? &m->command :
+			   !strcmp(key, "error") ? &m->error :
+			   !strcmp(key, "instance") ? &m->instance : NULL;
+
+		if (s)
+			return set_str(s, val);
+		if (!strcmp(key, "buffer_kb"))
+			return get_u64(val, &m->buffer_kb);
+		if (!strcmp(key, "exit_status")) {
+			ret = get_i64(val, &i);
+			m->exit_status = i;
+		} else if (!strcmp(key, "start")) {
+			ret = get_i64(val, &m->start_tod);
+		} else if (!strcmp(key, "end")) {
+			ret = get_i64(val, &m->end_tod);
+		} else if (!strcmp(key, "complete")) {
+			m->complete = !strcmp(val, "true");
+		} else if (!strcmp(key, "recorder_pid")) {
+			ret = get_i64(val, &i);
+			m->recorder_pid = i;
+		}
+		return ret;
+	}
+	if (IS("chrony", "start"))
+		return set_str(&m->chrony_start, val);
+	if (IS("chrony", "end"))
+		return set_str(&m->chrony_end, val);
+	if (IS("chrony", "error_ns"))
+		return get_i64(val, &m->chrony_error_ns);
+	if (!strncmp(sec, "cpu", 3)) {
+		char *end;
+		long cpu = strtol(sec + 3, &end, 10);
+		struct xtrace_cpu_meta *c;
+		uint64_t *field;
+
+		if (end == sec + 3 || *end || cpu < 0 || cpu >= m->nr_cpus)
+			return -EBADMSG;
+		c = &m->cpu[cpu];
+		c->recorded = true;
+		field = !strcmp(key, "events") ? &c->events :
+			!strcmp(key, "overrun") ? &c->overrun :
+			!strcmp(key, "dropped") ? &c->dropped :
+			!strcmp(key, "pages") ? &c->pages :
+			!strcmp(key, "bytes_raw") ? &c->bytes_raw :
+			!strcmp(key, "bytes_disk") ? &c->bytes_disk : NULL;
+		return field ? get_u64(val, field) : 0;
+	}
+#undef IS
+	return 0;	/* unknown keys of the same major version are ignored */
+}
+
+struct kv {
+	char *sec, *key, *val;
+};
+
+static int parse_lines(char *buf, struct kv **out, size_t *nout)
+{
+	size_t n = 0, cap = 0;
+	char *sec = "", *line, *save;
+	struct kv *kv = NULL;
+
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *eq, *s = trim(line);
+
+		if (!*s || *s == '#' || *s == ';')
+			continue;
+		if (*s == '[') {
+			char *e = strchr(s, ']');
+
+			if (!e || e[1])
+				goto bad;
+			*e = '\0';
+			sec = s + 1;
+			continue;
+		}
+		eq = strchr(s, '=');
+		if (!eq)
+			goto bad;
+		*eq = '\0';
+		if (n == cap) {
+			struct kv *nk = realloc(kv, (cap = cap ? cap * 2 : 64) * sizeof(*kv));
+
+			if (!nk) {
+				free(kv);
+				return -ENOMEM;
+			}
+			kv = nk;
+		}
+		kv[n].sec = sec;
+		kv[n].key = trim(s);
+		kv[n].val = trim(eq + 1);
+		unescape(kv[n].val);
+		n++;
+	}
+	*out = kv;
+	*nout = n;
+	return 0;
+bad:
+	free(kv);
+	return -EBADMSG;
+}
+
+int xtrace_meta_read(const char *dir, struct xtrace_meta *m)
+{
+	struct kv *kv = NULL;
+	size_t n = 0;
+	char *path, *buf;
+	bool have_format = false;
+	int ret;
+
+	memset(m, 0, sizeof(*m));
+	m->exit_status = -1;
+	m->chrony_error_ns = -1;
+	path = xt_path(dir, XT_META_FILE);
+	if (!path)
+		return -ENOMEM;
+	ret = xt_read_file(path, &buf, NULL);
+	free(path);
+	if (ret)
+		return ret;
+	ret = parse_lines(buf, &kv, &n);
+	if (ret)
+		goto out;
+	/* The version first: a newer major version may mean anything else. */
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(kv[i].sec, "xtrace") && !strcmp(kv[i].key, "format")) {
+			if (sscanf(kv[i].val, "%d.%d", &m->major, &m->minor) != 2) {
+				ret = -EBADMSG;
+				goto out;
+			}
+			have_format = true;
+		}
+		if (!strcmp(kv[i].sec, "system") && !strcmp(kv[i].key, "cpus")) {
+			uint64_t c;
+
+			if (get_u64(kv[i].val, &c) || !c || c > XTRACE_MAX_CPUS) {
+				ret = -EBADMSG;
+				goto out;
+			}
+			m->nr_cpus = c;
+		}
+	}
+	if (!have_format || !m->nr_cpus) {
+		ret = have_format && m->major > XTRACE_FORMAT_MAJOR ? -ENOTSUP : -EBADMSG;
+		goto out;
+	}
+	if (m->major > XTRACE_FORMAT_MAJOR) {
+		ret = -ENOTSUP;
+		goto out;
+	}
+	m->cpu = calloc(m->nr_cpus, sizeof(*m->cpu));
+	if (!m->cpu) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n && !ret; i++)
+		ret = apply(m, kv[i].sec, kv[i].key, kv[i].val);
+	if (!ret && (!m->hostname || !m->timestamp || !m->page_size || !m->long_size))
+		ret = -EBADMSG;
+out:
+	free(kv);
+	free(buf);
+	if (ret) {
+		int major = m->major, minor = m->minor;
+
+		xtrace_meta_free(m);
+		m->major = major;
+		m->minor = minor;
+	}
+	return ret;
+}
+
+void xtrace_meta_free(struct xtrace_meta *m)
+{
+	free(m->tool);
+	free(m->hostname);
+	free(m->kernel);
+	free(m->arch);
+	free(m->timestamp);
+	free(m->trace_clock);
+	free(m->mode);
+	free(m->cpus);
+	free(m->events);
+	free(m->command);
+	free(m->error);
+	free(m->instance);
+	free(m->chrony_start);
+	free(m->chrony_end);
+	free(m->cpu);
+	memset(m, 0, sizeof(*m));
+}

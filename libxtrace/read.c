@@ -1,0 +1,562 @@
+// SPDX-License-Identifier: LGPL-2.1
+/*
+ * Reading a data directory: the decoding files into a tep_handle, and the
+ * per-CPU frame files into events, merged across CPUs (and recordings) by a
+ * k-way heap in time order.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+#include <event-parse.h>
+#include <kbuffer.h>
+
+#include "xtrace-local.h"
+
+struct xtrace_rec {
+	char *dir;
+	struct xtrace_meta meta;
+	struct xtrace_clock clock;
+	struct tep_handle *tep;
+	char **syscalls;
+	long nr_syscalls;
+};
+
+static int load_formats(struct xtrace_rec *rec)
+{
+	char *fdir = xt_path(rec->dir, XT_FORMATS_DIR), *buf, *p;
+	struct dirent *sde;
+	size_t len;
+	DIR *sd;
+	int ret, nr = 0;
+
+	if (!fdir)
+		return -ENOMEM;
+	p = xt_path(fdir, "header_page");
+	ret = p ? xt_read_file(p, &buf, &len) : -ENOMEM;
+	free(p);
+	if (ret)
+		goto out;
+	ret = tep_parse_header_page(rec->tep, buf, len, rec->meta.long_size) ? -EBADMSG : 0;
+	free(buf);
+	if (ret)
+		goto out;
+	sd = opendir(fdir);
+	if (!sd) {
+		ret = -errno;
+		goto out;
+	}
+	while ((sde = readdir(sd)) && !ret) {
+		struct dirent *ede;
+		char *sys;
+		DIR *ed;
+
+		if (sde->d_name[0] == '.' || !strncmp(sde->d_name, "header_", 7))
+			continue;
+		sys = xt_path(fdir, sde->d_name);
+		if (!sys) {
+			ret = -ENOMEM;
+			break;
+		}
+		ed = opendir(sys);
+		while (ed && (ede = readdir(ed))) {
+			if (ede->d_name[0] == '.')
+				continue;
+			p = xt_path(sys, ede->d_name);
+			if (!p || xt_read_file(p, &buf, &len)) {
+				free(p);
+				continue;
+			}
+			if (tep_parse_event(rec->tep, buf, len, sde->d_name))
+				xt_log(XTRACE_LOG_WARNING, "'%s': cannot parse format '%s'",
+				       rec->dir, p);
+			else
+				nr++;
+			free(buf);
+			free(p);
+		}
+		if (ed)
+			closedir(ed);
+		free(sys);
+	}
+	closedir(sd);
+	if (!ret && !nr)
+		ret = -EBADMSG;
+out:
+	free(fdir);
+	return ret;
+}
+
+static void load_tasks(struct xtrace_rec *rec)
+{
+	char *path = xt_path(rec->dir, XT_TASKS_FILE), *buf, *line, *save;
+
+	if (!path || xt_read_file(path, &buf, NULL)) {
+		free(path);
+		return;
+	}
+	free(path);
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		int pid, tgid, n = 0;
+
+		if (sscanf(line, "%d %d %n", &pid, &tgid, &n) < 2 || !n || !line[n])
+			continue;
+		tep_register_comm(rec->tep, line + n, pid);
+	}
+	free(buf);
+}
+
+static void load_syscalls(struct xtrace_rec *rec)
+{
+	char *path = xt_path(rec->dir, XT_SYSCALLS_FILE), *buf, *line, *save;
+	long max = -1;
+
+	if (!path || xt_read_file(path, &buf, NULL)) {
+		free(path);
+		return;
+	}
+	free(path);
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char name[64];
+		long nr;
+
+		if (*line == '#' || sscanf(line, "%ld %63s", &nr, name) != 2 || nr < 0 ||
+		    nr > 100000)
+			continue;
+		if (nr > max) {
+			char **s = realloc(rec->syscalls, (nr + 1) * sizeof(*s));
+
+			if (!s)
+				break;
+			memset(s + max + 1, 0, (nr - max) * sizeof(*s));
+			rec->syscalls = s;
+			max = nr;
+		}
+		free(rec->syscalls[nr]);
+		rec->syscalls[nr] = strdup(name);
+	}
+	rec->nr_syscalls = max + 1;
+	free(buf);
+}
+
+int xtrace_rec_load_symbols(struct xtrace_rec *rec)
+{
+	char *path = xt_path(rec->dir, XT_KALLSYMS_FILE), *buf;
+	int ret;
+
+	if (!path)
+		return -ENOMEM;
+	ret = xt_zstd_file_read(path, &buf, NULL);
+	free(path);
+	if (!ret) {
+		ret = tep_parse_kallsyms(rec->tep, buf) ? -EBADMSG : 0;
+		free(buf);
+	}
+	path = xt_path(rec->dir, XT_PRINTK_FILE);
+	if (path && !xt_read_file(path, &buf, NULL)) {
+		tep_parse_printk_formats(rec->tep, buf);
+		free(buf);
+	}
+	free(path);
+	return ret;
+}
+
+struct xtrace_rec *xtrace_rec_open(const char *dir)
+{
+	struct xtrace_rec *rec;
+	struct stat st;
+	char *path;
+	int ret;
+
+	if (stat(dir, &st))
+		return NULL;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return NULL;
+	}
+	rec = calloc(1, sizeof(*rec));
+	if (!rec)
+		return NULL;
+	rec->dir = strdup(dir);
+	if (!rec->dir) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	ret = xtrace_meta_read(dir, &rec->meta);
+	if (ret)
+		goto fail;
+	rec->tep = tep_alloc();
+	if (!rec->tep) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	tep_set_long_size(rec->tep, rec->meta.long_size);
+	tep_set_page_size(rec->tep, rec->meta.page_size);
+	tep_set_cpus(rec->tep, rec->meta.nr_cpus);
+	tep_set_file_bigendian(rec->tep, rec->meta.big_endian ? TEP_BIG_ENDIAN : TEP_LITTLE_ENDIAN);
+	tep_set_local_bigendian(rec->tep, __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ?
+				TEP_BIG_ENDIAN : TEP_LITTLE_ENDIAN);
+	ret = load_formats(rec);
+	if (ret) {
+		xt_log(XTRACE_LOG_ERROR, "'%s': the kernel's event formats are missing or damaged",
+		       dir);
+		goto fail;
+	}
+	path = xt_path(dir, XT_CLOCK_FILE);
+	ret = path ? xt_clock_read_file(path, &rec->clock) : -ENOMEM;
+	free(path);
+	if (ret == -ENOENT)
+		ret = 0;
+	if (ret)
+		goto fail;
+	rec->clock.ns_units = strcmp(rec->meta.trace_clock ? rec->meta.trace_clock : "", "x86-tsc");
+	load_tasks(rec);
+	load_syscalls(rec);
+	return rec;
+fail:
+	xtrace_rec_close(rec);
+	errno = -ret;
+	return NULL;
+}
+
+void xtrace_rec_close(struct xtrace_rec *rec)
+{
+	if (!rec)
+		return;
+	if (rec->tep)
+		tep_free(rec->tep);
+	for (long i = 0; i < rec->nr_syscalls; i++)
+		free(rec->syscalls[i]);
+	free(rec->syscalls);
+	free(rec->clock.samples);
+	xtrace_meta_free(&rec->meta);
+	free(rec->dir);
+	free(rec);
+}
+
+const struct xtrace_meta *xtrace_rec_meta(const struct xtrace_rec *rec)
+{
+	return &rec->meta;
+}
+
+const struct xtrace_clock *xtrace_rec_clock(const struct xtrace_rec *rec)
+{
+	return &rec->clock;
+}
+
+struct tep_handle *xtrace_rec_tep(struct xtrace_rec *rec)
+{
+	return rec->tep;
+}
+
+const char *xtrace_rec_dir(const struct xtrace_rec *rec)
+{
+	return rec->dir;
+}
+
+const char *xtrace_rec_syscall_name(const struct xtrace_rec *rec, long nr)
+{
+	if (nr < 0 || nr >= rec->nr_syscalls)
+		return NULL;
+	return rec->syscalls[nr];
+}
+
+const char *xtrace_rec_comm(const struct xtrace_rec *rec, int pid)
+{
+	if (!tep_is_pid_registered(rec->tep, pid))
+		return NULL;
+	return tep_data_comm_from_pid(rec->tep, pid);
+}
+
+/* ------------------------------------------------------------- streams */
+
+struct cpu_stream {
+	struct xtrace_iter *it;
+	struct xtrace_rec *rec;
+	int source, cpu;
+	int fd;
+	off_t off, size;
+	unsigned int frame;		/* index of the frame being read, for messages */
+	ZSTD_DCtx *dctx;
+	char *zbuf, *pages;
+	size_t zcap, pcap;
+	int nr_pages, page;
+	struct kbuffer *kbuf;
+	void *data;			/* current event in the current page */
+	unsigned long long ts;
+	int missed;			/* of the current page, for its first event */
+	size_t hint;
+	struct tep_record record;
+	struct xtrace_event ev;
+};
+
+struct xtrace_iter {
+	struct cpu_stream *streams;
+	int nr_streams;
+	struct xt_heap heap;
+	struct cpu_stream *cur;
+	unsigned int damage;
+};
+
+static void damaged(struct cpu_stream *s, const char *what)
+{
+	s->it->damage++;
+	xt_log(XTRACE_LOG_WARNING, "'%s' cpu%d: %s (frame %u, byte %lld of %lld)",
+	       s->rec->dir, s->cpu, what, s->frame, (long long)s->off, (long long)s->size);
+}
+
+static int read_at(int fd, void *buf, size_t len, off_t off)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t r = pread(fd, (char *)buf + done, len - done, off + done);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r < 0 ? -errno : -EIO;
+		done += r;
+	}
+	return 0;
+}
+
+/* Load and decompress the next frame. Returns 1, 0 at the end, or <0 if reading must stop. */
+static int load_frame(struct cpu_stream *s)
+{
+	int psize = s->rec->meta.page_size;
+	struct xt_frame_header h;
+	size_t want, got;
+
+	for (;;) {
+		if (s->off >= s->size)
+			return 0;
+		if (s->size - s->off < (off_t)sizeof(h)) {
+			damaged(s, "truncated: the last frame's header is incomplete");
+			return 0;
+		}
+		if (read_at(s->fd, &h, sizeof(h), s->off)) {
+			damaged(s, "read error");
+			return -EIO;
+		}
+		if (h.magic != XT_FRAME_MAGIC || !h.nr_pages || h.nr_pages > (1u << 20)) {
+			/* without a sound header the next frame cannot be found */
+			damaged(s, "corrupt frame header: the rest of this CPU is unreadable");
+			return -EBADMSG;
+		}
+		if (s->size - s->off - (off_t)sizeof(h) < (off_t)h.csize) {
+			damaged(s, "truncated: the last frame is incomplete");
+			return 0;
+		}
+		want = (size_t)h.nr_pages * psize;
+		if (h.csize > s->zcap) {
+			free(s->zbuf);
+			s->zcap = h.csize;
+			s->zbuf = malloc(s->zcap);
+		}
+		if (want > s->pcap) {
+			free(s->pages);
+			s->pcap = want;
+			s->pages = malloc(s->pcap);
+		}
+		if (!s->zbuf || !s->pages)
+			return -ENOMEM;
+		if (read_at(s->fd, s->zbuf, h.csize, s->off + sizeof(h))) {
+			damaged(s, "read error");
+			return -EIO;
+		}
+		got = ZSTD_decompressDCtx(s->dctx, s->pages, want, s->zbuf, h.csize);
+		s->off += sizeof(h) + h.csize;
+		s->frame++;
+		if (ZSTD_isError(got) || got != want) {
+			char msg[160];
+
+			snprintf(msg, sizeof(msg), "corrupt frame skipped (%s): %u sub-buffers lost",
+				 ZSTD_isError(got) ? ZSTD_getErrorName(got) : "wrong size", h.nr_pages);
+			damaged(s, msg);
+			continue;
+		}
+		s->nr_pages = h.nr_pages;
+		s->page = -1;
+		return 1;
+	}
+}
+
+/* Advance to the next event of the stream. Returns 1, or 0 when it has no more. */
+static int stream_next(struct cpu_stream *s)
+{
+	if (s->data) {
+		s->data = kbuffer_next_event(s->kbuf, &s->ts);
+		if (s->data)
+			goto found;
+	}
+	for (;;) {
+		while (s->page + 1 >= s->nr_pages) {
+			if (load_frame(s) <= 0)
+				return 0;
+		}
+		s->page++;
+		if (kbuffer_load_subbuffer(s->kbuf, s->pages + (size_t)s->page *
+					   s->rec->meta.page_size) < 0) {
+			damaged(s, "malformed sub-buffer skipped");
+			continue;
+		}
+		s->missed = kbuffer_missed_events(s->kbuf);
+		s->data = kbuffer_read_event(s->kbuf, &s->ts);
+		if (s->data)
+			break;
+	}
+found:
+	s->record.ts = s->ts;
+	s->record.data = s->data;
+	s->record.size = kbuffer_event_size(s->kbuf);
+	s->record.cpu = s->cpu;
+	s->record.missed_events = s->missed;
+	s->ev.ts = s->ts;
+	s->ev.tod = xtrace_clock_to_tod(&s->rec->clock, s->ts, &s->hint);
+	s->ev.missed = s->missed > 0 ? s->missed : 0;
+	s->ev.missed_unknown = s->missed < 0;
+	s->missed = 0;
+	return 1;
+}
+
+static int stream_open(struct cpu_stream *s)
+{
+	struct xt_cpu_header h;
+	char name[32], *path;
+	struct stat st;
+	enum kbuffer_long_size ls;
+
+	snprintf(name, sizeof(name), XT_CPU_FILE_FMT, s->cpu);
+	path = xt_path(s->rec->dir, name);
+	if (!path)
+		return -ENOMEM;
+	s->fd = open(path, O_RDONLY | O_CLOEXEC);
+	free(path);
+	if (s->fd < 0) {
+		damaged(s, "data file missing");
+		return 0;
+	}
+	if (fstat(s->fd, &st))
+		return -errno;
+	s->size = st.st_size;
+	if (s->size < (off_t)sizeof(h) || read_at(s->fd, &h, sizeof(h), 0) ||
+	    memcmp(h.magic, XT_CPU_MAGIC, sizeof(h.magic)) ||
+	    (int)h.page_size != s->rec->meta.page_size || (int)h.cpu != s->cpu) {
+		damaged(s, "not an xtrace CPU data file");
+		return 0;
+	}
+	if (h.major > XTRACE_FORMAT_MAJOR) {
+		damaged(s, "data file of a newer format version");
+		return 0;
+	}
+	s->off = sizeof(h);
+	s->dctx = ZSTD_createDCtx();
+	ls = s->rec->meta.long_size == 8 ? KBUFFER_LSIZE_8 : KBUFFER_LSIZE_4;
+	s->kbuf = kbuffer_alloc(ls, s->rec->meta.big_endian ? KBUFFER_ENDIAN_BIG :
+				KBUFFER_ENDIAN_LITTLE);
+	if (!s->dctx || !s->kbuf)
+		return -ENOMEM;
+	s->ev.cpu = s->cpu;
+	s->ev.source = s->source;
+	s->ev.rec = s->rec;
+	s->ev.record = &s->record;
+	return stream_next(s);
+}
+
+static uint64_t tie_of(struct cpu_stream *s)
+{
+	return ((uint64_t)s->source << 32) | (uint32_t)s->cpu;
+}
+
+struct xtrace_iter *xtrace_iter_new(struct xtrace_rec **recs, int nr,
+				    const struct xtrace_cpuset *cpus)
+{
+	struct xtrace_iter *it = calloc(1, sizeof(*it));
+	int total = 0, ret = 0;
+
+	if (!it)
+		return NULL;
+	for (int i = 0; i < nr; i++)
+		total += recs[i]->meta.nr_cpus;
+	it->streams = calloc(total ? total : 1, sizeof(*it->streams));
+	if (!it->streams) {
+		free(it);
+		errno = ENOMEM;
+		return NULL;
+	}
+	for (int i = 0; i < nr && !ret; i++) {
+		for (int c = 0; c < recs[i]->meta.nr_cpus && !ret; c++) {
+			struct cpu_stream *s = &it->streams[it->nr_streams];
+
+			if (!recs[i]->meta.cpu[c].recorded || (cpus && !xtrace_cpuset_has(cpus, c)))
+				continue;
+			it->nr_streams++;
+			s->it = it;
+			s->rec = recs[i];
+			s->source = i;
+			s->cpu = c;
+			s->fd = -1;
+			ret = stream_open(s);
+			if (ret > 0)
+				ret = xt_heap_push(&it->heap, s->ev.tod, tie_of(s), s);
+			else if (ret == 0 && s->fd < 0)
+				ret = 0;
+		}
+	}
+	if (ret < 0) {
+		xtrace_iter_free(it);
+		errno = -ret;
+		return NULL;
+	}
+	return it;
+}
+
+int xtrace_iter_next(struct xtrace_iter *it, struct xtrace_event **ev)
+{
+	struct xt_heap_item *top;
+
+	if (it->cur) {
+		if (stream_next(it->cur))
+			xt_heap_update_top(&it->heap, it->cur->ev.tod);
+		else
+			xt_heap_pop(&it->heap);
+		it->cur = NULL;
+	}
+	top = xt_heap_top(&it->heap);
+	if (!top)
+		return 0;
+	it->cur = top->data;
+	*ev = &it->cur->ev;
+	return 1;
+}
+
+unsigned int xtrace_iter_damage(const struct xtrace_iter *it)
+{
+	return it->damage;
+}
+
+void xtrace_iter_free(struct xtrace_iter *it)
+{
+	if (!it)
+		return;
+	for (int i = 0; i < it->nr_streams; i++) {
+		struct cpu_stream *s = &it->streams[i];
+
+		if (s->fd >= 0)
+			close(s->fd);
+		ZSTD_freeDCtx(s->dctx);
+		if (s->kbuf)
+			kbuffer_free(s->kbuf);
+		free(s->zbuf);
+		free(s->pages);
+	}
+	free(it->streams);
+	xt_heap_free(&it->heap);
+	free(it);
+}

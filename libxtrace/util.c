@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: LGPL-2.1
+/* Small helpers: logging, ID-sets, sizes, files. */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "xtrace-local.h"
+
+static xtrace_log_fn log_fn;
+static void *log_ctx;
+
+void xtrace_set_log(xtrace_log_fn fn, void *ctx)
+{
+	log_fn = fn;
+	log_ctx = ctx;
+}
+
+void xt_log(enum xtrace_log_level level, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (!log_fn)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_fn(level, msg, log_ctx);
+}
+
+static int parse_id(const char **p, unsigned long *id)
+{
+	char *end;
+
+	if (**p < '0' || **p > '9')
+		return -EINVAL;
+	errno = 0;
+	*id = strtoul(*p, &end, 10);
+	if (errno || *id >= XTRACE_MAX_CPUS)
+		return -EINVAL;
+	*p = end;
+	return 0;
+}
+
+int xtrace_cpuset_parse(const char *str, struct xtrace_cpuset *set)
+{
+	const char *p = str;
+	unsigned long a, b;
+
+	memset(set, 0, sizeof(*set));
+	if (!*p)
+		return 0;
+	for (;;) {
+		if (parse_id(&p, &a))
+			return -EINVAL;
+		b = a;
+		if (*p == '-') {
+			p++;
+			if (parse_id(&p, &b) || b < a)
+				return -EINVAL;
+		}
+		for (unsigned long i = a; i <= b; i++)
+			xtrace_cpuset_add(set, i);
+		if (!*p)
+			return 0;
+		if (*p++ != ',')
+			return -EINVAL;
+	}
+}
+
+int xtrace_cpuset_format(const struct xtrace_cpuset *set, char *buf, size_t len)
+{
+	size_t used = 0;
+	int cpu = 0;
+
+	if (!len)
+		return -ENOSPC;
+	buf[0] = '\0';
+	while (cpu < XTRACE_MAX_CPUS) {
+		int first, last, n;
+
+		if (!xtrace_cpuset_has(set, cpu)) {
+			cpu++;
+			continue;
+		}
+		first = cpu;
+		while (cpu + 1 < XTRACE_MAX_CPUS && xtrace_cpuset_has(set, cpu + 1))
+			cpu++;
+		last = cpu++;
+		if (first == last)
+			n = snprintf(buf + used, len - used, "%s%d", used ? "," : "", first);
+		else
+			n = snprintf(buf + used, len - used, "%s%d-%d", used ? "," : "", first, last);
+		if (n < 0 || (size_t)n >= len - used)
+			return -ENOSPC;
+		used += n;
+	}
+	return used;
+}
+
+int xtrace_parse_size(const char *str, uint64_t unit, uint64_t *val)
+{
+	unsigned long long v;
+	uint64_t mult = unit;
+	char *end;
+
+	if (!str || *str < '0' || *str > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(str, &end, 10);
+	if (errno)
+		return -ERANGE;
+	switch (*end) {
+	case '\0':
+		break;
+	case 'k': case 'K':
+		mult = 1ULL << 10;
+		end++;
+		break;
+	case 'm': case 'M':
+		mult = 1ULL << 20;
+		end++;
+		break;
+	case 'g': case 'G':
+		mult = 1ULL << 30;
+		end++;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (*end == 'i' || *end == 'B')
+		end += (*end == 'i' && end[1] == 'B') ? 2 : 1;
+	if (*end)
+		return -EINVAL;
+	if (mult && v > UINT64_MAX / mult)
+		return -ERANGE;
+	*val = v * mult;
+	return 0;
+}
+
+void xtrace_strv_free(char **strv)
+{
+	if (!strv)
+		return;
+	for (char **s = strv; *s; s++)
+		free(*s);
+	free(strv);
+}
+
+int xt_strv_push(char ***strv, size_t *n, char *s)
+{
+	char **v = realloc(*strv, (*n + 2) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	v[(*n)++] = s;
+	v[*n] = NULL;
+	*strv = v;
+	return 0;
+}
+
+char *xt_path(const char *dir, const char *name)
+{
+	char *p;
+
+	if (asprintf(&p, "%s/%s", dir, name) < 0)
+		return NULL;
+	return p;
+}
+
+int xt_read_file(const char *path, char **buf, size_t *len)
+{
+	size_t cap = 4096, used = 0;
+	char *b = NULL;
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t r;
+
+		if (!b || used + 1 >= cap) {
+			char *nb = realloc(b, cap *= 2);
+
+			if (!nb) {
+				ret = -ENOMEM;
+				goto fail;
+			}
+			b = nb;
+		}
+		r = read(fd, b + used, cap - used - 1);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = -errno;
+			goto fail;
+		}
+		if (!r)
+			break;
+		used += r;
+	}
+	close(fd);
+	b[used] = '\0';
+	*buf = b;
+	if (len)
+		*len = used;
+	return 0;
+fail:
+	free(b);
+	close(fd);
+	return ret;
+}
+
+int xt_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += w;
+		len -= w;
+	}
+	return 0;
+}
+
+int xt_write_file(const char *path, const void *buf, size_t len)
+{
+	int fd, ret;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	ret = xt_write_all(fd, buf, len);
+	if (close(fd) && !ret)
+		ret = -errno;
+	return ret;
+}
+
+int xt_write_file_atomic(const char *path, const void *buf, size_t len)
+{
+	char *tmp;
+	int fd, ret;
+
+	if (asprintf(&tmp, "%s.tmp", path) < 0)
+		return -ENOMEM;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		ret = -errno;
+		goto out;
+	}
+	ret = xt_write_all(fd, buf, len);
+	if (!ret && fdatasync(fd))
+		ret = -errno;
+	if (close(fd) && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, path))
+		ret = -errno;
+	if (ret)
+		unlink(tmp);
+out:
+	free(tmp);
+	return ret;
+}
+
+int xt_mkdir_p(const char *path, mode_t mode)
+{
+	char *p = strdup(path);
+	int ret = 0;
+
+	if (!p)
+		return -ENOMEM;
+	for (char *s = p + 1; ; s++) {
+		if (*s != '/' && *s)
+			continue;
+		char c = *s;
+
+		*s = '\0';
+		if (mkdir(p, mode) && errno != EEXIST) {
+			ret = -errno;
+			break;
+		}
+		*s = c;
+		if (!c)
+			break;
+	}
+	free(p);
+	return ret;
+}
+
+int xt_zstd_file_write(const char *path, const void *buf, size_t len, int level)
+{
+	size_t cap = ZSTD_compressBound(len), clen;
+	void *out = malloc(cap);
+	int ret;
+
+	if (!out)
+		return -ENOMEM;
+	clen = ZSTD_compress(out, cap, buf, len, level);
+	if (ZSTD_isError(clen))
+		ret = -EIO;
+	else
+		ret = xt_write_file(path, out, clen);
+	free(out);
+	return ret;
+}
+
+int xt_zstd_file_read(const char *path, char **buf, size_t *len)
+{
+	unsigned long long size;
+	char *in, *out;
+	size_t inlen, got;
+	int ret;
+
+	ret = xt_read_file(path, &in, &inlen);
+	if (ret)
+		return ret;
+	size = ZSTD_getFrameContentSize(in, inlen);
+	if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN ||
+	    size > (1ULL << 32)) {
+		free(in);
+		return -EBADMSG;
+	}
+	out = malloc(size + 1);
+	if (!out) {
+		free(in);
+		return -ENOMEM;
+	}
+	got = ZSTD_decompress(out, size, in, inlen);
+	free(in);
+	if (ZSTD_isError(got) || got != size) {
+		free(out);
+		return -EBADMSG;
+	}
+	out[got] = '\0';
+	*buf = out;
+	if (len)
+		*len = got;
+	return 0;
+}
+
+int64_t xt_realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int rm_cb(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st; (void)type; (void)ftw;
+	return remove(path) ? -errno : 0;
+}
+
+/* Remove a directory tree we created (never follows symlinks out of it). */
+int xt_rm_rf(const char *path)
+{
+	return nftw(path, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+}

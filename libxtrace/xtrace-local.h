@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: LGPL-2.1 */
+/* libxtrace internals: shared between the library's files, not installed. */
+#ifndef _XTRACE_LOCAL_H
+#define _XTRACE_LOCAL_H
+
+#include <stdarg.h>
+#include "xtrace.h"
+
+#define __hidden __attribute__((visibility("hidden")))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* File names inside a data directory (docs/data-directory.md). */
+#define XT_META_FILE		"xtrace.meta"
+#define XT_CLOCK_FILE		"clock"
+#define XT_TASKS_FILE		"tasks"
+#define XT_SYSCALLS_FILE	"syscalls"
+#define XT_KALLSYMS_FILE	"kallsyms.zst"
+#define XT_PRINTK_FILE		"printk_formats"
+#define XT_FORMATS_DIR		"formats"
+#define XT_CPU_FILE_FMT		"cpu%d.xtd"
+
+/* Per-CPU data files: a file header, then frames, each a header plus one zstd frame. */
+#define XT_CPU_MAGIC		"XTRCPU\0\0"
+#define XT_FRAME_MAGIC		0x52465458u	/* "XTFR" little-endian */
+
+struct xt_cpu_header {
+	char magic[8];
+	uint16_t major, minor;
+	uint32_t cpu;
+	uint32_t page_size;
+	uint32_t reserved;
+	uint64_t reserved2;
+};
+
+struct xt_frame_header {
+	uint32_t magic;
+	uint32_t csize;		/* bytes of the zstd frame that follows */
+	uint32_t nr_pages;	/* sub-buffers in it, each page_size bytes */
+	uint32_t flags;
+	uint64_t first_ts;	/* timestamp of the first sub-buffer */
+	uint64_t last_ts;	/* timestamp of the last sub-buffer */
+};
+
+__hidden void xt_log(enum xtrace_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* util.c */
+__hidden char *xt_path(const char *dir, const char *name);
+__hidden int xt_read_file(const char *path, char **buf, size_t *len);
+__hidden int xt_write_file(const char *path, const void *buf, size_t len);
+__hidden int xt_write_file_atomic(const char *path, const void *buf, size_t len);
+__hidden int xt_write_all(int fd, const void *buf, size_t len);
+__hidden int xt_mkdir_p(const char *path, mode_t mode);
+__hidden int xt_rm_rf(const char *path);
+__hidden int xt_strv_push(char ***strv, size_t *n, char *s);
+__hidden int xt_zstd_file_write(const char *path, const void *buf, size_t len, int level);
+__hidden int xt_zstd_file_read(const char *path, char **buf, size_t *len);
+__hidden int64_t xt_realtime_ns(void);
+
+/* heap.c: a binary min-heap keyed on (key, tie); ties give a stable, deterministic order */
+struct xt_heap_item {
+	int64_t key;
+	uint64_t tie;
+	void *data;
+};
+
+struct xt_heap {
+	struct xt_heap_item *a;
+	size_t n, cap;
+};
+
+__hidden int xt_heap_push(struct xt_heap *h, int64_t key, uint64_t tie, void *data);
+__hidden void xt_heap_pop(struct xt_heap *h);
+__hidden void xt_heap_update_top(struct xt_heap *h, int64_t key);
+__hidden void xt_heap_free(struct xt_heap *h);
+
+static inline struct xt_heap_item *xt_heap_top(struct xt_heap *h)
+{
+	return h->n ? &h->a[0] : NULL;
+}
+
+/* syscalls.c */
+__hidden const char *xt_syscall_name_native(long nr);
+__hidden long xt_syscall_max_native(void);
+
+/* clock.c */
+__hidden int xt_clock_read_file(const char *path, struct xtrace_clock *clk);
+__hidden int xt_clock_append(int fd, const struct xtrace_clock_sample *s);
+__hidden char *xt_chrony_tracking(int64_t *error_ns);
+
+#endif /* _XTRACE_LOCAL_H */

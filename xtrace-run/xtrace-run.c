@@ -1,0 +1,426 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xtrace-run: record kernel events while a command runs.
+ *
+ *   xtrace-run [options] command [args...]
+ *
+ * Exits with the command's status (128+N if a signal N ended it), so that
+ * "xtrace-run ... userapp || ..." works as it would without xtrace-run.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "xtrace.h"
+
+#define PROG "xtrace-run"
+
+static const char *const usage_text[] = {
+	"usage: xtrace-run [options] command [args...]",
+	"",
+	"Record kernel events on this system while COMMAND runs. The exit status is",
+	"the command's. The command finds the recording's trace_marker in $XTRACE_MARKER:",
+	"what it writes there appears in the recording as MARKER [text].",
+	"",
+	"  -o, --output DIR     write the recording to DIR (default: xtrace-HOSTNAME);",
+	"                       DIR must not exist or be empty",
+	"  -e, --events LIST    events: groups (sched,irq,timer,syscalls,file,kvm,default,all),",
+	"                       tracefs systems (kvmmmu) or system:event globs (kvm:*);",
+	"                       -ITEM removes; default: sched,irq,timer,syscalls,kvm",
+	"  -t, --timestamp T    tod (time of day, default) or tsc (x86 TSC, cannot be merged)",
+	"  -m, --mode MODE      stream (write while recording, default)",
+	"  -b, --buffer SIZE    per-CPU ring buffer, KiB unless suffixed K/M/G (default 4M)",
+	"  -c, --cpus CPUS      record only these CPUs, e.g. 0,2-3 (default: all online)",
+	"  -l, --list-events    list the event groups (with -v: every event of this kernel)",
+	"  -q, --quiet          print only errors",
+	"  -v, --verbose        print more",
+	"  -h, --help           this text",
+	"  -V, --version        print the version",
+	NULL,
+};
+
+struct run_opts {
+	struct xtrace_recorder_opts rec;
+	char **argv;
+	int verbose;	/* -1 quiet, 0 normal, 1 verbose */
+	bool list_events;
+	char *dir_alloc;
+};
+
+static int verbosity;
+
+static void log_cb(enum xtrace_log_level level, const char *msg, void *ctx)
+{
+	(void)ctx;
+	if ((level == XTRACE_LOG_WARNING && verbosity < 0) ||
+	    (level == XTRACE_LOG_INFO && verbosity < 1) || level == XTRACE_LOG_DEBUG)
+		return;
+	fprintf(stderr, PROG ": %s\n", msg);
+}
+
+static void usage(FILE *f)
+{
+	for (int i = 0; usage_text[i]; i++)
+		fprintf(f, "%s\n", usage_text[i]);
+}
+
+static char *shell_quote(char **argv)
+{
+	size_t len = 1;
+	char *s, *p;
+
+	for (char **a = argv; *a; a++)
+		len += strlen(*a) * 4 + 3;
+	s = p = malloc(len);
+	if (!s)
+		return NULL;
+	for (char **a = argv; *a; a++) {
+		bool plain = **a && !strpbrk(*a, " \t\n'\"\\$`!*?[]{}()<>|&;#~");
+
+		if (a != argv)
+			*p++ = ' ';
+		if (plain) {
+			p = stpcpy(p, *a);
+			continue;
+		}
+		*p++ = '\'';
+		for (const char *c = *a; *c; c++) {
+			if (*c == '\'')
+				p = stpcpy(p, "'\\''");
+			else
+				*p++ = *c;
+		}
+		*p++ = '\'';
+	}
+	*p = '\0';
+	return s;
+}
+
+static int list_events(int verbose)
+{
+	const char *name, *desc;
+
+	printf("event groups (-e):\n");
+	for (int i = 0; !xtrace_events_group(i, &name, &desc); i++)
+		printf("  %-10s %s\n", name, desc);
+	printf("also: a tracefs system (e.g. kvmmmu), system:event globs (e.g. 'kvm:*'),\n"
+	       "'all', and -ITEM to remove (e.g. default,-syscalls)\n");
+	if (verbose > 0) {
+		char **ev = NULL;
+
+		if (xtrace_events_resolve("all", NULL, &ev, NULL) == 0) {
+			printf("\nevents of this kernel:\n");
+			for (char **e = ev; *e; e++)
+				printf("  %s\n", *e);
+		}
+		xtrace_strv_free(ev);
+	}
+	return 0;
+}
+
+/* Exec the command; report exec failures back through a close-on-exec pipe. */
+static pid_t spawn(char **argv, const sigset_t *oldmask, const char *marker, const char *dir,
+		   int *exec_err)
+{
+	int pfd[2];
+	pid_t pid;
+	ssize_t n;
+
+	*exec_err = 0;
+	if (pipe2(pfd, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
+	if (!pid) {
+		int err;
+
+		close(pfd[0]);
+		sigprocmask(SIG_SETMASK, oldmask, NULL);
+		if (marker)
+			setenv("XTRACE_MARKER", marker, 1);
+		setenv("XTRACE_DIR", dir, 1);
+		execvp(argv[0], argv);
+		err = errno;
+		if (write(pfd[1], &err, sizeof(err)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(pfd[1]);
+	do {
+		n = read(pfd[0], exec_err, sizeof(*exec_err));
+	} while (n < 0 && errno == EINTR);
+	close(pfd[0]);
+	if (n != sizeof(*exec_err))
+		*exec_err = 0;
+	return pid;
+}
+
+static int arm_clock_watch(int tfd)
+{
+	/* fires (ECANCELED) when someone sets CLOCK_REALTIME: take a sample at once */
+	struct itimerspec its = { .it_value = { .tv_sec = (time_t)1 << 40 } };
+
+	return timerfd_settime(tfd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &its, NULL);
+}
+
+static void summary(const char *dir, int exit_status)
+{
+	struct xtrace_meta m;
+	uint64_t ev = 0, lost = 0, disk = 0;
+	int cpus = 0;
+
+	if (xtrace_meta_read(dir, &m))
+		return;
+	for (int c = 0; c < m.nr_cpus; c++) {
+		if (!m.cpu[c].recorded)
+			continue;
+		cpus++;
+		ev += m.cpu[c].events;
+		lost += m.cpu[c].overrun + m.cpu[c].dropped;
+		disk += m.cpu[c].bytes_disk;
+	}
+	if (lost)
+		fprintf(stderr, PROG ": warning: %llu events were lost (buffer overrun); "
+			"try a larger -b\n", (unsigned long long)lost);
+	if (verbosity >= 0)
+		fprintf(stderr, PROG ": recorded %llu events on %d CPUs into '%s' "
+			"(%.1f KiB, %.2f bytes/event); command exited with %d\n",
+			(unsigned long long)ev, cpus, dir, disk / 1024.0,
+			ev ? (double)disk / ev : 0.0, exit_status);
+	xtrace_meta_free(&m);
+}
+
+static int status_of(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return 1;
+}
+
+static int run_xtrace_run(struct run_opts *o)
+{
+	struct xtrace_recorder *r;
+	sigset_t mask, oldmask;
+	int sfd = -1, tfd = -1, exec_err, wstatus = 0, status = 1, signals = 0;
+	pid_t child;
+	char *cmd;
+
+	if (o->list_events)
+		return list_events(o->verbose);
+	cmd = shell_quote(o->argv);
+	o->rec.command = cmd;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGQUIT);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, &oldmask);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	tfd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (sfd < 0 || tfd < 0 || arm_clock_watch(tfd)) {
+		fprintf(stderr, PROG ": cannot set up signal handling: %s\n", strerror(errno));
+		goto out;
+	}
+
+	r = xtrace_recorder_new(&o->rec);
+	if (!r) {
+		if (errno == EACCES || errno == EPERM)
+			fprintf(stderr, PROG ": tracing needs root (or CAP_SYS_ADMIN and tracefs "
+				"access): %s\n", strerror(errno));
+		goto out;
+	}
+	if (xtrace_recorder_start(r)) {
+		fprintf(stderr, PROG ": cannot start recording: %s\n", strerror(errno));
+		xtrace_recorder_stop(r, -1);
+		xtrace_recorder_free(r);
+		goto out;
+	}
+	child = spawn(o->argv, &oldmask, xtrace_recorder_marker_path(r), o->rec.dir, &exec_err);
+	if (child < 0 || exec_err) {
+		int err = child < 0 ? errno : exec_err;
+
+		fprintf(stderr, PROG ": cannot run '%s': %s\n", o->argv[0], strerror(err));
+		if (child > 0)
+			waitpid(child, NULL, 0);
+		status = err == ENOENT ? 127 : 126;
+		xtrace_recorder_stop(r, status);
+		xtrace_recorder_free(r);
+		goto out;
+	}
+
+	for (;;) {
+		struct pollfd p[2] = { { sfd, POLLIN, 0 }, { tfd, POLLIN, 0 } };
+		struct signalfd_siginfo si;
+		bool clock_set = false;
+
+		if (poll(p, 2, 1000) < 0 && errno != EINTR)
+			break;
+		if (p[1].revents) {
+			uint64_t exp;
+
+			if (read(tfd, &exp, sizeof(exp)) < 0 && errno == ECANCELED)
+				clock_set = true;
+			arm_clock_watch(tfd);
+		}
+		xtrace_recorder_tick(r, clock_set);
+		if (!p[0].revents || read(sfd, &si, sizeof(si)) != sizeof(si))
+			continue;
+		if (si.ssi_signo == SIGCHLD) {
+			if (waitpid(child, &wstatus, WNOHANG) == child)
+				break;
+			continue;
+		}
+		/*
+		 * A terminal's ^C reaches the command too (same process group); a
+		 * signal sent to us alone is passed on. A second one ends the command.
+		 */
+		if (++signals > 1)
+			kill(child, SIGKILL);
+		else if (si.ssi_code == SI_USER || si.ssi_code == SI_QUEUE)
+			kill(child, si.ssi_signo);
+	}
+	status = status_of(wstatus);
+	if (xtrace_recorder_stop(r, status))
+		fprintf(stderr, PROG ": the recording in '%s' is incomplete: %s\n", o->rec.dir,
+			strerror(-xtrace_recorder_failed(r) ?: EIO));
+	xtrace_recorder_free(r);
+	summary(o->rec.dir, status);
+out:
+	free(cmd);
+	if (sfd >= 0)
+		close(sfd);
+	if (tfd >= 0)
+		close(tfd);
+	sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "events", required_argument, NULL, 'e' },
+		{ "timestamp", required_argument, NULL, 't' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "buffer", required_argument, NULL, 'b' },
+		{ "cpus", required_argument, NULL, 'c' },
+		{ "list-events", no_argument, NULL, 'l' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct run_opts o = { .rec = { .nice = -20 } };
+	uint64_t size;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "+o:e:t:m:b:c:lqvhV", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			o.rec.dir = optarg;
+			break;
+		case 'e':
+			o.rec.events = optarg;
+			break;
+		case 't':
+			if (!strcmp(optarg, "tod"))
+				o.rec.ts_type = XTRACE_TS_TOD;
+			else if (!strcmp(optarg, "tsc"))
+				o.rec.ts_type = XTRACE_TS_TSC;
+			else {
+				fprintf(stderr, PROG ": unknown timestamp type '%s' (tod or tsc)\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'm':
+			if (!strcmp(optarg, "stream")) {
+				o.rec.mode = XTRACE_MODE_STREAM;
+			} else {
+				fprintf(stderr, PROG ": unknown mode '%s' (stream)\n", optarg);
+				return 2;
+			}
+			break;
+		case 'b':
+			if (xtrace_parse_size(optarg, 1024, &size) || size < 4096 ||
+			    size > (1ULL << 40)) {
+				fprintf(stderr, PROG ": invalid buffer size '%s' "
+					"(KiB, or with K/M/G; at least 4K)\n", optarg);
+				return 2;
+			}
+			o.rec.buffer_kb = size / 1024;
+			break;
+		case 'c': {
+			struct xtrace_cpuset set;
+
+			if (xtrace_cpuset_parse(optarg, &set)) {
+				fprintf(stderr, PROG ": invalid CPU list '%s' (e.g. 0,2,4-7)\n",
+					optarg);
+				return 2;
+			}
+			o.rec.cpus = optarg;
+			break;
+		}
+		case 'l':
+			o.list_events = true;
+			break;
+		case 'q':
+			o.verbose = -1;
+			break;
+		case 'v':
+			o.verbose = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf(PROG " %s\n", XTRACE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	verbosity = o.verbose;
+	xtrace_set_log(log_cb, NULL);
+	if (!o.list_events && optind >= argc) {
+		fprintf(stderr, PROG ": no command given\n");
+		usage(stderr);
+		return 2;
+	}
+	o.argv = argv + optind;
+	if (!o.rec.dir) {
+		struct utsname u;
+
+		uname(&u);
+		if (asprintf(&o.dir_alloc, "xtrace-%s", u.nodename) < 0)
+			return 1;
+		o.rec.dir = o.dir_alloc;
+	}
+	ret = run_xtrace_run(&o);
+	free(o.dir_alloc);
+	if (fflush(stdout)) {
+		fprintf(stderr, PROG ": write failure on standard output: %s\n", strerror(errno));
+		return ret ? ret : 1;
+	}
+	return ret;
+}

@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The xtrace names of events (DESIGN.md §5): each known tracepoint maps to a
+ * name and one key argument read straight from the record at the offsets its
+ * recorded format gives; anything else prints as its tracepoint name and the
+ * kernel's own rendering of its fields.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <event-parse.h>
+#include <trace-seq.h>
+
+#include "names.h"
+
+enum kind {
+	K_UNSET,
+	K_GENERIC,
+	K_NUM,		/* LABEL [decimal f0] */
+	K_HEX,		/* LABEL [0x f0] */
+	K_STR,		/* LABEL [string f0] */
+	K_SOFTIRQ,	/* LABEL [softirq name of f0] */
+	K_VECTOR,	/* irq_vectors:X_entry -> LABEL [X] */
+	K_SWITCH,	/* LABEL [f0:f1 -> f2:f3] */
+	K_ARROW,	/* LABEL [f0 -> f1] */
+	K_MIGRATE,	/* LABEL [f0 f1->f2] */
+	K_SYSCALL,	/* LABEL [syscall name of f0] */
+	K_KVM_ENTRY,	/* LABEL [pid f0] */
+	K_KVM_EXIT,	/* LABEL [pid reason] */
+	K_MARKER,	/* MARKER [text], FLUSH [text] */
+};
+
+struct spec {
+	const char *sys, *name;
+	enum kind kind;
+	const char *label;
+	const char *f[4];
+};
+
+static const struct spec specs[] = {
+	{ "irq", "irq_handler_entry", K_STR, "INTERRUPT_ENTER", { "name" } },
+	{ "irq", "irq_handler_exit", K_NUM, "INTERRUPT_EXIT", { "irq" } },
+	{ "irq", "softirq_entry", K_SOFTIRQ, "SOFTIRQ_ENTER", { "vec" } },
+	{ "irq", "softirq_exit", K_SOFTIRQ, "SOFTIRQ_EXIT", { "vec" } },
+	{ "irq", "softirq_raise", K_SOFTIRQ, "SOFTIRQ_RAISE", { "vec" } },
+	{ "timer", "hrtimer_start", K_HEX, "HRTIMER_START", { "hrtimer" } },
+	{ "timer", "hrtimer_cancel", K_HEX, "HRTIMER_CANCEL", { "hrtimer" } },
+	{ "timer", "hrtimer_expire_entry", K_HEX, "HRTIMER_EXPIRE", { "hrtimer" } },
+	{ "timer", "hrtimer_expire_exit", K_HEX, "HRTIMER_EXPIRE_DONE", { "hrtimer" } },
+	{ "timer", "timer_start", K_HEX, "TIMER_START", { "timer" } },
+	{ "timer", "timer_cancel", K_HEX, "TIMER_CANCEL", { "timer" } },
+	{ "timer", "timer_expire_entry", K_HEX, "TIMER_EXPIRE", { "timer" } },
+	{ "timer", "timer_expire_exit", K_HEX, "TIMER_EXPIRE_DONE", { "timer" } },
+	{ "sched", "sched_wakeup", K_NUM, "SCHED_WAKEUP", { "pid" } },
+	{ "sched", "sched_wakeup_new", K_NUM, "SCHED_WAKEUP_NEW", { "pid" } },
+	{ "sched", "sched_waking", K_NUM, "SCHED_WAKING", { "pid" } },
+	{ "sched", "sched_switch", K_SWITCH, "CONTEXT_SWITCH",
+	  { "prev_comm", "prev_pid", "next_comm", "next_pid" } },
+	{ "sched", "sched_process_fork", K_ARROW, "PROCESS_FORK", { "parent_pid", "child_pid" } },
+	{ "sched", "sched_process_exec", K_STR, "PROCESS_EXEC", { "filename" } },
+	{ "sched", "sched_process_exit", K_NUM, "PROCESS_EXIT", { "pid" } },
+	{ "sched", "sched_migrate_task", K_MIGRATE, "SCHED_MIGRATE",
+	  { "pid", "orig_cpu", "dest_cpu" } },
+	{ "raw_syscalls", "sys_enter", K_SYSCALL, "SYSCALL_ENTER", { "id" } },
+	{ "raw_syscalls", "sys_exit", K_SYSCALL, "SYSCALL_EXIT", { "id" } },
+	{ "syscalls", "sys_enter_read", K_NUM, "FILE_READ", { "fd" } },
+	{ "syscalls", "sys_enter_pread64", K_NUM, "FILE_READ", { "fd" } },
+	{ "syscalls", "sys_enter_write", K_NUM, "FILE_WRITE", { "fd" } },
+	{ "syscalls", "sys_enter_pwrite64", K_NUM, "FILE_WRITE", { "fd" } },
+	{ "syscalls", "sys_enter_close", K_NUM, "FILE_CLOSE", { "fd" } },
+	{ "kvm", "kvm_entry", K_KVM_ENTRY, "KVM_ENTER_VM_PID", { "vcpu_id" } },
+	{ "kvm", "kvm_exit", K_KVM_EXIT, "KVM_EXIT_VM_PID", { "exit_reason", "isa" } },
+	{ "kvm", "kvm_hypercall", K_NUM, "KVM_HOST_HC_ENTER", { "nr" } },
+	{ "ftrace", "print", K_MARKER, "MARKER", { "buf" } },
+};
+
+static const char *const softirq_names[] = {
+	"hi", "timer", "net_tx", "net_rx", "block", "irq_poll", "tasklet", "sched", "hrtimer", "rcu",
+};
+
+struct evinfo {
+	enum kind kind;
+	const char *label;
+	char vector[48];
+	struct tep_event *event;
+	struct tep_format_field *f[4];
+};
+
+#define REASON_SLOTS 512
+
+struct reason {
+	bool used;
+	unsigned long long key;
+	char name[40];
+};
+
+struct namer {
+	struct xtrace_rec *rec;
+	struct tep_handle *tep;
+	struct evinfo *info;
+	int nr_info;
+	struct trace_seq seq;
+	struct reason reasons[REASON_SLOTS];
+};
+
+struct namer *namer_new(struct xtrace_rec *rec)
+{
+	struct namer *n = calloc(1, sizeof(*n));
+
+	if (!n)
+		return NULL;
+	n->rec = rec;
+	n->tep = xtrace_rec_tep(rec);
+	trace_seq_init(&n->seq);
+	return n;
+}
+
+void namer_free(struct namer *n)
+{
+	if (!n)
+		return;
+	trace_seq_destroy(&n->seq);
+	free(n->info);
+	free(n);
+}
+
+static void classify(struct namer *n, struct evinfo *ei, int id)
+{
+	struct tep_event *e = tep_find_event(n->tep, id);
+
+	ei->event = e;
+	ei->kind = K_GENERIC;
+	if (!e)
+		return;
+	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		const struct spec *s = &specs[i];
+		bool ok = true;
+
+		if (strcmp(s->sys, e->system) || strcmp(s->name, e->name))
+			continue;
+		for (int f = 0; f < 4 && s->f[f]; f++) {
+			ei->f[f] = tep_find_field(e, s->f[f]);
+			if (!ei->f[f])
+				ok = false;
+		}
+		/* a kernel whose format lacks a field we read falls back to the generic form */
+		if (ok) {
+			ei->kind = s->kind;
+			ei->label = s->label;
+		}
+		return;
+	}
+	if (!strcmp(e->system, "irq_vectors")) {
+		size_t len = strlen(e->name);
+		bool entry = len > 6 && !strcmp(e->name + len - 6, "_entry");
+		bool exit = len > 5 && !strcmp(e->name + len - 5, "_exit");
+
+		if (!entry && !exit)
+			return;
+		len -= entry ? 6 : 5;
+		if (len == 11 && !strncmp(e->name, "local_timer", 11))
+			snprintf(ei->vector, sizeof(ei->vector), "apic_timer");
+		else
+			snprintf(ei->vector, sizeof(ei->vector), "%.*s", (int)len, e->name);
+		ei->kind = K_VECTOR;
+		ei->label = entry ? "INTERRUPT_ENTER" : "INTERRUPT_EXIT";
+	}
+}
+
+static struct evinfo *lookup(struct namer *n, int id)
+{
+	if (id < 0 || id > 1 << 20)
+		return NULL;
+	if (id >= n->nr_info) {
+		int nr = id + 64;
+		struct evinfo *ni = realloc(n->info, nr * sizeof(*ni));
+
+		if (!ni)
+			return NULL;
+		memset(ni + n->nr_info, 0, (nr - n->nr_info) * sizeof(*ni));
+		n->info = ni;
+		n->nr_info = nr;
+	}
+	if (n->info[id].kind == K_UNSET)
+		classify(n, &n->info[id], id);
+	return &n->info[id];
+}
+
+static unsigned long long num(const struct tep_format_field *f, const void *data)
+{
+	unsigned long long v = 0;
+
+	tep_read_number_field((struct tep_format_field *)f, data, &v);
+	return v;
+}
+
+static long long snum(const struct tep_format_field *f, const void *data)
+{
+	unsigned long long v = num(f, data);
+
+	if (!(f->flags & TEP_FIELD_IS_SIGNED))
+		return v;
+	switch (f->size) {
+	case 1: return (int8_t)v;
+	case 2: return (int16_t)v;
+	case 4: return (int32_t)v;
+	default: return (long long)v;
+	}
+}
+
+/* A string field, fixed-size or dynamic (__data_loc / __rel_loc); cut at @max. */
+static int str(const struct tep_format_field *f, const struct tep_record *r, const char **s)
+{
+	const char *data = r->data;
+	int off = f->offset, len = f->size;
+
+	if (f->flags & TEP_FIELD_IS_DYNAMIC) {
+		unsigned int v = num(f, data);
+
+		off = v & 0xffff;
+		len = v >> 16;
+		if (f->flags & TEP_FIELD_IS_RELATIVE)
+			off += f->offset + f->size;
+	} else if (!len && (f->flags & TEP_FIELD_IS_ARRAY)) {
+		len = r->size - off;	/* char buf[]: to the end of the record */
+	}
+	if (off < 0 || len < 0 || off > r->size || len > r->size - off)
+		len = 0;
+	*s = data + off;
+	return strnlen(data + off, len);
+}
+
+static const char *exit_reason(struct namer *n, const struct evinfo *ei,
+			       const struct tep_record *rec)
+{
+	unsigned long long isa = num(ei->f[1], rec->data);
+	unsigned long long key = (isa << 32) | (num(ei->f[0], rec->data) & 0xffffffffULL);
+	struct reason *slot = &n->reasons[(key * 0x9E3779B97F4A7C15ULL) >> 55];
+	const char *at, *end;
+
+	if (slot->used && slot->key == key)
+		return slot->name;
+	/* the recorded format's own __print_symbolic table names VMX and SVM reasons alike */
+	trace_seq_reset(&n->seq);
+	tep_print_event(n->tep, &n->seq, (struct tep_record *)rec, "%s", TEP_PRINT_INFO);
+	trace_seq_terminate(&n->seq);
+	at = strstr(n->seq.buffer, "reason ");
+	slot->used = true;
+	slot->key = key;
+	if (!at) {
+		snprintf(slot->name, sizeof(slot->name), "%llu", key & 0xffffffffULL);
+		return slot->name;
+	}
+	at += 7;
+	end = strstr(at, " rip ");
+	if (!end)
+		end = at + strcspn(at, " ");
+	snprintf(slot->name, sizeof(slot->name), "%.*s", (int)(end - at), at);
+	for (char *c = slot->name; *c; c++)
+		if (*c == ' ')
+			*c = '_';
+	return slot->name;
+}
+
+size_t namer_format(struct namer *n, const struct xtrace_event *ev, char *buf, size_t len)
+{
+	const struct tep_record *r = ev->record;
+	const void *d = r->data;
+	struct evinfo *ei = lookup(n, tep_data_type(n->tep, (struct tep_record *)r));
+	const char *s1, *s2;
+	int l1, l2, ret = 0;
+
+	if (!ei || !ei->event)
+		return snprintf(buf, len, "UNKNOWN_EVENT [type %d]",
+				tep_data_type(n->tep, (struct tep_record *)r));
+	switch (ei->kind) {
+	case K_NUM:
+		ret = snprintf(buf, len, "%s [%lld]", ei->label, snum(ei->f[0], d));
+		break;
+	case K_HEX:
+		ret = snprintf(buf, len, "%s [0x%llx]", ei->label, num(ei->f[0], d));
+		break;
+	case K_STR:
+		l1 = str(ei->f[0], r, &s1);
+		ret = snprintf(buf, len, "%s [%.*s]", ei->label, l1, s1);
+		break;
+	case K_SOFTIRQ: {
+		unsigned long long v = num(ei->f[0], d);
+
+		if (v < sizeof(softirq_names) / sizeof(softirq_names[0]))
+			ret = snprintf(buf, len, "%s [%s]", ei->label, softirq_names[v]);
+		else
+			ret = snprintf(buf, len, "%s [%llu]", ei->label, v);
+		break;
+	}
+	case K_VECTOR:
+		ret = snprintf(buf, len, "%s [%s]", ei->label, ei->vector);
+		break;
+	case K_SWITCH:
+		l1 = str(ei->f[0], r, &s1);
+		l2 = str(ei->f[2], r, &s2);
+		ret = snprintf(buf, len, "%s [%.*s:%lld -> %.*s:%lld]", ei->label, l1, s1,
+			       snum(ei->f[1], d), l2, s2, snum(ei->f[3], d));
+		break;
+	case K_ARROW:
+		ret = snprintf(buf, len, "%s [%lld -> %lld]", ei->label, snum(ei->f[0], d),
+			       snum(ei->f[1], d));
+		break;
+	case K_MIGRATE:
+		ret = snprintf(buf, len, "%s [%lld %lld->%lld]", ei->label, snum(ei->f[0], d),
+			       snum(ei->f[1], d), snum(ei->f[2], d));
+		break;
+	case K_SYSCALL: {
+		long long nr = snum(ei->f[0], d);
+		const char *name = xtrace_rec_syscall_name(n->rec, nr);
+
+		if (name)
+			ret = snprintf(buf, len, "%s [%s]", ei->label, name);
+		else
+			ret = snprintf(buf, len, "%s [%lld]", ei->label, nr);
+		break;
+	}
+	case K_KVM_ENTRY:
+		ret = snprintf(buf, len, "%s [%d %llu]", ei->label,
+			       tep_data_pid(n->tep, (struct tep_record *)r), num(ei->f[0], d));
+		break;
+	case K_KVM_EXIT:
+		ret = snprintf(buf, len, "%s [%d %s]", ei->label,
+			       tep_data_pid(n->tep, (struct tep_record *)r), exit_reason(n, ei, r));
+		break;
+	case K_MARKER:
+		l1 = str(ei->f[0], r, &s1);
+		while (l1 && (s1[l1 - 1] == '\n' || s1[l1 - 1] == ' '))
+			l1--;
+		if (l1 >= 12 && !strncmp(s1, "xtrace:FLUSH", 12)) {
+			s1 += 12;
+			l1 -= 12;
+			while (l1 && *s1 == ' ')
+				s1++, l1--;
+			ret = snprintf(buf, len, "FLUSH [%.*s]", l1, s1);
+		} else {
+			ret = snprintf(buf, len, "MARKER [%.*s]", l1, s1);
+		}
+		break;
+	default:
+		trace_seq_reset(&n->seq);
+		tep_print_event(n->tep, &n->seq, (struct tep_record *)r, "%s", TEP_PRINT_INFO);
+		trace_seq_terminate(&n->seq);
+		ret = snprintf(buf, len, "%s:%s [%s]", ei->event->system, ei->event->name,
+			       n->seq.buffer);
+		break;
+	}
+	if (ret < 0)
+		ret = 0;
+	return (size_t)ret < len ? (size_t)ret : len - 1;
+}
+
+size_t namer_fields(struct namer *n, const struct xtrace_event *ev, char *buf, size_t len)
+{
+	struct tep_record *r = ev->record;
+	struct evinfo *ei = lookup(n, tep_data_type(n->tep, r));
+	int pid = tep_data_pid(n->tep, r), ret;
+
+	if (!ei || !ei->event)
+		return snprintf(buf, len, "pid=%d", pid) >= (int)len ? len - 1 : strlen(buf);
+	trace_seq_reset(&n->seq);
+	tep_print_fields(&n->seq, r->data, r->size, ei->event);
+	trace_seq_terminate(&n->seq);
+	ret = snprintf(buf, len, "%s-%d %s:%s %s", tep_data_comm_from_pid(n->tep, pid), pid,
+		       ei->event->system, ei->event->name, n->seq.buffer);
+	if (ret < 0)
+		ret = 0;
+	return (size_t)ret < len ? (size_t)ret : len - 1;
+}

@@ -1,0 +1,465 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xtrace-view: print recordings in time order, one event a line:
+ *
+ *   TIME HOST CPU EVENT [key]
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "xtrace.h"
+#include "names.h"
+
+#define PROG "xtrace-view"
+
+static const char *const usage_text[] = {
+	"usage: xtrace-view [options] DIR...",
+	"",
+	"Print the events of one or more recordings in time order, one a line:",
+	"TIME HOST CPU EVENT [key]. Several DIRs are interleaved by time of day.",
+	"",
+	"  -t, --time FORMAT    utc (2026-11-22T13:45:01.123456789, default), short",
+	"                       (seconds of the minute: 01.123456789), epoch (UTC seconds),",
+	"                       rel (seconds since the recording started), raw (trace clock)",
+	"  -c, --cpus CPUS      only events of these CPUs (e.g. 0,2-3)",
+	"  -v, --verbose        add every field of each event: comm-pid system:event name=value...",
+	"  -i, --info           print what the recording is (host, clock, events, counts) and exit",
+	"  -q, --quiet          no warnings (damage still sets the exit status)",
+	"  -h, --help           this text",
+	"  -V, --version        print the version",
+	"",
+	"Exit status: 0 ok, 1 a recording is missing or damaged (what is readable is printed),",
+	"2 usage.",
+	NULL,
+};
+
+enum time_fmt { T_UTC, T_SHORT, T_EPOCH, T_REL, T_RAW };
+
+struct view_opts {
+	char **dirs;
+	int nr_dirs;
+	enum time_fmt time;
+	struct xtrace_cpuset cpus;
+	bool have_cpus;
+	bool verbose;
+	bool info;
+	bool quiet;
+};
+
+static bool quiet;
+
+static void log_cb(enum xtrace_log_level level, const char *msg, void *ctx)
+{
+	(void)ctx;
+	if (level >= XTRACE_LOG_INFO || (quiet && level == XTRACE_LOG_WARNING))
+		return;
+	fprintf(stderr, PROG ": %s\n", msg);
+}
+
+static void usage(FILE *f)
+{
+	for (int i = 0; usage_text[i]; i++)
+		fprintf(f, "%s\n", usage_text[i]);
+}
+
+static const char *open_error(int err)
+{
+	switch (err) {
+	case ENOENT:
+		return "not a recording (no xtrace.meta)";
+	case EBADMSG:
+		return "damaged recording (malformed metadata or formats)";
+	default:
+		return strerror(err);
+	}
+}
+
+static struct xtrace_rec *open_rec(const char *dir)
+{
+	struct xtrace_rec *rec = xtrace_rec_open(dir);
+	struct xtrace_meta m;
+
+	if (rec)
+		return rec;
+	if (errno == ENOTSUP && xtrace_meta_read(dir, &m) == -ENOTSUP) {
+		fprintf(stderr, PROG ": '%s' has format version %d.%d, newer than this "
+			"xtrace-view reads (%d.x): upgrade xtrace\n", dir, m.major, m.minor,
+			XTRACE_FORMAT_MAJOR);
+		return NULL;
+	}
+	if (errno == ENOENT && access(dir, F_OK))
+		fprintf(stderr, PROG ": cannot open '%s': %s\n", dir, strerror(ENOENT));
+	else
+		fprintf(stderr, PROG ": cannot open '%s': %s\n", dir, open_error(errno));
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- output */
+
+struct out {
+	char buf[1 << 16];
+	size_t len;
+	bool failed;
+};
+
+static void out_flush(struct out *o)
+{
+	if (o->len && fwrite(o->buf, 1, o->len, stdout) != o->len)
+		o->failed = true;
+	o->len = 0;
+}
+
+static char *put_u(char *p, unsigned long long v, int width)
+{
+	char tmp[24];
+	int n = 0;
+
+	do {
+		tmp[n++] = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	while (n < width)
+		tmp[n++] = '0';
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+struct timefmt {
+	enum time_fmt fmt;
+	long long cached_sec;
+	char cached[32];
+	size_t cached_len;
+};
+
+static char *put_time(struct timefmt *tf, const struct xtrace_event *ev, int64_t start, char *p)
+{
+	long long sec, ns;
+	int64_t t;
+
+	switch (tf->fmt) {
+	case T_RAW:
+		return put_u(p, ev->ts, 1);
+	case T_REL:
+		t = ev->tod - start;
+		if (t < 0) {
+			*p++ = '-';
+			t = -t;
+		}
+		p = put_u(p, t / 1000000000LL, 1);
+		*p++ = '.';
+		return put_u(p, t % 1000000000LL, 9);
+	default:
+		break;
+	}
+	sec = ev->tod / 1000000000LL;
+	ns = ev->tod % 1000000000LL;
+	if (ns < 0) {
+		ns += 1000000000LL;
+		sec--;
+	}
+	if (sec != tf->cached_sec) {
+		time_t s = sec;
+		struct tm tm;
+
+		tf->cached_sec = sec;
+		gmtime_r(&s, &tm);
+		if (tf->fmt == T_UTC)
+			tf->cached_len = strftime(tf->cached, sizeof(tf->cached), "%Y-%m-%dT%H:%M:%S",
+						  &tm);
+		else if (tf->fmt == T_SHORT)
+			tf->cached_len = snprintf(tf->cached, sizeof(tf->cached), "%02d", tm.tm_sec);
+		else
+			tf->cached_len = snprintf(tf->cached, sizeof(tf->cached), "%lld", sec);
+	}
+	memcpy(p, tf->cached, tf->cached_len);
+	p += tf->cached_len;
+	*p++ = '.';
+	return put_u(p, ns, 9);
+}
+
+struct source {
+	struct xtrace_rec *rec;
+	struct namer *namer;
+	char host[64];
+	uint64_t lost;
+	bool lost_unknown;
+};
+
+static int print_events(struct view_opts *o, struct source *src, struct xtrace_rec **recs)
+{
+	struct timefmt tf = { .fmt = o->time, .cached_sec = -1 };
+	struct out *out = malloc(sizeof(*out));
+	struct xtrace_iter *it;
+	struct xtrace_event *ev;
+	int64_t start = INT64_MAX;
+	unsigned int damage;
+	int ret;
+
+	if (!out)
+		return -ENOMEM;
+	out->len = 0;
+	out->failed = false;
+	for (int i = 0; i < o->nr_dirs; i++) {
+		const struct xtrace_meta *m = xtrace_rec_meta(recs[i]);
+
+		if (m->start_tod && m->start_tod < start)
+			start = m->start_tod;
+	}
+	it = xtrace_iter_new(recs, o->nr_dirs, o->have_cpus ? &o->cpus : NULL);
+	if (!it) {
+		free(out);
+		return -errno;
+	}
+	while ((ret = xtrace_iter_next(it, &ev)) > 0) {
+		struct source *s = &src[ev->source];
+		char *p, *head;
+		size_t room;
+
+		if (out->len > sizeof(out->buf) - 8192)
+			out_flush(out);
+		head = p = out->buf + out->len;
+		p = put_time(&tf, ev, start, p);
+		*p++ = ' ';
+		p = stpcpy(p, s->host);
+		*p++ = ' ';
+		p = put_u(p, ev->cpu, 1);
+		*p++ = ' ';
+		if (ev->missed || ev->missed_unknown) {
+			/* the kernel says events were lost just before this one */
+			size_t hl = p - head;
+
+			if (ev->missed_unknown)
+				p = stpcpy(p, "LOST_EVENTS [unknown]\n");
+			else {
+				p = stpcpy(p, "LOST_EVENTS [");
+				p = put_u(p, ev->missed, 1);
+				p = stpcpy(p, "]\n");
+			}
+			s->lost += ev->missed;
+			s->lost_unknown |= ev->missed_unknown;
+			memmove(p, head, hl);
+			p += hl;
+		}
+		room = out->buf + sizeof(out->buf) - p - 2;
+		p += namer_format(s->namer, ev, p, room > 4096 ? 4096 : room);
+		if (o->verbose) {
+			*p++ = ' ';
+			*p++ = ' ';
+			room = out->buf + sizeof(out->buf) - p - 2;
+			p += namer_fields(s->namer, ev, p, room > 4096 ? 4096 : room);
+		}
+		*p++ = '\n';
+		out->len = p - out->buf;
+	}
+	out_flush(out);
+	damage = xtrace_iter_damage(it);
+	xtrace_iter_free(it);
+	ret = out->failed ? -EIO : (damage ? -EBADMSG : 0);
+	free(out);
+	return ret;
+}
+
+static void print_info(struct source *s)
+{
+	const struct xtrace_meta *m = xtrace_rec_meta(s->rec);
+	const struct xtrace_clock *clk = xtrace_rec_clock(s->rec);
+	uint32_t maxerr = 0;
+	int steps = 0;
+
+	for (size_t i = 0; i < clk->nr_samples; i++) {
+		if (clk->samples[i].err > maxerr)
+			maxerr = clk->samples[i].err;
+		if (i && xtrace_clock_is_step(clk, &clk->samples[i - 1], &clk->samples[i]))
+			steps++;
+	}
+	printf("recording   %s (format %d.%d, %s)\n", xtrace_rec_dir(s->rec), m->major, m->minor,
+	       m->complete ? "complete" : "INCOMPLETE: the recorder did not stop cleanly");
+	if (m->error)
+		printf("error       %s\n", m->error);
+	printf("host        %s (Linux %s, %s, %d CPUs)\n", m->hostname, m->kernel ? m->kernel : "?",
+	       m->arch ? m->arch : "?", m->nr_cpus);
+	printf("start       %lld.%09lld UTC s\n", (long long)(m->start_tod / 1000000000LL),
+	       (long long)(m->start_tod % 1000000000LL));
+	if (m->end_tod)
+		printf("duration    %.6f s\n", (m->end_tod - m->start_tod) / 1e9);
+	printf("timestamps  %s (trace clock %s; %zu clock samples, error <= %u ns; %d steps)\n",
+	       m->timestamp, m->trace_clock ? m->trace_clock : "?", clk->nr_samples, maxerr, steps);
+	printf("chrony      start: %s\n", m->chrony_start ? m->chrony_start : "unknown");
+	printf("            end:   %s\n", m->chrony_end ? m->chrony_end : "unknown");
+	if (m->chrony_error_ns >= 0)
+		printf("            error bound %lld ns\n", (long long)m->chrony_error_ns);
+	printf("mode        %s, %llu KiB per CPU, CPUs %s\n", m->mode ? m->mode : "?",
+	       (unsigned long long)m->buffer_kb, m->cpus ? m->cpus : "?");
+	printf("events      %s\n", m->events ? m->events : "");
+	printf("command     %s", m->command ? m->command : "");
+	if (m->exit_status >= 0)
+		printf(" (exit status %d)", m->exit_status);
+	printf("\n%-5s %12s %10s %10s %12s %12s\n", "cpu", "events", "overrun", "dropped",
+	       "raw bytes", "disk bytes");
+	for (int c = 0; c < m->nr_cpus; c++) {
+		const struct xtrace_cpu_meta *cm = &m->cpu[c];
+
+		if (!cm->recorded)
+			continue;
+		printf("%-5d %12llu %10llu %10llu %12llu %12llu\n", c,
+		       (unsigned long long)cm->events, (unsigned long long)cm->overrun,
+		       (unsigned long long)cm->dropped, (unsigned long long)cm->bytes_raw,
+		       (unsigned long long)cm->bytes_disk);
+	}
+}
+
+static int run_xtrace_view(struct view_opts *o)
+{
+	struct source *src = calloc(o->nr_dirs, sizeof(*src));
+	struct xtrace_rec **recs = calloc(o->nr_dirs, sizeof(*recs));
+	int status = 0, ret;
+
+	if (!src || !recs) {
+		free(src);
+		free(recs);
+		return 1;
+	}
+	for (int i = 0; i < o->nr_dirs; i++) {
+		const struct xtrace_meta *m;
+
+		recs[i] = src[i].rec = open_rec(o->dirs[i]);
+		if (!recs[i]) {
+			status = 1;
+			goto out;
+		}
+		m = xtrace_rec_meta(recs[i]);
+		snprintf(src[i].host, sizeof(src[i].host), "%.*s", (int)strcspn(m->hostname, ". \t"),
+			 m->hostname);
+		if (!m->complete && !o->quiet && !o->info)
+			fprintf(stderr, PROG ": warning: '%s' is incomplete (%s); showing what "
+				"was saved\n", o->dirs[i], m->error ? m->error :
+				"the recorder did not stop cleanly");
+		src[i].namer = namer_new(recs[i]);
+		if (!src[i].namer) {
+			status = 1;
+			goto out;
+		}
+		if (o->verbose)
+			xtrace_rec_load_symbols(recs[i]);
+	}
+	if (o->info) {
+		for (int i = 0; i < o->nr_dirs; i++) {
+			if (i)
+				printf("\n");
+			print_info(&src[i]);
+		}
+		goto out;
+	}
+	ret = print_events(o, src, recs);
+	if (ret == -EIO) {
+		fprintf(stderr, PROG ": write failure on standard output\n");
+		status = 1;
+	} else if (ret == -EBADMSG) {
+		fprintf(stderr, PROG ": some data was damaged and skipped; every readable event "
+			"was shown\n");
+		status = 1;
+	} else if (ret) {
+		fprintf(stderr, PROG ": cannot read the recordings: %s\n", strerror(-ret));
+		status = 1;
+	}
+	for (int i = 0; i < o->nr_dirs && !o->quiet; i++) {
+		const struct xtrace_meta *m = xtrace_rec_meta(recs[i]);
+		uint64_t overrun = 0;
+
+		for (int c = 0; c < m->nr_cpus; c++)
+			overrun += m->cpu[c].overrun + m->cpu[c].dropped;
+		if (overrun || src[i].lost || src[i].lost_unknown)
+			fprintf(stderr, PROG ": warning: '%s': %llu events were lost while "
+				"recording (see LOST_EVENTS lines)\n", o->dirs[i],
+				(unsigned long long)(overrun > src[i].lost ? overrun : src[i].lost));
+	}
+out:
+	for (int i = 0; i < o->nr_dirs; i++) {
+		namer_free(src[i].namer);
+		xtrace_rec_close(recs[i]);
+	}
+	free(src);
+	free(recs);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "time", required_argument, NULL, 't' },
+		{ "cpus", required_argument, NULL, 'c' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "info", no_argument, NULL, 'i' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const tnames[] = { "utc", "short", "epoch", "rel", "raw" };
+	struct view_opts o = { .time = T_UTC };
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "t:c:viqhV", lopts, NULL)) != -1) {
+		switch (c) {
+		case 't': {
+			int i;
+
+			for (i = 0; i < 5 && strcmp(optarg, tnames[i]); i++)
+				;
+			if (i == 5) {
+				fprintf(stderr, PROG ": unknown time format '%s' "
+					"(utc, short, epoch, rel, raw)\n", optarg);
+				return 2;
+			}
+			o.time = i;
+			break;
+		}
+		case 'c':
+			if (xtrace_cpuset_parse(optarg, &o.cpus)) {
+				fprintf(stderr, PROG ": invalid CPU list '%s' (e.g. 0,2-3)\n", optarg);
+				return 2;
+			}
+			o.have_cpus = true;
+			break;
+		case 'v':
+			o.verbose = true;
+			break;
+		case 'i':
+			o.info = true;
+			break;
+		case 'q':
+			o.quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf(PROG " %s\n", XTRACE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, PROG ": no recording given\n");
+		usage(stderr);
+		return 2;
+	}
+	quiet = o.quiet;
+	xtrace_set_log(log_cb, NULL);
+	o.dirs = argv + optind;
+	o.nr_dirs = argc - optind;
+	ret = run_xtrace_view(&o);
+	if (fflush(stdout)) {
+		fprintf(stderr, PROG ": write failure on standard output: %s\n", strerror(errno));
+		return 1;
+	}
+	return ret;
+}
