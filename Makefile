@@ -23,7 +23,7 @@ PKG_LIBS    := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -ltracef
 CUNIT_LIBS  := $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null || echo -lcunit)
 
 XT_CFLAGS   := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra $(WERROR) -fPIC -fvisibility=default \
-	       -Ilibxtrace/include -Ilibxtrace -Ibuild $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
+	       -Ilibxtrace/include -Ilibxtrace -Ibuild -Ilibxtrace/include $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
 XT_LIBS     := $(PKG_LIBS) -lpthread
 
 B := build
@@ -43,9 +43,13 @@ UNIT_OBJS := $(addprefix $(B)/tests/unit/, main.o test-cpuset.o test-clock.o tes
 	     test-heap.o test-reader.o)
 UNIT_BIN  := $(B)/tests/unit/xtrace-unit
 
-ALL_OBJS := $(LIB_OBJS) $(foreach p,$(PROGS),$($(p)_OBJS)) $(UNIT_OBJS)
+HELPERS   := $(addprefix $(B)/tests/helpers/, syscall-burst)
+SAMPLES   := $(addprefix $(B)/samples/, count-events)
 
-all: $(BINS) $(LIB_SO) lib/xtrace.pc
+ALL_OBJS := $(LIB_OBJS) $(foreach p,$(PROGS),$($(p)_OBJS)) $(UNIT_OBJS) \
+	    $(addsuffix .o,$(HELPERS) $(SAMPLES))
+
+all: $(BINS) $(LIB_SO) lib/xtrace.pc $(SAMPLES)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -80,6 +84,12 @@ $(BINS): bin/%: $$(%_OBJS) $(LIB_A)
 $(UNIT_BIN): $(UNIT_OBJS) $(LIB_A)
 	$(QUIET_LINK)$(CC) -o $@ $^ $(XT_LIBS) $(CUNIT_LIBS)
 
+$(HELPERS): %: %.o
+	$(QUIET_LINK)$(CC) -o $@ $^
+
+$(SAMPLES): %: %.o $(LIB_A)
+	$(QUIET_LINK)$(CC) -o $@ $^ $(XT_LIBS)
+
 # ---------------------------------------------------------------- install
 install: all
 	install -d $(DESTDIR)$(prefix)/bin $(DESTDIR)$(prefix)/lib/pkgconfig \
@@ -96,7 +106,7 @@ install: all
 # Debian packages the build, the tests and the benchmarks need. A no-op when present.
 DEPS_BUILD := gcc make pkg-config libtraceevent-dev libtracefs-dev libzstd-dev libssh-dev \
 	      libcunit1-dev libinih-dev
-DEPS_TEST  := valgrind zstd util-linux procps
+DEPS_TEST  := valgrind zstd util-linux procps strace
 DEPS_BENCH := trace-cmd linux-perf
 deps:
 	$(Q)scripts/deps.sh $(DEPS_BUILD) $(DEPS_TEST)
@@ -105,22 +115,27 @@ deps-bench:
 
 # ---------------------------------------------------------------- tests
 check: deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN)
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(HELPERS)
 	$(Q)tests/run-all.sh
 
 check-unit: all $(UNIT_BIN)
 	$(Q)$(UNIT_BIN)
 
 check-mem: deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN)
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(HELPERS)
 	$(Q)XTRACE_VALGRIND=1 tests/run-all.sh
+
+# The README's main job: record an application that fails and view the recording.
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)samples/demo.sh
 
 bench: deps deps-bench all
 	$(Q)bench/run.sh
 
 clean:
-	rm -rf $(B) bin lib tests/out
+	rm -rf $(B) bin lib tests/out demo-out
 
 -include $(ALL_OBJS:.o=.d)
 
-.PHONY: all install deps deps-bench check check-unit check-mem bench clean
+.PHONY: all install deps deps-bench check check-unit check-mem demo bench clean

@@ -169,10 +169,8 @@ static int add_item(struct ctx *c, const char *item, bool in_default)
 		}
 		free(copy);
 		/* a group the kernel lacks is an error, unless the default set asked */
-		if (!total && !(in_default && groups[g].optional)) {
-			xt_log(XTRACE_LOG_ERROR, "this kernel has no events of group '%s'", item);
+		if (!total && !(in_default && groups[g].optional))
 			return -ENOENT;
-		}
 		return 0;
 	}
 	colon = strchr(item, ':');
@@ -188,10 +186,8 @@ static int add_item(struct ctx *c, const char *item, bool in_default)
 	}
 	if (n < 0)
 		return n;
-	if (!n) {
-		xt_log(XTRACE_LOG_ERROR, "no event matches '%s'", item);
+	if (!n)
 		return -ENOENT;
-	}
 	return 0;
 }
 

@@ -732,8 +732,8 @@ struct xtrace_recorder *xtrace_recorder_new(const struct xtrace_recorder_opts *o
 	ret = xtrace_events_resolve(o->events, tdir, &events, &bad);
 	if (ret) {
 		if (ret == -ENOENT && bad)
-			xt_log(XTRACE_LOG_ERROR, "unknown event '%s' (see xtrace-run --list-events)",
-			       bad);
+			xt_log(XTRACE_LOG_ERROR, "unknown event '%s': nothing on this kernel matches "
+			       "it (see xtrace-run --list-events)", bad);
 		free(bad);
 		ret = -EINVAL;
 		goto fail;
@@ -767,8 +767,13 @@ struct xtrace_recorder *xtrace_recorder_new(const struct xtrace_recorder_opts *o
 		       strerror(-ret));
 		goto fail;
 	}
-	if (asprintf(&r->marker_path, "%s/trace_marker", tracefs_instance_get_dir(r->inst)) < 0)
-		r->marker_path = NULL;
+	{
+		char *idir = tracefs_instance_get_dir(r->inst);
+
+		if (!idir || asprintf(&r->marker_path, "%s/trace_marker", idir) < 0)
+			r->marker_path = NULL;
+		tracefs_put_tracing_file(idir);
+	}
 	r->lock_fd = tracefs_instance_file_open(r->inst, LOCK_FILE, O_WRONLY);
 	if (r->lock_fd >= 0)
 		flock(r->lock_fd, LOCK_EX | LOCK_NB);

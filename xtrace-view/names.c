@@ -262,6 +262,20 @@ static const char *exit_reason(struct namer *n, const struct evinfo *ei,
 	return slot->name;
 }
 
+/* One event, one line: the kernel's own renderings may hold newlines. */
+static size_t one_line(char *buf, int ret, size_t len)
+{
+	size_t n;
+
+	if (ret < 0)
+		return 0;
+	n = (size_t)ret < len ? (size_t)ret : len - 1;
+	for (size_t i = 0; i < n; i++)
+		if (buf[i] == '\n' || buf[i] == '\r')
+			buf[i] = ' ';
+	return n;
+}
+
 size_t namer_format(struct namer *n, const struct xtrace_event *ev, char *buf, size_t len)
 {
 	const struct tep_record *r = ev->record;
@@ -341,14 +355,14 @@ size_t namer_format(struct namer *n, const struct xtrace_event *ev, char *buf, s
 		} else {
 			ret = snprintf(buf, len, "MARKER [%.*s]", l1, s1);
 		}
-		break;
+		return one_line(buf, ret, len);
 	default:
 		trace_seq_reset(&n->seq);
 		tep_print_event(n->tep, &n->seq, (struct tep_record *)r, "%s", TEP_PRINT_INFO);
 		trace_seq_terminate(&n->seq);
 		ret = snprintf(buf, len, "%s:%s [%s]", ei->event->system, ei->event->name,
 			       n->seq.buffer);
-		break;
+		return one_line(buf, ret, len);
 	}
 	if (ret < 0)
 		ret = 0;
@@ -368,7 +382,5 @@ size_t namer_fields(struct namer *n, const struct xtrace_event *ev, char *buf, s
 	trace_seq_terminate(&n->seq);
 	ret = snprintf(buf, len, "%s-%d %s:%s %s", tep_data_comm_from_pid(n->tep, pid), pid,
 		       ei->event->system, ei->event->name, n->seq.buffer);
-	if (ret < 0)
-		ret = 0;
-	return (size_t)ret < len ? (size_t)ret : len - 1;
+	return one_line(buf, ret, len);
 }

@@ -1,0 +1,87 @@
+#!/bin/bash
+# xtrace-view on bad input: one clear message and a non-zero exit; damaged
+# recordings still show every readable event.
+. "$(dirname "$0")/lib.sh"
+
+expect_status 0 xrun -q -o rec -b 1M sh -c 'for i in $(seq 300); do echo "m$i" > $XTRACE_MARKER; cat /proc/stat > /dev/null; done'
+xview rec > full.txt || fail "view of a good recording"
+total=$(wc -l < full.txt)
+[ "$total" -gt 1000 ] || fail "too few events ($total) to test damage"
+
+# missing directory, a file, a directory that is not a recording
+expect_status 1 xview nosuch 2> e1.txt
+expect_grep "cannot open 'nosuch': No such file or directory" e1.txt
+touch afile
+expect_status 1 xview afile 2> e2.txt
+expect_grep "cannot open 'afile': Not a directory" e2.txt
+mkdir notrec
+expect_status 1 xview notrec 2> e3.txt
+expect_grep "cannot open 'notrec': not a recording" e3.txt
+expect_status 2 xview 2> e4.txt
+expect_status 2 xview -t nope rec 2> e5.txt
+ok "missing and wrong inputs"
+
+# a newer format version is refused by name
+cp -r rec newer
+sed -i 's/^format = 1\.0$/format = 2.0/' newer/xtrace.meta
+expect_status 1 xview newer 2> e6.txt
+expect_grep "format version 2.0, newer than this xtrace-view reads" e6.txt
+ok "newer version refused"
+
+# the largest CPU file, for damage
+big=$(ls -S rec/cpu*.xtd | head -1)
+cpu=$(basename "$big" .xtd)
+frames=$(( $(python3 -c "
+import struct,sys
+d=open('$big','rb').read(); off=32; n=0
+while off+32<=len(d):
+    m,cs=struct.unpack_from('<II',d,off); off+=32+cs; n+=1
+print(n)") ))
+[ "$frames" -ge 2 ] || skip "only $frames frame(s) in $big; cannot test mid-file damage"
+
+# truncated in the middle of the last frame: earlier frames all shown
+cp -r rec trunc
+size=$(stat -c %s "trunc/$cpu.xtd")
+truncate -s $((size - 100)) "trunc/$cpu.xtd"
+expect_status 1 xview trunc > trunc.txt 2> trunc.err
+expect_grep "truncated" trunc.err
+n=$(wc -l < trunc.txt)
+[ "$n" -gt 0 ] && [ "$n" -lt "$total" ] || fail "truncated view has $n of $total lines"
+# every line shown is a line of the full view (nothing invented)
+sort full.txt > full.sorted; sort trunc.txt > trunc.sorted
+[ -z "$(comm -13 full.sorted trunc.sorted)" ] || fail "truncated view shows lines not in the recording"
+ok "truncated: $n of $total events shown"
+
+# a corrupted zstd frame (the first): skipped, the rest shown
+cp -r rec corrupt
+python3 - "corrupt/$cpu.xtd" <<'PY'
+import sys
+p = sys.argv[1]
+d = bytearray(open(p, 'rb').read())
+# inside the first frame's zstd data, past its own header
+for i in range(32 + 32 + 40, 32 + 32 + 60):
+    d[i] ^= 0x5a
+open(p, 'wb').write(d)
+PY
+expect_status 1 xview corrupt > corrupt.txt 2> corrupt.err
+expect_grep "corrupt frame skipped" corrupt.err
+expect_grep "some data was damaged" corrupt.err
+n2=$(wc -l < corrupt.txt)
+[ "$n2" -gt 0 ] && [ "$n2" -lt "$total" ] || fail "corrupt view has $n2 of $total lines"
+# the last marker is after the damage and must still be there
+tail_marker=$(grep -o 'MARKER \[m300\]' full.txt | head -1)
+[ -z "$tail_marker" ] || grep -q 'MARKER \[m300\]' corrupt.txt || fail "events after the corrupt frame lost"
+ok "corrupt frame: $n2 of $total events shown"
+
+# damaged metadata
+cp -r rec badmeta
+echo "garbage line without equals" >> badmeta/xtrace.meta
+expect_status 1 xview badmeta 2> e7.txt
+expect_grep "damaged recording" e7.txt
+
+# the view decodes from the recording alone: it never opens tracefs
+if command -v strace > /dev/null; then
+	strace -f -e trace=open,openat -o strace.txt "$XT_BIN/xtrace-view" rec > /dev/null
+	expect_no_grep "/sys/kernel/(debug/)?tracing" strace.txt "xtrace-view's file accesses"
+	ok "view reads no tracefs file"
+fi
