@@ -29,14 +29,15 @@ XT_LIBS     := $(PKG_LIBS) -lpthread
 B := build
 
 LIB_OBJS := $(addprefix $(B)/libxtrace/, util.o meta.o clock.o events.o syscalls.o heap.o \
-	    record.o read.o)
+	    record.o read.o control.o)
 LIB_A    := lib/libxtrace.a
 LIB_SO   := lib/libxtrace.so.$(VERSION)
 
-PROGS    := xtrace-run xtrace-view
+PROGS    := xtrace-run xtrace-ctl xtrace-view
 BINS     := $(addprefix bin/, $(PROGS))
 
 xtrace-run_OBJS  := $(B)/xtrace-run/xtrace-run.o
+xtrace-ctl_OBJS  := $(B)/xtrace-ctl/xtrace-ctl.o
 xtrace-view_OBJS := $(B)/xtrace-view/xtrace-view.o $(B)/xtrace-view/names.o
 
 UNIT_OBJS := $(addprefix $(B)/tests/unit/, main.o test-cpuset.o test-clock.o test-meta.o \

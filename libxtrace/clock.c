@@ -93,8 +93,17 @@ int64_t xtrace_clock_to_tod(const struct xtrace_clock *clk, uint64_t ts, size_t 
 			return (int64_t)ts + offset_of(&s[n - 1]);
 		return interpolate(&s[n - 2], &s[n - 1], ts);
 	}
-	if (!clk->ns_units)
+	if (!clk->ns_units) {
+		/* across a step, keep the rate of a neighbouring pair rather than smear it */
+		if (xtrace_clock_is_step(clk, &s[i], &s[i + 1])) {
+			if (i > 0)
+				return interpolate(&s[i - 1], &s[i], ts);
+			if (i + 2 < n && !xtrace_clock_is_step(clk, &s[i + 1], &s[i + 2]))
+				return s[i].tod + (interpolate(&s[i + 1], &s[i + 2], ts) -
+						   interpolate(&s[i + 1], &s[i + 2], s[i].trace));
+		}
 		return interpolate(&s[i], &s[i + 1], ts);
+	}
 	if (xtrace_clock_is_step(clk, &s[i], &s[i + 1]))
 		return (int64_t)ts + offset_of(&s[i]);
 	{
@@ -106,7 +115,7 @@ int64_t xtrace_clock_to_tod(const struct xtrace_clock *clk, uint64_t ts, size_t 
 	}
 }
 
-static uint64_t read_clock(int clockid)
+uint64_t xt_clock_now(int clockid)
 {
 	struct timespec t;
 
@@ -131,7 +140,7 @@ int xtrace_clock_sample_now(int clockid, struct xtrace_clock_sample *s)
 #endif
 	for (int i = 0; i < 7; i++) {
 		int64_t r1 = xt_realtime_ns();
-		uint64_t t = read_clock(clockid);
+		uint64_t t = xt_clock_now(clockid);
 		int64_t r2 = xt_realtime_ns();
 
 		if (r2 - r1 < best) {

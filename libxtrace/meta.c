@@ -70,9 +70,18 @@ static void sb_printf(struct sbuf *sb, const char *fmt, ...)
 
 static void put_str(struct sbuf *sb, const char *key, const char *val)
 {
+	const char *v = val ? val : "";
+	size_t len = strlen(v);
+
 	sb_printf(sb, "%s = ", key);
-	for (const char *p = val ? val : ""; *p; p++) {
+	for (const char *p = v; *p; p++) {
+		/* blanks at either end would be trimmed by the reader: escape them */
+		if ((*p == ' ' || *p == '\t') && (p == v || p == v + len - 1)) {
+			sb_put(sb, *p == ' ' ? "\\s" : "\\t", 2);
+			continue;
+		}
 		switch (*p) {
+		case '\r': sb_put(sb, "\\r", 2); break;
 		case '\\': sb_put(sb, "\\\\", 2); break;
 		case '\n': sb_put(sb, "\\n", 2); break;
 		case '\t': sb_put(sb, "\\t", 2); break;
@@ -145,6 +154,12 @@ int xtrace_meta_write(const char *dir, const struct xtrace_meta *m)
 	put_str(&sb, "start", m->chrony_start);
 	put_str(&sb, "end", m->chrony_end);
 	put_i64(&sb, "error_ns", m->chrony_error_ns);
+	if (m->nr_flushes) {
+		sb_printf(&sb, "\n[flushes]\n");
+		for (int i = 0; i < m->nr_flushes; i++)
+			sb_printf(&sb, "flush = %lld %llu %s\n", (long long)m->flushes[i].tod,
+				  (unsigned long long)m->flushes[i].pages, m->flushes[i].cpus);
+	}
 	for (int cpu = 0; cpu < m->nr_cpus && m->cpu; cpu++) {
 		const struct xtrace_cpu_meta *c = &m->cpu[cpu];
 
@@ -183,7 +198,7 @@ static void unescape(char *s)
 			continue;
 		}
 		s++;
-		*d++ = *s == 'n' ? '\n' : *s == 't' ? '\t' : *s;
+		*d++ = *s == 'n' ? '\n' : *s == 't' ? '\t' : *s == 'r' ? '\r' : *s == 's' ? ' ' : *s;
 	}
 	*d = '\0';
 }
@@ -289,6 +304,27 @@ static int apply(struct xtrace_meta *m, const char *sec, const char *key, const 
 		return set_str(&m->chrony_end, val);
 	if (IS("chrony", "error_ns"))
 		return get_i64(val, &m->chrony_error_ns);
+	if (IS("flushes", "flush")) {
+		struct xtrace_flush *f = realloc(m->flushes, (m->nr_flushes + 1) * sizeof(*f));
+		long long tod;
+		unsigned long long pages;
+		char cpus[256];
+
+		if (!f)
+			return -ENOMEM;
+		m->flushes = f;
+		cpus[0] = '\0';
+		if (sscanf(val, "%lld %llu %255s", &tod, &pages, cpus) < 2)
+			return -EBADMSG;
+		f = &m->flushes[m->nr_flushes];
+		f->tod = tod;
+		f->pages = pages;
+		f->cpus = strdup(cpus);
+		if (!f->cpus)
+			return -ENOMEM;
+		m->nr_flushes++;
+		return 0;
+	}
 	if (!strncmp(sec, "cpu", 3)) {
 		char *end;
 		long cpu = strtol(sec + 3, &end, 10);
@@ -380,6 +416,19 @@ int xtrace_meta_read(const char *dir, struct xtrace_meta *m)
 	free(path);
 	if (ret)
 		return ret;
+	/*
+	 * The version before anything else: a newer major version may use a
+	 * syntax this reader does not know, and deserves "too new", not "damaged".
+	 */
+	{
+		const char *at = strstr(buf, "\nformat = ");
+
+		if (at && sscanf(at + 10, "%d.%d", &m->major, &m->minor) == 2 &&
+		    m->major > XTRACE_FORMAT_MAJOR) {
+			ret = -ENOTSUP;
+			goto out;
+		}
+	}
 	ret = parse_lines(buf, &kv, &n);
 	if (ret)
 		goto out;
@@ -449,5 +498,8 @@ void xtrace_meta_free(struct xtrace_meta *m)
 	free(m->chrony_start);
 	free(m->chrony_end);
 	free(m->cpu);
+	for (int i = 0; i < m->nr_flushes; i++)
+		free(m->flushes[i].cpus);
+	free(m->flushes);
 	memset(m, 0, sizeof(*m));
 }

@@ -202,6 +202,8 @@ struct xtrace_rec *xtrace_rec_open(const char *dir)
 	tep_set_local_bigendian(rec->tep, __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ?
 				TEP_BIG_ENDIAN : TEP_LITTLE_ENDIAN);
 	ret = load_formats(rec);
+	if (ret && ret != -ENOMEM)
+		ret = -EBADMSG;	/* the metadata is there: the recording is damaged */
 	if (ret) {
 		xt_log(XTRACE_LOG_ERROR, "'%s': the kernel's event formats are missing or damaged",
 		       dir);
@@ -387,9 +389,52 @@ static int load_frame(struct cpu_stream *s)
 	}
 }
 
+#define RB_MISSED_EVENTS	(1ULL << 31)
+#define RB_MISSED_STORED	(1ULL << 30)
+#define RB_COMMIT_MASK		((1ULL << 27) - 1)
+
+/*
+ * Check a sub-buffer's commit word before kbuffer trusts it (a corrupt one
+ * would make it read past the page), and read its lost-events flags directly:
+ * kbuffer_missed_events() misses them when the page starts with a time extend.
+ */
+static int check_subbuffer(struct cpu_stream *s, const char *page, int *missed)
+{
+	int ls = s->rec->meta.long_size, psize = s->rec->meta.page_size;
+	uint64_t commit, size, room = psize - 8 - ls;
+
+	if (ls == 8) {
+		memcpy(&commit, page + 8, 8);
+	} else {
+		uint32_t c;
+
+		memcpy(&c, page + 8, 4);
+		commit = c;
+	}
+	size = commit & RB_COMMIT_MASK;
+	*missed = 0;
+	if (commit & RB_MISSED_STORED)
+		room -= ls;
+	if (size > room)
+		return -EBADMSG;
+	if (commit & RB_MISSED_EVENTS) {
+		*missed = -1;
+		if (commit & RB_MISSED_STORED) {
+			uint64_t n = 0;
+
+			memcpy(&n, page + 8 + ls + size, ls);
+			*missed = n > INT32_MAX ? INT32_MAX : (int)n;
+		}
+	}
+	return 0;
+}
+
 /* Advance to the next event of the stream. Returns 1, or 0 when it has no more. */
 static int stream_next(struct cpu_stream *s)
 {
+	int psize = s->rec->meta.page_size;
+	char *page;
+
 	if (s->data) {
 		s->data = kbuffer_next_event(s->kbuf, &s->ts);
 		if (s->data)
@@ -401,12 +446,12 @@ static int stream_next(struct cpu_stream *s)
 				return 0;
 		}
 		s->page++;
-		if (kbuffer_load_subbuffer(s->kbuf, s->pages + (size_t)s->page *
-					   s->rec->meta.page_size) < 0) {
+		page = s->pages + (size_t)s->page * psize;
+		if (check_subbuffer(s, page, &s->missed) ||
+		    kbuffer_load_subbuffer(s->kbuf, page) < 0) {
 			damaged(s, "malformed sub-buffer skipped");
 			continue;
 		}
-		s->missed = kbuffer_missed_events(s->kbuf);
 		s->data = kbuffer_read_event(s->kbuf, &s->ts);
 		if (s->data)
 			break;

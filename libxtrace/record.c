@@ -9,9 +9,11 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/resource.h>
@@ -27,7 +29,8 @@
 
 #define DEFAULT_BUFFER_KB	4096
 #define FRAME_PAGES		64		/* sub-buffers per zstd frame */
-#define SAMPLE_PERIOD_NS	5000000000LL	/* clock samples while recording */
+#define SAMPLE_PERIOD_NS	5000000000LL	/* clock samples while streaming */
+#define SAMPLE_PERIOD_OVW_NS	60000000000LL	/* flight recorder: also at each flush */
 #define WAKE_PERCENT		"25"		/* reader wakes when a buffer is this full */
 #define LOCK_FILE		"trace_marker"	/* flock()ed while the recorder lives */
 
@@ -43,6 +46,7 @@ struct cpu_reader {
 	int nr_pages;
 	void *zbuf;
 	size_t zcap;
+	pthread_mutex_t lock;		/* the thread's drain vs. a flush */
 	pthread_t thread;
 	bool thread_started;
 	pid_t tid;
@@ -73,11 +77,12 @@ struct xtrace_recorder {
 	pthread_cond_t start_cond;
 	int threads_ready;
 	int failed;
+	struct xtrace_cpuset paused;
 };
 
 /* ------------------------------------------------------------ frames */
 
-static int page_commit(struct xtrace_recorder *r, const char *page)
+static uint64_t page_commit(struct xtrace_recorder *r, const char *page)
 {
 	uint64_t commit;
 
@@ -143,13 +148,20 @@ static int write_frame(struct cpu_reader *rd)
 }
 
 /*
- * Read what the CPU's buffer holds, at most one buffer's worth so a busy CPU
- * cannot keep us here forever, writing a frame every FRAME_PAGES sub-buffers.
+ * Save what the CPU's buffer holds up to now: read sub-buffers (oldest first)
+ * until the buffer is empty or one starts after the moment drain() was called,
+ * writing a frame every FRAME_PAGES. Under a heavy load the kernel keeps
+ * filling the buffer as we read, so "empty" may never come; stopping at "now"
+ * is what makes a flight recorder's flush keep the moment it was asked for.
+ * The cap only guards against a clock that never passes "now".
  */
-static int drain(struct cpu_reader *rd)
+static int drain(struct cpu_reader *rd, bool partial)
 {
 	struct xtrace_recorder *r = rd->r;
-	long max = (long)(r->meta.buffer_kb * 1024 / r->page_size) + 2;
+	/* a sub-buffer the kernel is still writing has less than this */
+	uint64_t full = r->page_size - 16 - 64;
+	long max = 4 * (long)(r->meta.buffer_kb * 1024 / r->page_size) + 64;
+	uint64_t until = xt_clock_now(r->clockid);
 	int ret = 0;
 
 	if (rd->err)
@@ -157,6 +169,7 @@ static int drain(struct cpu_reader *rd)
 	for (long n = 0; n < max; n++) {
 		char *slot = rd->pages + (size_t)rd->nr_pages * r->page_size;
 		int got = tracefs_cpu_read(rd->tcpu, slot, true);
+		bool past;
 
 		if (got <= 0)
 			break;
@@ -165,11 +178,21 @@ static int drain(struct cpu_reader *rd)
 		/* an empty sub-buffer carries nothing, not even a lost-events flag */
 		if (!page_commit(r, slot))
 			continue;
+		past = page_ts(slot) > until;
+		/*
+		 * The kernel hands out the page it is writing, too. Reading it in a
+		 * periodic drain means chasing the writer a few events at a time:
+		 * leave it for later unless this drain must save everything.
+		 */
+		if (!partial && (page_commit(r, slot) & 0x7ffffff) < full)
+			past = true;
 		if (++rd->nr_pages == FRAME_PAGES) {
 			ret = write_frame(rd);
 			if (ret)
 				break;
 		}
+		if (past)
+			break;
 	}
 	if (!ret)
 		ret = write_frame(rd);
@@ -185,6 +208,7 @@ static void *reader_thread(void *arg)
 {
 	struct cpu_reader *rd = arg;
 	struct xtrace_recorder *r = rd->r;
+	int ret;
 
 	rd->tid = gettid();
 	if (r->nice)
@@ -197,15 +221,23 @@ static void *reader_thread(void *arg)
 	for (;;) {
 		struct pollfd p[2] = { { rd->fd, POLLIN, 0 }, { r->stop_fd, POLLIN, 0 } };
 
-		if (poll(p, 2, 1000) < 0 && errno != EINTR)
+		int n = poll(p, 2, 1000);
+
+		if (n < 0 && errno != EINTR)
 			break;
 		if (p[1].revents)
 			break;
-		if (drain(rd))
+		pthread_mutex_lock(&rd->lock);
+		/* a quiet second: save the partly filled page too, so data reaches the disk */
+		ret = drain(rd, n == 0);
+		pthread_mutex_unlock(&rd->lock);
+		if (ret)
 			break;
 	}
 	/* tracing is off now: save the rest */
-	drain(rd);
+	pthread_mutex_lock(&rd->lock);
+	drain(rd, true);
+	pthread_mutex_unlock(&rd->lock);
 	return NULL;
 }
 
@@ -572,7 +604,7 @@ static int open_reader(struct cpu_reader *rd)
 
 	rd->out = rd->fd = -1;
 	snprintf(name, sizeof(name), "per_cpu/cpu%d/trace_pipe_raw", rd->cpu);
-	rd->fd = tracefs_instance_file_open(r->inst, name, O_RDONLY | O_NONBLOCK);
+	rd->fd = tracefs_instance_file_open(r->inst, name, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (rd->fd < 0)
 		return -(errno ? errno : EIO);
 	rd->tcpu = tracefs_cpu_alloc_fd(rd->fd, r->page_size, true);
@@ -610,7 +642,8 @@ static int take_sample(struct xtrace_recorder *r, uint32_t flags)
 	if (ret)
 		return ret;
 	s.flags |= flags;
-	r->next_sample = s.tod + SAMPLE_PERIOD_NS;
+	r->next_sample = s.tod + (r->mode == XTRACE_MODE_STREAM ? SAMPLE_PERIOD_NS :
+				  SAMPLE_PERIOD_OVW_NS);
 	return xt_clock_append(r->clock_fd, &s);
 }
 
@@ -620,7 +653,8 @@ static char *instance_name(void)
 	char *name;
 	int n = __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED);
 
-	if (n ? asprintf(&name, "xtrace-%d-%d", getpid(), n) : asprintf(&name, "xtrace-%d", getpid()) < 0)
+	if ((n ? asprintf(&name, "xtrace-%d-%d", getpid(), n) :
+		 asprintf(&name, "xtrace-%d", getpid())) < 0)
 		return NULL;
 	return name;
 }
@@ -774,12 +808,16 @@ struct xtrace_recorder *xtrace_recorder_new(const struct xtrace_recorder_opts *o
 			r->marker_path = NULL;
 		tracefs_put_tracing_file(idir);
 	}
-	r->lock_fd = tracefs_instance_file_open(r->inst, LOCK_FILE, O_WRONLY);
+	r->lock_fd = tracefs_instance_file_open(r->inst, LOCK_FILE, O_WRONLY | O_CLOEXEC);
 	if (r->lock_fd >= 0)
 		flock(r->lock_fd, LOCK_EX | LOCK_NB);
 	ret = instance_write(r, "tracing_on", "0");
-	if (!ret)
-		ret = select_clock(r, o->ts_type);
+	if (ret) {
+		xt_log(XTRACE_LOG_ERROR, "cannot use tracefs instance '%s': %s", name,
+		       strerror(-ret));
+		goto fail;
+	}
+	ret = select_clock(r, o->ts_type);
 	if (ret)
 		goto fail;
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)r->meta.buffer_kb);
@@ -840,6 +878,7 @@ struct xtrace_recorder *xtrace_recorder_new(const struct xtrace_recorder_opts *o
 		rd->r = r;
 		rd->cpu = c;
 		rd->fd = rd->out = -1;
+		pthread_mutex_init(&rd->lock, NULL);
 		if (!xtrace_cpuset_has(&r->cpus, c))
 			continue;
 		r->meta.cpu[c].recorded = true;
@@ -982,7 +1021,9 @@ int xtrace_recorder_stop(struct xtrace_recorder *r, int exit_status)
 			pthread_join(rd->thread, NULL);
 			rd->thread_started = false;
 		} else if (rd->fd >= 0) {
-			drain(rd);
+			pthread_mutex_lock(&rd->lock);
+			drain(rd, true);
+			pthread_mutex_unlock(&rd->lock);
 		}
 		if (rd->err && !r->failed)
 			r->failed = rd->err;
@@ -1006,6 +1047,198 @@ int xtrace_recorder_stop(struct xtrace_recorder *r, int exit_status)
 		xt_log(XTRACE_LOG_ERROR, "cannot write '%s/" XT_META_FILE "': %s", r->dir,
 		       strerror(-ret));
 	return r->failed ? r->failed : ret;
+}
+
+/* ------------------------------------------------------ control actions */
+
+/*
+ * Write a marker into @cpu's buffer: the calling thread moves to that CPU for the
+ * write, so a per-CPU flush shows in the CPU it saved.
+ */
+static void marker_on(struct xtrace_recorder *r, int cpu, const char *text)
+{
+	cpu_set_t *set = CPU_ALLOC(r->nr_cpus);
+	size_t sz = CPU_ALLOC_SIZE(r->nr_cpus);
+
+	if (set) {
+		CPU_ZERO_S(sz, set);
+		CPU_SET_S(cpu, sz, set);
+		sched_setaffinity(0, sz, set);
+		CPU_FREE(set);
+	}
+	if (r->lock_fd < 0 || write(r->lock_fd, text, strlen(text)) < 0)
+		xt_log(XTRACE_LOG_WARNING, "cannot write a marker on CPU %d: %s", cpu,
+		       strerror(errno));
+}
+
+struct affinity {
+	cpu_set_t *set;
+	size_t size;
+};
+
+static void affinity_save(struct xtrace_recorder *r, struct affinity *a)
+{
+	a->size = CPU_ALLOC_SIZE(r->nr_cpus);
+	a->set = CPU_ALLOC(r->nr_cpus);
+	if (a->set && sched_getaffinity(0, a->size, a->set)) {
+		CPU_FREE(a->set);
+		a->set = NULL;
+	}
+}
+
+static void affinity_restore(struct affinity *a)
+{
+	if (a->set) {
+		sched_setaffinity(0, a->size, a->set);
+		CPU_FREE(a->set);
+	}
+}
+
+static bool wanted(struct xtrace_recorder *r, const struct xtrace_cpuset *cpus, int c)
+{
+	return xtrace_cpuset_has(&r->cpus, c) && (!cpus || xtrace_cpuset_has(cpus, c));
+}
+
+int xtrace_recorder_flush(struct xtrace_recorder *r, const struct xtrace_cpuset *cpus)
+{
+	struct xtrace_cpuset done = { { 0 } };
+	struct xtrace_flush *f;
+	struct affinity aff;
+	uint64_t pages = 0;
+	char text[64], set[256];
+	int n = r->meta.nr_flushes + 1, ret = 0;
+
+	if (r->stopped)
+		return -ESRCH;
+	snprintf(text, sizeof(text), "xtrace:FLUSH #%d", n);
+	affinity_save(r, &aff);
+	for (int c = 0; c < r->nr_cpus; c++) {
+		struct cpu_reader *rd = &r->readers[c];
+		uint64_t before;
+		int err;
+
+		if (!wanted(r, cpus, c))
+			continue;
+		pthread_mutex_lock(&rd->lock);
+		before = rd->written_pages;
+		if (!xtrace_cpuset_has(&r->paused, c))
+			marker_on(r, c, text);
+		err = drain(rd, true);
+		if (!err && fdatasync(rd->out) && errno != EINVAL)
+			err = -errno;
+		pages += rd->written_pages - before;
+		pthread_mutex_unlock(&rd->lock);
+		if (err && !ret)
+			ret = err;
+		xtrace_cpuset_add(&done, c);
+	}
+	affinity_restore(&aff);
+	take_sample(r, 0);
+	xtrace_cpuset_format(&done, set, sizeof(set));
+	f = realloc(r->meta.flushes, n * sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	r->meta.flushes = f;
+	f[n - 1] = (struct xtrace_flush){ .tod = xt_realtime_ns(), .pages = pages,
+					  .cpus = strdup(set) };
+	r->meta.nr_flushes = n;
+	read_stats(r);
+	if (!ret)
+		ret = xtrace_meta_write(r->dir, &r->meta);
+	return ret ? ret : (int)(pages > INT32_MAX ? INT32_MAX : pages);
+}
+
+/* tracing_cpumask: comma-separated 32-bit hex words, most significant first */
+static int write_cpumask(struct xtrace_recorder *r)
+{
+	char buf[XTRACE_MAX_CPUS / 4 + XTRACE_MAX_CPUS / 32 + 2], *p = buf;
+	int words = (r->nr_cpus + 31) / 32;
+
+	for (int w = words - 1; w >= 0; w--) {
+		uint32_t v = 0;
+
+		for (int b = 0; b < 32; b++) {
+			int c = w * 32 + b;
+
+			if (c < r->nr_cpus && xtrace_cpuset_has(&r->cpus, c) &&
+			    !xtrace_cpuset_has(&r->paused, c))
+				v |= 1u << b;
+		}
+		p += sprintf(p, "%s%x", w == words - 1 ? "" : ",", v);
+	}
+	return instance_write(r, "tracing_cpumask", buf);
+}
+
+int xtrace_recorder_pause(struct xtrace_recorder *r, const struct xtrace_cpuset *cpus)
+{
+	struct affinity aff;
+
+	if (r->stopped)
+		return -ESRCH;
+	affinity_save(r, &aff);
+	for (int c = 0; c < r->nr_cpus; c++) {
+		if (!wanted(r, cpus, c) || xtrace_cpuset_has(&r->paused, c))
+			continue;
+		marker_on(r, c, "xtrace:PAUSE");
+		xtrace_cpuset_add(&r->paused, c);
+	}
+	affinity_restore(&aff);
+	return write_cpumask(r);
+}
+
+int xtrace_recorder_resume(struct xtrace_recorder *r, const struct xtrace_cpuset *cpus)
+{
+	struct xtrace_cpuset resumed = { { 0 } };
+	struct affinity aff;
+	int ret;
+
+	if (r->stopped)
+		return -ESRCH;
+	for (int c = 0; c < r->nr_cpus; c++) {
+		if (!wanted(r, cpus, c) || !xtrace_cpuset_has(&r->paused, c))
+			continue;
+		r->paused.bits[c / 64] &= ~(1ULL << (c % 64));
+		xtrace_cpuset_add(&resumed, c);
+	}
+	ret = write_cpumask(r);
+	affinity_save(r, &aff);
+	for (int c = 0; c < r->nr_cpus; c++)
+		if (xtrace_cpuset_has(&resumed, c))
+			marker_on(r, c, "xtrace:RESUME");
+	affinity_restore(&aff);
+	return ret;
+}
+
+int xtrace_recorder_status(struct xtrace_recorder *r, struct xtrace_recorder_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->dir = r->dir;
+	st->mode = r->meta.mode;
+	st->cpus = r->meta.cpus;
+	st->flushes = r->meta.nr_flushes;
+	xtrace_cpuset_format(&r->paused, st->paused, sizeof(st->paused));
+	for (int c = 0; c < r->nr_cpus; c++) {
+		char name[48], *stats;
+
+		if (!xtrace_cpuset_has(&r->cpus, c))
+			continue;
+		snprintf(name, sizeof(name), "per_cpu/cpu%d/stats", c);
+		stats = tracefs_instance_file_read(r->inst, name, NULL);
+		if (!stats)
+			return -(errno ? errno : EIO);
+		st->saved += stat_field(stats, "\nread events:");
+		st->in_buffer += stat_field(stats, "entries:");
+		st->overrun += stat_field(stats, "overrun:");
+		st->dropped += stat_field(stats, "\ndropped events:");
+		free(stats);
+	}
+	return 0;
+}
+
+int xtrace_recorder_set_exit_status(struct xtrace_recorder *r, int exit_status)
+{
+	r->meta.exit_status = exit_status;
+	return xtrace_meta_write(r->dir, &r->meta);
 }
 
 const char *xtrace_recorder_marker_path(const struct xtrace_recorder *r)
@@ -1048,6 +1281,7 @@ void xtrace_recorder_free(struct xtrace_recorder *r)
 		ZSTD_freeCCtx(rd->cctx);
 		free(rd->pages);
 		free(rd->zbuf);
+		pthread_mutex_destroy(&rd->lock);
 	}
 	free(r->readers);
 	if (r->clock_fd >= 0)
@@ -1082,10 +1316,13 @@ static int stale_cb(const char *name, void *ctx)
 
 	if (sscanf(name, "xtrace-%d%c", &pid, &rest) < 1)
 		return 0;
+	/* a recorder between creating its instance and locking it is alive too */
+	if (pid == getpid() || kill(pid, 0) == 0 || errno == EPERM)
+		return 0;
 	inst = tracefs_instance_alloc(NULL, name);
 	if (!inst)
 		return 0;
-	fd = tracefs_instance_file_open(inst, LOCK_FILE, O_WRONLY);
+	fd = tracefs_instance_file_open(inst, LOCK_FILE, O_WRONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		/* a live recorder holds the lock: leave its instance alone */
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {

@@ -86,6 +86,7 @@ __hidden long xt_syscall_max_native(void);
 /* clock.c */
 __hidden int xt_clock_read_file(const char *path, struct xtrace_clock *clk);
 __hidden int xt_clock_append(int fd, const struct xtrace_clock_sample *s);
+__hidden uint64_t xt_clock_now(int clockid);
 __hidden char *xt_chrony_tracking(int64_t *error_ns);
 
 #endif /* _XTRACE_LOCAL_H */

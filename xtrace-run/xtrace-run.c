@@ -38,7 +38,11 @@ static const char *const usage_text[] = {
 	"                       tracefs systems (kvmmmu) or system:event globs (kvm:*);",
 	"                       -ITEM removes; default: sched,irq,timer,syscalls,kvm",
 	"  -t, --timestamp T    tod (time of day, default) or tsc (x86 TSC, cannot be merged)",
-	"  -m, --mode MODE      stream (write while recording, default)",
+	"  -m, --mode MODE      stream (write while recording, default) or overwrite (flight",
+	"                       recorder: keep the newest events in memory, save them on",
+	"                       xtrace-ctl flush/stop and when the command ends)",
+	"  -k, --keep-running   on xtrace-ctl stop, leave the command running (default: end",
+	"                       it with SIGTERM, then SIGKILL after 5 s)",
 	"  -b, --buffer SIZE    per-CPU ring buffer, KiB unless suffixed K/M/G (default 4M)",
 	"  -c, --cpus CPUS      record only these CPUs, e.g. 0,2-3 (default: all online)",
 	"  -l, --list-events    list the event groups (with -v: every event of this kernel)",
@@ -54,7 +58,9 @@ struct run_opts {
 	char **argv;
 	int verbose;	/* -1 quiet, 0 normal, 1 verbose */
 	bool list_events;
+	bool keep_running;
 	char *dir_alloc;
+	char *abs_dir;		/* what xtrace-ctl status shows and -d matches */
 };
 
 static int verbosity;
@@ -193,9 +199,14 @@ static void summary(const char *dir, int exit_status)
 		lost += m.cpu[c].overrun + m.cpu[c].dropped;
 		disk += m.cpu[c].bytes_disk;
 	}
-	if (lost)
+	if (lost && m.mode && !strcmp(m.mode, "overwrite")) {
+		if (verbosity > 0)
+			fprintf(stderr, PROG ": %llu older events were overwritten (the flight "
+				"recorder keeps the newest)\n", (unsigned long long)lost);
+	} else if (lost) {
 		fprintf(stderr, PROG ": warning: %llu events were lost (buffer overrun); "
 			"try a larger -b\n", (unsigned long long)lost);
+	}
 	if (verbosity >= 0)
 		fprintf(stderr, PROG ": recorded %llu events on %d CPUs into '%s' "
 			"(%.1f KiB, %.2f bytes/event); command exited with %d\n",
@@ -213,13 +224,108 @@ static int status_of(int wstatus)
 	return 1;
 }
 
+/* Parse "VERB [CPUS]" of a control request. */
+static int parse_request(char *line, char **verb, struct xtrace_cpuset *cpus, bool *have_cpus)
+{
+	char *arg = strchr(line, ' ');
+
+	*verb = line;
+	*have_cpus = false;
+	if (!arg)
+		return 0;
+	*arg++ = '\0';
+	while (*arg == ' ')
+		arg++;
+	if (!*arg)
+		return 0;
+	*have_cpus = true;
+	return xtrace_cpuset_parse(arg, cpus);
+}
+
+/*
+ * Answer one xtrace-ctl request. Returns true when the recording was stopped.
+ */
+static bool serve(struct xtrace_recorder *r, struct run_opts *o, int lfd)
+{
+	struct xtrace_recorder_status st;
+	struct xtrace_cpuset cpus;
+	char line[512], *verb;
+	bool have_cpus;
+	int fd, ret;
+
+	fd = xtrace_ctl_accept(lfd, line, sizeof(line));
+	if (fd < 0)
+		return false;
+	if (parse_request(line, &verb, &cpus, &have_cpus)) {
+		xtrace_ctl_reply(fd, false, "invalid CPU list");
+		return false;
+	}
+	if (!strcmp(verb, "flush")) {
+		ret = xtrace_recorder_flush(r, have_cpus ? &cpus : NULL);
+		if (ret < 0)
+			xtrace_ctl_reply(fd, false, "flush failed: %s", strerror(-ret));
+		else
+			xtrace_ctl_reply(fd, true, "saved %d sub-buffers", ret);
+	} else if (!strcmp(verb, "pause") || !strcmp(verb, "resume")) {
+		ret = verb[0] == 'p' ? xtrace_recorder_pause(r, have_cpus ? &cpus : NULL) :
+				       xtrace_recorder_resume(r, have_cpus ? &cpus : NULL);
+		if (ret)
+			xtrace_ctl_reply(fd, false, "%s failed: %s", verb, strerror(-ret));
+		else
+			xtrace_ctl_reply(fd, true, "%sd", verb);
+	} else if (!strcmp(verb, "status")) {
+		ret = xtrace_recorder_status(r, &st);
+		if (ret)
+			xtrace_ctl_reply(fd, false, "status failed: %s", strerror(-ret));
+		else
+			xtrace_ctl_reply(fd, true, "dir=%s\tmode=%s\tcpus=%s\tpaused=%s\tsaved=%llu"
+					 "\tin_buffer=%llu\toverrun=%llu\tdropped=%llu\tflushes=%d"
+					 "\tcommand=%s", o->abs_dir ? o->abs_dir : st.dir,
+					 st.mode, st.cpus,
+					 st.paused[0] ? st.paused : "-",
+					 (unsigned long long)st.saved,
+					 (unsigned long long)st.in_buffer,
+					 (unsigned long long)st.overrun,
+					 (unsigned long long)st.dropped, st.flushes,
+					 o->rec.command);
+	} else if (!strcmp(verb, "stop")) {
+		/* flush first, so the buffers of this moment are saved and marked */
+		ret = xtrace_recorder_flush(r, NULL);
+		if (ret >= 0)
+			ret = xtrace_recorder_stop(r, -1);
+		if (ret < 0)
+			xtrace_ctl_reply(fd, false, "stop: %s", strerror(-ret));
+		else
+			xtrace_ctl_reply(fd, true, "stopped; %s", o->keep_running ?
+					 "the command keeps running" : "ending the command");
+		return true;
+	} else {
+		xtrace_ctl_reply(fd, false, "unknown command '%s'", verb);
+	}
+	return false;
+}
+
+/* End the command after xtrace-ctl stop: SIGTERM, then SIGKILL if it lingers. */
+static int end_command(pid_t child, int *wstatus)
+{
+	kill(child, SIGTERM);
+	for (int i = 0; i < 50; i++) {
+		if (waitpid(child, wstatus, WNOHANG) == child)
+			return 0;
+		usleep(100000);
+	}
+	kill(child, SIGKILL);
+	return waitpid(child, wstatus, 0) == child ? 0 : -1;
+}
+
 static int run_xtrace_run(struct run_opts *o)
 {
 	struct xtrace_recorder *r;
 	sigset_t mask, oldmask;
-	int sfd = -1, tfd = -1, exec_err, wstatus = 0, status = 1, signals = 0;
+	int sfd = -1, tfd = -1, lfd = -1, exec_err, wstatus = 0, status = 1, signals = 0;
+	bool stopped = false;
+	char *cmd, *sock = NULL;
 	pid_t child;
-	char *cmd;
 
 	if (o->list_events)
 		return list_events(o->verbose);
@@ -240,13 +346,20 @@ static int run_xtrace_run(struct run_opts *o)
 		goto out;
 	}
 
+	/* the control socket first: if it cannot be had, nothing is created */
+	lfd = xtrace_ctl_listen(&sock);
+	if (lfd < 0)
+		goto out;
 	r = xtrace_recorder_new(&o->rec);
 	if (!r) {
 		if (errno == EACCES || errno == EPERM)
 			fprintf(stderr, PROG ": tracing needs root (or CAP_SYS_ADMIN and tracefs "
 				"access): %s\n", strerror(errno));
+		else if (verbosity > 0)
+			fprintf(stderr, PROG ": cannot start recording: %s\n", strerror(errno));
 		goto out;
 	}
+	o->abs_dir = realpath(o->rec.dir, NULL);
 	if (xtrace_recorder_start(r)) {
 		fprintf(stderr, PROG ": cannot start recording: %s\n", strerror(errno));
 		xtrace_recorder_stop(r, -1);
@@ -267,12 +380,23 @@ static int run_xtrace_run(struct run_opts *o)
 	}
 
 	for (;;) {
-		struct pollfd p[2] = { { sfd, POLLIN, 0 }, { tfd, POLLIN, 0 } };
+		struct pollfd p[3] = { { sfd, POLLIN, 0 }, { tfd, POLLIN, 0 }, { lfd, POLLIN, 0 } };
 		struct signalfd_siginfo si;
 		bool clock_set = false;
 
-		if (poll(p, 2, 1000) < 0 && errno != EINTR)
+		if (poll(p, lfd >= 0 ? 3 : 2, 1000) < 0 && errno != EINTR)
 			break;
+		if (lfd >= 0 && p[2].revents && serve(r, o, lfd)) {
+			/* stopped: nobody can address this recorder any more */
+			stopped = true;
+			close(lfd);
+			lfd = -1;
+			unlink(sock);
+			if (!o->keep_running) {
+				end_command(child, &wstatus);
+				break;
+			}
+		}
 		if (p[1].revents) {
 			uint64_t exp;
 
@@ -298,13 +422,22 @@ static int run_xtrace_run(struct run_opts *o)
 			kill(child, si.ssi_signo);
 	}
 	status = status_of(wstatus);
-	if (xtrace_recorder_stop(r, status))
+	if (stopped)
+		xtrace_recorder_set_exit_status(r, status);
+	else if (xtrace_recorder_stop(r, status))
 		fprintf(stderr, PROG ": the recording in '%s' is incomplete: %s\n", o->rec.dir,
 			strerror(-xtrace_recorder_failed(r) ?: EIO));
 	xtrace_recorder_free(r);
 	summary(o->rec.dir, status);
 out:
 	free(cmd);
+	free(o->abs_dir);
+	if (lfd >= 0)
+		close(lfd);
+	if (sock) {
+		unlink(sock);
+		free(sock);
+	}
 	if (sfd >= 0)
 		close(sfd);
 	if (tfd >= 0)
@@ -323,6 +456,7 @@ int main(int argc, char **argv)
 		{ "buffer", required_argument, NULL, 'b' },
 		{ "cpus", required_argument, NULL, 'c' },
 		{ "list-events", no_argument, NULL, 'l' },
+		{ "keep-running", no_argument, NULL, 'k' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -333,7 +467,7 @@ int main(int argc, char **argv)
 	uint64_t size;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "+o:e:t:m:b:c:lqvhV", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:e:t:m:b:c:lkqvhV", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			o.rec.dir = optarg;
@@ -355,10 +489,16 @@ int main(int argc, char **argv)
 		case 'm':
 			if (!strcmp(optarg, "stream")) {
 				o.rec.mode = XTRACE_MODE_STREAM;
+			} else if (!strcmp(optarg, "overwrite")) {
+				o.rec.mode = XTRACE_MODE_OVERWRITE;
 			} else {
-				fprintf(stderr, PROG ": unknown mode '%s' (stream)\n", optarg);
+				fprintf(stderr, PROG ": unknown mode '%s' (stream or overwrite)\n",
+					optarg);
 				return 2;
 			}
+			break;
+		case 'k':
+			o.keep_running = true;
 			break;
 		case 'b':
 			if (xtrace_parse_size(optarg, 1024, &size) || size < 4096 ||

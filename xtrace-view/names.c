@@ -346,12 +346,18 @@ size_t namer_format(struct namer *n, const struct xtrace_event *ev, char *buf, s
 		l1 = str(ei->f[0], r, &s1);
 		while (l1 && (s1[l1 - 1] == '\n' || s1[l1 - 1] == ' '))
 			l1--;
-		if (l1 >= 12 && !strncmp(s1, "xtrace:FLUSH", 12)) {
-			s1 += 12;
-			l1 -= 12;
-			while (l1 && *s1 == ' ')
-				s1++, l1--;
-			ret = snprintf(buf, len, "FLUSH [%.*s]", l1, s1);
+		if (l1 > 7 && !strncmp(s1, "xtrace:", 7)) {
+			/* the recorder's own marks: FLUSH [#n], PAUSE, RESUME */
+			int w;
+
+			s1 += 7;
+			l1 -= 7;
+			w = strcspn(s1, " ");
+			w = w > l1 ? l1 : w;
+			if (w == l1)
+				ret = snprintf(buf, len, "%.*s", w, s1);
+			else
+				ret = snprintf(buf, len, "%.*s [%.*s]", w, s1, l1 - w - 1, s1 + w + 1);
 		} else {
 			ret = snprintf(buf, len, "MARKER [%.*s]", l1, s1);
 		}

@@ -372,9 +372,12 @@ static int run_xtrace_view(struct view_opts *o)
 		const struct xtrace_meta *m = xtrace_rec_meta(recs[i]);
 		uint64_t overrun = 0;
 
-		for (int c = 0; c < m->nr_cpus; c++)
+		/* a flight recorder overwrites its history by design: not a loss to warn of */
+		bool ovw = m->mode && !strcmp(m->mode, "overwrite");
+
+		for (int c = 0; c < m->nr_cpus && !ovw; c++)
 			overrun += m->cpu[c].overrun + m->cpu[c].dropped;
-		if (overrun || src[i].lost || src[i].lost_unknown)
+		if (!ovw && (overrun || src[i].lost || src[i].lost_unknown))
 			fprintf(stderr, PROG ": warning: '%s': %llu events were lost while "
 				"recording (see LOST_EVENTS lines)\n", o->dirs[i],
 				(unsigned long long)(overrun > src[i].lost ? overrun : src[i].lost));

@@ -155,6 +155,13 @@ struct xtrace_cpu_meta {
 	uint64_t bytes_disk;	/* compressed size on disk, headers included */
 };
 
+/* A flush: when, which CPUs, how many sub-buffers it saved. */
+struct xtrace_flush {
+	int64_t tod;
+	uint64_t pages;
+	char *cpus;
+};
+
 /*
  * The metadata of one recording (file "xtrace.meta" of a data directory).
  * Strings are owned by the struct; xtrace_meta_free() releases them.
@@ -186,6 +193,8 @@ struct xtrace_meta {
 	char *chrony_end;
 	int64_t chrony_error_ns;	/* chrony's own error bound, -1 if unknown */
 	struct xtrace_cpu_meta *cpu;	/* nr_cpus entries */
+	struct xtrace_flush *flushes;	/* flush points, in order */
+	int nr_flushes;
 };
 
 /**
@@ -343,8 +352,49 @@ int xtrace_recorder_tick(struct xtrace_recorder *r, bool clock_set);
  */
 int xtrace_recorder_stop(struct xtrace_recorder *r, int exit_status);
 
+/**
+ * xtrace_recorder_set_exit_status - record the command's status after
+ * xtrace_recorder_stop() (when the recording stopped before the command ended)
+ */
+int xtrace_recorder_set_exit_status(struct xtrace_recorder *r, int exit_status);
+
 /** xtrace_recorder_free - remove the tracefs instance and free @r */
 void xtrace_recorder_free(struct xtrace_recorder *r);
+
+/**
+ * xtrace_recorder_flush - save what the buffers of @cpus hold now
+ * @cpus: NULL for every recorded CPU
+ *
+ * Writes a FLUSH marker into each CPU's trace first (so the view shows where
+ * the flush happened), then moves the buffers to disk and syncs them. What one
+ * flush saved is consumed: a second flush saves only what came after.
+ * Returns the number of sub-buffers saved, or -errno.
+ */
+int xtrace_recorder_flush(struct xtrace_recorder *r, const struct xtrace_cpuset *cpus);
+
+/**
+ * xtrace_recorder_pause - stop recording on @cpus (NULL: all) until resumed;
+ * a PAUSE marker is written on each first
+ */
+int xtrace_recorder_pause(struct xtrace_recorder *r, const struct xtrace_cpuset *cpus);
+
+/** xtrace_recorder_resume - record again on @cpus (NULL: all); RESUME marker after */
+int xtrace_recorder_resume(struct xtrace_recorder *r, const struct xtrace_cpuset *cpus);
+
+struct xtrace_recorder_status {
+	const char *dir;
+	const char *mode;
+	const char *cpus;		/* ID-set recorded */
+	char paused[256];		/* ID-set paused, "" if none */
+	uint64_t saved;			/* events read from the kernel so far */
+	uint64_t in_buffer;		/* events in the buffers now */
+	uint64_t overrun;		/* overwritten (flight recorder: history beyond the buffer) */
+	uint64_t dropped;
+	int flushes;
+};
+
+/** xtrace_recorder_status - what @r has done so far (reads the kernel's counters) */
+int xtrace_recorder_status(struct xtrace_recorder *r, struct xtrace_recorder_status *st);
 
 /** xtrace_recorder_marker_path - the instance's trace_marker file */
 const char *xtrace_recorder_marker_path(const struct xtrace_recorder *r);
@@ -358,5 +408,50 @@ int xtrace_recorder_failed(const struct xtrace_recorder *r);
  * Returns the number removed or -errno.
  */
 int xtrace_cleanup_stale_instances(void);
+
+/* ------------------------------------------------------- control channel */
+
+/** xtrace_ctl_dir - where recorders' control sockets live ($XTRACE_RUN_DIR or /run/xtrace) */
+const char *xtrace_ctl_dir(void);
+
+/**
+ * xtrace_ctl_listen - create this process's control socket
+ * @path: set to the socket's path (free it; unlink it when done)
+ *
+ * Creates the directory with mode 0700 if needed and refuses one that is not
+ * owned by this user or that others can write (-EPERM). Returns the listening
+ * (non-blocking) socket.
+ */
+int xtrace_ctl_listen(char **path);
+
+/**
+ * xtrace_ctl_accept - accept one request on @lfd and read its line into @line
+ * Returns the connection (answer it with xtrace_ctl_reply()), or -errno;
+ * -EPERM for a peer that is neither root nor this user.
+ */
+int xtrace_ctl_accept(int lfd, char *line, size_t len);
+
+/** xtrace_ctl_reply - answer "ok TEXT" or "err TEXT" on @fd and close it */
+int xtrace_ctl_reply(int fd, bool ok, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/**
+ * xtrace_ctl_request - send one request line to the recorder at @path
+ * @reply: its answer line ("ok ..." / "err ..."), to free
+ */
+int xtrace_ctl_request(const char *path, const char *request, char **reply, int timeout_ms);
+
+struct xtrace_ctl_peer {
+	pid_t pid;
+	char *path;
+};
+
+/**
+ * xtrace_ctl_list - the recorders running on this system, by pid
+ * @stale: set to how many dead recorders' sockets were found and removed (their
+ *         tracefs instances are removed too); may be NULL
+ */
+int xtrace_ctl_list(struct xtrace_ctl_peer **peers, int *nr, int *stale);
+void xtrace_ctl_peers_free(struct xtrace_ctl_peer *peers, int nr);
 
 #endif /* _XTRACE_H */

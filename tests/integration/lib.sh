@@ -19,6 +19,14 @@ xrun() { $VG "$XT_BIN/xtrace-run" "$@"; }
 xview() { $VG "$XT_BIN/xtrace-view" "$@"; }
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# whatever happens, end the recorders this test started in the background
+cleanup_jobs() {
+	local j
+	for j in $(jobs -p); do kill -TERM "$j" 2>/dev/null; done
+	for j in $(jobs -p); do wait "$j" 2>/dev/null; done
+}
+trap cleanup_jobs EXIT
 skip() { echo "$*"; exit 77; }
 ok() { echo "ok: $*"; }
 
@@ -42,3 +50,16 @@ no_instances() {
 [ "$(id -u)" = 0 ] || skip "needs root to trace"
 mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null ||
 	skip "tracefs is not available"
+xctl() { $VG "$XT_BIN/xtrace-ctl" "$@"; }
+
+# wait_recorder DIR: until the recorder writing DIR answers xtrace-ctl
+wait_recorder() {
+	for _ in $(seq 300); do
+		[ -d "$1" ] && "$XT_BIN/xtrace-ctl" -q -d "$1" status 2>/dev/null && return 0
+		sleep 0.1
+	done
+	fail "no recorder for '$1' came up"
+}
+
+# events_of CPU FILE: the view lines of one CPU
+events_of() { awk -v c="$1" '$3 == c' "$2"; }

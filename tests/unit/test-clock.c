@@ -264,13 +264,21 @@ static struct xtrace_clock_sample hint_samples[] = {
 
 #define NR_PROBES 400
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Sorted probes from before the first sample to after the last, the samples included. */
 static void probes(uint64_t *ts)
 {
-	/* from before the first sample to after the last, including the samples */
 	for (int i = 0; i < NR_PROBES; i++)
 		ts[i] = (uint64_t)i * (9 * NS / NR_PROBES) + (i % 7);
 	for (size_t i = 0; i < N_(hint_samples); i++)
-		ts[i * 7] = hint_samples[i].trace;
+		ts[i * 7 + 1] = hint_samples[i].trace;
+	qsort(ts, NR_PROBES, sizeof(*ts), cmp_u64);
 }
 
 static void check_hint_orders(bool ns_units)
@@ -389,6 +397,33 @@ static void test_tsc(void)
 	}
 }
 
+/*
+ * TSC and a sample flagged STEP: the realtime clock was set between the two
+ * samples, so interpolating between them would smear the step over the
+ * interval. xtrace_clock_is_step() says it is a step for TSC clocks too; the
+ * conversion should then go on at the rate of the previous pair up to the
+ * flagged sample, as ns clocks hold the earlier offset.
+ */
+static void test_tsc_step_flag(void)
+{
+	struct xtrace_clock_sample s[3] = {
+		{ 1000, TOD0, 0, 0 },
+		{ 3000, TOD0 + 2000, 0, 0 },			/* 1 ns per tick */
+		{ 5000, TOD0 + 4000 + NS, 0, XTRACE_SAMPLE_STEP },	/* set 1 s ahead */
+	};
+	struct xtrace_clock clk = { s, 3, false, 0 };
+	const struct point p[] = {
+		{ 2000, TOD0 + 1000 },
+		{ 3000, TOD0 + 2000 },
+		{ 4000, TOD0 + 3000 },		/* not TOD0 + 3000 + NS / 2 */
+		{ 4999, TOD0 + 3999 },
+		{ 5000, TOD0 + 4000 + NS },
+	};
+
+	CU_ASSERT_TRUE(xtrace_clock_is_step(&clk, &s[1], &s[2]));
+	check_points(&clk, p, N_(p), "tsc flagged step");
+}
+
 static uint64_t now_ns(clockid_t id)
 {
 	struct timespec t;
@@ -437,6 +472,7 @@ int add_clock_suite(void)
 		{ "to_tod: a sample flagged STEP", test_step_flag },
 		{ "to_tod: hint gives the same results in any order", test_hint },
 		{ "to_tod: tsc interpolation and extrapolation", test_tsc },
+		{ "to_tod: tsc does not smear a flagged step", test_tsc_step_flag },
 		{ "sample_now: BOOTTIME and MONOTONIC against REALTIME", test_sample_now },
 	};
 	CU_pSuite s = CU_add_suite("clock", NULL, NULL);

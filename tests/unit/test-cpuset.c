@@ -94,7 +94,7 @@ static void test_format(void)
 	xtrace_cpuset_add(&set, 3);
 	xtrace_cpuset_add(&set, 6);
 	xtrace_cpuset_add(&set, 1023);
-	CU_ASSERT_EQUAL(xtrace_cpuset_format(&set, buf, sizeof(buf)), 11);
+	CU_ASSERT_EQUAL(xtrace_cpuset_format(&set, buf, sizeof(buf)), 10);
 	CU_ASSERT_STRING_EQUAL(buf, "0-3,6,1023");
 
 	/* out of range IDs are ignored by add */

@@ -1,0 +1,342 @@
+#!/bin/bash
+# bench/run.sh: xtrace beside trace-cmd on this machine (run by `make bench`, as root).
+#
+#  1. recording under a syscall-heavy load: 2 x sysload (tight getpid/stat loop) for
+#     $BENCH_SECS s; xtrace-run -e sched,irq,timer,syscalls against
+#     trace-cmd record -e sched -e irq -e timer -e raw_syscalls
+#  2. the same under `perf bench sched messaging -g 5 -l 200` (~200 runnable tasks)
+#  3. printing a recording of several million events (the last of run 1):
+#     xtrace-view DIR > /dev/null against trace-cmd report -i trace.dat > /dev/null
+#
+# Both tools run at their default buffer sizes. Recorder CPU = CPU of the recorder's
+# process tree minus that of the load (both measured with bench/rusage.c). Figures are
+# medians of $BENCH_REPS runs (per column). Work files go to bench/out/run.PID and are
+# removed at the end; the table is also saved in bench/out/last-results.txt.
+#
+# Environment: BENCH_SECS (5), BENCH_REPS (3), BENCH_VIEW_REPS (3),
+# BENCH_KEEP=1 keeps the recordings.
+set -u
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOP=$(dirname "$HERE")
+OUT=$HERE/out
+WORK=$OUT/run.$$
+XRUN=$TOP/bin/xtrace-run
+XVIEW=$TOP/bin/xtrace-view
+T=/sys/kernel/tracing
+SECS=${BENCH_SECS:-5}
+REPS=${BENCH_REPS:-3}
+VREPS=${BENCH_VIEW_REPS:-3}
+XEV=sched,irq,timer,syscalls
+TCEV=(-e sched -e irq -e timer -e raw_syscalls)
+MSG=(perf bench sched messaging -g 5 -l 200)
+
+die() { echo "bench: $*" >&2; exit 1; }
+note() { echo "bench: $*" >&2; }
+
+[ "$(id -u)" = 0 ] || die "needs root (tracefs)"
+[ -d "$T/instances" ] || die "tracefs is not mounted at $T"
+[ -x "$XRUN" ] && [ -x "$XVIEW" ] || die "build first: make -C $TOP all"
+command -v trace-cmd >/dev/null || die "trace-cmd missing (make deps-bench)"
+perf bench sched messaging -h >/dev/null 2>&1 || perf version >/dev/null 2>&1 ||
+	die "perf missing (make deps-bench)"
+CC=${CC:-cc}
+
+mkdir -p "$OUT" || die "cannot create $OUT"
+# --------------------------------------------------------------- helpers
+$CC -O2 -o "$OUT/sysload" "$HERE/sysload.c" &&
+	$CC -O2 -o "$OUT/rusage" "$HERE/rusage.c" &&
+	$CC -O2 -shared -fPIC -o "$OUT/ftrace_eperm_shim.so" "$HERE/ftrace_eperm_shim.c" -ldl ||
+	die "cannot build the helpers"
+RU=$OUT/rusage
+SYSLOAD=(-n 2 "$OUT/sysload" "$SECS" mix)
+PRE=()
+if ! cat "$T/set_ftrace_pid" >/dev/null 2>&1; then
+	# function-tracer files answer EPERM here: trace-cmd record needs the shim
+	PRE=(env "LD_PRELOAD=$OUT/ftrace_eperm_shim.so")
+fi
+
+# --------------------------------------------------------------- state and cleanup
+inst_before=$(ls "$T/instances" 2>/dev/null | sort)
+# trace-cmd records with the top instance's buffer ("7 (expanded: 1408)" before first use)
+tc_kb=$(sed -E 's/.*expanded: ([0-9]+).*/\1/' "$T/buffer_size_kb" 2>/dev/null)
+set_event_before=$(cat "$T/set_event" 2>/dev/null)
+tracing_on_before=$(cat "$T/tracing_on" 2>/dev/null)
+our_pids=()
+tc_failed=0
+
+cleanup() {
+	local rc=$? p
+	trap - EXIT INT TERM
+	# instances of our recorders (xtrace-PID) that outlived them
+	for p in "${our_pids[@]}"; do
+		if [ -d "$T/instances/xtrace-$p" ] && ! kill -0 "$p" 2>/dev/null; then
+			note "leftover tracefs instance xtrace-$p of our recorder: removing it"
+			rmdir "$T/instances/xtrace-$p" 2>/dev/null || note "cannot remove it"
+		fi
+	done
+	# trace-cmd works in the top instance: put back what an aborted run left
+	if [ "$tc_failed" = 1 ]; then
+		if [ -z "$set_event_before" ] && [ -n "$(cat "$T/set_event" 2>/dev/null)" ]; then
+			note "trace-cmd left top-level events enabled: disabling them"
+			echo > "$T/set_event"
+		fi
+		[ -n "$tracing_on_before" ] && echo "$tracing_on_before" > "$T/tracing_on"
+	fi
+	if [ "${BENCH_KEEP:-0}" = 1 ]; then
+		note "recordings kept in $WORK"
+	else
+		rm -rf "$WORK"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+mkdir -p "$WORK" || die "cannot create $WORK"
+# recorders' control sockets: a private directory, away from other users' recorders
+mkdir -m 0700 "$WORK/ctl" && export XTRACE_RUN_DIR=$WORK/ctl
+
+# field N of a rusage output file: 1 wall 2 user 3 sys 4 maxrss 5 pid 6 exit
+ru() { awk -v f="$2" '{ print $f }' "$1"; }
+cpu_of() { awk '{ printf "%.6f", $2 + $3 }' "$1"; }
+
+# results: test tool rep events lost wall_s rec_cpu_s bytes loadmetric
+RES=$WORK/results
+: > "$RES"
+
+# run_x TEST REP LOADCMD...: record LOADCMD with xtrace-run
+run_x() {
+	local test=$1 rep=$2 d=$WORK/$1-x$2 rc pid ev lost bytes
+	shift 2
+	"$RU" -o "$d.rec" "$XRUN" -q -o "$d" -e "$XEV" -- "$RU" -o "$d.load" "$@" \
+		>"$d.out" 2>"$d.err"
+	rc=$?
+	[ -s "$d.rec" ] && pid=$(ru "$d.rec" 5) && our_pids+=("$pid")
+	if [ -n "${pid:-}" ] && [ -d "$T/instances/xtrace-$pid" ]; then
+		note "BUG: xtrace-run $pid left its tracefs instance xtrace-$pid behind"
+	fi
+	if [ $rc != 0 ] || [ ! -s "$d.load" ]; then
+		note "xtrace-run failed (status $rc):"; sed 's/^/  /' "$d.err" >&2
+		echo "$test xtrace $rep FAILED" >> "$RES"
+		return 1
+	fi
+	read -r ev lost < <("$XVIEW" -i "$d" | awk '
+		/^cpu +events/ { t = 1; next }
+		t && $1 ~ /^[0-9]+$/ && NF == 6 { e += $2; l += $3 + $4 }
+		END { print e + 0, l + 0 }')
+	bytes=$(du -sb "$d" | cut -f1)
+	"$XVIEW" -i "$d" | awk '$1 == "mode" { print $3 }' > "$WORK/xbuf_kb"
+	echo "$test xtrace $rep $ev $lost $(ru "$d.load" 1)" \
+		"$(awk -v a="$(cpu_of "$d.rec")" -v b="$(cpu_of "$d.load")" 'BEGIN { printf "%.6f", a - b }')" \
+		"$bytes $(load_metric "$d.out")" >> "$RES"
+}
+
+# run_t TEST REP LOADCMD...: record LOADCMD with trace-cmd record
+run_t() {
+	local test=$1 rep=$2 d=$WORK/$1-t$2 rc ev lost bytes
+	shift 2
+	mkdir -p "$d"
+	(cd "$d" && "$RU" -o "$d.rec" "${PRE[@]}" trace-cmd record -q -o "$d/trace.dat" \
+		"${TCEV[@]}" -- env -u LD_PRELOAD "$RU" -o "$d.load" "$@") >"$d.out" 2>"$d.err"
+	rc=$?
+	if [ $rc != 0 ] || [ ! -s "$d/trace.dat" ] || [ ! -s "$d.load" ]; then
+		tc_failed=1
+		note "trace-cmd record failed (status $rc):"; sed 's/^/  /' "$d.err" >&2
+		echo "$test trace-cmd $rep FAILED" >> "$RES"
+		return 1
+	fi
+	# kernel buffer stats saved in the file: "read events" plus the "entries" still in
+	# the buffer when they were taken (trace-cmd saves those too) = events in the file
+	read -r ev lost < <(trace-cmd report --stat -i "$d/trace.dat" 2>/dev/null | awk '
+		$1 == "entries:" { e += $2 }
+		$1 == "read" && $2 == "events:" { e += $3 }
+		$1 == "overrun:" { l += $2 }
+		$1 == "commit" && $2 == "overrun:" { l += $3 }
+		$1 == "dropped" && $2 == "events:" { l += $3 }
+		END { print e + 0, l + 0 }')
+	bytes=$(stat -c %s "$d/trace.dat")
+	echo "$test trace-cmd $rep $ev $lost $(ru "$d.load" 1)" \
+		"$(awk -v a="$(cpu_of "$d.rec")" -v b="$(cpu_of "$d.load")" 'BEGIN { printf "%.6f", a - b }')" \
+		"$bytes $(load_metric "$d.out")" >> "$RES"
+}
+
+# the load's own figure: sysload ops/s (sum of the tasks) or perf's "Total time"
+load_metric() {
+	awk '/ ops\/s$/ { s += $(NF - 1); n++ }
+	     /Total time:/ { t = $3 }
+	     END { if (n) printf "%.0f", s; else if (t != "") print t; else print "-" }' "$1"
+}
+
+run_base() {	# run_base TEST REP LOADCMD...: the load alone
+	local test=$1 rep=$2 d=$WORK/$1-b$2
+	shift 2
+	"$RU" -o "$d.load" "$@" >"$d.out" 2>"$d.err" || { note "load failed: $*"; return 1; }
+	echo "$test none $rep 0 0 $(ru "$d.load" 1) 0 0 $(load_metric "$d.out")" >> "$RES"
+}
+
+# median of column COL for TEST/TOOL
+med() {
+	awk -v t="$1" -v o="$2" -v c="$3" '$1 == t && $2 == o && $4 != "FAILED" { v[n++] = $c }
+		END {
+			if (!n) { print "nan"; exit }
+			for (i = 0; i < n; i++) for (j = i + 1; j < n; j++)
+				if (v[j] + 0 < v[i] + 0) { x = v[i]; v[i] = v[j]; v[j] = x }
+			print (n % 2) ? v[int(n / 2)] : (v[n / 2 - 1] + v[n / 2]) / 2
+		}' "$RES"
+}
+nruns() { awk -v t="$1" -v o="$2" '$1 == t && $2 == o && $4 != "FAILED"' "$RES" | wc -l; }
+
+# ----------------------------------------------------------------- header
+# how busy the machine is without us: idle share of the CPUs over one second
+idle() { awk '/^cpu / { print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
+read -r i0 a0 < <(idle); sleep 1; read -r i1 a1 < <(idle)
+busy=$(awk -v i="$((i1 - i0))" -v a="$((a1 - a0))" 'BEGIN { printf "%.0f", a ? 100 - 100 * i / a : 0 }')
+{
+	echo "xtrace $(awk -F'"' '/define XTRACE_VERSION/ { print $2 }' "$TOP/libxtrace/include/xtrace.h") vs $(trace-cmd --version 2>&1 | awk 'NF { print $1, $3; exit }')"
+	echo "tree: $(git -C "$TOP" describe --always --dirty 2>/dev/null || echo unknown)," \
+		"binaries built $(date -r "$XRUN" '+%F %T')"
+	echo "host: $(nproc) CPUs, Linux $(uname -r), CPUs ${busy}% busy before start;" \
+		"trace-cmd shim: $([ ${#PRE[@]} -gt 0 ] && echo preloaded || echo not needed)"
+	echo "medians of $REPS runs; recorder CPU excludes the load's"
+} > "$WORK/header"
+cat "$WORK/header"
+[ "$busy" -gt 10 ] &&
+	echo "NOTE: something else uses ${busy}% of the CPUs: figures will be noisy"
+echo "running (about $((REPS * (2 * SECS + 12) + SECS + 60)) s) ..."
+
+# ----------------------------------------------------------------- 1. syscall load
+run_base sys 1 "${SYSLOAD[@]}"
+for r in $(seq "$REPS"); do
+	if [ $((r % 2)) = 1 ]; then
+		run_x sys "$r" "${SYSLOAD[@]}"; run_t sys "$r" "${SYSLOAD[@]}"
+	else
+		run_t sys "$r" "${SYSLOAD[@]}"; run_x sys "$r" "${SYSLOAD[@]}"
+	fi
+	# keep the last run's recordings for part 3
+	if [ "$r" != "$REPS" ] && [ "${BENCH_KEEP:-0}" != 1 ]; then
+		rm -rf "$WORK/sys-x$r" "$WORK/sys-t$r"
+	fi
+done
+
+# ----------------------------------------------------------------- 2. 200 tasks
+for r in $(seq "$REPS"); do
+	run_base msg "$r" "${MSG[@]}"
+	if [ $((r % 2)) = 1 ]; then
+		run_x msg "$r" "${MSG[@]}"; run_t msg "$r" "${MSG[@]}"
+	else
+		run_t msg "$r" "${MSG[@]}"; run_x msg "$r" "${MSG[@]}"
+	fi
+	[ "${BENCH_KEEP:-0}" = 1 ] || rm -rf "$WORK/msg-x$r" "$WORK/msg-t$r"
+done
+
+# ----------------------------------------------------------------- 3. view speed
+XD=$WORK/sys-x$REPS
+TF=$WORK/sys-t$REPS/trace.dat
+VRES=$WORK/view
+: > "$VRES"
+if [ -s "$XD/xtrace.meta" ]; then
+	xlines=$("$XVIEW" -q "$XD" | wc -l)
+	xev=$(awk -v r="$REPS" '$1 == "sys" && $2 == "xtrace" && $3 == r { print $4 }' "$RES")
+	[ "$xlines" = "$xev" ] ||
+		note "xtrace-view printed $xlines lines for $xev events in the metadata"
+	for i in $(seq "$VREPS"); do
+		"$RU" -o "$WORK/v-x$i" "$XVIEW" "$XD" >/dev/null 2>>"$WORK/v.err"
+		echo "xview $xlines $(ru "$WORK/v-x$i" 1) $(ru "$WORK/v-x$i" 4)" >> "$VRES"
+	done
+	# every field, as trace-cmd report prints them
+	"$RU" -o "$WORK/v-xv" "$XVIEW" -v "$XD" >/dev/null 2>>"$WORK/v.err"
+	echo "xviewv $xlines $(ru "$WORK/v-xv" 1) $(ru "$WORK/v-xv" 4)" >> "$VRES"
+fi
+if [ -s "$TF" ]; then
+	# lines: the events (stats, see run_t) plus the "cpus=N" header
+	tev=$(awk -v r="$REPS" '$1 == "sys" && $2 == "trace-cmd" && $3 == r { print $4 + 1 }' "$RES")
+	"$RU" -o "$WORK/v-t1" trace-cmd report -i "$TF" >/dev/null 2>>"$WORK/v.err"
+	echo "tcreport $tev $(ru "$WORK/v-t1" 1) $(ru "$WORK/v-t1" 4)" >> "$VRES"
+fi
+
+# ----------------------------------------------------------------- table
+{
+echo
+cat "$WORK/header"
+echo
+row() {	# row TEST TOOL LABEL
+	local n ev lost wall cpu bytes lm
+	n=$(nruns "$1" "$2")
+	if [ "$n" = 0 ]; then
+		printf '%-18s %s\n' "$3" "FAILED (see messages above)"
+		return
+	fi
+	ev=$(med "$1" "$2" 4); lost=$(med "$1" "$2" 5); wall=$(med "$1" "$2" 6)
+	cpu=$(med "$1" "$2" 7); bytes=$(med "$1" "$2" 8); lm=$(med "$1" "$2" 9)
+	awk -v l="$3" -v ev="$ev" -v lost="$lost" -v w="$wall" -v c="$cpu" -v b="$bytes" \
+	    -v lm="$lm" -v test="$1" 'BEGIN {
+		lm = (test == "sys") ? sprintf("%.2f M/s", lm / 1e6) : sprintf("%.2f s", lm)
+		printf "%-18s %10d %8.2f %9d %7.2f%% %7.3f %7.0f %7.2f %7.1f %10s\n", l, ev,
+			ev / w / 1e6, lost, (ev + lost) ? 100 * lost / (ev + lost) : 0, c,
+			ev ? c * 1e9 / ev : 0, ev ? b / ev : 0, b / 1048576, lm }'
+}
+base() {	# base TEST LABEL
+	awk -v l="$2" -v lm="$(med "$1" none 9)" -v test="$1" 'BEGIN {
+		lm = (test == "sys") ? sprintf("%.2f M/s", lm / 1e6) : sprintf("%.2f s", lm)
+		printf "%-18s %10s %8s %9s %8s %7s %7s %7s %7s %10s\n", l, "-", "-", "-", "-",
+			"-", "-", "-", "-", lm }'
+}
+hdr() {
+	printf '%-18s %10s %8s %9s %8s %7s %7s %7s %7s %10s\n' "$1" events "Mev/s" lost \
+		"lost%" "recCPU" "ns/ev" "B/ev" "MiB" "$2"
+	printf '%-18s %10s %8s %9s %8s %7s %7s %7s %7s %10s\n' "" "" "" "" "" "s" "" \
+		"disk" "disk" ""
+}
+echo "1) syscall load: 2 x sysload (getpid/stat loop) for $SECS s, recorded by"
+echo "   xtrace-run -e $XEV -- LOAD    ($(cat "$WORK/xbuf_kb" 2>/dev/null) KiB/CPU buffer)"
+echo "   trace-cmd record ${TCEV[*]} -- LOAD    ($tc_kb KiB/CPU)"
+hdr "" "load rate"
+row sys xtrace "xtrace-run"
+row sys trace-cmd "trace-cmd record"
+base sys "(no tracing)"
+echo
+echo "2) LOAD = ${MSG[*]} (200 tasks), same recorders"
+hdr "" "load time"
+row msg xtrace "xtrace-run"
+row msg trace-cmd "trace-cmd record"
+base msg "(no tracing)"
+echo
+echo "3) printing the last recording of 1) to /dev/null: xtrace-view [-v] DIR,"
+echo "   trace-cmd report -i trace.dat (-v: every field, as trace-cmd report prints)"
+printf '%-18s %10s %8s %10s %8s\n' "" lines "time s" "lines/s" "RSS MiB"
+vrow() {	# vrow KEY LABEL
+	awk -v k="$1" -v l="$2" '$1 == k { n++; lines = $2; w[n] = $3; m[n] = $4 }
+		END {
+			if (!n) { printf "%-18s %s\n", l, "FAILED"; exit }
+			for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
+				if (w[j] < w[i]) { x = w[i]; w[i] = w[j]; w[j] = x }
+			t = (n % 2) ? w[int(n / 2) + 1] : (w[n / 2] + w[n / 2 + 1]) / 2
+			mx = 0; for (i = 1; i <= n; i++) if (m[i] > mx) mx = m[i]
+			printf "%-18s %10d %8.2f %10.0f %8.1f%s\n", l, lines, t, lines / t,
+				mx / 1024, (n > 1) ? "  (median of " n ")" : ""
+		}' "$VRES"
+}
+vrow xview "xtrace-view"
+vrow xviewv "xtrace-view -v"
+vrow tcreport "trace-cmd report"
+echo
+echo "recCPU: CPU of the recorder's process tree minus the load's; ns/ev = recCPU/events;"
+echo "lost% = lost/(events+lost); B/ev and MiB: whole recording on disk (trace.dat or DIR)."
+echo "Event sets differ: trace-cmd's -e sched/-e irq enable every event of those systems,"
+echo "xtrace's groups a chosen subset (+ irq_vectors)."
+} | tee "$WORK/table"
+cp "$WORK/table" "$OUT/last-results.txt"
+
+# ----------------------------------------------------------------- leftovers
+inst_after=$(ls "$T/instances" 2>/dev/null | sort)
+for p in "${our_pids[@]}"; do
+	if [ -d "$T/instances/xtrace-$p" ]; then
+		note "BUG: tracefs instance xtrace-$p of our recorder is still there"
+	fi
+done
+if [ "$inst_before" != "$inst_after" ]; then
+	note "tracefs instances changed during the run (other users?): before: " \
+		"$(echo $inst_before) after: $(echo $inst_after)"
+fi
+exit 0

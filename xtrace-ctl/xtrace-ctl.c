@@ -1,0 +1,359 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xtrace-ctl: control the recorders running on this system.
+ *
+ *   xtrace-ctl [-p PID] [-d DIR] [-c CPUS] [command...]
+ *
+ * Commands run in order, each on every addressed recorder: "flush stop".
+ * Without a command it reads commands from standard input.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xtrace.h"
+
+#define PROG "xtrace-ctl"
+#define REQUEST_TIMEOUT_MS 60000
+
+static const char *const usage_text[] = {
+	"usage: xtrace-ctl [options] [command...]",
+	"",
+	"Control the xtrace-run recorders of this system. Commands run in the order given,",
+	"each on every addressed recorder:",
+	"  flush    save the buffers now and mark the moment (FLUSH in the view)",
+	"  pause    stop recording (PAUSE in the view) until resume",
+	"  resume   record again (RESUME in the view)",
+	"  stop     flush and finish the recording; xtrace-run then ends its command",
+	"           (SIGTERM) unless it was started with --keep-running",
+	"  status   each recorder: pid, mode, CPUs, paused, events saved / in the buffers /",
+	"           overwritten / dropped, flushes, directory",
+	"Without a command, commands are read from standard input, a line at a time.",
+	"",
+	"  -p, --pid PID        only the recorder with this pid",
+	"  -d, --dir DIR        only the recorder writing to DIR",
+	"  -c, --cpus CPUS      flush, pause and resume only these CPUs (e.g. 0,2-3)",
+	"  -q, --quiet          print only errors",
+	"  -h, --help           this text",
+	"  -V, --version        print the version",
+	"",
+	"Exit status: 0 if every addressed recorder did every command, 1 otherwise",
+	"(no recorder running, a recorder that died, a command that failed), 2 usage.",
+	NULL,
+};
+
+struct ctl_opts {
+	pid_t pid;
+	char *dir;		/* realpath of -d */
+	const char *cpus;
+	bool quiet;
+	char **cmds;
+	int nr_cmds;
+};
+
+static bool quiet;
+
+static void log_cb(enum xtrace_log_level level, const char *msg, void *ctx)
+{
+	(void)ctx;
+	if (level >= XTRACE_LOG_INFO || (quiet && level == XTRACE_LOG_WARNING))
+		return;
+	fprintf(stderr, PROG ": %s\n", msg);
+}
+
+static void usage(FILE *f)
+{
+	for (int i = 0; usage_text[i]; i++)
+		fprintf(f, "%s\n", usage_text[i]);
+}
+
+static const char *const commands[] = { "flush", "pause", "resume", "stop", "status" };
+
+static bool known(const char *cmd)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(cmd, commands[i]))
+			return true;
+	return false;
+}
+
+/* The value of KEY in a status reply's tab-separated key=value list. */
+static const char *field(const char *reply, const char *key, char *buf, size_t len)
+{
+	size_t kl = strlen(key);
+	const char *p = reply;
+
+	while (p) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!strncmp(p, key, kl) && p[kl] == '=') {
+			p += kl + 1;
+			snprintf(buf, len, "%.*s", (int)strcspn(p, "\t"), p);
+			return buf;
+		}
+		p = strchr(p, '\t');
+	}
+	snprintf(buf, len, "?");
+	return buf;
+}
+
+struct target {
+	struct xtrace_ctl_peer peer;
+	bool gone;
+};
+
+static void print_status_header(void)
+{
+	printf("%-8s %-9s %-6s %-7s %12s %12s %12s %9s %7s  %s\n", "PID", "MODE", "CPUS", "PAUSED",
+	       "SAVED", "IN-BUFFER", "OVERWRITTEN", "DROPPED", "FLUSHES", "DIR");
+}
+
+static void print_status(pid_t pid, const char *r)
+{
+	char b[9][PATH_MAX];
+
+	printf("%-8d %-9s %-6s %-7s %12s %12s %12s %9s %7s  %s\n", (int)pid,
+	       field(r, "mode", b[0], sizeof(b[0])), field(r, "cpus", b[1], sizeof(b[1])),
+	       field(r, "paused", b[2], sizeof(b[2])), field(r, "saved", b[3], sizeof(b[3])),
+	       field(r, "in_buffer", b[4], sizeof(b[4])), field(r, "overrun", b[5], sizeof(b[5])),
+	       field(r, "dropped", b[6], sizeof(b[6])), field(r, "flushes", b[7], sizeof(b[7])),
+	       field(r, "dir", b[8], sizeof(b[8])));
+}
+
+/* Run one command on every target. Returns the number of failures. */
+static int run_command(struct ctl_opts *o, struct target *t, int nr, const char *cmd)
+{
+	bool cpu_cmd = strcmp(cmd, "stop") && strcmp(cmd, "status");
+	char request[256];
+	int failures = 0;
+
+	if (!known(cmd)) {
+		fprintf(stderr, PROG ": unknown command '%s' (flush, pause, resume, stop, status)\n",
+			cmd);
+		return 1;
+	}
+	snprintf(request, sizeof(request), "%s%s%s", cmd, cpu_cmd && o->cpus ? " " : "",
+		 cpu_cmd && o->cpus ? o->cpus : "");
+	if (!strcmp(cmd, "status") && !o->quiet)
+		print_status_header();
+	for (int i = 0; i < nr; i++) {
+		char *reply = NULL;
+		int ret;
+
+		if (t[i].gone) {
+			failures++;
+			continue;
+		}
+		ret = xtrace_ctl_request(t[i].peer.path, request, &reply, REQUEST_TIMEOUT_MS);
+		if (ret) {
+			fprintf(stderr, PROG ": recorder %d: %s: %s\n", (int)t[i].peer.pid, cmd,
+				ret == -ECONNREFUSED || ret == -ENOENT ? "it is gone (did it die?)" :
+				strerror(-ret));
+			t[i].gone = true;
+			failures++;
+			continue;
+		}
+		if (strncmp(reply, "ok ", 3)) {
+			fprintf(stderr, PROG ": recorder %d: %s: %s\n", (int)t[i].peer.pid, cmd,
+				!strncmp(reply, "err ", 4) ? reply + 4 : reply);
+			failures++;
+		} else if (!strcmp(cmd, "status")) {
+			if (!o->quiet)
+				print_status(t[i].peer.pid, reply + 3);
+		} else {
+			if (!o->quiet)
+				printf("recorder %d: %s: %s\n", (int)t[i].peer.pid, cmd, reply + 3);
+			if (!strcmp(cmd, "stop"))
+				t[i].gone = true;
+		}
+		free(reply);
+	}
+	fflush(stdout);
+	return failures;
+}
+
+/* The recorders addressed: all, or the one with -p PID / -d DIR. */
+static int find_targets(struct ctl_opts *o, struct target **out, int *nr)
+{
+	struct xtrace_ctl_peer *peers;
+	struct target *t;
+	int n, stale, ret, k = 0;
+
+	ret = xtrace_ctl_list(&peers, &n, &stale);
+	if (ret) {
+		fprintf(stderr, PROG ": cannot list recorders in '%s': %s\n", xtrace_ctl_dir(),
+			strerror(-ret));
+		return -1;
+	}
+	t = calloc(n ? n : 1, sizeof(*t));
+	if (!t) {
+		xtrace_ctl_peers_free(peers, n);
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		bool take = !o->pid || peers[i].pid == o->pid;
+
+		if (take && o->dir) {
+			char *reply = NULL, dir[PATH_MAX];
+
+			take = !xtrace_ctl_request(peers[i].path, "status", &reply, 5000) &&
+			       !strncmp(reply, "ok ", 3) &&
+			       !strcmp(field(reply + 3, "dir", dir, sizeof(dir)), o->dir);
+			free(reply);
+		}
+		if (take) {
+			t[k].peer = peers[i];
+			peers[i].path = NULL;
+			k++;
+		}
+	}
+	xtrace_ctl_peers_free(peers, n);
+	if (!k) {
+		const char *why = stale ? " (a recorder that died was cleaned up)" : "";
+
+		if (o->pid)
+			fprintf(stderr, PROG ": no recorder with pid %d is running%s\n",
+				(int)o->pid, why);
+		else if (o->dir)
+			fprintf(stderr, PROG ": no recorder writing to '%s' is running%s\n",
+				o->dir, why);
+		else
+			fprintf(stderr, PROG ": no recorder is running on this system%s\n", why);
+		free(t);
+		return -1;
+	}
+	*out = t;
+	*nr = k;
+	return 0;
+}
+
+static int interactive(struct ctl_opts *o, struct target *t, int nr)
+{
+	bool tty = isatty(0);
+	char *line = NULL;
+	size_t cap = 0;
+	int failures = 0;
+
+	for (;;) {
+		char *save, *word;
+
+		if (tty) {
+			printf("xtrace-ctl> ");
+			fflush(stdout);
+		}
+		if (getline(&line, &cap, stdin) < 0)
+			break;
+		for (word = strtok_r(line, " \t\n", &save); word; word = strtok_r(NULL, " \t\n", &save)) {
+			if (!strcmp(word, "quit") || !strcmp(word, "exit"))
+				goto out;
+			if (!strcmp(word, "help")) {
+				usage(stdout);
+				continue;
+			}
+			failures += run_command(o, t, nr, word);
+		}
+	}
+out:
+	if (tty)
+		printf("\n");
+	free(line);
+	return failures;
+}
+
+static int run_xtrace_ctl(struct ctl_opts *o)
+{
+	struct target *t = NULL;
+	int nr = 0, failures = 0;
+
+	for (int i = 0; i < o->nr_cmds; i++) {
+		if (!known(o->cmds[i])) {
+			fprintf(stderr, PROG ": unknown command '%s' (flush, pause, resume, stop, "
+				"status)\n", o->cmds[i]);
+			return 2;
+		}
+	}
+	if (find_targets(o, &t, &nr))
+		return 1;
+	if (!o->nr_cmds)
+		failures = interactive(o, t, nr);
+	for (int i = 0; i < o->nr_cmds; i++)
+		failures += run_command(o, t, nr, o->cmds[i]);
+	for (int i = 0; i < nr; i++)
+		free(t[i].peer.path);
+	free(t);
+	return failures ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "dir", required_argument, NULL, 'd' },
+		{ "cpus", required_argument, NULL, 'c' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ctl_opts o = { 0 };
+	struct xtrace_cpuset set;
+	char *end;
+	long v;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "p:d:c:qhV", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || *end || v <= 0 || v > INT_MAX) {
+				fprintf(stderr, PROG ": invalid pid '%s'\n", optarg);
+				return 2;
+			}
+			o.pid = v;
+			break;
+		case 'd':
+			free(o.dir);
+			o.dir = realpath(optarg, NULL);
+			if (!o.dir) {
+				fprintf(stderr, PROG ": cannot find '%s': %s\n", optarg, strerror(errno));
+				return 1;
+			}
+			break;
+		case 'c':
+			if (xtrace_cpuset_parse(optarg, &set)) {
+				fprintf(stderr, PROG ": invalid CPU list '%s' (e.g. 0,2-3)\n", optarg);
+				return 2;
+			}
+			o.cpus = optarg;
+			break;
+		case 'q':
+			o.quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf(PROG " %s\n", XTRACE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	quiet = o.quiet;
+	xtrace_set_log(log_cb, NULL);
+	o.cmds = argv + optind;
+	o.nr_cmds = argc - optind;
+	ret = run_xtrace_ctl(&o);
+	free(o.dir);
+	if (fflush(stdout)) {
+		fprintf(stderr, PROG ": write failure on standard output: %s\n", strerror(errno));
+		return 1;
+	}
+	return ret;
+}
