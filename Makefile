@@ -101,7 +101,8 @@ install: all
 	ln -sf libxtrace.so.$(VERSION) $(DESTDIR)$(prefix)/lib/libxtrace.so.0
 	ln -sf libxtrace.so.0 $(DESTDIR)$(prefix)/lib/libxtrace.so
 	install -m 644 libxtrace/include/xtrace.h $(DESTDIR)$(prefix)/include/
-	install -m 644 lib/xtrace.pc $(DESTDIR)$(prefix)/lib/pkgconfig/
+	sed -e 's|@PREFIX@|$(prefix)|; s|@VERSION@|$(VERSION)|' libxtrace/xtrace.pc.in \
+		> $(DESTDIR)$(prefix)/lib/pkgconfig/xtrace.pc
 
 # ---------------------------------------------------------------- deps
 # Debian packages the build, the tests and the benchmarks need. A no-op when present.

@@ -7,14 +7,20 @@
 #  2. the same under `perf bench sched messaging -g 5 -l 200` (~200 runnable tasks)
 #  3. printing a recording of several million events (the last of run 1):
 #     xtrace-view DIR > /dev/null against trace-cmd report -i trace.dat > /dev/null
+#  4. the flight recorder: xtrace-run -m overwrite -b 4M ... sleep 600 under sysload pinned
+#     to each CPU: (b) the recorder's own CPU (/proc/PID/stat utime+stime) and (c) its
+#     VmRSS and the size of its DIR over $BENCH_FR_SECS s of recording without a flush;
+#     (a) the wall time of `xtrace-ctl -p PID flush` with every CPU's buffer full, the
+#     load stopped (first after (b)/(c), then after a re-fill of $BENCH_FR_FILL s each),
+#     and $BENCH_FR_REPS times while the load runs; then `xtrace-ctl stop`.
 #
 # Both tools run at their default buffer sizes. Recorder CPU = CPU of the recorder's
 # process tree minus that of the load (both measured with bench/rusage.c). Figures are
 # medians of $BENCH_REPS runs (per column). Work files go to bench/out/run.PID and are
 # removed at the end; the table is also saved in bench/out/last-results.txt.
 #
-# Environment: BENCH_SECS (5), BENCH_REPS (3), BENCH_VIEW_REPS (3),
-# BENCH_KEEP=1 keeps the recordings.
+# Environment: BENCH_SECS (5), BENCH_REPS (3), BENCH_VIEW_REPS (3), BENCH_FR_SECS (10),
+# BENCH_FR_FILL (3), BENCH_FR_REPS (3), BENCH_KEEP=1 keeps the recordings.
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -27,6 +33,11 @@ T=/sys/kernel/tracing
 SECS=${BENCH_SECS:-5}
 REPS=${BENCH_REPS:-3}
 VREPS=${BENCH_VIEW_REPS:-3}
+FR_SECS=${BENCH_FR_SECS:-10}
+FR_FILL=${BENCH_FR_FILL:-3}
+FR_REPS=${BENCH_FR_REPS:-3}
+FR_BUF=4M
+XCTL=$TOP/bin/xtrace-ctl
 XEV=sched,irq,timer,syscalls
 TCEV=(-e sched -e irq -e timer -e raw_syscalls)
 MSG=(perf bench sched messaging -g 5 -l 200)
@@ -36,7 +47,7 @@ note() { echo "bench: $*" >&2; }
 
 [ "$(id -u)" = 0 ] || die "needs root (tracefs)"
 [ -d "$T/instances" ] || die "tracefs is not mounted at $T"
-[ -x "$XRUN" ] && [ -x "$XVIEW" ] || die "build first: make -C $TOP all"
+[ -x "$XRUN" ] && [ -x "$XVIEW" ] && [ -x "$XCTL" ] || die "build first: make -C $TOP all"
 command -v trace-cmd >/dev/null || die "trace-cmd missing (make deps-bench)"
 perf bench sched messaging -h >/dev/null 2>&1 || perf version >/dev/null 2>&1 ||
 	die "perf missing (make deps-bench)"
@@ -63,11 +74,17 @@ tc_kb=$(sed -E 's/.*expanded: ([0-9]+).*/\1/' "$T/buffer_size_kb" 2>/dev/null)
 set_event_before=$(cat "$T/set_event" 2>/dev/null)
 tracing_on_before=$(cat "$T/tracing_on" 2>/dev/null)
 our_pids=()
+bg_pids=()	# background processes of part 4 (a recorder, loads) to end on exit
 tc_failed=0
 
 cleanup() {
 	local rc=$? p
 	trap - EXIT INT TERM
+	# part 4's background recorder and loads, if an abort left them running
+	for p in "${bg_pids[@]}"; do
+		kill -0 "$p" 2>/dev/null && kill -TERM "$p" 2>/dev/null
+	done
+	for p in "${bg_pids[@]}"; do wait "$p" 2>/dev/null; done
 	# instances of our recorders (xtrace-PID) that outlived them
 	for p in "${our_pids[@]}"; do
 		if [ -d "$T/instances/xtrace-$p" ] && ! kill -0 "$p" 2>/dev/null; then
@@ -203,7 +220,7 @@ busy=$(awk -v i="$((i1 - i0))" -v a="$((a1 - a0))" 'BEGIN { printf "%.0f", a ? 1
 cat "$WORK/header"
 [ "$busy" -gt 10 ] &&
 	echo "NOTE: something else uses ${busy}% of the CPUs: figures will be noisy"
-echo "running (about $((REPS * (2 * SECS + 12) + SECS + 60)) s) ..."
+echo "running (about $((REPS * (2 * SECS + 12) + SECS + 60 + FR_SECS + (FR_REPS - 1) * FR_FILL + FR_REPS + 10)) s) ..."
 
 # ----------------------------------------------------------------- 1. syscall load
 run_base sys 1 "${SYSLOAD[@]}"
@@ -254,6 +271,117 @@ if [ -s "$TF" ]; then
 	"$RU" -o "$WORK/v-t1" trace-cmd report -i "$TF" >/dev/null 2>>"$WORK/v.err"
 	echo "tcreport $tev $(ru "$WORK/v-t1" 1) $(ru "$WORK/v-t1" 4)" >> "$VRES"
 fi
+
+# ----------------------------------------------------------------- 4. flight recorder
+FRD=$WORK/fr
+FRES=$WORK/fr-results	# full|load REP wall_s sub-buffers disk_bytes
+: > "$FRES"
+PAGE=$(getconf PAGESIZE)
+HZ=$(getconf CLK_TCK)
+# the online CPUs, one a line ("0-1,4" -> 0 1 4)
+fr_cpus=$(tr ',' '\n' < /sys/devices/system/cpu/online |
+	awk -F- '{ for (c = $1; c <= ($2 == "" ? $1 : $2); c++) print c }')
+fr_ok=0
+fr_load_pids=()
+
+# start LOAD pinned to each CPU for SECS seconds, in the background: fr_load SECS TAG
+fr_load() {
+	local c
+	fr_load_pids=()
+	for c in $fr_cpus; do
+		taskset -c "$c" "$OUT/sysload" "$1" mix > "$WORK/fr-load-$2.$c" 2>&1 &
+		fr_load_pids+=($!); bg_pids+=($!)
+	done
+}
+fr_load_wait() { local p; for p in "${fr_load_pids[@]}"; do wait "$p"; done; }
+fr_load_running() { local p; for p in "${fr_load_pids[@]}"; do kill -0 "$p" 2>/dev/null || return 1; done; }
+fr_load_rate() { cat "$WORK"/fr-load-"$1".* | load_metric /dev/stdin; }
+# the recorder's own CPU: utime+stime in clock ticks (not its children's)
+fr_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$fr_pid/stat"; }
+# the same in ns, from the scheduler (sum over the recorder's threads)
+fr_ns() { cat /proc/"$fr_pid"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f", s }'; }
+fr_rss() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$fr_pid/status"; }
+fr_du() { du -sb "$FRD" | cut -f1; }
+fr_data() { cat "$FRD"/cpu*.xtd | wc -c; }
+# per-CPU overrun counts of the recorder's instance, space-separated
+fr_overruns() {
+	local c
+	for c in $fr_cpus; do
+		awk '$1 == "overrun:" { printf "%s ", $2 }' "$T/instances/xtrace-$fr_pid/per_cpu/cpu$c/stats"
+	done
+}
+# every CPU's overrun grew since BEFORE (i.e. its buffer wrapped): fr_wrapped BEFORE
+fr_wrapped() {
+	awk -v a="$1" -v b="$(fr_overruns)" 'BEGIN {
+		n = split(a, x); split(b, y)
+		for (i = 1; i <= n; i++) if (y[i] <= x[i]) exit 1 }'
+}
+# time one flush: fr_flush KIND REP
+fr_flush() {
+	local f=$WORK/fr-flush-$1$2 d0 d1 n
+	d0=$(fr_data)
+	"$RU" -o "$f.ru" "$XCTL" -p "$fr_pid" flush > "$f.out" 2>&1 ||
+		{ note "xtrace-ctl flush failed:"; sed 's/^/  /' "$f.out" >&2; return 1; }
+	d1=$(fr_data)
+	n=$(sed -nE 's/.*flush: saved ([0-9]+) sub-buffers.*/\1/p' "$f.out")
+	echo "$1 $2 $(ru "$f.ru" 1) ${n:-0} $((d1 - d0))" >> "$FRES"
+}
+
+"$XRUN" -q -m overwrite -b "$FR_BUF" -o "$FRD" -e "$XEV" sleep 600 \
+	> "$WORK/fr.out" 2> "$WORK/fr.err" &
+fr_pid=$!
+our_pids+=("$fr_pid"); bg_pids+=("$fr_pid")
+for _ in $(seq 100); do
+	kill -0 "$fr_pid" 2>/dev/null || break
+	"$XCTL" -q -p "$fr_pid" status >/dev/null 2>&1 && { fr_ok=1; break; }
+	sleep 0.1
+done
+if [ "$fr_ok" != 1 ]; then
+	note "the flight recorder did not come up:"; sed 's/^/  /' "$WORK/fr.err" >&2
+fi
+
+if [ "$fr_ok" = 1 ]; then
+	# (b), (c): FR_SECS s of recording under the load, no flush, nobody asking for status
+	rss0=$(fr_rss); du0=$(fr_du); ov0=$(fr_overruns)
+	tk0=$(fr_ticks); ns0=$(fr_ns); t0=$(date +%s%N)
+	fr_load "$FR_SECS" win; fr_load_wait
+	t1=$(date +%s%N); tk1=$(fr_ticks); ns1=$(fr_ns)
+	rss1=$(fr_rss); du1=$(fr_du)
+	fr_wrapped "$ov0" || note "part 4: a CPU's buffer did not wrap in $FR_SECS s"
+	echo "win $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')" \
+		"$((tk1 - tk0)) $((ns1 - ns0)) $rss0 $rss1 $du0 $du1 $(fr_load_rate win)" > "$WORK/fr-win"
+
+	# (a) full buffers, the load stopped: after the window, then after each re-fill
+	for r in $(seq "$FR_REPS"); do
+		if [ "$r" -gt 1 ]; then
+			ov0=$(fr_overruns)
+			fr_load "$FR_FILL" fill$r; fr_load_wait
+			fr_wrapped "$ov0" || note "part 4: a CPU's buffer did not wrap in $FR_FILL s"
+		fi
+		fr_flush full "$r"
+	done
+	# (a) during the load: buffers full again 1 s after each flush
+	fr_load $((FR_REPS * 3 / 2 + 2)) during
+	for r in $(seq "$FR_REPS"); do
+		sleep 1
+		fr_load_running || { note "part 4: the load ended before flush $r"; break; }
+		fr_flush load "$r"
+	done
+	fr_load_wait
+	rss2=$(fr_rss)
+	"$XCTL" -p "$fr_pid" status > "$WORK/fr-status" 2>&1
+	"$XCTL" -q -p "$fr_pid" stop || note "xtrace-ctl stop failed"
+	wait "$fr_pid"; rc=$?
+	[ "$rc" = 143 ] || note "flight recorder: xtrace-run exited $rc (expected 143: sleep ended by SIGTERM)"
+	[ -d "$T/instances/xtrace-$fr_pid" ] &&
+		note "BUG: xtrace-run $fr_pid left its tracefs instance xtrace-$fr_pid behind"
+	"$XVIEW" -i "$FRD" > "$WORK/fr-info" 2>&1 || note "xtrace-view -i: the flight recording is damaged"
+	flushes=$(grep -c '^flush = ' "$FRD/xtrace.meta")
+	[ "$flushes" = $((2 * FR_REPS + 1)) ] ||
+		note "flight recording: $flushes flush points in the metadata, expected $((2 * FR_REPS + 1))"
+	fr_events=$(awk '/^cpu +events/ { t = 1; next } t && $1 ~ /^[0-9]+$/ { e += $2 } END { print e + 0 }' "$WORK/fr-info")
+fi
+[ "${BENCH_KEEP:-0}" = 1 ] || rm -rf "$FRD"
 
 # ----------------------------------------------------------------- table
 {

@@ -72,3 +72,40 @@ over=$(awk '/^\[cpu0\]/{s=1} s && /^overrun/{print $3; exit}' small/xtrace.meta)
 [ "$over" -gt 0 ] || fail "no overrun counted for cpu0"
 ok "overwrite kept markers $first..20000 ($n), overran $over older events"
 no_instances
+
+# two flushes: every marker saved exactly once, none lost between them
+"$XT_BIN/xtrace-run" -q -m overwrite -o twice sleep 600 &
+rec=$!
+wait_recorder twice
+marker=/sys/kernel/tracing/instances/xtrace-$rec/trace_marker
+bash -c "exec 3> $marker; for i in \$(seq 1 1000); do echo \"n \$i\" >&3; done"
+xctl -q -p $rec flush || fail "flush 1"
+bash -c "exec 3> $marker; for i in \$(seq 1001 2000); do echo \"n \$i\" >&3; done"
+xctl -q -p $rec flush || fail "flush 2"
+xctl -q -p $rec stop || fail "stop"
+wait $rec
+xview twice | grep -oE 'MARKER \[n [0-9]+\]' | grep -oE '[0-9]+' > n.txt
+[ "$(wc -l < n.txt)" = 2000 ] || fail "expected 2000 markers, got $(wc -l < n.txt)"
+[ "$(sort -n n.txt | uniq | wc -l)" = 2000 ] || fail "a marker saved twice"
+[ "$(sort -n n.txt | head -1)-$(sort -n n.txt | tail -1)" = 1-2000 ] || fail "markers lost"
+ok "two flushes: 2000 markers, each once"
+
+# kill -9 after a flush: the flushed data stays readable; xtrace-ctl cleans up
+"$XT_BIN/xtrace-run" -q -m overwrite -o killed sleep 600 &
+rec=$!
+wait_recorder killed
+child=$(pgrep -P $rec)
+echo "saved-before-kill" > /sys/kernel/tracing/instances/xtrace-$rec/trace_marker
+xctl -q -p $rec flush || fail "flush"
+echo "never-flushed" > /sys/kernel/tracing/instances/xtrace-$rec/trace_marker
+kill -KILL $rec
+wait $rec 2>/dev/null
+[ -n "$child" ] && kill "$child"
+xview killed > killed.txt 2> killed.err || fail "view of a killed flight recorder: $(cat killed.err)"
+expect_grep "MARKER \[saved-before-kill\]" killed.txt
+expect_no_grep "never-flushed" killed.txt
+expect_grep "incomplete" killed.err
+expect_status 1 xctl status 2> gone.txt
+expect_grep "recorder $rec is gone" gone.txt
+no_instances
+ok "kill -9: data up to the last flush readable, instance removed by xtrace-ctl"
