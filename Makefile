@@ -23,7 +23,7 @@ PKG_LIBS    := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -ltracef
 CUNIT_LIBS  := $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null || echo -lcunit)
 
 XT_CFLAGS   := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra $(WERROR) -fPIC -fvisibility=default \
-	       -Ilibxtrace/include -Ilibxtrace -Ibuild -Ilibxtrace/include $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
+	       -Ilibxtrace/include -Ilibxtrace -Icommon -Ibuild $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
 XT_LIBS     := $(PKG_LIBS) -lpthread
 
 B := build
@@ -36,18 +36,19 @@ LIB_SO   := lib/libxtrace.so.$(VERSION)
 PROGS    := xtrace-run xtrace-ctl xtrace-view
 BINS     := $(addprefix bin/, $(PROGS))
 
-xtrace-run_OBJS  := $(B)/xtrace-run/xtrace-run.o
-xtrace-ctl_OBJS  := $(B)/xtrace-ctl/xtrace-ctl.o
-xtrace-view_OBJS := $(B)/xtrace-view/xtrace-view.o $(B)/xtrace-view/names.o
+TOOL_OBJS := $(B)/common/tool.o
+xtrace-run_OBJS  := $(B)/xtrace-run/xtrace-run.o $(TOOL_OBJS)
+xtrace-ctl_OBJS  := $(B)/xtrace-ctl/xtrace-ctl.o $(TOOL_OBJS)
+xtrace-view_OBJS := $(B)/xtrace-view/xtrace-view.o $(B)/xtrace-view/names.o $(TOOL_OBJS)
 
 UNIT_OBJS := $(addprefix $(B)/tests/unit/, main.o test-cpuset.o test-clock.o test-meta.o \
 	     test-heap.o test-reader.o)
 UNIT_BIN  := $(B)/tests/unit/xtrace-unit
 
-HELPERS   := $(addprefix $(B)/tests/helpers/, syscall-burst)
+HELPERS   := $(addprefix $(B)/tests/helpers/, syscall-burst clock-touch)
 SAMPLES   := $(addprefix $(B)/samples/, count-events)
 
-ALL_OBJS := $(LIB_OBJS) $(foreach p,$(PROGS),$($(p)_OBJS)) $(UNIT_OBJS) \
+ALL_OBJS := $(LIB_OBJS) $(sort $(foreach p,$(PROGS),$($(p)_OBJS))) $(UNIT_OBJS) \
 	    $(addsuffix .o,$(HELPERS) $(SAMPLES))
 
 all: $(BINS) $(LIB_SO) lib/xtrace.pc $(SAMPLES)
@@ -108,7 +109,7 @@ install: all
 # Debian packages the build, the tests and the benchmarks need. A no-op when present.
 DEPS_BUILD := gcc make pkg-config libtraceevent-dev libtracefs-dev libzstd-dev libssh-dev \
 	      libcunit1-dev libinih-dev
-DEPS_TEST  := valgrind zstd util-linux procps strace
+DEPS_TEST  := valgrind zstd util-linux procps strace chrony
 DEPS_BENCH := trace-cmd linux-perf
 deps:
 	$(Q)scripts/deps.sh $(DEPS_BUILD) $(DEPS_TEST)

@@ -74,17 +74,19 @@ tc_kb=$(sed -E 's/.*expanded: ([0-9]+).*/\1/' "$T/buffer_size_kb" 2>/dev/null)
 set_event_before=$(cat "$T/set_event" 2>/dev/null)
 tracing_on_before=$(cat "$T/tracing_on" 2>/dev/null)
 our_pids=()
-bg_pids=()	# background processes of part 4 (a recorder, loads) to end on exit
+fr_pid=		# part 4's recorder while it runs (ended on exit)
+fr_load_pids=()	# part 4's loads while they run (ended on exit)
 tc_failed=0
 
 cleanup() {
 	local rc=$? p
 	trap - EXIT INT TERM
-	# part 4's background recorder and loads, if an abort left them running
-	for p in "${bg_pids[@]}"; do
-		kill -0 "$p" 2>/dev/null && kill -TERM "$p" 2>/dev/null
+	# part 4's recorder and loads, if an abort left them running (not yet waited for,
+	# so these PIDs are still ours)
+	for p in ${fr_pid:+"$fr_pid"} "${fr_load_pids[@]}"; do
+		kill -TERM "$p" 2>/dev/null
 	done
-	for p in "${bg_pids[@]}"; do wait "$p" 2>/dev/null; done
+	for p in ${fr_pid:+"$fr_pid"} "${fr_load_pids[@]}"; do wait "$p" 2>/dev/null; done
 	# instances of our recorders (xtrace-PID) that outlived them
 	for p in "${our_pids[@]}"; do
 		if [ -d "$T/instances/xtrace-$p" ] && ! kill -0 "$p" 2>/dev/null; then
@@ -282,7 +284,6 @@ HZ=$(getconf CLK_TCK)
 fr_cpus=$(tr ',' '\n' < /sys/devices/system/cpu/online |
 	awk -F- '{ for (c = $1; c <= ($2 == "" ? $1 : $2); c++) print c }')
 fr_ok=0
-fr_load_pids=()
 
 # start LOAD pinned to each CPU for SECS seconds, in the background: fr_load SECS TAG
 fr_load() {
@@ -290,10 +291,10 @@ fr_load() {
 	fr_load_pids=()
 	for c in $fr_cpus; do
 		taskset -c "$c" "$OUT/sysload" "$1" mix > "$WORK/fr-load-$2.$c" 2>&1 &
-		fr_load_pids+=($!); bg_pids+=($!)
+		fr_load_pids+=($!)
 	done
 }
-fr_load_wait() { local p; for p in "${fr_load_pids[@]}"; do wait "$p"; done; }
+fr_load_wait() { local p; for p in "${fr_load_pids[@]}"; do wait "$p"; done; fr_load_pids=(); }
 fr_load_running() { local p; for p in "${fr_load_pids[@]}"; do kill -0 "$p" 2>/dev/null || return 1; done; }
 fr_load_rate() { cat "$WORK"/fr-load-"$1".* | load_metric /dev/stdin; }
 # the recorder's own CPU: utime+stime in clock ticks (not its children's)
@@ -330,7 +331,7 @@ fr_flush() {
 "$XRUN" -q -m overwrite -b "$FR_BUF" -o "$FRD" -e "$XEV" sleep 600 \
 	> "$WORK/fr.out" 2> "$WORK/fr.err" &
 fr_pid=$!
-our_pids+=("$fr_pid"); bg_pids+=("$fr_pid")
+our_pids+=("$fr_pid")
 for _ in $(seq 100); do
 	kill -0 "$fr_pid" 2>/dev/null || break
 	"$XCTL" -q -p "$fr_pid" status >/dev/null 2>&1 && { fr_ok=1; break; }
@@ -338,6 +339,7 @@ for _ in $(seq 100); do
 done
 if [ "$fr_ok" != 1 ]; then
 	note "the flight recorder did not come up:"; sed 's/^/  /' "$WORK/fr.err" >&2
+	kill -TERM "$fr_pid" 2>/dev/null; wait "$fr_pid" 2>/dev/null; fr_pid=
 fi
 
 if [ "$fr_ok" = 1 ]; then
@@ -361,7 +363,7 @@ if [ "$fr_ok" = 1 ]; then
 		fr_flush full "$r"
 	done
 	# (a) during the load: buffers full again 1 s after each flush
-	fr_load $((FR_REPS * 3 / 2 + 2)) during
+	fr_load $((FR_REPS + 2)) during
 	for r in $(seq "$FR_REPS"); do
 		sleep 1
 		fr_load_running || { note "part 4: the load ended before flush $r"; break; }
@@ -372,9 +374,10 @@ if [ "$fr_ok" = 1 ]; then
 	"$XCTL" -p "$fr_pid" status > "$WORK/fr-status" 2>&1
 	"$XCTL" -q -p "$fr_pid" stop || note "xtrace-ctl stop failed"
 	wait "$fr_pid"; rc=$?
+	fr_done=$fr_pid; fr_pid=
 	[ "$rc" = 143 ] || note "flight recorder: xtrace-run exited $rc (expected 143: sleep ended by SIGTERM)"
-	[ -d "$T/instances/xtrace-$fr_pid" ] &&
-		note "BUG: xtrace-run $fr_pid left its tracefs instance xtrace-$fr_pid behind"
+	[ -d "$T/instances/xtrace-$fr_done" ] &&
+		note "BUG: xtrace-run $fr_done left its tracefs instance xtrace-$fr_done behind"
 	"$XVIEW" -i "$FRD" > "$WORK/fr-info" 2>&1 || note "xtrace-view -i: the flight recording is damaged"
 	flushes=$(grep -c '^flush = ' "$FRD/xtrace.meta")
 	[ "$flushes" = $((2 * FR_REPS + 1)) ] ||
@@ -448,6 +451,44 @@ vrow() {	# vrow KEY LABEL
 vrow xview "xtrace-view"
 vrow xviewv "xtrace-view -v"
 vrow tcreport "trace-cmd report"
+echo
+echo "4) flight recorder: xtrace-run -m overwrite -b $FR_BUF -e $XEV -- sleep 600,"
+echo "   LOAD = sysload pinned to each CPU ($(echo $fr_cpus | tr ' ' ','))"
+if [ "$fr_ok" != 1 ]; then
+	echo "   FAILED (see messages above)"
+else
+	read -r _ fw ftk fns frss0 frss1 fdu0 fdu1 flm < "$WORK/fr-win"
+	printf '   %-37s %8s %9s %9s %9s\n' "xtrace-ctl -p PID flush, wall:" ms sub-bufs "MiB saved" "MiB disk"
+	frow() {	# frow KIND LABEL
+		awk -v k="$1" -v l="$2" -v pg="$PAGE" '$1 == k { n++; w[n] = $3 * 1000; p[n] = $4; d[n] = $5 }
+			function med(a,   i, j, x) {
+				for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
+					if (a[j] < a[i]) { x = a[i]; a[i] = a[j]; a[j] = x }
+				return (n % 2) ? a[int(n / 2) + 1] : (a[n / 2] + a[n / 2 + 1]) / 2
+			}
+			END {
+				if (!n) { printf "   %-37s %s\n", l, "FAILED"; exit }
+				all = ""; for (i = 1; i <= n; i++) all = all sprintf(" %.0f", w[i])
+				mw = med(w); mp = med(p); md = med(d)
+				printf "   %-37s %8.1f %9d %9.2f %9.2f  (median of %d; ms:%s)\n", l, mw, mp,
+					mp * pg / 1048576, md / 1048576, n, all
+			}' "$FRES"
+	}
+	frow full "full buffers, load stopped"
+	frow load "full buffers, load running"
+	echo "   $fw s of recording under LOAD ($(awk -v l="$flm" 'BEGIN { printf "%.2f M/s", l / 1e6 }')), no flush:"
+	awk -v w="$fw" -v tk="$ftk" -v ns="$fns" -v hz="$HZ" 'BEGIN {
+		printf "   %-37s %.1f ms/s (%d ticks in %.1f s; schedstat: %.2f ms/s)\n",
+			"recorder CPU (utime+stime):", tk * 1000 / hz / w, tk, w, ns / 1e6 / w }'
+	flat() { [ "$1" = "$2" ] && echo flat || echo "GREW by $(($2 - $1)) $3"; }
+	printf '   %-37s %s -> %s KiB (%s); %s KiB after the %d flushes\n' "VmRSS of xtrace-run:" \
+		"$frss0" "$frss1" "$(flat "$frss0" "$frss1" KiB)" "$rss2" $((2 * FR_REPS))
+	printf '   %-37s %s -> %s bytes (%s)\n' "DIR on disk (du -sb):" "$fdu0" "$fdu1" \
+		"$(flat "$fdu0" "$fdu1" bytes)"
+	echo "   after stop: $fr_events events saved by $flushes flushes" \
+		"($(awk '$1 == "PID" { for (i = 1; i <= NF; i++) if ($i == "OVERWRITTEN") c = i; next }
+			c { print $c; exit }' "$WORK/fr-status") overwritten by the kernel)"
+fi
 echo
 echo "recCPU: CPU of the recorder's process tree minus the load's; ns/ev = recCPU/events;"
 echo "lost% = lost/(events+lost); B/ev and MiB: whole recording on disk (trace.dat or DIR)."

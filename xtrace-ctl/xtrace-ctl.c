@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "xtrace.h"
+#include "tool.h"
 
 #define PROG "xtrace-ctl"
 #define REQUEST_TIMEOUT_MS 60000
@@ -55,21 +56,8 @@ struct ctl_opts {
 	int nr_cmds;
 };
 
-static bool quiet;
 
-static void log_cb(enum xtrace_log_level level, const char *msg, void *ctx)
-{
-	(void)ctx;
-	if (level >= XTRACE_LOG_INFO || (quiet && level == XTRACE_LOG_WARNING))
-		return;
-	fprintf(stderr, PROG ": %s\n", msg);
-}
 
-static void usage(FILE *f)
-{
-	for (int i = 0; usage_text[i]; i++)
-		fprintf(f, "%s\n", usage_text[i]);
-}
 
 static const char *const commands[] = { "flush", "pause", "resume", "stop", "status" };
 
@@ -251,7 +239,7 @@ static int interactive(struct ctl_opts *o, struct target *t, int nr)
 			if (!strcmp(word, "quit") || !strcmp(word, "exit"))
 				goto out;
 			if (!strcmp(word, "help")) {
-				usage(stdout);
+				tool_usage(stdout, usage_text);
 				continue;
 			}
 			failures += run_command(o, t, nr, word);
@@ -335,25 +323,20 @@ int main(int argc, char **argv)
 			o.quiet = true;
 			break;
 		case 'h':
-			usage(stdout);
+			tool_usage(stdout, usage_text);
 			return 0;
 		case 'V':
 			printf(PROG " %s\n", XTRACE_VERSION);
 			return 0;
 		default:
-			usage(stderr);
+			tool_usage(stderr, usage_text);
 			return 2;
 		}
 	}
-	quiet = o.quiet;
-	xtrace_set_log(log_cb, NULL);
+	tool_init(PROG, o.quiet ? -1 : 0);
 	o.cmds = argv + optind;
 	o.nr_cmds = argc - optind;
 	ret = run_xtrace_ctl(&o);
 	free(o.dir);
-	if (fflush(stdout)) {
-		fprintf(stderr, PROG ": write failure on standard output: %s\n", strerror(errno));
-		return 1;
-	}
-	return ret;
+	return tool_exit(ret);
 }

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "xtrace.h"
+#include "tool.h"
 
 #define PROG "xtrace-run"
 
@@ -63,22 +64,8 @@ struct run_opts {
 	char *abs_dir;		/* what xtrace-ctl status shows and -d matches */
 };
 
-static int verbosity;
 
-static void log_cb(enum xtrace_log_level level, const char *msg, void *ctx)
-{
-	(void)ctx;
-	if ((level == XTRACE_LOG_WARNING && verbosity < 0) ||
-	    (level == XTRACE_LOG_INFO && verbosity < 1) || level == XTRACE_LOG_DEBUG)
-		return;
-	fprintf(stderr, PROG ": %s\n", msg);
-}
 
-static void usage(FILE *f)
-{
-	for (int i = 0; usage_text[i]; i++)
-		fprintf(f, "%s\n", usage_text[i]);
-}
 
 static char *shell_quote(char **argv)
 {
@@ -183,7 +170,7 @@ static int arm_clock_watch(int tfd)
 	return timerfd_settime(tfd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &its, NULL);
 }
 
-static void summary(const char *dir, int exit_status)
+static void summary(const char *dir, int exit_status, int verbose)
 {
 	struct xtrace_meta m;
 	uint64_t ev = 0, lost = 0, disk = 0;
@@ -200,14 +187,14 @@ static void summary(const char *dir, int exit_status)
 		disk += m.cpu[c].bytes_disk;
 	}
 	if (lost && m.mode && !strcmp(m.mode, "overwrite")) {
-		if (verbosity > 0)
+		if (verbose > 0)
 			fprintf(stderr, PROG ": %llu older events were overwritten (the flight "
 				"recorder keeps the newest)\n", (unsigned long long)lost);
 	} else if (lost) {
 		fprintf(stderr, PROG ": warning: %llu events were lost (buffer overrun); "
 			"try a larger -b\n", (unsigned long long)lost);
 	}
-	if (verbosity >= 0)
+	if (verbose >= 0)
 		fprintf(stderr, PROG ": recorded %llu events on %d CPUs into '%s' "
 			"(%.1f KiB, %.2f bytes/event); command exited with %d\n",
 			(unsigned long long)ev, cpus, dir, disk / 1024.0,
@@ -355,7 +342,7 @@ static int run_xtrace_run(struct run_opts *o)
 		if (errno == EACCES || errno == EPERM)
 			fprintf(stderr, PROG ": tracing needs root (or CAP_SYS_ADMIN and tracefs "
 				"access): %s\n", strerror(errno));
-		else if (verbosity > 0)
+		else if (o->verbose > 0)
 			fprintf(stderr, PROG ": cannot start recording: %s\n", strerror(errno));
 		goto out;
 	}
@@ -428,7 +415,7 @@ static int run_xtrace_run(struct run_opts *o)
 		fprintf(stderr, PROG ": the recording in '%s' is incomplete: %s\n", o->rec.dir,
 			strerror(-xtrace_recorder_failed(r) ?: EIO));
 	xtrace_recorder_free(r);
-	summary(o->rec.dir, status);
+	summary(o->rec.dir, status, o->verbose);
 out:
 	free(cmd);
 	free(o->abs_dir);
@@ -530,21 +517,20 @@ int main(int argc, char **argv)
 			o.verbose = 1;
 			break;
 		case 'h':
-			usage(stdout);
+			tool_usage(stdout, usage_text);
 			return 0;
 		case 'V':
 			printf(PROG " %s\n", XTRACE_VERSION);
 			return 0;
 		default:
-			usage(stderr);
+			tool_usage(stderr, usage_text);
 			return 2;
 		}
 	}
-	verbosity = o.verbose;
-	xtrace_set_log(log_cb, NULL);
+	tool_init(PROG, o.verbose);
 	if (!o.list_events && optind >= argc) {
 		fprintf(stderr, PROG ": no command given\n");
-		usage(stderr);
+		tool_usage(stderr, usage_text);
 		return 2;
 	}
 	o.argv = argv + optind;
@@ -558,9 +544,5 @@ int main(int argc, char **argv)
 	}
 	ret = run_xtrace_run(&o);
 	free(o.dir_alloc);
-	if (fflush(stdout)) {
-		fprintf(stderr, PROG ": write failure on standard output: %s\n", strerror(errno));
-		return ret ? ret : 1;
-	}
-	return ret;
+	return tool_exit(ret);
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "xtrace.h"
+#include "tool.h"
 #include "names.h"
 
 #define PROG "xtrace-view"
@@ -51,21 +52,8 @@ struct view_opts {
 	bool quiet;
 };
 
-static bool quiet;
 
-static void log_cb(enum xtrace_log_level level, const char *msg, void *ctx)
-{
-	(void)ctx;
-	if (level >= XTRACE_LOG_INFO || (quiet && level == XTRACE_LOG_WARNING))
-		return;
-	fprintf(stderr, PROG ": %s\n", msg);
-}
 
-static void usage(FILE *f)
-{
-	for (int i = 0; usage_text[i]; i++)
-		fprintf(f, "%s\n", usage_text[i]);
-}
 
 static const char *open_error(int err)
 {
@@ -440,29 +428,24 @@ int main(int argc, char **argv)
 			o.quiet = true;
 			break;
 		case 'h':
-			usage(stdout);
+			tool_usage(stdout, usage_text);
 			return 0;
 		case 'V':
 			printf(PROG " %s\n", XTRACE_VERSION);
 			return 0;
 		default:
-			usage(stderr);
+			tool_usage(stderr, usage_text);
 			return 2;
 		}
 	}
 	if (optind >= argc) {
 		fprintf(stderr, PROG ": no recording given\n");
-		usage(stderr);
+		tool_usage(stderr, usage_text);
 		return 2;
 	}
-	quiet = o.quiet;
-	xtrace_set_log(log_cb, NULL);
+	tool_init(PROG, o.quiet ? -1 : 0);
 	o.dirs = argv + optind;
 	o.nr_dirs = argc - optind;
 	ret = run_xtrace_view(&o);
-	if (fflush(stdout)) {
-		fprintf(stderr, PROG ": write failure on standard output: %s\n", strerror(errno));
-		return 1;
-	}
-	return ret;
+	return tool_exit(ret);
 }

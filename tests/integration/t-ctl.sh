@@ -46,12 +46,13 @@ expect_grep "^flush = [0-9]+ [0-9]+ 0$" a/xtrace.meta
 ok "pause/resume and per-CPU flush"
 
 # --keep-running: stop ends the recording but not the command
-"$XT_BIN/xtrace-run" -q -k -o k sh -c 'sleep 1; exit 5' &
+"$XT_BIN/xtrace-run" -q -k -o k sh -c 'while [ ! -e go ]; do sleep 0.05; done; exit 5' &
 rk=$!
 wait_recorder k
 xctl -q -d k stop || fail "stop k"
 xctl -q -p $rk status 2>/dev/null && fail "a stopped recorder still answers"
 kill -0 $rk 2>/dev/null || fail "xtrace-run ended before its command"
+touch go
 wait $rk
 rc=$?
 [ $rc = 5 ] || fail "--keep-running: exit status $rc, expected the command's 5"

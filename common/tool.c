@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <string.h>
+
+#include "xtrace.h"
+#include "tool.h"
+
+const char *tool_prog = "xtrace";
+static int tool_verbosity;
+
+static void log_cb(enum xtrace_log_level level, const char *msg, void *ctx)
+{
+	(void)ctx;
+	if ((level == XTRACE_LOG_WARNING && tool_verbosity < 0) ||
+	    (level == XTRACE_LOG_INFO && tool_verbosity < 1) || level == XTRACE_LOG_DEBUG)
+		return;
+	fprintf(stderr, "%s: %s\n", tool_prog, msg);
+}
+
+void tool_init(const char *prog, int verbosity)
+{
+	tool_prog = prog;
+	tool_verbosity = verbosity;
+	xtrace_set_log(log_cb, NULL);
+}
+
+void tool_usage(FILE *f, const char *const *text)
+{
+	for (int i = 0; text[i]; i++)
+		fprintf(f, "%s\n", text[i]);
+}
+
+int tool_exit(int ret)
+{
+	if (fflush(stdout)) {
+		fprintf(stderr, "%s: write failure on standard output: %s\n", tool_prog,
+			strerror(errno));
+		return ret ? ret : 1;
+	}
+	return ret;
+}
