@@ -29,16 +29,17 @@ XT_LIBS     := $(PKG_LIBS) -lpthread
 B := build
 
 LIB_OBJS := $(addprefix $(B)/libxtrace/, util.o meta.o clock.o events.o syscalls.o heap.o \
-	    record.o read.o control.o)
+	    record.o read.o control.o merge.o)
 LIB_A    := lib/libxtrace.a
 LIB_SO   := lib/libxtrace.so.$(VERSION)
 
-PROGS    := xtrace-run xtrace-ctl xtrace-view
+PROGS    := xtrace-run xtrace-ctl xtrace-multi-merge xtrace-view
 BINS     := $(addprefix bin/, $(PROGS))
 
 TOOL_OBJS := $(B)/common/tool.o
 xtrace-run_OBJS  := $(B)/xtrace-run/xtrace-run.o $(TOOL_OBJS)
 xtrace-ctl_OBJS  := $(B)/xtrace-ctl/xtrace-ctl.o $(TOOL_OBJS)
+xtrace-multi-merge_OBJS := $(B)/xtrace-multi-merge/xtrace-multi-merge.o $(TOOL_OBJS)
 xtrace-view_OBJS := $(B)/xtrace-view/xtrace-view.o $(B)/xtrace-view/names.o $(TOOL_OBJS)
 
 UNIT_OBJS := $(addprefix $(B)/tests/unit/, main.o test-cpuset.o test-clock.o test-meta.o \

@@ -303,7 +303,7 @@ fr_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$fr_pid/stat"; 
 fr_ns() { cat /proc/"$fr_pid"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f", s }'; }
 fr_rss() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$fr_pid/status"; }
 fr_du() { du -sb "$FRD" | cut -f1; }
-fr_data() { cat "$FRD"/cpu*.xtd | wc -c; }
+fr_data() { stat -c %s "$FRD"/cpu*.xtd | awk '{ s += $1 } END { print s + 0 }'; }
 # per-CPU overrun counts of the recorder's instance, space-separated
 fr_overruns() {
 	local c
@@ -361,6 +361,7 @@ if [ "$fr_ok" = 1 ]; then
 			fr_wrapped "$ov0" || note "part 4: a CPU's buffer did not wrap in $FR_FILL s"
 		fi
 		fr_flush full "$r"
+		[ "$r" = 1 ] && rss_f1=$(fr_rss)
 	done
 	# (a) during the load: buffers full again 1 s after each flush
 	fr_load $((FR_REPS + 2)) during
@@ -481,8 +482,9 @@ else
 		printf "   %-37s %.1f ms/s (%d ticks in %.1f s; schedstat: %.2f ms/s)\n",
 			"recorder CPU (utime+stime):", tk * 1000 / hz / w, tk, w, ns / 1e6 / w }'
 	flat() { [ "$1" = "$2" ] && echo flat || echo "GREW by $(($2 - $1)) $3"; }
-	printf '   %-37s %s -> %s KiB (%s); %s KiB after the %d flushes\n' "VmRSS of xtrace-run:" \
-		"$frss0" "$frss1" "$(flat "$frss0" "$frss1" KiB)" "$rss2" $((2 * FR_REPS))
+	printf '   %-37s %s -> %s KiB (%s); after flush 1: %s, after %d: %s\n' \
+		"VmRSS of xtrace-run:" "$frss0" "$frss1" "$(flat "$frss0" "$frss1" KiB)" \
+		"${rss_f1:-?}" $((2 * FR_REPS)) "${rss2:-?}"
 	printf '   %-37s %s -> %s bytes (%s)\n' "DIR on disk (du -sb):" "$fdu0" "$fdu1" \
 		"$(flat "$fdu0" "$fdu1" bytes)"
 	echo "   after stop: $fr_events events saved by $flushes flushes" \

@@ -503,3 +503,220 @@ void xtrace_meta_free(struct xtrace_meta *m)
 	free(m->flushes);
 	memset(m, 0, sizeof(*m));
 }
+
+/* ------------------------------------------------------ merged directories */
+
+int xtrace_dir_is_merged(const char *dir)
+{
+	char *path = xt_path(dir, XT_META_FILE), *buf;
+	int ret;
+
+	if (!path)
+		return -ENOMEM;
+	ret = xt_read_file(path, &buf, NULL);
+	free(path);
+	if (ret)
+		return ret;
+	ret = strstr(buf, "\nkind = merged\n") != NULL;
+	free(buf);
+	return ret;
+}
+
+int xtrace_merge_meta_write(const char *dir, const struct xtrace_merge_meta *m)
+{
+	struct sbuf sb = { 0 };
+	char *path;
+	int ret;
+
+	sb_printf(&sb, "# xtrace merged directory (docs/data-directory.md)\n[xtrace]\n");
+	sb_printf(&sb, "format = %d.%d\nkind = merged\n", m->major, m->minor);
+	put_str(&sb, "tool", m->tool);
+	sb_printf(&sb, "\n[merge]\n");
+	put_u64(&sb, "sources", m->nr_sources);
+	put_u64(&sb, "events", m->events);
+	put_i64(&sb, "typical_gap_ns", m->typical_gap);
+	put_str(&sb, "complete", m->complete ? "true" : "false");
+	if (m->error)
+		put_str(&sb, "error", m->error);
+	for (int i = 0; i < m->nr_warnings; i++)
+		put_str(&sb, "warning", m->warnings[i]);
+	for (int i = 0; i < m->nr_sources; i++) {
+		const struct xtrace_merge_source *s = &m->sources[i];
+
+		sb_printf(&sb, "\n[source%d]\n", i);
+		put_str(&sb, "name", s->name);
+		put_str(&sb, "hostname", s->hostname);
+		put_str(&sb, "input", s->input);
+		put_i64(&sb, "offset_ns", s->offset);
+		put_u64(&sb, "events", s->events);
+		put_u64(&sb, "lost", s->lost);
+		put_i64(&sb, "first", s->first);
+		put_i64(&sb, "last", s->last);
+		put_i64(&sb, "clock_error_ns", s->clock_error);
+		put_u64(&sb, "sample_error_ns", s->sample_error);
+		put_u64(&sb, "steps", s->steps);
+		put_u64(&sb, "damage", s->damage);
+	}
+	if (sb.err) {
+		free(sb.buf);
+		return sb.err;
+	}
+	path = xt_path(dir, XT_META_FILE);
+	ret = path ? xt_write_file_atomic(path, sb.buf, sb.len) : -ENOMEM;
+	free(path);
+	free(sb.buf);
+	return ret;
+}
+
+static int merge_apply(struct xtrace_merge_meta *m, const char *sec, const char *key,
+		       const char *val)
+{
+	struct xtrace_merge_source *s;
+	uint64_t u;
+	int64_t i;
+	char *end;
+	long idx;
+
+	if (!strcmp(sec, "xtrace"))
+		return strcmp(key, "tool") ? 0 : set_str(&m->tool, val);
+	if (!strcmp(sec, "merge")) {
+		if (!strcmp(key, "events"))
+			return get_u64(val, &m->events);
+		if (!strcmp(key, "typical_gap_ns"))
+			return get_i64(val, &m->typical_gap);
+		if (!strcmp(key, "complete"))
+			m->complete = !strcmp(val, "true");
+		if (!strcmp(key, "error"))
+			return set_str(&m->error, val);
+		if (!strcmp(key, "warning")) {
+			char *w = strdup(val);
+			size_t n = m->nr_warnings;
+
+			if (!w || xt_strv_push(&m->warnings, &n, w)) {
+				free(w);
+				return -ENOMEM;
+			}
+			m->nr_warnings = n;
+		}
+		return 0;
+	}
+	if (strncmp(sec, "source", 6))
+		return 0;
+	idx = strtol(sec + 6, &end, 10);
+	if (end == sec + 6 || *end || idx < 0 || idx >= m->nr_sources)
+		return -EBADMSG;
+	s = &m->sources[idx];
+	if (!strcmp(key, "name"))
+		return set_str(&s->name, val);
+	if (!strcmp(key, "hostname"))
+		return set_str(&s->hostname, val);
+	if (!strcmp(key, "input"))
+		return set_str(&s->input, val);
+	if (!strcmp(key, "offset_ns"))
+		return get_i64(val, &s->offset);
+	if (!strcmp(key, "events"))
+		return get_u64(val, &s->events);
+	if (!strcmp(key, "lost"))
+		return get_u64(val, &s->lost);
+	if (!strcmp(key, "first"))
+		return get_i64(val, &s->first);
+	if (!strcmp(key, "last"))
+		return get_i64(val, &s->last);
+	if (!strcmp(key, "clock_error_ns"))
+		return get_i64(val, &s->clock_error);
+	if (!strcmp(key, "sample_error_ns") || !strcmp(key, "steps") || !strcmp(key, "damage")) {
+		int ret = get_u64(val, &u);
+
+		i = (int64_t)u;
+		if (key[0] == 's' && key[1] == 'a')
+			s->sample_error = i;
+		else if (key[1] == 't')
+			s->steps = i;
+		else
+			s->damage = i;
+		return ret;
+	}
+	return 0;
+}
+
+int xtrace_merge_meta_read(const char *dir, struct xtrace_merge_meta *m)
+{
+	struct kv *kv = NULL;
+	size_t n = 0;
+	char *path, *buf;
+	int ret;
+
+	memset(m, 0, sizeof(*m));
+	path = xt_path(dir, XT_META_FILE);
+	if (!path)
+		return -ENOMEM;
+	ret = xt_read_file(path, &buf, NULL);
+	free(path);
+	if (ret)
+		return ret;
+	{
+		const char *at = strstr(buf, "\nformat = ");
+
+		if (!at || sscanf(at + 10, "%d.%d", &m->major, &m->minor) != 2) {
+			ret = -EBADMSG;
+			goto out;
+		}
+		if (m->major > XTRACE_FORMAT_MAJOR) {
+			ret = -ENOTSUP;
+			goto out;
+		}
+	}
+	ret = parse_lines(buf, &kv, &n);
+	if (ret)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(kv[i].sec, "merge") && !strcmp(kv[i].key, "sources")) {
+			uint64_t c;
+
+			if (get_u64(kv[i].val, &c) || !c || c > 65535) {
+				ret = -EBADMSG;
+				goto out;
+			}
+			m->nr_sources = c;
+		}
+	}
+	m->sources = m->nr_sources ? calloc(m->nr_sources, sizeof(*m->sources)) : NULL;
+	if (!m->sources) {
+		ret = m->nr_sources ? -ENOMEM : -EBADMSG;
+		goto out;
+	}
+	for (int i = 0; i < m->nr_sources; i++)
+		m->sources[i].clock_error = -1;
+	for (size_t i = 0; i < n && !ret; i++)
+		ret = merge_apply(m, kv[i].sec, kv[i].key, kv[i].val);
+	for (int i = 0; i < m->nr_sources && !ret; i++)
+		if (!m->sources[i].name || !*m->sources[i].name || strchr(m->sources[i].name, '/'))
+			ret = -EBADMSG;
+out:
+	free(kv);
+	free(buf);
+	if (ret) {
+		int major = m->major, minor = m->minor;
+
+		xtrace_merge_meta_free(m);
+		m->major = major;
+		m->minor = minor;
+	}
+	return ret;
+}
+
+void xtrace_merge_meta_free(struct xtrace_merge_meta *m)
+{
+	for (int i = 0; i < m->nr_sources && m->sources; i++) {
+		free(m->sources[i].name);
+		free(m->sources[i].hostname);
+		free(m->sources[i].input);
+	}
+	free(m->sources);
+	for (int i = 0; i < m->nr_warnings; i++)
+		free(m->warnings[i]);
+	free(m->warnings);
+	free(m->tool);
+	free(m->error);
+	memset(m, 0, sizeof(*m));
+}

@@ -25,6 +25,8 @@ struct xtrace_rec {
 	struct tep_handle *tep;
 	char **syscalls;
 	long nr_syscalls;
+	char *name;		/* a merged source's name; NULL: the host name */
+	int64_t offset;		/* ns added to every converted time (merge corrections) */
 };
 
 static int load_formats(struct xtrace_rec *rec)
@@ -238,6 +240,7 @@ void xtrace_rec_close(struct xtrace_rec *rec)
 	free(rec->clock.samples);
 	xtrace_meta_free(&rec->meta);
 	free(rec->dir);
+	free(rec->name);
 	free(rec);
 }
 
@@ -259,6 +262,28 @@ struct tep_handle *xtrace_rec_tep(struct xtrace_rec *rec)
 const char *xtrace_rec_dir(const struct xtrace_rec *rec)
 {
 	return rec->dir;
+}
+
+const char *xtrace_rec_name(const struct xtrace_rec *rec)
+{
+	return rec->name ? rec->name : rec->meta.hostname;
+}
+
+int64_t xtrace_rec_offset(const struct xtrace_rec *rec)
+{
+	return rec->offset;
+}
+
+int xt_rec_set_source(struct xtrace_rec *rec, const char *name, int64_t offset)
+{
+	char *n = name ? strdup(name) : NULL;
+
+	if (name && !n)
+		return -ENOMEM;
+	free(rec->name);
+	rec->name = n;
+	rec->offset = offset;
+	return 0;
 }
 
 const char *xtrace_rec_syscall_name(const struct xtrace_rec *rec, long nr)
@@ -295,6 +320,20 @@ struct cpu_stream {
 	size_t hint;
 	struct tep_record record;
 	struct xtrace_event ev;
+	bool pending;			/* ev holds an event not yet handed out */
+	unsigned int damage;
+	bool skip;			/* filtered out (order replay) */
+	int copy_fd;			/* merge: every readable frame is copied here */
+};
+
+struct order_reader {
+	int fd;
+	off_t off, size;
+	ZSTD_DCtx *dctx;
+	unsigned char *buf, *zbuf;
+	size_t len, pos, cap, zcap;
+	uint64_t run_left;
+	uint32_t run_stream;
 };
 
 struct xtrace_iter {
@@ -303,11 +342,14 @@ struct xtrace_iter {
 	struct xt_heap heap;
 	struct cpu_stream *cur;
 	unsigned int damage;
+	int write_err;			/* merge copies: first write error */
+	struct order_reader *order;	/* replaying a merged directory's order */
 };
 
 static void damaged(struct cpu_stream *s, const char *what)
 {
 	s->it->damage++;
+	s->damage++;
 	xt_log(XTRACE_LOG_WARNING, "'%s' cpu%d: %s (frame %u, byte %lld of %lld)",
 	       s->rec->dir, s->cpu, what, s->frame, (long long)s->off, (long long)s->size);
 }
@@ -382,6 +424,15 @@ static int load_frame(struct cpu_stream *s)
 				 ZSTD_isError(got) ? ZSTD_getErrorName(got) : "wrong size", h.nr_pages);
 			damaged(s, msg);
 			continue;
+		}
+		if (s->copy_fd >= 0 && !s->it->write_err) {
+			/* a merge keeps every readable frame as it was written */
+			int err = xt_write_all(s->copy_fd, &h, sizeof(h));
+
+			if (!err)
+				err = xt_write_all(s->copy_fd, s->zbuf, h.csize);
+			if (err)
+				s->it->write_err = err;
 		}
 		s->nr_pages = h.nr_pages;
 		s->page = -1;
@@ -463,7 +514,8 @@ found:
 	s->record.cpu = s->cpu;
 	s->record.missed_events = s->missed;
 	s->ev.ts = s->ts;
-	s->ev.tod = xtrace_clock_to_tod(&s->rec->clock, s->ts, &s->hint);
+	s->ev.tod = xtrace_clock_to_tod(&s->rec->clock, s->ts, &s->hint) + s->rec->offset;
+	s->pending = true;
 	s->ev.missed = s->missed > 0 ? s->missed : 0;
 	s->ev.missed_unknown = s->missed < 0;
 	s->missed = 0;
@@ -501,6 +553,8 @@ static int stream_open(struct cpu_stream *s)
 		return 0;
 	}
 	s->off = sizeof(h);
+	if (s->copy_fd >= 0 && xt_write_all(s->copy_fd, &h, sizeof(h)))
+		s->it->write_err = -errno ? -errno : -EIO;
 	s->dctx = ZSTD_createDCtx();
 	ls = s->rec->meta.long_size == 8 ? KBUFFER_LSIZE_8 : KBUFFER_LSIZE_4;
 	s->kbuf = kbuffer_alloc(ls, s->rec->meta.big_endian ? KBUFFER_ENDIAN_BIG :
@@ -519,8 +573,23 @@ static uint64_t tie_of(struct cpu_stream *s)
 	return ((uint64_t)s->source << 32) | (uint32_t)s->cpu;
 }
 
-struct xtrace_iter *xtrace_iter_new(struct xtrace_rec **recs, int nr,
-				    const struct xtrace_cpuset *cpus)
+static int open_copy(const char *dir, int cpu)
+{
+	char name[32], *path;
+	int fd;
+
+	snprintf(name, sizeof(name), XT_CPU_FILE_FMT, cpu);
+	path = xt_path(dir, name);
+	if (!path)
+		return -ENOMEM;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	free(path);
+	return fd < 0 ? -errno : fd;
+}
+
+struct xtrace_iter *xt_iter_new_full(struct xtrace_rec **recs, int nr,
+				     const struct xtrace_cpuset *cpus, char *const *copy_dirs,
+				     bool replay)
 {
 	struct xtrace_iter *it = calloc(1, sizeof(*it));
 	int total = 0, ret = 0;
@@ -539,21 +608,37 @@ struct xtrace_iter *xtrace_iter_new(struct xtrace_rec **recs, int nr,
 		for (int c = 0; c < recs[i]->meta.nr_cpus && !ret; c++) {
 			struct cpu_stream *s = &it->streams[it->nr_streams];
 
-			if (!recs[i]->meta.cpu[c].recorded || (cpus && !xtrace_cpuset_has(cpus, c)))
+			if (!recs[i]->meta.cpu[c].recorded)
+				continue;
+			/* a replay keeps a slot for every stream: the order names them by index */
+			if (cpus && !xtrace_cpuset_has(cpus, c) && !replay)
 				continue;
 			it->nr_streams++;
 			s->it = it;
 			s->rec = recs[i];
 			s->source = i;
 			s->cpu = c;
-			s->fd = -1;
+			s->fd = s->copy_fd = -1;
+			if (cpus && !xtrace_cpuset_has(cpus, c)) {
+				s->skip = true;
+				continue;
+			}
+			if (copy_dirs) {
+				s->copy_fd = open_copy(copy_dirs[i], c);
+				if (s->copy_fd < 0) {
+					ret = s->copy_fd;
+					break;
+				}
+			}
 			ret = stream_open(s);
-			if (ret > 0)
+			if (ret > 0 && !replay)
 				ret = xt_heap_push(&it->heap, s->ev.tod, tie_of(s), s);
-			else if (ret == 0 && s->fd < 0)
+			else if (ret > 0)
 				ret = 0;
 		}
 	}
+	if (!ret && it->write_err)
+		ret = it->write_err;
 	if (ret < 0) {
 		xtrace_iter_free(it);
 		errno = -ret;
@@ -562,10 +647,176 @@ struct xtrace_iter *xtrace_iter_new(struct xtrace_rec **recs, int nr,
 	return it;
 }
 
+struct xtrace_iter *xtrace_iter_new(struct xtrace_rec **recs, int nr,
+				    const struct xtrace_cpuset *cpus)
+{
+	return xt_iter_new_full(recs, nr, cpus, NULL, false);
+}
+
+int xt_iter_write_error(const struct xtrace_iter *it)
+{
+	return it->write_err;
+}
+
+unsigned int xt_iter_source_damage(const struct xtrace_iter *it, int source)
+{
+	unsigned int n = 0;
+
+	for (int i = 0; i < it->nr_streams; i++)
+		if (it->streams[i].source == source)
+			n += it->streams[i].damage;
+	return n;
+}
+
+int xt_iter_nr_streams(const struct xtrace_iter *it)
+{
+	return it->nr_streams;
+}
+
+/* ------------------------------------------------------ order replay */
+
+static int order_load(struct xtrace_iter *it)
+{
+	struct order_reader *o = it->order;
+	struct xt_frame_header h;
+	size_t got;
+
+	if (o->off >= o->size)
+		return 0;
+	if (o->size - o->off < (off_t)sizeof(h) || read_at(o->fd, &h, sizeof(h), o->off) ||
+	    h.magic != XT_ORDER_MAGIC || o->size - o->off - (off_t)sizeof(h) < (off_t)h.csize ||
+	    h.nr_pages > (1u << 30)) {
+		it->damage++;
+		xt_log(XTRACE_LOG_WARNING, "the merged order is truncated or damaged at byte %lld",
+		       (long long)o->off);
+		return 0;
+	}
+	if (h.csize > o->zcap) {
+		free(o->zbuf);
+		o->zbuf = malloc(o->zcap = h.csize);
+	}
+	if (h.nr_pages > o->cap) {
+		free(o->buf);
+		o->buf = malloc(o->cap = h.nr_pages);
+	}
+	if (!o->zbuf || !o->buf || read_at(o->fd, o->zbuf, h.csize, o->off + sizeof(h)))
+		return -ENOMEM;
+	got = ZSTD_decompressDCtx(o->dctx, o->buf, h.nr_pages, o->zbuf, h.csize);
+	o->off += sizeof(h) + h.csize;
+	if (ZSTD_isError(got) || got != h.nr_pages) {
+		it->damage++;
+		xt_log(XTRACE_LOG_WARNING, "a frame of the merged order is corrupt: the view stops "
+		       "there");
+		o->off = o->size;
+		return 0;
+	}
+	o->len = got;
+	o->pos = 0;
+	return 1;
+}
+
+static int varint(struct order_reader *o, uint64_t *v)
+{
+	int shift = 0;
+
+	*v = 0;
+	while (o->pos < o->len && shift < 64) {
+		unsigned char b = o->buf[o->pos++];
+
+		*v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			return 0;
+		shift += 7;
+	}
+	return -EBADMSG;
+}
+
+static int order_next_run(struct xtrace_iter *it)
+{
+	struct order_reader *o = it->order;
+	uint64_t id, n;
+	int ret;
+
+	while (o->pos >= o->len) {
+		ret = order_load(it);
+		if (ret <= 0)
+			return ret;
+	}
+	if (varint(o, &id) || varint(o, &n) || id >= (uint64_t)it->nr_streams || !n) {
+		it->damage++;
+		xt_log(XTRACE_LOG_WARNING, "the merged order is malformed: the view stops there");
+		o->pos = o->len;
+		o->off = o->size;
+		return 0;
+	}
+	o->run_stream = id;
+	o->run_left = n;
+	return 1;
+}
+
+static int replay_next(struct xtrace_iter *it, struct xtrace_event **ev)
+{
+	struct order_reader *o = it->order;
+
+	for (;;) {
+		struct cpu_stream *s;
+		int ret;
+
+		if (!o->run_left) {
+			ret = order_next_run(it);
+			if (ret <= 0)
+				return ret;
+		}
+		s = &it->streams[o->run_stream];
+		if (s->skip) {
+			o->run_left = 0;
+			continue;
+		}
+		o->run_left--;
+		if (!s->pending && (s->fd < 0 || !stream_next(s))) {
+			it->damage++;
+			xt_log(XTRACE_LOG_WARNING, "'%s' cpu%d: the merged order names more events "
+			       "than the data holds", s->rec->dir, s->cpu);
+			o->run_left = 0;
+			continue;
+		}
+		s->pending = false;
+		*ev = &s->ev;
+		return 1;
+	}
+}
+
+struct xtrace_iter *xt_iter_new_replay(struct xtrace_rec **recs, int nr,
+				       const struct xtrace_cpuset *cpus, const char *order_path)
+{
+	struct xtrace_iter *it = xt_iter_new_full(recs, nr, cpus, NULL, true);
+	struct order_reader *o;
+	struct stat st;
+
+	if (!it)
+		return NULL;
+	o = it->order = calloc(1, sizeof(*o));
+	if (!o)
+		goto fail;
+	o->fd = open(order_path, O_RDONLY | O_CLOEXEC);
+	o->dctx = ZSTD_createDCtx();
+	if (o->fd < 0 || fstat(o->fd, &st) || !o->dctx)
+		goto fail;
+	o->size = st.st_size;
+	o->off = sizeof(struct xt_order_header);
+	return it;
+fail:
+	xtrace_iter_free(it);
+	errno = errno ? errno : ENOMEM;
+	return NULL;
+}
+
 int xtrace_iter_next(struct xtrace_iter *it, struct xtrace_event **ev)
 {
 	struct xt_heap_item *top;
 
+	if (it->order)
+		return replay_next(it, ev);
 	if (it->cur) {
 		if (stream_next(it->cur))
 			xt_heap_update_top(&it->heap, it->cur->ev.tod);
@@ -595,6 +846,8 @@ void xtrace_iter_free(struct xtrace_iter *it)
 
 		if (s->fd >= 0)
 			close(s->fd);
+		if (s->copy_fd >= 0 && close(s->copy_fd) && !it->write_err)
+			it->write_err = -errno;
 		ZSTD_freeDCtx(s->dctx);
 		if (s->kbuf)
 			kbuffer_free(s->kbuf);
@@ -603,5 +856,13 @@ void xtrace_iter_free(struct xtrace_iter *it)
 	}
 	free(it->streams);
 	xt_heap_free(&it->heap);
+	if (it->order) {
+		if (it->order->fd >= 0)
+			close(it->order->fd);
+		ZSTD_freeDCtx(it->order->dctx);
+		free(it->order->buf);
+		free(it->order->zbuf);
+		free(it->order);
+	}
 	free(it);
 }

@@ -41,6 +41,32 @@ struct xt_frame_header {
 	uint64_t last_ts;	/* timestamp of the last sub-buffer */
 };
 
+/* The merged order file: a header, then frames of (stream, count) varint pairs. */
+#define XT_ORDER_FILE		"order"
+#define XT_SOURCES_DIR		"sources"
+#define XT_ORDER_MAGIC		0x524f5458u	/* "XTOR" */
+#define XT_ORDER_HDR_MAGIC	"XTRORD\0\0"
+
+struct xt_order_header {
+	char magic[8];
+	uint16_t major, minor;
+	uint32_t nr_streams;
+	uint64_t reserved[2];
+};
+
+/* read.c: iterators for the merge (copying frames) and for replaying its order */
+struct xtrace_iter;
+__hidden struct xtrace_iter *xt_iter_new_full(struct xtrace_rec **recs, int nr,
+					      const struct xtrace_cpuset *cpus,
+					      char *const *copy_dirs, bool replay);
+__hidden struct xtrace_iter *xt_iter_new_replay(struct xtrace_rec **recs, int nr,
+						const struct xtrace_cpuset *cpus,
+						const char *order_path);
+__hidden int xt_iter_write_error(const struct xtrace_iter *it);
+__hidden int xt_iter_nr_streams(const struct xtrace_iter *it);
+__hidden unsigned int xt_iter_source_damage(const struct xtrace_iter *it, int source);
+__hidden int xt_rec_set_source(struct xtrace_rec *rec, const char *name, int64_t offset);
+
 __hidden void xt_log(enum xtrace_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

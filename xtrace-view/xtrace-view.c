@@ -22,7 +22,8 @@ static const char *const usage_text[] = {
 	"usage: xtrace-view [options] DIR...",
 	"",
 	"Print the events of one or more recordings in time order, one a line:",
-	"TIME HOST CPU EVENT [key]. Several DIRs are interleaved by time of day.",
+	"TIME HOST CPU EVENT [key]. DIR is a recording or a merged directory",
+	"(xtrace-multi-merge); several DIRs are interleaved by time of day.",
 	"",
 	"  -t, --time FORMAT    utc (2026-11-22T13:45:01.123456789, default), short",
 	"                       (seconds of the minute: 01.123456789), epoch (UTC seconds),",
@@ -67,24 +68,20 @@ static const char *open_error(int err)
 	}
 }
 
-static struct xtrace_rec *open_rec(const char *dir)
+static void open_failed(const char *dir, int err)
 {
-	struct xtrace_rec *rec = xtrace_rec_open(dir);
 	struct xtrace_meta m;
 
-	if (rec)
-		return rec;
-	if (errno == ENOTSUP && xtrace_meta_read(dir, &m) == -ENOTSUP) {
+	if (err == ENOTSUP && xtrace_meta_read(dir, &m) == -ENOTSUP) {
 		fprintf(stderr, PROG ": '%s' has format version %d.%d, newer than this "
 			"xtrace-view reads (%d.x): upgrade xtrace\n", dir, m.major, m.minor,
 			XTRACE_FORMAT_MAJOR);
-		return NULL;
+		return;
 	}
-	if (errno == ENOENT && access(dir, F_OK))
+	if (err == ENOENT && access(dir, F_OK))
 		fprintf(stderr, PROG ": cannot open '%s': %s\n", dir, strerror(ENOENT));
 	else
-		fprintf(stderr, PROG ": cannot open '%s': %s\n", dir, open_error(errno));
-	return NULL;
+		fprintf(stderr, PROG ": cannot open '%s': %s\n", dir, open_error(err));
 }
 
 /* ---------------------------------------------------------------- output */
@@ -179,7 +176,7 @@ struct source {
 	bool lost_unknown;
 };
 
-static int print_events(struct view_opts *o, struct source *src, struct xtrace_rec **recs)
+static int print_events(struct view_opts *o, struct source *src, struct xtrace_set *set)
 {
 	struct timefmt tf = { .fmt = o->time, .cached_sec = -1 };
 	struct out *out = malloc(sizeof(*out));
@@ -193,13 +190,13 @@ static int print_events(struct view_opts *o, struct source *src, struct xtrace_r
 		return -ENOMEM;
 	out->len = 0;
 	out->failed = false;
-	for (int i = 0; i < o->nr_dirs; i++) {
-		const struct xtrace_meta *m = xtrace_rec_meta(recs[i]);
+	for (int i = 0; i < set->nr; i++) {
+		const struct xtrace_meta *m = xtrace_rec_meta(set->recs[i]);
 
-		if (m->start_tod && m->start_tod < start)
-			start = m->start_tod;
+		if (m->start_tod && m->start_tod + xtrace_rec_offset(set->recs[i]) < start)
+			start = m->start_tod + xtrace_rec_offset(set->recs[i]);
 	}
-	it = xtrace_iter_new(recs, o->nr_dirs, o->have_cpus ? &o->cpus : NULL);
+	it = xtrace_set_iter(set, o->have_cpus ? &o->cpus : NULL);
 	if (!it) {
 		free(out);
 		return -errno;
@@ -302,49 +299,80 @@ static void print_info(struct source *s)
 	}
 }
 
+static void print_merge_info(const char *dir)
+{
+	struct xtrace_merge_meta mm;
+
+	if (xtrace_merge_meta_read(dir, &mm))
+		return;
+	printf("merged      %s (format %d.%d, %s): %d systems, %llu events\n", dir, mm.major,
+	       mm.minor, mm.complete ? "complete" : "INCOMPLETE", mm.nr_sources,
+	       (unsigned long long)mm.events);
+	if (mm.error)
+		printf("error       %s\n", mm.error);
+	printf("typical gap %lld ns between events of different systems\n",
+	       (long long)mm.typical_gap);
+	for (int i = 0; i < mm.nr_sources; i++) {
+		const struct xtrace_merge_source *s = &mm.sources[i];
+
+		printf("system      %s (host %s, from '%s'): %llu events, offset %lld ns, clock "
+		       "error %s%lld ns, %llu lost, %u damaged\n", s->name, s->hostname, s->input,
+		       (unsigned long long)s->events, (long long)s->offset,
+		       s->clock_error < 0 ? "unknown, samples " : "",
+		       (long long)(s->clock_error < 0 ? s->sample_error :
+				   s->clock_error + s->sample_error),
+		       (unsigned long long)s->lost, s->damage);
+	}
+	for (int i = 0; i < mm.nr_warnings; i++)
+		printf("warning     %s\n", mm.warnings[i]);
+	xtrace_merge_meta_free(&mm);
+}
+
 static int run_xtrace_view(struct view_opts *o)
 {
-	struct source *src = calloc(o->nr_dirs, sizeof(*src));
-	struct xtrace_rec **recs = calloc(o->nr_dirs, sizeof(*recs));
-	int status = 0, ret;
+	struct xtrace_set set;
+	struct source *src = NULL;
+	int status = 0, ret, bad = 0;
 
-	if (!src || !recs) {
-		free(src);
-		free(recs);
+	ret = xtrace_set_open(o->dirs, o->nr_dirs, &set, &bad);
+	if (ret) {
+		open_failed(o->dirs[bad], -ret);
 		return 1;
 	}
-	for (int i = 0; i < o->nr_dirs; i++) {
-		const struct xtrace_meta *m;
+	src = calloc(set.nr, sizeof(*src));
+	if (!src) {
+		xtrace_set_close(&set);
+		return 1;
+	}
+	for (int i = 0; i < set.nr; i++) {
+		const struct xtrace_meta *m = xtrace_rec_meta(set.recs[i]);
+		const char *name = xtrace_rec_name(set.recs[i]);
 
-		recs[i] = src[i].rec = open_rec(o->dirs[i]);
-		if (!recs[i]) {
-			status = 1;
-			goto out;
-		}
-		m = xtrace_rec_meta(recs[i]);
-		snprintf(src[i].host, sizeof(src[i].host), "%.*s", (int)strcspn(m->hostname, ". \t"),
-			 m->hostname);
+		src[i].rec = set.recs[i];
+		snprintf(src[i].host, sizeof(src[i].host), "%.*s", (int)strcspn(name, ". \t"), name);
 		if (!m->complete && !o->quiet && !o->info)
 			fprintf(stderr, PROG ": warning: '%s' is incomplete (%s); showing what "
-				"was saved\n", o->dirs[i], m->error ? m->error :
+				"was saved\n", xtrace_rec_dir(set.recs[i]), m->error ? m->error :
 				"the recorder did not stop cleanly");
-		src[i].namer = namer_new(recs[i]);
+		src[i].namer = namer_new(set.recs[i]);
 		if (!src[i].namer) {
 			status = 1;
 			goto out;
 		}
 		if (o->verbose)
-			xtrace_rec_load_symbols(recs[i]);
+			xtrace_rec_load_symbols(set.recs[i]);
 	}
 	if (o->info) {
-		for (int i = 0; i < o->nr_dirs; i++) {
-			if (i)
-				printf("\n");
+		for (int i = 0; i < o->nr_dirs; i++)
+			if (xtrace_dir_is_merged(o->dirs[i]) == 1)
+				print_merge_info(o->dirs[i]);
+		for (int i = 0; i < set.nr; i++) {
+			printf("\n");
 			print_info(&src[i]);
 		}
 		goto out;
 	}
-	ret = print_events(o, src, recs);
+	ret = print_events(o, src, &set);
 	if (ret == -EIO) {
 		fprintf(stderr, PROG ": write failure on standard output\n");
 		status = 1;
@@ -356,10 +384,9 @@ static int run_xtrace_view(struct view_opts *o)
 		fprintf(stderr, PROG ": cannot read the recordings: %s\n", strerror(-ret));
 		status = 1;
 	}
-	for (int i = 0; i < o->nr_dirs && !o->quiet; i++) {
-		const struct xtrace_meta *m = xtrace_rec_meta(recs[i]);
+	for (int i = 0; i < set.nr && !o->quiet; i++) {
+		const struct xtrace_meta *m = xtrace_rec_meta(set.recs[i]);
 		uint64_t overrun = 0;
-
 		/* a flight recorder overwrites its history by design: not a loss to warn of */
 		bool ovw = m->mode && !strcmp(m->mode, "overwrite");
 
@@ -367,16 +394,14 @@ static int run_xtrace_view(struct view_opts *o)
 			overrun += m->cpu[c].overrun + m->cpu[c].dropped;
 		if (!ovw && (overrun || src[i].lost || src[i].lost_unknown))
 			fprintf(stderr, PROG ": warning: '%s': %llu events were lost while "
-				"recording (see LOST_EVENTS lines)\n", o->dirs[i],
+				"recording (see LOST_EVENTS lines)\n", xtrace_rec_name(set.recs[i]),
 				(unsigned long long)(overrun > src[i].lost ? overrun : src[i].lost));
 	}
 out:
-	for (int i = 0; i < o->nr_dirs; i++) {
+	for (int i = 0; i < set.nr; i++)
 		namer_free(src[i].namer);
-		xtrace_rec_close(recs[i]);
-	}
 	free(src);
-	free(recs);
+	xtrace_set_close(&set);
 	return status;
 }
 

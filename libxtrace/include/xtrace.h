@@ -240,6 +240,12 @@ const struct xtrace_clock *xtrace_rec_clock(const struct xtrace_rec *rec);
 struct tep_handle *xtrace_rec_tep(struct xtrace_rec *rec);
 const char *xtrace_rec_dir(const struct xtrace_rec *rec);
 
+/** xtrace_rec_name - the system's name: a merged source's name, else its host name */
+const char *xtrace_rec_name(const struct xtrace_rec *rec);
+
+/** xtrace_rec_offset - ns added to this recording's times (merge corrections), 0 if none */
+int64_t xtrace_rec_offset(const struct xtrace_rec *rec);
+
 /** xtrace_rec_syscall_name - name of syscall @nr on the recorded system, or NULL */
 const char *xtrace_rec_syscall_name(const struct xtrace_rec *rec, long nr);
 
@@ -284,6 +290,87 @@ int xtrace_iter_next(struct xtrace_iter *it, struct xtrace_event **ev);
 unsigned int xtrace_iter_damage(const struct xtrace_iter *it);
 
 void xtrace_iter_free(struct xtrace_iter *it);
+
+/* ------------------------------------------------------ merged directories */
+
+/* One system of a merged directory (file "xtrace.meta", kind = merged). */
+struct xtrace_merge_source {
+	char *name;			/* unique in the merge; its data is in sources/NAME */
+	char *hostname;
+	char *input;			/* the directory it was merged from */
+	int64_t offset;			/* ns added to its times (--offset and earlier merges) */
+	uint64_t events;		/* events merged */
+	uint64_t lost;			/* lost while recording (overrun + dropped) */
+	int64_t first, last;		/* UTC ns of its first and last event (offset applied) */
+	int64_t clock_error;		/* ns: chrony's bound when recorded, -1 unknown */
+	uint32_t sample_error;		/* ns: worst clock-sample bracket */
+	int steps;			/* clock steps seen while recording */
+	unsigned int damage;		/* damaged places skipped in its data */
+};
+
+struct xtrace_merge_meta {
+	int major, minor;
+	char *tool;
+	bool complete;
+	char *error;
+	uint64_t events;
+	int64_t typical_gap;		/* ns: median gap where consecutive events change system */
+	int nr_sources;
+	struct xtrace_merge_source *sources;
+	int nr_warnings;
+	char **warnings;
+};
+
+/** xtrace_dir_is_merged - 1 if @dir is a merged directory, 0 if not, -errno if unreadable */
+int xtrace_dir_is_merged(const char *dir);
+
+/** xtrace_merge_meta_read - read a merged directory's metadata (-ENOTSUP: newer major) */
+int xtrace_merge_meta_read(const char *dir, struct xtrace_merge_meta *m);
+int xtrace_merge_meta_write(const char *dir, const struct xtrace_merge_meta *m);
+void xtrace_merge_meta_free(struct xtrace_merge_meta *m);
+
+/* Recordings and merged directories read together (what xtrace-view takes). */
+struct xtrace_set {
+	struct xtrace_rec **recs;	/* every system: merged directories are expanded */
+	int nr;
+	char *order;			/* one merged directory given: its order, replayed */
+};
+
+/**
+ * xtrace_set_open - open @nr directories, each a recording or a merged directory
+ * Returns 0, or -errno with the failing directory's index in *@bad.
+ */
+int xtrace_set_open(char *const *dirs, int nr, struct xtrace_set *set, int *bad);
+void xtrace_set_close(struct xtrace_set *set);
+
+/**
+ * xtrace_set_iter - iterate the set in time order: one merged directory follows
+ * its recorded order exactly; anything else is merged on the fly by the heap
+ */
+struct xtrace_iter *xtrace_set_iter(struct xtrace_set *set, const struct xtrace_cpuset *cpus);
+
+struct xtrace_merge_opts {
+	const char *out;		/* must not exist, or be empty */
+	char *const *inputs;		/* recordings or merged directories */
+	char *const *names;		/* per input: NULL for its host name */
+	int nr_inputs;
+	const char *const *offset_names;	/* --offset NAME=NS */
+	const int64_t *offsets;
+	int nr_offsets;
+	/* called about every million events and at the end; total may grow */
+	void (*progress)(uint64_t done, uint64_t total, void *ctx);
+	void *ctx;
+};
+
+/**
+ * xtrace_merge - merge recordings into one multi-system directory
+ *
+ * Refuses TSC recordings and two systems of one name (-EINVAL, logged with the
+ * reason). Never writes into an input. On a write failure (a full disk) the
+ * output's metadata is marked incomplete when possible. @meta (may be NULL)
+ * receives the merged metadata, its report and warnings.
+ */
+int xtrace_merge(const struct xtrace_merge_opts *opts, struct xtrace_merge_meta *meta);
 
 /* ---------------------------------------------------------- event groups */
 

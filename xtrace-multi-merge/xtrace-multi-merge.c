@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xtrace-multi-merge: merge the recordings of several systems (host and
+ * guests) into one directory that xtrace-view prints as one stream.
+ *
+ *   xtrace-multi-merge -o OUT [-n NAME=DIR]... [--offset NAME=NS]... DIR...
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "xtrace.h"
+#include "tool.h"
+
+#define PROG "xtrace-multi-merge"
+
+static const char *const usage_text[] = {
+	"usage: xtrace-multi-merge -o OUT [options] DIR...",
+	"",
+	"Merge one recording per system (host and each guest, made with xtrace-run -t tod)",
+	"into the directory OUT, one time-ordered stream that xtrace-view OUT prints with",
+	"each line naming its system. A DIR may itself be a merged directory.",
+	"",
+	"  -o, --output OUT       the merged directory (must not exist, or be empty)",
+	"  -n, --name NAME=DIR    merge DIR as system NAME (default: its host name; needed",
+	"                         when two recordings come from one host name)",
+	"      --offset NAME=NS   shift system NAME's clock by NS (signed; suffix ns, us, ms",
+	"                         or s), e.g. --offset vm1=-1500us",
+	"  -q, --quiet            no report, no progress line, no warnings",
+	"  -h, --help             this text",
+	"  -V, --version          print the version",
+	"",
+	"It reports, per system, what is known of its clock (chrony's bound when recorded,",
+	"clock steps, the span of its events) and warns where the order shown may be",
+	"wrong. Exit status: 0 merged (perhaps with warnings), 1 failed, 2 usage.",
+	NULL,
+};
+
+struct merge_cli {
+	struct xtrace_merge_opts m;
+	char **inputs, **names;
+	const char **offset_names;
+	int64_t *offsets;
+	bool quiet;
+	struct timespec start;
+	bool progress_shown;
+};
+
+static double since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t->tv_sec) + (now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+/* A progress line on a terminal, once the merge has taken a second. */
+static void progress(uint64_t done, uint64_t total, void *ctx)
+{
+	struct merge_cli *c = ctx;
+	double secs = since(&c->start), rate = secs > 0 ? done / secs : 0;
+
+	if (done == total) {
+		if (c->progress_shown)
+			fprintf(stderr, "\r\033[K");
+		return;
+	}
+	if (secs < 1.0)
+		return;
+	fprintf(stderr, "\r" PROG ": %.1fM events, %.1fM/s, ETA %.0f s\033[K", done / 1e6,
+		rate / 1e6, rate > 0 ? (total - done) / rate : 0);
+	c->progress_shown = true;
+}
+
+static int parse_ns(const char *s, int64_t *ns)
+{
+	static const struct { const char *unit; int64_t mult; } units[] = {
+		{ "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", 1000000000 }, { "", 1 },
+	};
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].unit))
+			continue;
+		if (v > INT64_MAX / units[i].mult || v < INT64_MIN / units[i].mult)
+			return -ERANGE;
+		*ns = v * units[i].mult;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static void fmt_tod(char *buf, size_t len, int64_t tod)
+{
+	time_t sec = tod / 1000000000LL;
+	struct tm tm;
+	char t[32];
+
+	gmtime_r(&sec, &tm);
+	strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%09lld", t, (long long)(tod % 1000000000LL));
+}
+
+static void fmt_dur(char *buf, size_t len, int64_t ns)
+{
+	if (ns < 0)
+		snprintf(buf, len, "unknown");
+	else if (ns < 10000)
+		snprintf(buf, len, "%lld ns", (long long)ns);
+	else if (ns < 10000000)
+		snprintf(buf, len, "%.1f us", ns / 1e3);
+	else
+		snprintf(buf, len, "%.1f ms", ns / 1e6);
+}
+
+static void print_report(const char *out, const struct xtrace_merge_meta *m)
+{
+	char gap[32];
+
+	fmt_dur(gap, sizeof(gap), m->typical_gap);
+	printf("merged %d systems, %llu events into '%s' (typical gap between systems: %s)\n",
+	       m->nr_sources, (unsigned long long)m->events, out, gap);
+	printf("%-12s %-12s %12s %-29s %-29s %-18s %12s %10s\n", "SYSTEM", "HOST", "EVENTS",
+	       "FIRST (UTC)", "LAST (UTC)", "CLOCK ERROR", "OFFSET", "LOST");
+	for (int i = 0; i < m->nr_sources; i++) {
+		const struct xtrace_merge_source *s = &m->sources[i];
+		char first[64], last[64], err[48], e[32];
+
+		fmt_tod(first, sizeof(first), s->first);
+		fmt_tod(last, sizeof(last), s->last);
+		if (s->clock_error < 0) {
+			snprintf(err, sizeof(err), "unknown");
+		} else {
+			fmt_dur(e, sizeof(e), s->clock_error + s->sample_error);
+			snprintf(err, sizeof(err), "%s (chrony)", e);
+		}
+		printf("%-12s %-12s %12llu %-29s %-29s %-18s %12lld %10llu\n", s->name, s->hostname,
+		       (unsigned long long)s->events, s->events ? first : "-",
+		       s->events ? last : "-", err, (long long)s->offset,
+		       (unsigned long long)s->lost);
+	}
+}
+
+static int add_input(struct merge_cli *c, const char *dir, const char *name)
+{
+	int n = c->m.nr_inputs;
+
+	c->inputs = realloc(c->inputs, (n + 1) * sizeof(char *));
+	c->names = realloc(c->names, (n + 1) * sizeof(char *));
+	if (!c->inputs || !c->names)
+		return -ENOMEM;
+	c->inputs[n] = (char *)dir;
+	c->names[n] = (char *)name;
+	c->m.nr_inputs = n + 1;
+	return 0;
+}
+
+static int run_merge(struct merge_cli *c)
+{
+	struct xtrace_merge_meta meta;
+	int ret;
+
+	c->m.inputs = c->inputs;
+	c->m.names = c->names;
+	c->m.offset_names = c->offset_names;
+	c->m.offsets = c->offsets;
+	if (!c->quiet && isatty(2)) {
+		c->m.progress = progress;
+		c->m.ctx = c;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &c->start);
+	ret = xtrace_merge(&c->m, &meta);
+	if (ret && !meta.nr_sources) {
+		xtrace_merge_meta_free(&meta);
+		return 1;
+	}
+	if (!ret && !c->quiet)
+		print_report(c->m.out, &meta);
+	for (int i = 0; i < meta.nr_warnings && !c->quiet; i++)
+		fprintf(stderr, PROG ": warning: %s\n", meta.warnings[i]);
+	xtrace_merge_meta_free(&meta);
+	return ret ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "offset", required_argument, NULL, 'O' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct merge_cli c = { 0 };
+	int opt, ret;
+
+	/* "-": inputs keep their place among -n options */
+	while ((opt = getopt_long(argc, argv, "-o:n:qhV", lopts, NULL)) != -1) {
+		char *eq;
+
+		switch (opt) {
+		case 1:
+			if (add_input(&c, optarg, NULL))
+				return 1;
+			break;
+		case 'o':
+			c.m.out = optarg;
+			break;
+		case 'n':
+			eq = strchr(optarg, '=');
+			if (!eq || eq == optarg || !eq[1]) {
+				fprintf(stderr, PROG ": -n takes NAME=DIR, not '%s'\n", optarg);
+				return 2;
+			}
+			*eq = '\0';
+			if (add_input(&c, eq + 1, optarg))
+				return 1;
+			break;
+		case 'O': {
+			int n = c.m.nr_offsets;
+
+			eq = strchr(optarg, '=');
+			c.offset_names = realloc(c.offset_names, (n + 1) * sizeof(char *));
+			c.offsets = realloc(c.offsets, (n + 1) * sizeof(int64_t));
+			if (!c.offset_names || !c.offsets)
+				return 1;
+			if (!eq || eq == optarg || parse_ns(eq + 1, &c.offsets[n])) {
+				fprintf(stderr, PROG ": --offset takes NAME=NS (e.g. vm1=-1500us), "
+					"not '%s'\n", optarg);
+				return 2;
+			}
+			*eq = '\0';
+			c.offset_names[n] = optarg;
+			c.m.nr_offsets = n + 1;
+			break;
+		}
+		case 'q':
+			c.quiet = true;
+			break;
+		case 'h':
+			tool_usage(stdout, usage_text);
+			return 0;
+		case 'V':
+			printf(PROG " %s\n", XTRACE_VERSION);
+			return 0;
+		default:
+			tool_usage(stderr, usage_text);
+			return 2;
+		}
+	}
+	if (!c.m.out) {
+		fprintf(stderr, PROG ": no output directory (-o OUT)\n");
+		tool_usage(stderr, usage_text);
+		return 2;
+	}
+	if (!c.m.nr_inputs) {
+		fprintf(stderr, PROG ": no recording to merge\n");
+		tool_usage(stderr, usage_text);
+		return 2;
+	}
+	tool_init(PROG, c.quiet ? -1 : 0);
+	ret = run_merge(&c);
+	free(c.inputs);
+	free(c.names);
+	free(c.offset_names);
+	free(c.offsets);
+	return tool_exit(ret);
+}
