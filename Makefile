@@ -43,7 +43,7 @@ xtrace-multi-merge_OBJS := $(B)/xtrace-multi-merge/xtrace-multi-merge.o $(TOOL_O
 xtrace-view_OBJS := $(B)/xtrace-view/xtrace-view.o $(B)/xtrace-view/names.o $(TOOL_OBJS)
 
 UNIT_OBJS := $(addprefix $(B)/tests/unit/, main.o test-cpuset.o test-clock.o test-meta.o \
-	     test-heap.o test-reader.o)
+	     test-heap.o test-reader.o test-merge.o)
 UNIT_BIN  := $(B)/tests/unit/xtrace-unit
 
 HELPERS   := $(addprefix $(B)/tests/helpers/, syscall-burst clock-touch)

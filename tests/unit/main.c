@@ -20,6 +20,7 @@ int add_clock_suite(void);
 int add_meta_suite(void);
 int add_heap_suite(void);
 int add_reader_suite(void);
+int add_merge_suite(void);
 
 char *tu_mkdtemp(void);
 int tu_rm_rf(const char *path);
@@ -85,6 +86,7 @@ int main(void)
 		add_meta_suite,
 		add_heap_suite,
 		add_reader_suite,
+		add_merge_suite,
 	};
 	unsigned int failures;
 
