@@ -343,11 +343,11 @@ static void fmt_ns(char *buf, size_t len, int64_t ns)
 {
 	int64_t a = ns < 0 ? -ns : ns;
 
-	if (a < 10000)
+	if (a < 1000)
 		snprintf(buf, len, "%lld ns", (long long)ns);
-	else if (a < 10000000)
+	else if (a < 1000000)
 		snprintf(buf, len, "%.1f us", ns / 1e3);
-	else if (a < 10000000000LL)
+	else if (a < 1000000000)
 		snprintf(buf, len, "%.1f ms", ns / 1e6);
 	else
 		snprintf(buf, len, "%.1f s", ns / 1e9);

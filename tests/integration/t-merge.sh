@@ -68,6 +68,20 @@ expect_status 0 "$XT_BIN/xtrace-multi-merge" -q -o shifted2 --offset vm1=-500ms 
 expect_grep "^offset_ns = 1500000000$" shifted2/xtrace.meta
 ok "--offset"
 
+# the report: recordings that do not overlap in time (vm1 ran, then vm2)
+expect_status 0 "$XT_BIN/xtrace-multi-merge" -o apart vm1 vm2 > /dev/null 2> e0.txt
+expect_grep "'vm1' does not overlap any other system in time" e0.txt
+expect_grep "'vm2' does not overlap any other system in time" e0.txt
+# a clock whose noted error (chrony's bound when recorded: 2 ms here) exceeds the typical
+# gap between interleaved events
+cp -r vm1 vm1c
+sed -i 's/^error_ns = .*/error_ns = 2000000/' vm1c/xtrace.meta
+expect_status 0 "$XT_BIN/xtrace-multi-merge" -o loose host vm1c > /dev/null 2> e00.txt
+expect_grep "'vm1': its clock may be off by up to 2\.0 ms, more than the typical .* between interleaved events" e00.txt
+expect_grep "^clock_error_ns = 2000000$" loose/xtrace.meta
+xview -i loose | grep -q "^warning     'vm1': its clock may be off" || fail "xtrace-view -i lacks the warning"
+ok "clock report warnings"
+
 # lost events of an input are carried into the merge
 expect_grep "^lost = 0$" merged/xtrace.meta
 
