@@ -13,6 +13,15 @@
 #     (a) the wall time of `xtrace-ctl -p PID flush` with every CPU's buffer full, the
 #     load stopped (first after (b)/(c), then after a re-fill of $BENCH_FR_FILL s each),
 #     and $BENCH_FR_REPS times while the load runs; then `xtrace-ctl stop`.
+#  5. merging systems: bench/gen-recording writes 3 recordings in the real on-disk format
+#     (host 8 CPUs, vm1 4, vm2 4; overlapping spans; kvm/sched/irq/syscall records laid
+#     out by this kernel's formats; $BENCH_MULTI_EVENTS events in all); then
+#     xtrace-multi-merge -q -o OUT host vm1 vm2 (events/s, input bytes/s, peak RSS; median
+#     of $BENCH_MULTI_REPS), the same on a tenth of the input (RSS must not grow with it),
+#     xtrace-view OUT > /dev/null and xtrace-view host vm1 vm2 > /dev/null; beside
+#     trace-cmd report -i a.dat -i b.dat -i c.dat > /dev/null on 3 REAL recordings made
+#     at once (trace-cmd record -B, one instance each) under 2 x sysload for
+#     $BENCH_MULTI_TC_SECS s: recordings of comparable size, not the same data.
 #
 # Both tools run at their default buffer sizes. Recorder CPU = CPU of the recorder's
 # process tree minus that of the load (both measured with bench/rusage.c). Figures are
@@ -20,7 +29,8 @@
 # removed at the end; the table is also saved in bench/out/last-results.txt.
 #
 # Environment: BENCH_SECS (5), BENCH_REPS (3), BENCH_VIEW_REPS (3), BENCH_FR_SECS (10),
-# BENCH_FR_FILL (3), BENCH_FR_REPS (3), BENCH_KEEP=1 keeps the recordings.
+# BENCH_FR_FILL (3), BENCH_FR_REPS (3), BENCH_MULTI_EVENTS (30000000), BENCH_MULTI_REPS (3),
+# BENCH_MULTI_TC_SECS (4), BENCH_MULTI=0 skips part 5, BENCH_KEEP=1 keeps the recordings.
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -37,6 +47,11 @@ FR_SECS=${BENCH_FR_SECS:-10}
 FR_FILL=${BENCH_FR_FILL:-3}
 FR_REPS=${BENCH_FR_REPS:-3}
 FR_BUF=4M
+MULTI=${BENCH_MULTI:-1}
+M_EVENTS=${BENCH_MULTI_EVENTS:-30000000}
+M_REPS=${BENCH_MULTI_REPS:-3}
+M_TC_SECS=${BENCH_MULTI_TC_SECS:-4}
+XMERGE=$TOP/bin/xtrace-multi-merge
 XCTL=$TOP/bin/xtrace-ctl
 XEV=sched,irq,timer,syscalls
 TCEV=(-e sched -e irq -e timer -e raw_syscalls)
@@ -47,7 +62,8 @@ note() { echo "bench: $*" >&2; }
 
 [ "$(id -u)" = 0 ] || die "needs root (tracefs)"
 [ -d "$T/instances" ] || die "tracefs is not mounted at $T"
-[ -x "$XRUN" ] && [ -x "$XVIEW" ] && [ -x "$XCTL" ] || die "build first: make -C $TOP all"
+[ -x "$XRUN" ] && [ -x "$XVIEW" ] && [ -x "$XCTL" ] && [ -x "$XMERGE" ] &&
+	[ -f "$TOP/lib/libxtrace.a" ] || die "build first: make -C $TOP all"
 command -v trace-cmd >/dev/null || die "trace-cmd missing (make deps-bench)"
 perf bench sched messaging -h >/dev/null 2>&1 || perf version >/dev/null 2>&1 ||
 	die "perf missing (make deps-bench)"
@@ -57,7 +73,10 @@ mkdir -p "$OUT" || die "cannot create $OUT"
 # --------------------------------------------------------------- helpers
 $CC -O2 -o "$OUT/sysload" "$HERE/sysload.c" &&
 	$CC -O2 -o "$OUT/rusage" "$HERE/rusage.c" &&
-	$CC -O2 -shared -fPIC -o "$OUT/ftrace_eperm_shim.so" "$HERE/ftrace_eperm_shim.c" -ldl ||
+	$CC -O2 -shared -fPIC -o "$OUT/ftrace_eperm_shim.so" "$HERE/ftrace_eperm_shim.c" -ldl &&
+	$CC -O2 -std=gnu11 -Wall -I"$TOP/libxtrace/include" -I"$TOP/libxtrace" \
+		-o "$OUT/gen-recording" "$HERE/gen-recording.c" "$TOP/lib/libxtrace.a" \
+		$(pkg-config --libs libtracefs libtraceevent libzstd) -lpthread ||
 	die "cannot build the helpers"
 RU=$OUT/rusage
 SYSLOAD=(-n 2 "$OUT/sysload" "$SECS" mix)
@@ -76,6 +95,8 @@ tracing_on_before=$(cat "$T/tracing_on" 2>/dev/null)
 our_pids=()
 fr_pid=		# part 4's recorder while it runs (ended on exit)
 fr_load_pids=()	# part 4's loads while they run (ended on exit)
+m_pids=()	# part 5's trace-cmd recorders and generators while they run (ended on exit)
+m_insts=()	# part 5's trace-cmd instances (removed on exit if trace-cmd left them)
 tc_failed=0
 
 cleanup() {
@@ -83,10 +104,18 @@ cleanup() {
 	trap - EXIT INT TERM
 	# part 4's recorder and loads, if an abort left them running (not yet waited for,
 	# so these PIDs are still ours)
-	for p in ${fr_pid:+"$fr_pid"} "${fr_load_pids[@]}"; do
+	for p in ${fr_pid:+"$fr_pid"} "${fr_load_pids[@]}" "${m_pids[@]}"; do
 		kill -TERM "$p" 2>/dev/null
 	done
-	for p in ${fr_pid:+"$fr_pid"} "${fr_load_pids[@]}"; do wait "$p" 2>/dev/null; done
+	for p in ${fr_pid:+"$fr_pid"} "${fr_load_pids[@]}" "${m_pids[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	for p in "${m_insts[@]}"; do
+		if [ -d "$T/instances/$p" ]; then
+			note "trace-cmd left its instance $p: removing it"
+			rmdir "$T/instances/$p" 2>/dev/null || note "cannot remove it"
+		fi
+	done
 	# instances of our recorders (xtrace-PID) that outlived them
 	for p in "${our_pids[@]}"; do
 		if [ -d "$T/instances/xtrace-$p" ] && ! kill -0 "$p" 2>/dev/null; then
@@ -222,7 +251,7 @@ busy=$(awk -v i="$((i1 - i0))" -v a="$((a1 - a0))" 'BEGIN { printf "%.0f", a ? 1
 cat "$WORK/header"
 [ "$busy" -gt 10 ] &&
 	echo "NOTE: something else uses ${busy}% of the CPUs: figures will be noisy"
-echo "running (about $((REPS * (2 * SECS + 12) + SECS + 60 + FR_SECS + (FR_REPS - 1) * FR_FILL + FR_REPS + 10)) s) ..."
+echo "running (about $((REPS * (2 * SECS + 12) + SECS + 60 + FR_SECS + (FR_REPS - 1) * FR_FILL + FR_REPS + 10 + (MULTI ? (M_EVENTS / 1000000) * (4 + M_REPS / 3) / 3 + M_TC_SECS * 5 + 15 : 0))) s) ..."
 
 # ----------------------------------------------------------------- 1. syscall load
 run_base sys 1 "${SYSLOAD[@]}"

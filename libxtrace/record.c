@@ -38,6 +38,7 @@ struct cpu_reader {
 	struct xtrace_recorder *r;
 	int cpu;
 	int fd;				/* trace_pipe_raw */
+	int pipe[2];			/* full sub-buffers are spliced through it */
 	struct tracefs_cpu *tcpu;
 	int out;			/* cpuN.xtd */
 	off_t out_len;
@@ -155,44 +156,88 @@ static int write_frame(struct cpu_reader *rd)
  * is what makes a flight recorder's flush keep the moment it was asked for.
  * The cap only guards against a clock that never passes "now".
  */
+/*
+ * Take the full sub-buffers the kernel has ready, up to a frame's worth, in two
+ * system calls: splice() them into a pipe (page references, no copy), then one
+ * read() from it. Returns the bytes now in rd->pages past rd->nr_pages, 0 if
+ * none, or -errno; -ENOSYS if splicing is not possible here.
+ */
+static ssize_t take_full(struct cpu_reader *rd)
+{
+	struct xtrace_recorder *r = rd->r;
+	size_t room = (size_t)(FRAME_PAGES - rd->nr_pages) * r->page_size;
+	char *dst = rd->pages + (size_t)rd->nr_pages * r->page_size;
+	ssize_t n, got = 0;
+
+	if (rd->pipe[0] < 0)
+		return -ENOSYS;
+	n = splice(rd->fd, NULL, rd->pipe[1], NULL, room, SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+	while (got < n) {
+		ssize_t m = read(rd->pipe[0], dst + got, n - got);
+
+		if (m < 0 && errno == EINTR)
+			continue;
+		if (m <= 0)
+			return m < 0 ? -errno : -EIO;
+		got += m;
+	}
+	return got;
+}
+
 static int drain(struct cpu_reader *rd, bool partial)
 {
 	struct xtrace_recorder *r = rd->r;
-	/* a sub-buffer the kernel is still writing has less than this */
-	uint64_t full = r->page_size - 16 - 64;
 	long max = 4 * (long)(r->meta.buffer_kb * 1024 / r->page_size) + 64;
 	uint64_t until = xt_clock_now(r->clockid);
+	bool past = false;
 	int ret = 0;
 
 	if (rd->err)
 		return rd->err;
-	for (long n = 0; n < max; n++) {
+	for (long n = 0; n < max && !past && !ret; ) {
 		char *slot = rd->pages + (size_t)rd->nr_pages * r->page_size;
-		int got = tracefs_cpu_read(rd->tcpu, slot, true);
-		bool past;
+		ssize_t got = take_full(rd);
+		int pages;
 
-		if (got <= 0)
+		if (got < 0 && got != -ENOSYS) {
+			ret = got;
 			break;
-		if (got < r->page_size)
-			memset(slot + got, 0, r->page_size - got);
-		/* an empty sub-buffer carries nothing, not even a lost-events flag */
-		if (!page_commit(r, slot))
-			continue;
-		past = page_ts(slot) > until;
-		/*
-		 * The kernel hands out the page it is writing, too. Reading it in a
-		 * periodic drain means chasing the writer a few events at a time:
-		 * leave it for later unless this drain must save everything.
-		 */
-		if (!partial && (page_commit(r, slot) & 0x7ffffff) < full)
-			past = true;
-		if (++rd->nr_pages == FRAME_PAGES) {
-			ret = write_frame(rd);
-			if (ret)
-				break;
 		}
-		if (past)
-			break;
+		if (got <= 0) {
+			/*
+			 * No full sub-buffer: the one the kernel is writing is left for
+			 * later, unless this drain must save everything (a flush, the stop,
+			 * or a quiet second); read() hands it out.
+			 */
+			if (!partial && got == 0)
+				break;
+			got = tracefs_cpu_read(rd->tcpu, slot, true);
+			if (got <= 0)
+				break;
+			if (got < r->page_size)
+				memset(slot + got, 0, r->page_size - got);
+			got = r->page_size;
+		}
+		pages = got / r->page_size;
+		for (int i = 0; i < pages; i++, n++) {
+			char *page = slot + (size_t)i * r->page_size;
+
+			/* an empty sub-buffer carries nothing, not even a lost-events flag */
+			if (!page_commit(r, page)) {
+				memmove(page, page + r->page_size, (size_t)(pages - i - 1) * r->page_size);
+				pages--;
+				i--;
+				continue;
+			}
+			/* stop at the moment drain() was called: a busy CPU never empties */
+			if (page_ts(page) > until)
+				past = true;
+		}
+		rd->nr_pages += pages;
+		if (rd->nr_pages == FRAME_PAGES)
+			ret = write_frame(rd);
 	}
 	if (!ret)
 		ret = write_frame(rd);
@@ -610,6 +655,13 @@ static int open_reader(struct cpu_reader *rd)
 	rd->tcpu = tracefs_cpu_alloc_fd(rd->fd, r->page_size, true);
 	if (!rd->tcpu)
 		return -ENOMEM;
+	/* a frame's worth of pages fits in the pipe; without a pipe, read() does it all */
+	if (pipe2(rd->pipe, O_CLOEXEC | O_NONBLOCK) == 0 &&
+	    fcntl(rd->pipe[1], F_SETPIPE_SZ, FRAME_PAGES * r->page_size) < FRAME_PAGES * r->page_size) {
+		close(rd->pipe[0]);
+		close(rd->pipe[1]);
+		rd->pipe[0] = rd->pipe[1] = -1;
+	}
 	rd->cctx = ZSTD_createCCtx();
 	rd->pages = malloc((size_t)FRAME_PAGES * r->page_size);
 	rd->zcap = ZSTD_compressBound((size_t)FRAME_PAGES * r->page_size);
@@ -878,6 +930,7 @@ struct xtrace_recorder *xtrace_recorder_new(const struct xtrace_recorder_opts *o
 		rd->r = r;
 		rd->cpu = c;
 		rd->fd = rd->out = -1;
+		rd->pipe[0] = rd->pipe[1] = -1;
 		pthread_mutex_init(&rd->lock, NULL);
 		if (!xtrace_cpuset_has(&r->cpus, c))
 			continue;
@@ -1055,7 +1108,7 @@ int xtrace_recorder_stop(struct xtrace_recorder *r, int exit_status)
  * Write a marker into @cpu's buffer: the calling thread moves to that CPU for the
  * write, so a per-CPU flush shows in the CPU it saved.
  */
-static void marker_on(struct xtrace_recorder *r, int cpu, const char *text)
+static void pin(struct xtrace_recorder *r, int cpu)
 {
 	cpu_set_t *set = CPU_ALLOC(r->nr_cpus);
 	size_t sz = CPU_ALLOC_SIZE(r->nr_cpus);
@@ -1066,6 +1119,11 @@ static void marker_on(struct xtrace_recorder *r, int cpu, const char *text)
 		sched_setaffinity(0, sz, set);
 		CPU_FREE(set);
 	}
+}
+
+static void marker_on(struct xtrace_recorder *r, int cpu, const char *text)
+{
+	pin(r, cpu);
 	if (r->lock_fd < 0 || write(r->lock_fd, text, strlen(text)) < 0)
 		xt_log(XTRACE_LOG_WARNING, "cannot write a marker on CPU %d: %s", cpu,
 		       strerror(errno));
@@ -1169,42 +1227,47 @@ static int write_cpumask(struct xtrace_recorder *r)
 	return instance_write(r, "tracing_cpumask", buf);
 }
 
+/*
+ * Pause and resume act one CPU at a time from that CPU: the mark and the
+ * cpumask change are back to back there, so the recorder's own moving about
+ * (a migration, its wakeups) cannot fall between them.
+ */
 int xtrace_recorder_pause(struct xtrace_recorder *r, const struct xtrace_cpuset *cpus)
 {
 	struct affinity aff;
+	int ret = 0;
 
 	if (r->stopped)
 		return -ESRCH;
 	affinity_save(r, &aff);
-	for (int c = 0; c < r->nr_cpus; c++) {
+	for (int c = 0; c < r->nr_cpus && !ret; c++) {
 		if (!wanted(r, cpus, c) || xtrace_cpuset_has(&r->paused, c))
 			continue;
 		marker_on(r, c, "xtrace:PAUSE");
 		xtrace_cpuset_add(&r->paused, c);
+		ret = write_cpumask(r);
 	}
 	affinity_restore(&aff);
-	return write_cpumask(r);
+	return ret;
 }
 
 int xtrace_recorder_resume(struct xtrace_recorder *r, const struct xtrace_cpuset *cpus)
 {
-	struct xtrace_cpuset resumed = { { 0 } };
 	struct affinity aff;
-	int ret;
+	int ret = 0;
 
 	if (r->stopped)
 		return -ESRCH;
-	for (int c = 0; c < r->nr_cpus; c++) {
+	affinity_save(r, &aff);
+	for (int c = 0; c < r->nr_cpus && !ret; c++) {
 		if (!wanted(r, cpus, c) || !xtrace_cpuset_has(&r->paused, c))
 			continue;
+		pin(r, c);
 		r->paused.bits[c / 64] &= ~(1ULL << (c % 64));
-		xtrace_cpuset_add(&resumed, c);
-	}
-	ret = write_cpumask(r);
-	affinity_save(r, &aff);
-	for (int c = 0; c < r->nr_cpus; c++)
-		if (xtrace_cpuset_has(&resumed, c))
+		ret = write_cpumask(r);
+		if (!ret)
 			marker_on(r, c, "xtrace:RESUME");
+	}
 	affinity_restore(&aff);
 	return ret;
 }
@@ -1276,6 +1339,10 @@ void xtrace_recorder_free(struct xtrace_recorder *r)
 			tracefs_cpu_free_fd(rd->tcpu);
 		if (rd->fd >= 0)
 			close(rd->fd);
+		if (rd->pipe[0] >= 0) {
+			close(rd->pipe[0]);
+			close(rd->pipe[1]);
+		}
 		if (rd->out >= 0)
 			close(rd->out);
 		ZSTD_freeCCtx(rd->cctx);

@@ -46,6 +46,7 @@ static const char *const usage_text[] = {
 	"                       it with SIGTERM, then SIGKILL after 5 s)",
 	"  -b, --buffer SIZE    per-CPU ring buffer, KiB unless suffixed K/M/G (default 4M)",
 	"  -c, --cpus CPUS      record only these CPUs, e.g. 0,2-3 (default: all online)",
+	"  -z, --zstd LEVEL     zstd level of the data, -7 (fastest) to 19 (smallest); default 1",
 	"  -l, --list-events    list the event groups (with -v: every event of this kernel)",
 	"  -q, --quiet          print only errors",
 	"  -v, --verbose        print more",
@@ -444,6 +445,7 @@ int main(int argc, char **argv)
 		{ "cpus", required_argument, NULL, 'c' },
 		{ "list-events", no_argument, NULL, 'l' },
 		{ "keep-running", no_argument, NULL, 'k' },
+		{ "zstd", required_argument, NULL, 'z' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -454,7 +456,7 @@ int main(int argc, char **argv)
 	uint64_t size;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "+o:e:t:m:b:c:lkqvhV", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:e:t:m:b:c:z:lkqvhV", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			o.rec.dir = optarg;
@@ -487,6 +489,18 @@ int main(int argc, char **argv)
 		case 'k':
 			o.keep_running = true;
 			break;
+		case 'z': {
+			char *end;
+			long lv = strtol(optarg, &end, 10);
+
+			if (*end || end == optarg || lv < -7 || lv > 19 || lv == 0) {
+				fprintf(stderr, PROG ": invalid zstd level '%s' (-7..-1 or 1..19)\n",
+					optarg);
+				return 2;
+			}
+			o.rec.compression_level = lv;
+			break;
+		}
 		case 'b':
 			if (xtrace_parse_size(optarg, 1024, &size) || size < 4096 ||
 			    size > (1ULL << 40)) {

@@ -44,6 +44,12 @@ if grep -q x86-tsc /sys/kernel/tracing/trace_clock; then
 	ok "-t tsc"
 fi
 
+# -z: another zstd level reads the same
+expect_status 0 xrun -q -o z -z 9 sh -c 'echo zstd9 > $XTRACE_MARKER'
+xview z | grep -q 'MARKER \[zstd9\]' || fail "-z 9 recording unreadable"
+expect_status 2 xrun -z 0 true 2> ez.txt
+expect_grep "invalid zstd level '0'" ez.txt
+
 # bad options: usage errors exit 2 with a message, nothing recorded
 expect_status 2 xrun -t foo true 2> e1.txt
 expect_grep "unknown timestamp type 'foo'" e1.txt
