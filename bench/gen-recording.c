@@ -512,6 +512,7 @@ static bool switch_to(struct gen *g, struct cpu_state *s, int cpu, int next);
 static bool gen_syscall(struct gen *g, struct cpu_state *s, int cpu)
 {
 	int w = below(&s->seed, g->sysc_total), i = 0;
+	uint64_t ret;
 	uint8_t *r;
 
 	while (g->sysc_cum[i] <= w)
@@ -521,16 +522,22 @@ static bool gen_syscall(struct gen *g, struct cpu_state *s, int cpu)
 		return false;
 	r = rec_begin(s, EV_SYS_ENTER, fmts[EV_SYS_ENTER].size);
 	put(r, F.se_id, syscalls[i].nr);
-	for (int a = 0; a < 3; a++) {
-		struct fh h = { F.se_args.off + 8 * a, 8 };
+	/* programs reuse their fds and buffers: a few argument sets per task and syscall */
+	{
+		int nr = syscalls[i].nr, pid = s->tasks[s->cur].pid, k = below(&s->seed, 4);
+		uint64_t args[3] = { 3 + (nr * 7 + pid + k) % 8,
+				     0x7ffc00000000ULL + (uint64_t)pid * 0x10000 + k * 0x1000,
+				     k & 1 ? 4096 : 64 };
 
-		put(r, h, a == 0 ? below(&s->seed, 32) : 0x7ffc00000000ULL + (rnd(&s->seed) & 0xfff0));
+		for (int a = 0; a < 3; a++)
+			put(r, (struct fh){ F.se_args.off + 8 * a, 8 }, args[a]);
+		ret = nr == 39 ? (uint64_t)pid : (nr == 0 || nr == 1) ? args[2] : 0;
 	}
 	if (!out(g, s, fmts[EV_SYS_ENTER].size))
 		return false;
 	r = rec_begin(s, EV_SYS_EXIT, fmts[EV_SYS_EXIT].size);
 	put(r, F.sx_id, syscalls[i].nr);
-	put(r, F.sx_ret, syscalls[i].nr == 39 ? (uint64_t)s->tasks[s->cur].pid : below(&s->seed, 4096));
+	put(r, F.sx_ret, ret);
 	return out(g, s, fmts[EV_SYS_EXIT].size);
 }
 
@@ -596,7 +603,8 @@ static bool gen_irq(struct gen *g, struct cpu_state *s, int cpu)
 static bool gen_kvm(struct gen *g, struct cpu_state *s, int cpu)
 {
 	uint32_t reason = vmx_reasons[below(&s->seed, NR_REASONS)];
-	uint64_t rip = 0xffffffff81000000ULL + (rnd(&s->seed) & 0xfffff0);
+	/* a guest exits at a few places per reason */
+	uint64_t rip = 0xffffffff81000000ULL + reason * 0x10000 + below(&s->seed, 8) * 0x40;
 	uint8_t *r;
 
 	if (s->cur != 1 && !switch_to(g, s, cpu, 1))	/* the vCPU thread runs the guest */

@@ -30,7 +30,7 @@
 #
 # Environment: BENCH_SECS (5), BENCH_REPS (3), BENCH_VIEW_REPS (3), BENCH_FR_SECS (10),
 # BENCH_FR_FILL (3), BENCH_FR_REPS (3), BENCH_MULTI_EVENTS (30000000), BENCH_MULTI_REPS (3),
-# BENCH_MULTI_TC_SECS (4), BENCH_MULTI=0 skips part 5, BENCH_KEEP=1 keeps the recordings.
+# BENCH_MULTI_TC_SECS (5), BENCH_MULTI=0 skips part 5, BENCH_KEEP=1 keeps the recordings.
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -50,7 +50,7 @@ FR_BUF=4M
 MULTI=${BENCH_MULTI:-1}
 M_EVENTS=${BENCH_MULTI_EVENTS:-30000000}
 M_REPS=${BENCH_MULTI_REPS:-3}
-M_TC_SECS=${BENCH_MULTI_TC_SECS:-4}
+M_TC_SECS=${BENCH_MULTI_TC_SECS:-5}
 XMERGE=$TOP/bin/xtrace-multi-merge
 XCTL=$TOP/bin/xtrace-ctl
 XEV=sched,irq,timer,syscalls
@@ -104,9 +104,11 @@ cleanup() {
 	trap - EXIT INT TERM
 	# part 4's recorder and loads, if an abort left them running (not yet waited for,
 	# so these PIDs are still ours)
-	for p in ${fr_pid:+"$fr_pid"} "${fr_load_pids[@]}" "${m_pids[@]}"; do
+	for p in ${fr_pid:+"$fr_pid"} "${fr_load_pids[@]}"; do
 		kill -TERM "$p" 2>/dev/null
 	done
+	# part 5's trace-cmd recorders stop cleanly (and remove their instances) on SIGINT
+	for p in "${m_pids[@]}"; do kill -INT "$p" 2>/dev/null; done
 	for p in ${fr_pid:+"$fr_pid"} "${fr_load_pids[@]}" "${m_pids[@]}"; do
 		wait "$p" 2>/dev/null
 	done
@@ -416,6 +418,135 @@ if [ "$fr_ok" = 1 ]; then
 fi
 [ "${BENCH_KEEP:-0}" = 1 ] || rm -rf "$FRD"
 
+# ----------------------------------------------------------------- 5. merging systems
+MD=$WORK/multi
+MRES=$MD/results	# key wall_s maxrss_kb status
+m_gen_ok=0
+m_tc_ok=0
+# one line of a merged directory's description: its event total
+m_events() { "$XVIEW" -i "$1" 2>/dev/null | sed -nE '1s/.* ([0-9]+) events$/\1/p'; }
+# sum of a key over the [cpuN] sections of recordings' metadata: m_meta KEY DIR...
+m_meta() { local k=$1; shift; cat "${@/%//xtrace.meta}" | awk -v k="$k" '$1 == k { s += $3 } END { print s + 0 }'; }
+# generate the 3 systems: m_gen DIR TOTAL (host 1/2 on 8 CPUs, vm1 and vm2 1/4 each on 4)
+m_gen() {
+	local d=$1 h=$(($2 / 2)) v1=$((($2 - $2 / 2) / 2)) t0 p rc=0
+	local v2=$(($2 - h - v1))
+	t0=$(date +%s%N)
+	mkdir -p "$d"
+	m_pids=()
+	# overlapping spans: vm1 starts 0.7 ms after the host, vm2 0.4 ms before
+	"$OUT/gen-recording" -q -o "$d/host" -n host -c 8 -e "$h" -s 1 -t "$t0" 2>>"$d/gen.err" &
+	m_pids+=($!)
+	"$OUT/gen-recording" -q -o "$d/vm1" -n vm1 -g -c 4 -e "$v1" -s 2 -t $((t0 + 700000)) \
+		2>>"$d/gen.err" &
+	m_pids+=($!)
+	"$OUT/gen-recording" -q -o "$d/vm2" -n vm2 -g -c 4 -e "$v2" -s 3 -t $((t0 - 400000)) \
+		2>>"$d/gen.err" &
+	m_pids+=($!)
+	for p in "${m_pids[@]}"; do wait "$p" || rc=1; done
+	m_pids=()
+	[ $rc = 0 ] || { note "gen-recording failed:"; sed 's/^/  /' "$d/gen.err" >&2; }
+	return $rc
+}
+# one timed merge: m_merge KEY DIR
+m_merge() {
+	local d=$2 rc
+	rm -rf "$d/out"
+	"$RU" -o "$d/$1.ru" "$XMERGE" -q -o "$d/out" "$d/host" "$d/vm1" "$d/vm2" 2>"$d/$1.err"
+	rc=$?
+	echo "$1 $(ru "$d/$1.ru" 1) $(ru "$d/$1.ru" 4) $rc" >> "$MRES"
+	[ $rc = 0 ] || { note "xtrace-multi-merge failed ($rc):"; sed 's/^/  /' "$d/$1.err" >&2; }
+	return $rc
+}
+m_timed() {	# m_timed KEY CMD...: stdout to /dev/null
+	local k=$1 rc
+	shift
+	"$RU" -o "$MD/$k.ru" "$@" >/dev/null 2>"$MD/$k.err"
+	rc=$?
+	echo "$k $(ru "$MD/$k.ru" 1) $(ru "$MD/$k.ru" 4) $rc" >> "$MRES"
+	[ $rc = 0 ] || { note "$* failed ($rc):"; sed 's/^/  /' "$MD/$k.err" >&2; }
+}
+if [ "$MULTI" = 1 ]; then
+	mkdir -p "$MD"
+	: > "$MRES"
+	m_avail=$(df -Pk "$WORK" | awk 'NR == 2 { print $4 }')
+	# about 9 B/event generated + as much again for the merged copy, x 1.1 for the small set
+	if [ "$m_avail" -lt $((M_EVENTS / 1024 * 20 * 11 / 10 + 262144)) ]; then
+		note "part 5: not enough space in $WORK ($((m_avail / 1024)) MiB free): skipped"
+		MULTI=skipped
+	fi
+fi
+if [ "$MULTI" = 1 ]; then
+	g0=$(date +%s%N)
+	m_gen "$MD/big" "$M_EVENTS" && m_gen_ok=1
+	m_gen_s=$(awk -v a="$g0" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
+fi
+if [ "$m_gen_ok" = 1 ]; then
+	B=$MD/big
+	m_in=$(du -sbc "$B/host" "$B/vm1" "$B/vm2" | awk 'END { print $1 }')
+	m_raw=$(m_meta bytes_raw "$B/host" "$B/vm1" "$B/vm2")
+	m_span=$("$XVIEW" -i "$B/host" | awk '$1 == "duration" { printf "%.2f", $2 }')
+	m_ok=0
+	for r in $(seq "$M_REPS"); do
+		m_merge "merge$r" "$B" && m_ok=1
+	done
+	if [ "$m_ok" = 1 ]; then
+		m_merged=$(m_events "$B/out")
+		[ "$m_merged" = "$M_EVENTS" ] ||
+			note "BUG: the merge holds ${m_merged:-no} events, $M_EVENTS were generated"
+		m_outb=$(du -sb "$B/out" | cut -f1)
+		m_timed view "$XVIEW" "$B/out"
+		m_timed viewdirs "$XVIEW" "$B/host" "$B/vm1" "$B/vm2"
+	fi
+	[ "${BENCH_KEEP:-0}" = 1 ] || rm -rf "$B"
+	# the same on a tenth of the input: peak memory must not follow the input's size
+	if m_gen "$MD/small" $((M_EVENTS / 10)); then
+		m_merge small "$MD/small" && m_small=$(m_events "$MD/small/out")
+		[ "${BENCH_KEEP:-0}" = 1 ] || rm -rf "$MD/small"
+	fi
+fi
+if [ "$MULTI" = 1 ]; then
+	# trace-cmd: 3 real recordings made at once, each in its own instance, under the load
+	TD=$MD/tc
+	mkdir -p "$TD"
+	m_pids=()
+	for n in 1 2 3; do
+		m_insts+=("xbench-$$-$n")
+		"${PRE[@]}" trace-cmd record -q -o "$TD/$n.dat" -B "xbench-$$-$n" "${TCEV[@]}" \
+			-- env -u LD_PRELOAD sleep $((M_TC_SECS + 2)) >"$TD/$n.out" 2>"$TD/$n.err" &
+		m_pids+=($!)
+	done
+	sleep 1
+	"$RU" -o "$TD/load.ru" -n 2 "$OUT/sysload" "$M_TC_SECS" mix >"$TD/load.out" 2>&1
+	m_tc_ok=1
+	for n in 1 2 3; do
+		if ! wait "${m_pids[$((n - 1))]}" || [ ! -s "$TD/$n.dat" ]; then
+			m_tc_ok=0
+			note "trace-cmd record -B xbench-$$-$n failed:"; sed 's/^/  /' "$TD/$n.err" >&2
+		fi
+	done
+	m_pids=()
+	for p in "${m_insts[@]}"; do
+		[ -d "$T/instances/$p" ] && note "trace-cmd record left its instance $p behind"
+	done
+	if [ "$m_tc_ok" = 1 ]; then
+		m_tc_ev=0; m_tc_lost=0
+		for n in 1 2 3; do
+			read -r ev lost < <(trace-cmd report --stat -i "$TD/$n.dat" 2>/dev/null | awk '
+				$1 == "entries:" { e += $2 }
+				$1 == "read" && $2 == "events:" { e += $3 }
+				$1 == "overrun:" { l += $2 }
+				$1 == "commit" && $2 == "overrun:" { l += $3 }
+				$1 == "dropped" && $2 == "events:" { l += $3 }
+				END { print e + 0, l + 0 }')
+			m_tc_ev=$((m_tc_ev + ev)); m_tc_lost=$((m_tc_lost + lost))
+		done
+		m_tc_in=$(stat -c %s "$TD"/[123].dat | awk '{ s += $1 } END { print s }')
+		m_timed tcreport trace-cmd report -i "$TD/1.dat" -i "$TD/2.dat" -i "$TD/3.dat"
+	fi
+	[ "${BENCH_KEEP:-0}" = 1 ] || rm -rf "$TD"
+fi
+
 # ----------------------------------------------------------------- table
 {
 echo
@@ -519,6 +650,65 @@ else
 	echo "   after stop: $fr_events events saved by $flushes flushes" \
 		"($(awk '$1 == "PID" { for (i = 1; i <= NF; i++) if ($i == "OVERWRITTEN") c = i; next }
 			c { print $c; exit }' "$WORK/fr-status") overwritten by the kernel)"
+fi
+echo
+echo "5) merging 3 systems into one directory: xtrace-multi-merge -q -o OUT host vm1 vm2"
+if [ "$MULTI" != 1 ]; then
+	echo "   skipped (BENCH_MULTI=0 or no disk space)"
+elif [ "$m_gen_ok" != 1 ]; then
+	echo "   FAILED: bench/gen-recording (see messages above)"
+else
+	echo "   inputs GENERATED by bench/gen-recording in the real on-disk format (this kernel's"
+	echo "   formats; kvm/sched/irq/syscall records; zstd frames of 64 sub-buffers): host 8 CPUs"
+	echo "   + vm1 4 + vm2 4 = 16 CPU streams, $M_EVENTS events, spans of ${m_span:-?} s overlapping;"
+	awk -v i="$m_in" -v r="$m_raw" -v s="$m_gen_s" 'BEGIN {
+		printf "   %.1f MiB on disk, %.1f MiB of sub-buffers; generated in %s s; inputs in the page cache\n",
+			i / 1048576, r / 1048576, s }'
+	printf '   %-27s %10s %8s %8s %9s %9s %8s\n' "" events "time s" "Mev/s" "MiB/s in" \
+		"MiB/s raw" "RSS MiB"
+	mrow() {	# mrow KEYPREFIX LABEL EVENTS INBYTES RAWBYTES NOTE
+		awk -v k="$1" -v l="$2" -v ev="$3" -v ib="$4" -v rb="$5" -v note="$6" '
+			$1 ~ ("^" k "[0-9]*$") && $4 == 0 { n++; w[n] = $2; m[n] = $3 }
+			END {
+				if (!n) { printf "   %-27s %s\n", l, "FAILED"; exit }
+				for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
+					if (w[j] < w[i]) { x = w[i]; w[i] = w[j]; w[j] = x }
+				t = (n % 2) ? w[int(n / 2) + 1] : (w[n / 2] + w[n / 2 + 1]) / 2
+				mx = 0; all = ""
+				for (i = 1; i <= n; i++) { if (m[i] > mx) mx = m[i]; all = all sprintf(" %.2f", w[i]) }
+				printf "   %-27s %10d %8.2f %8.2f %9s %9s %8.1f%s%s\n", l, ev, t, ev / t / 1e6,
+					ib ? sprintf("%.0f", ib / t / 1048576) : "-",
+					rb ? sprintf("%.0f", rb / t / 1048576) : "-", mx / 1024,
+					(n > 1) ? "  (median of " n "; s:" all ")" : "", note
+			}' "$MRES"
+	}
+	mrow merge "xtrace-multi-merge" "${m_merged:-0}" "$m_in" "$m_raw" \
+		"  OUT: $(awk -v b="${m_outb:-0}" 'BEGIN { printf "%.0f MiB", b / 1048576 }')"
+	mrow small "  the same, 1/10 the input" "${m_small:-0}" 0 0 ""
+	mrow view "xtrace-view OUT" "${m_merged:-0}" 0 0 "  (replays OUT's order)"
+	mrow viewdirs "xtrace-view host vm1 vm2" "${m_merged:-0}" 0 0 "  (merges on the fly)"
+	awk -v k=merge -v ev="${m_merged:-0}" '
+		$1 ~ ("^" k "[0-9]*$") && $4 == 0 { n++; w[n] = $2; if ($3 > mx) mx = $3 }
+		END {
+			if (!n) exit
+			for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
+				if (w[j] < w[i]) { x = w[i]; w[i] = w[j]; w[j] = x }
+			t = (n % 2) ? w[int(n / 2) + 1] : (w[n / 2] + w[n / 2 + 1]) / 2
+			r = ev / t / 1e6
+			printf "   goal (>= 30 Mev/s, < 64 MiB): %.1f Mev/s: %s; %.1f MiB: %s\n", r,
+				(r >= 30) ? "met" : "NOT MET", mx / 1024, (mx < 65536) ? "met" : "NOT MET"
+		}' "$MRES"
+fi
+if [ "$MULTI" = 1 ]; then
+	echo "   trace-cmd report -i 1.dat -i 2.dat -i 3.dat > /dev/null, on 3 REAL recordings, NOT the"
+	echo "   same data: trace-cmd record -B INSTANCE ${TCEV[*]}, 3 at once, under"
+	echo "   2 x sysload for $M_TC_SECS s (comparable size; spans overlap as host and guests do)"
+	if [ "$m_tc_ok" = 1 ]; then
+		mrow tcreport "trace-cmd report (3 files)" "$((m_tc_ev + 3))" "$m_tc_in" 0 \
+			"  ($(awk -v b="$m_tc_in" 'BEGIN { printf "%.0f MiB", b / 1048576 }') of trace.dat; lines = events + 3 headers; $m_tc_lost lost)"
+	else
+		echo "   trace-cmd record FAILED (see messages above)"
+	fi
 fi
 echo
 echo "recCPU: CPU of the recorder's process tree minus the load's; ns/ev = recCPU/events;"

@@ -398,49 +398,55 @@ bad:
 	return -EBADMSG;
 }
 
+/*
+ * Read @dir's metadata file into key/value lines. The version comes first: a
+ * newer major version may use a syntax this reader does not know, and deserves
+ * "too new" (-ENOTSUP, with the version found set), not "damaged".
+ */
+static int load_meta(const char *dir, char **buf, struct kv **kv, size_t *n, int *major,
+		     int *minor)
+{
+	char *path = xt_path(dir, XT_META_FILE);
+	const char *at;
+	int ret;
+
+	*kv = NULL;
+	*n = 0;
+	if (!path)
+		return -ENOMEM;
+	ret = xt_read_file(path, buf, NULL);
+	free(path);
+	if (ret)
+		return ret;
+	at = strstr(*buf, "\nformat = ");
+	if (!at || sscanf(at + 10, "%d.%d", major, minor) != 2)
+		return -EBADMSG;
+	if (*major > XTRACE_FORMAT_MAJOR)
+		return -ENOTSUP;
+	ret = parse_lines(*buf, kv, n);
+	if (ret)
+		return ret;
+	/* within our major version the syntax is known: the version must be where it belongs */
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp((*kv)[i].sec, "xtrace") && !strcmp((*kv)[i].key, "format"))
+			return sscanf((*kv)[i].val, "%d.%d", major, minor) == 2 ? 0 : -EBADMSG;
+	return -EBADMSG;
+}
+
 int xtrace_meta_read(const char *dir, struct xtrace_meta *m)
 {
 	struct kv *kv = NULL;
 	size_t n = 0;
-	char *path, *buf;
-	bool have_format = false;
+	char *buf = NULL;
 	int ret;
 
 	memset(m, 0, sizeof(*m));
 	m->exit_status = -1;
 	m->chrony_error_ns = -1;
-	path = xt_path(dir, XT_META_FILE);
-	if (!path)
-		return -ENOMEM;
-	ret = xt_read_file(path, &buf, NULL);
-	free(path);
-	if (ret)
-		return ret;
-	/*
-	 * The version before anything else: a newer major version may use a
-	 * syntax this reader does not know, and deserves "too new", not "damaged".
-	 */
-	{
-		const char *at = strstr(buf, "\nformat = ");
-
-		if (at && sscanf(at + 10, "%d.%d", &m->major, &m->minor) == 2 &&
-		    m->major > XTRACE_FORMAT_MAJOR) {
-			ret = -ENOTSUP;
-			goto out;
-		}
-	}
-	ret = parse_lines(buf, &kv, &n);
+	ret = load_meta(dir, &buf, &kv, &n, &m->major, &m->minor);
 	if (ret)
 		goto out;
-	/* The version first: a newer major version may mean anything else. */
 	for (size_t i = 0; i < n; i++) {
-		if (!strcmp(kv[i].sec, "xtrace") && !strcmp(kv[i].key, "format")) {
-			if (sscanf(kv[i].val, "%d.%d", &m->major, &m->minor) != 2) {
-				ret = -EBADMSG;
-				goto out;
-			}
-			have_format = true;
-		}
 		if (!strcmp(kv[i].sec, "system") && !strcmp(kv[i].key, "cpus")) {
 			uint64_t c;
 
@@ -451,12 +457,8 @@ int xtrace_meta_read(const char *dir, struct xtrace_meta *m)
 			m->nr_cpus = c;
 		}
 	}
-	if (!have_format || !m->nr_cpus) {
-		ret = have_format && m->major > XTRACE_FORMAT_MAJOR ? -ENOTSUP : -EBADMSG;
-		goto out;
-	}
-	if (m->major > XTRACE_FORMAT_MAJOR) {
-		ret = -ENOTSUP;
+	if (!m->nr_cpus) {
+		ret = -EBADMSG;
 		goto out;
 	}
 	m->cpu = calloc(m->nr_cpus, sizeof(*m->cpu));
@@ -643,30 +645,11 @@ int xtrace_merge_meta_read(const char *dir, struct xtrace_merge_meta *m)
 {
 	struct kv *kv = NULL;
 	size_t n = 0;
-	char *path, *buf;
+	char *buf = NULL;
 	int ret;
 
 	memset(m, 0, sizeof(*m));
-	path = xt_path(dir, XT_META_FILE);
-	if (!path)
-		return -ENOMEM;
-	ret = xt_read_file(path, &buf, NULL);
-	free(path);
-	if (ret)
-		return ret;
-	{
-		const char *at = strstr(buf, "\nformat = ");
-
-		if (!at || sscanf(at + 10, "%d.%d", &m->major, &m->minor) != 2) {
-			ret = -EBADMSG;
-			goto out;
-		}
-		if (m->major > XTRACE_FORMAT_MAJOR) {
-			ret = -ENOTSUP;
-			goto out;
-		}
-	}
-	ret = parse_lines(buf, &kv, &n);
+	ret = load_meta(dir, &buf, &kv, &n, &m->major, &m->minor);
 	if (ret)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
