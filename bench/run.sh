@@ -29,8 +29,8 @@
 # removed at the end; the table is also saved in bench/out/last-results.txt.
 #
 # Environment: BENCH_SECS (5), BENCH_REPS (3), BENCH_VIEW_REPS (3), BENCH_FR_SECS (10),
-# BENCH_FR_FILL (3), BENCH_FR_REPS (3), BENCH_MULTI_EVENTS (30000000), BENCH_MULTI_REPS (3),
-# BENCH_MULTI_TC_SECS (5), BENCH_MULTI=0 skips part 5, BENCH_KEEP=1 keeps the recordings.
+# BENCH_FR_FILL (3), BENCH_FR_REPS (3), BENCH_MULTI_EVENTS (50000000), BENCH_MULTI_REPS (3),
+# BENCH_MULTI_TC_SECS (10), BENCH_MULTI=0 skips part 5, BENCH_KEEP=1 keeps the recordings.
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -48,9 +48,9 @@ FR_FILL=${BENCH_FR_FILL:-3}
 FR_REPS=${BENCH_FR_REPS:-3}
 FR_BUF=4M
 MULTI=${BENCH_MULTI:-1}
-M_EVENTS=${BENCH_MULTI_EVENTS:-30000000}
+M_EVENTS=${BENCH_MULTI_EVENTS:-50000000}
 M_REPS=${BENCH_MULTI_REPS:-3}
-M_TC_SECS=${BENCH_MULTI_TC_SECS:-5}
+M_TC_SECS=${BENCH_MULTI_TC_SECS:-10}
 XMERGE=$TOP/bin/xtrace-multi-merge
 XCTL=$TOP/bin/xtrace-ctl
 XEV=sched,irq,timer,syscalls
@@ -253,7 +253,7 @@ busy=$(awk -v i="$((i1 - i0))" -v a="$((a1 - a0))" 'BEGIN { printf "%.0f", a ? 1
 cat "$WORK/header"
 [ "$busy" -gt 10 ] &&
 	echo "NOTE: something else uses ${busy}% of the CPUs: figures will be noisy"
-echo "running (about $((REPS * (2 * SECS + 12) + SECS + 60 + FR_SECS + (FR_REPS - 1) * FR_FILL + FR_REPS + 10 + (MULTI ? (M_EVENTS / 1000000) * (4 + M_REPS / 3) / 3 + M_TC_SECS * 5 + 15 : 0))) s) ..."
+echo "running (about $((REPS * (2 * SECS + 12) + SECS + 60 + FR_SECS + (FR_REPS - 1) * FR_FILL + FR_REPS + 10 + (MULTI ? (M_EVENTS / 1000000) * (3 + M_REPS / 3) / 3 + M_TC_SECS * 11 + 15 : 0))) s) ..."
 
 # ----------------------------------------------------------------- 1. syscall load
 run_base sys 1 "${SYSLOAD[@]}"
