@@ -70,6 +70,14 @@ int xtrace_ctl_listen(char **path)
 	ret = check_dir(dir, true);
 	if (ret)
 		return ret;
+	/* sweep the sockets of recorders that died (their instances go in xtrace_recorder_new) */
+	{
+		struct xtrace_ctl_peer *peers;
+		int n;
+
+		if (!xtrace_ctl_list(&peers, &n, NULL))
+			xtrace_ctl_peers_free(peers, n);
+	}
 	if (asprintf(path, "%s/xtrace-%d.sock", dir, getpid()) < 0)
 		return -ENOMEM;
 	ret = make_addr(*path, &sa);

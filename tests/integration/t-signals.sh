@@ -50,5 +50,7 @@ ok "kill -9: data up to the last frame readable"
 # the next recorder removes the orphan instance
 expect_status 0 xrun -v -o next true 2> next.err
 expect_grep "removed tracefs instance 'xtrace-$pid'" next.err
+expect_grep "recorder $pid is gone; removed its stale socket" next.err
+[ ! -e "/run/xtrace/xtrace-$pid.sock" ] || fail "the dead recorder's socket is still there"
 no_instances
 ok "stale instance removed by the next xtrace-run"
