@@ -19,6 +19,7 @@ cat > userapp.sh <<APP
 #!/bin/sh
 echo "userapp: cycle 1" > $marker
 echo "userapp: deadline missed, giving up" > $marker
+echo \$\$ > app.pid
 exit 1
 APP
 chmod +x userapp.sh
@@ -43,9 +44,13 @@ for f in xtrace-host/cpu*.xtd; do
 	cpu=$(basename "$f" .xtd); cpu=${cpu#cpu}
 	[ "$(events_of "$cpu" view.txt | grep -c 'FLUSH \[#1\]')" = 1 ] || fail "cpu$cpu lacks FLUSH #1"
 done
-# the app's exit is in the trace before the first flush
-app_exit=$(grep -n 'PROCESS_EXIT' view.txt | awk -F: -v f="$(grep -n 'FLUSH \[#1\]' view.txt | head -1 | cut -d: -f1)" '$1 < f' | wc -l)
-[ "$app_exit" -ge 1 ] || fail "the failing app's exit is not before the flush"
+# the failing app's own exit is in the trace, after its markers and before the first flush
+app=$(cat app.pid)
+exit_line=$(grep -n "PROCESS_EXIT \[$app\]" view.txt | head -1 | cut -d: -f1)
+mark_line=$(grep -n 'MARKER \[userapp: deadline' view.txt | head -1 | cut -d: -f1)
+flush_line=$(grep -n 'FLUSH \[#1\]' view.txt | head -1 | cut -d: -f1)
+[ -n "$exit_line" ] && [ "$mark_line" -lt "$exit_line" ] && [ "$exit_line" -lt "$flush_line" ] ||
+	fail "the app's exit (pid $app, line ${exit_line:-none}) is not between its marker ($mark_line) and FLUSH #1 ($flush_line)"
 [ "$(grep -c '^flush = ' xtrace-host/xtrace.meta)" = 3 ] || fail "metadata lacks the 3 flush points"
 expect_grep "^mode = overwrite$" xtrace-host/xtrace.meta
 expect_grep "^exit_status = 143$" xtrace-host/xtrace.meta
