@@ -118,19 +118,6 @@ struct xtrace_iter *xtrace_set_iter(struct xtrace_set *set, const struct xtrace_
 
 /* ------------------------------------------------------------- copying */
 
-static int copy_file(const char *src, const char *dst)
-{
-	char *buf;
-	size_t len;
-	int ret = xt_read_file(src, &buf, &len);
-
-	if (ret)
-		return ret;
-	ret = xt_write_file(dst, buf, len);
-	free(buf);
-	return ret;
-}
-
 static int copy_tree(const char *src, const char *dst)
 {
 	struct dirent *de;
@@ -158,7 +145,7 @@ static int copy_tree(const char *src, const char *dst)
 		else if (S_ISDIR(st.st_mode))
 			ret = copy_tree(s, t);
 		else if (S_ISREG(st.st_mode))
-			ret = copy_file(s, t);
+			ret = xt_copy_file(s, t);
 		free(s);
 		free(t);
 	}
@@ -178,7 +165,7 @@ static int copy_decoding_files(const char *src, const char *dst)
 	for (size_t i = 0; i < ARRAY_SIZE(files) && !ret; i++) {
 		char *s = xt_path(src, files[i]), *t = xt_path(dst, files[i]);
 
-		ret = s && t ? copy_file(s, t) : -ENOMEM;
+		ret = s && t ? xt_copy_file(s, t) : -ENOMEM;
 		if (ret == -ENOENT && i > 0)	/* only the metadata is indispensable */
 			ret = 0;
 		free(s);
@@ -339,20 +326,6 @@ static int64_t gap_median(const struct gaps *g)
 	return -1;
 }
 
-static void fmt_ns(char *buf, size_t len, int64_t ns)
-{
-	int64_t a = ns < 0 ? -ns : ns;
-
-	if (a < 1000)
-		snprintf(buf, len, "%lld ns", (long long)ns);
-	else if (a < 1000000)
-		snprintf(buf, len, "%.1f us", ns / 1e3);
-	else if (a < 1000000000)
-		snprintf(buf, len, "%.1f ms", ns / 1e6);
-	else
-		snprintf(buf, len, "%.1f s", ns / 1e9);
-}
-
 static int warn(struct xtrace_merge_meta *m, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static int warn(struct xtrace_merge_meta *m, const char *fmt, ...)
@@ -383,8 +356,7 @@ static void clock_facts(struct xtrace_rec *rec, struct xtrace_merge_source *s)
 		if (i && xtrace_clock_is_step(clk, &clk->samples[i - 1], &clk->samples[i]))
 			s->steps++;
 	}
-	for (int c = 0; c < meta->nr_cpus; c++)
-		s->lost += meta->cpu[c].overrun + meta->cpu[c].dropped;
+	s->lost = xtrace_meta_lost(meta);
 }
 
 static void report(struct xtrace_merge_meta *m, struct gaps *g)
@@ -411,8 +383,8 @@ static void report(struct xtrace_merge_meta *m, struct gaps *g)
 			     "order shown may be wrong", s->name);
 		} else if (m->nr_sources > 1 && m->typical_gap >= 0 &&
 			   s->clock_error + s->sample_error > m->typical_gap) {
-			fmt_ns(a, sizeof(a), s->clock_error + s->sample_error);
-			fmt_ns(b, sizeof(b), m->typical_gap);
+			xtrace_format_ns(a, sizeof(a), s->clock_error + s->sample_error);
+			xtrace_format_ns(b, sizeof(b), m->typical_gap);
 			warn(m, "'%s': its clock may be off by up to %s, more than the typical %s "
 			     "between interleaved events: the order shown may be wrong", s->name, a, b);
 		}
@@ -530,32 +502,15 @@ static int open_inputs(const struct xtrace_merge_opts *o, struct input *in,
 
 static int make_output(const char *out)
 {
-	DIR *d = opendir(out);
-	struct dirent *de;
-	int ret;
+	bool made;
+	char *s;
+	int ret = xt_make_outdir(out, &made);
 
-	if (d) {
-		while ((de = readdir(d))) {
-			if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
-				closedir(d);
-				xt_log(XTRACE_LOG_ERROR, "'%s' exists and is not empty: will not "
-				       "overwrite it (remove it or choose another -o)", out);
-				return -EEXIST;
-			}
-		}
-		closedir(d);
-	} else if (errno != ENOENT) {
-		return -errno;
-	}
-	ret = xt_mkdir_p(out, 0755);
 	if (ret)
 		return ret;
-	{
-		char *s = xt_path(out, XT_SOURCES_DIR);
-
-		ret = s ? (mkdir(s, 0755) && errno != EEXIST ? -errno : 0) : -ENOMEM;
-		free(s);
-	}
+	s = xt_path(out, XT_SOURCES_DIR);
+	ret = s ? (mkdir(s, 0755) && errno != EEXIST ? -errno : 0) : -ENOMEM;
+	free(s);
 	return ret;
 }
 
@@ -660,11 +615,8 @@ int xtrace_merge(const struct xtrace_merge_opts *o, struct xtrace_merge_meta *me
 	if (ret)
 		goto out;
 	ret = make_output(o->out);
-	if (ret) {
-		if (ret != -EEXIST)
-			xt_log(XTRACE_LOG_ERROR, "cannot create '%s': %s", o->out, strerror(-ret));
+	if (ret)
 		goto out;
-	}
 	made = true;
 	/* an incomplete merge says so until the very end, even if the disk fills early */
 	m.complete = false;

@@ -483,6 +483,16 @@ out:
 	return ret;
 }
 
+uint64_t xtrace_meta_lost(const struct xtrace_meta *m)
+{
+	bool ovw = m->mode && !strcmp(m->mode, "overwrite");
+	uint64_t lost = 0;
+
+	for (int c = 0; c < m->nr_cpus && m->cpu; c++)
+		lost += m->cpu[c].dropped + (ovw ? 0 : m->cpu[c].overrun);
+	return lost;
+}
+
 void xtrace_meta_free(struct xtrace_meta *m)
 {
 	free(m->tool);

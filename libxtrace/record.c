@@ -290,18 +290,13 @@ static void *reader_thread(void *arg)
 
 static int copy_tracefs_file(const char *tdir, const char *rel, const char *dst)
 {
-	char *src, *buf;
-	size_t len;
+	char *src;
 	int ret;
 
 	if (asprintf(&src, "%s/%s", tdir, rel) < 0)
 		return -ENOMEM;
-	ret = xt_read_file(src, &buf, &len);
+	ret = xt_copy_file(src, dst);
 	free(src);
-	if (ret)
-		return ret;
-	ret = xt_write_file(dst, buf, len);
-	free(buf);
 	return ret;
 }
 
@@ -610,37 +605,6 @@ static int join_strv(char **v, char **out)
 	return 0;
 }
 
-static int check_dir(struct xtrace_recorder *r, const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	int ret;
-
-	if (!d) {
-		if (errno != ENOENT) {
-			ret = -errno;
-			xt_log(XTRACE_LOG_ERROR, "cannot use '%s': %s", dir, strerror(errno));
-			return ret;
-		}
-		ret = xt_mkdir_p(dir, 0755);
-		if (ret)
-			xt_log(XTRACE_LOG_ERROR, "cannot create '%s': %s", dir, strerror(-ret));
-		r->made_dir = !ret;
-		return ret;
-	}
-	while ((de = readdir(d))) {
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
-			closedir(d);
-			xt_log(XTRACE_LOG_ERROR,
-			       "'%s' exists and is not empty: will not overwrite a recording "
-			       "(remove it or choose another -o)", dir);
-			return -EEXIST;
-		}
-	}
-	closedir(d);
-	return 0;
-}
-
 static int open_reader(struct cpu_reader *rd)
 {
 	struct xtrace_recorder *r = rd->r;
@@ -829,7 +793,7 @@ struct xtrace_recorder *xtrace_recorder_new(const struct xtrace_recorder_opts *o
 		ret = -ENOMEM;
 		goto fail;
 	}
-	ret = check_dir(r, o->dir);
+	ret = xt_make_outdir(o->dir, &r->made_dir);
 	if (ret)
 		goto fail;
 	ret = fill_system_meta(r, o);

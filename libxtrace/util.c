@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1
 /* Small helpers: logging, ID-sets, sizes, files. */
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
@@ -371,4 +372,61 @@ static int rm_cb(const char *path, const struct stat *st, int type, struct FTW *
 int xt_rm_rf(const char *path)
 {
 	return nftw(path, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int xt_make_outdir(const char *dir, bool *made)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int ret;
+
+	*made = false;
+	if (!d) {
+		if (errno != ENOENT) {
+			ret = -errno;
+			xt_log(XTRACE_LOG_ERROR, "cannot use '%s': %s", dir, strerror(errno));
+			return ret;
+		}
+		ret = xt_mkdir_p(dir, 0755);
+		if (ret)
+			xt_log(XTRACE_LOG_ERROR, "cannot create '%s': %s", dir, strerror(-ret));
+		*made = !ret;
+		return ret;
+	}
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+			closedir(d);
+			xt_log(XTRACE_LOG_ERROR, "'%s' exists and is not empty: will not overwrite "
+			       "it (remove it or choose another -o)", dir);
+			return -EEXIST;
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
+int xt_copy_file(const char *src, const char *dst)
+{
+	char *buf;
+	size_t len;
+	int ret = xt_read_file(src, &buf, &len);
+
+	if (ret)
+		return ret;
+	ret = xt_write_file(dst, buf, len);
+	free(buf);
+	return ret;
+}
+
+int xtrace_format_ns(char *buf, size_t len, int64_t ns)
+{
+	int64_t a = ns < 0 ? -ns : ns;
+
+	if (a < 1000)
+		return snprintf(buf, len, "%lld ns", (long long)ns);
+	if (a < 1000000)
+		return snprintf(buf, len, "%.1f us", ns / 1e3);
+	if (a < 1000000000)
+		return snprintf(buf, len, "%.1f ms", ns / 1e6);
+	return snprintf(buf, len, "%.1f s", ns / 1e9);
 }

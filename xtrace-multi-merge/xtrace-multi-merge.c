@@ -114,14 +114,8 @@ static void fmt_dur(char *buf, size_t len, int64_t ns)
 {
 	if (ns < 0)
 		snprintf(buf, len, "unknown");
-	else if (ns < 1000)
-		snprintf(buf, len, "%lld ns", (long long)ns);
-	else if (ns < 1000000)
-		snprintf(buf, len, "%.1f us", ns / 1e3);
-	else if (ns < 1000000000)
-		snprintf(buf, len, "%.1f ms", ns / 1e6);
 	else
-		snprintf(buf, len, "%.1f s", ns / 1e9);
+		xtrace_format_ns(buf, len, ns);
 }
 
 static void print_report(const char *out, const struct xtrace_merge_meta *m)

@@ -174,7 +174,7 @@ static int arm_clock_watch(int tfd)
 static void summary(const char *dir, int exit_status, int verbose)
 {
 	struct xtrace_meta m;
-	uint64_t ev = 0, lost = 0, disk = 0;
+	uint64_t ev = 0, lost, overwritten = 0, disk = 0;
 	int cpus = 0;
 
 	if (xtrace_meta_read(dir, &m))
@@ -184,14 +184,14 @@ static void summary(const char *dir, int exit_status, int verbose)
 			continue;
 		cpus++;
 		ev += m.cpu[c].events;
-		lost += m.cpu[c].overrun + m.cpu[c].dropped;
+		overwritten += m.cpu[c].overrun;
 		disk += m.cpu[c].bytes_disk;
 	}
-	if (lost && m.mode && !strcmp(m.mode, "overwrite")) {
-		if (verbose > 0)
-			fprintf(stderr, PROG ": %llu older events were overwritten (the flight "
-				"recorder keeps the newest)\n", (unsigned long long)lost);
-	} else if (lost) {
+	lost = xtrace_meta_lost(&m);
+	if (overwritten && m.mode && !strcmp(m.mode, "overwrite") && verbose > 0)
+		fprintf(stderr, PROG ": %llu older events were overwritten (the flight "
+			"recorder keeps the newest)\n", (unsigned long long)overwritten);
+	if (lost) {
 		fprintf(stderr, PROG ": warning: %llu events were lost (buffer overrun); "
 			"try a larger -b\n", (unsigned long long)lost);
 	}

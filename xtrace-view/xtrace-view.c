@@ -386,12 +386,10 @@ static int run_xtrace_view(struct view_opts *o)
 	}
 	for (int i = 0; i < set.nr && !o->quiet; i++) {
 		const struct xtrace_meta *m = xtrace_rec_meta(set.recs[i]);
-		uint64_t overrun = 0;
-		/* a flight recorder overwrites its history by design: not a loss to warn of */
 		bool ovw = m->mode && !strcmp(m->mode, "overwrite");
+		uint64_t overrun = xtrace_meta_lost(m);
 
-		for (int c = 0; c < m->nr_cpus && !ovw; c++)
-			overrun += m->cpu[c].overrun + m->cpu[c].dropped;
+		/* a flight recorder's gaps after each flush are its overwritten history */
 		if (!ovw && (overrun || src[i].lost || src[i].lost_unknown))
 			fprintf(stderr, PROG ": warning: '%s': %llu events were lost while "
 				"recording (see LOST_EVENTS lines)\n", xtrace_rec_name(set.recs[i]),

@@ -90,6 +90,12 @@ static inline void xtrace_cpuset_add(struct xtrace_cpuset *set, int cpu)
  */
 int xtrace_parse_size(const char *str, uint64_t unit, uint64_t *val);
 
+/**
+ * xtrace_format_ns - a duration for people: "250 ns", "12.5 us", "2.0 ms", "1.5 s"
+ * Returns what snprintf() returns.
+ */
+int xtrace_format_ns(char *buf, size_t len, int64_t ns);
+
 /* ------------------------------------------------------------------ time */
 
 /* A clock-offset sample: the trace clock read between two CLOCK_REALTIME reads. */
@@ -210,6 +216,13 @@ int xtrace_meta_write(const char *dir, const struct xtrace_meta *m);
  * version found is still stored in @m->major/minor for the message).
  */
 int xtrace_meta_read(const char *dir, struct xtrace_meta *m);
+
+/**
+ * xtrace_meta_lost - events lost while recording: dropped by full buffers and,
+ * in stream mode, overwritten before they were read. A flight recorder's
+ * overwritten history is its design, not a loss (its cpu[].overrun says how much).
+ */
+uint64_t xtrace_meta_lost(const struct xtrace_meta *m);
 
 /** xtrace_meta_free - release the strings and arrays of @m (not @m itself) */
 void xtrace_meta_free(struct xtrace_meta *m);
