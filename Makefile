@@ -52,7 +52,19 @@ SAMPLES   := $(addprefix $(B)/samples/, count-events)
 ALL_OBJS := $(LIB_OBJS) $(sort $(foreach p,$(PROGS),$($(p)_OBJS))) $(UNIT_OBJS) \
 	    $(addsuffix .o,$(HELPERS) $(SAMPLES))
 
-all: $(BINS) $(LIB_SO) lib/xtrace.pc $(SAMPLES)
+# Components beside xtrace add themselves here (mk/*.mk): programs to build and install
+# (EXTRA_BINS), test binaries and helpers (EXTRA_CHECK; unit binaries named
+# build/tests/unit/*-unit are run by tests/run-all.sh), Debian packages (EXTRA_DEPS_BUILD,
+# EXTRA_DEPS_TEST) and objects whose dependency files to read (EXTRA_OBJS).
+EXTRA_BINS       :=
+EXTRA_CHECK      :=
+EXTRA_DEPS_BUILD :=
+EXTRA_DEPS_TEST  :=
+EXTRA_OBJS       :=
+include $(wildcard mk/*.mk)
+ALL_OBJS += $(EXTRA_OBJS)
+
+all: $(BINS) $(LIB_SO) lib/xtrace.pc $(SAMPLES) $(EXTRA_BINS)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -97,7 +109,7 @@ $(SAMPLES): %: %.o $(LIB_A)
 install: all
 	install -d $(DESTDIR)$(prefix)/bin $(DESTDIR)$(prefix)/lib/pkgconfig \
 		$(DESTDIR)$(prefix)/include
-	install -m 755 $(BINS) $(DESTDIR)$(prefix)/bin/
+	install -m 755 $(BINS) $(EXTRA_BINS) $(DESTDIR)$(prefix)/bin/
 	install -m 644 $(LIB_A) $(DESTDIR)$(prefix)/lib/
 	install -m 755 $(LIB_SO) $(DESTDIR)$(prefix)/lib/
 	ln -sf libxtrace.so.$(VERSION) $(DESTDIR)$(prefix)/lib/libxtrace.so.0
@@ -113,20 +125,20 @@ DEPS_BUILD := gcc make pkg-config libtraceevent-dev libtracefs-dev libzstd-dev l
 DEPS_TEST  := valgrind zstd util-linux procps strace chrony
 DEPS_BENCH := trace-cmd linux-perf
 deps:
-	$(Q)scripts/deps.sh $(DEPS_BUILD) $(DEPS_TEST)
+	$(Q)scripts/deps.sh $(DEPS_BUILD) $(DEPS_TEST) $(EXTRA_DEPS_BUILD) $(EXTRA_DEPS_TEST)
 deps-bench:
 	$(Q)scripts/deps.sh $(DEPS_BENCH)
 
 # ---------------------------------------------------------------- tests
 check: deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(HELPERS)
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(HELPERS) $(EXTRA_CHECK)
 	$(Q)tests/run-all.sh
 
-check-unit: all $(UNIT_BIN)
-	$(Q)$(UNIT_BIN)
+check-unit: all $(UNIT_BIN) $(EXTRA_CHECK)
+	$(Q)for u in $(B)/tests/unit/*-unit; do $$u || exit 1; done
 
 check-mem: deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(HELPERS)
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(HELPERS) $(EXTRA_CHECK)
 	$(Q)XTRACE_VALGRIND=1 tests/run-all.sh
 
 # The README's main job: record an application that fails and view the recording.

@@ -11,22 +11,27 @@ rm -rf "$XT_OUT"
 mkdir -p "$XT_OUT"
 passed=0 failed=0 skipped=0 failures=()
 
-unit=build/tests/unit/xtrace-unit
 if [ -z "${1:-}" ]; then
-	if [ "${XTRACE_VALGRIND:-0}" = 1 ]; then
-		valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
-			$unit > "$XT_OUT/unit.log" 2>&1
-	else
-		$unit > "$XT_OUT/unit.log" 2>&1
-	fi
-	rc=$?
-	sed -n '/Run Summary/,$p' "$XT_OUT/unit.log"
-	if [ $rc = 0 ]; then
-		echo "PASS unit (CUnit)"; passed=$((passed + 1))
-	else
-		echo "FAIL unit (CUnit): see $XT_OUT/unit.log"; grep -E 'FAILED|Test:.*\.\.\.failed' -A3 "$XT_OUT/unit.log" | head -40
-		failed=$((failed + 1)); failures+=(unit)
-	fi
+	for unit in build/tests/unit/*-unit; do
+		[ -x "$unit" ] || continue
+		uname=$(basename "$unit" -unit)
+		ulog=$XT_OUT/unit-$uname.log
+		if [ "${XTRACE_VALGRIND:-0}" = 1 ]; then
+			valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+				$unit > "$ulog" 2>&1
+		else
+			$unit > "$ulog" 2>&1
+		fi
+		rc=$?
+		sed -n '/Run Summary/,$p' "$ulog"
+		if [ $rc = 0 ]; then
+			echo "PASS unit $uname (CUnit)"; passed=$((passed + 1))
+		else
+			echo "FAIL unit $uname (CUnit): see $ulog"
+			grep -E 'FAILED|Test:.*\.\.\.failed' -A3 "$ulog" | head -40
+			failed=$((failed + 1)); failures+=("unit-$uname")
+		fi
+	done
 fi
 
 for t in tests/integration/t-*.sh; do
