@@ -28,8 +28,9 @@ XT_LIBS     := $(PKG_LIBS) -lpthread
 
 B := build
 
-LIB_OBJS := $(addprefix $(B)/libxtrace/, util.o meta.o clock.o events.o syscalls.o heap.o \
-	    record.o read.o control.o merge.o)
+# Every .c file of a program's folder is part of it; add files without touching this.
+objs_of   = $(patsubst %.c,$(B)/%.o,$(sort $(wildcard $(1)/*.c)))
+LIB_OBJS := $(call objs_of,libxtrace)
 LIB_A    := lib/libxtrace.a
 LIB_SO   := lib/libxtrace.so.$(VERSION)
 
@@ -37,13 +38,9 @@ PROGS    := xtrace-run xtrace-ctl xtrace-multi-merge xtrace-view
 BINS     := $(addprefix bin/, $(PROGS))
 
 TOOL_OBJS := $(B)/common/tool.o
-xtrace-run_OBJS  := $(B)/xtrace-run/xtrace-run.o $(TOOL_OBJS)
-xtrace-ctl_OBJS  := $(B)/xtrace-ctl/xtrace-ctl.o $(TOOL_OBJS)
-xtrace-multi-merge_OBJS := $(B)/xtrace-multi-merge/xtrace-multi-merge.o $(TOOL_OBJS)
-xtrace-view_OBJS := $(B)/xtrace-view/xtrace-view.o $(B)/xtrace-view/names.o $(TOOL_OBJS)
+$(foreach p,$(PROGS),$(eval $(p)_OBJS := $(call objs_of,$(p)) $(TOOL_OBJS)))
 
-UNIT_OBJS := $(addprefix $(B)/tests/unit/, main.o test-cpuset.o test-clock.o test-meta.o \
-	     test-heap.o test-reader.o test-merge.o)
+UNIT_OBJS := $(call objs_of,tests/unit)
 UNIT_BIN  := $(B)/tests/unit/xtrace-unit
 
 HELPERS   := $(addprefix $(B)/tests/helpers/, syscall-burst clock-touch)
