@@ -17,9 +17,9 @@ QUIET_AR    = @echo '   AR     $@';
 QUIET_GEN   = @echo '   GEN    $@';
 endif
 
-PKGS        := libtracefs libtraceevent libzstd
+PKGS        := libtracefs libtraceevent libzstd libssh
 PKG_CFLAGS  := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS    := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -ltracefs -ltraceevent -lzstd)
+PKG_LIBS    := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -ltracefs -ltraceevent -lzstd -lssh)
 CUNIT_LIBS  := $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null || echo -lcunit)
 
 XT_CFLAGS   := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra $(WERROR) -fPIC -fvisibility=default \
@@ -111,7 +111,8 @@ install: all
 	install -m 755 $(LIB_SO) $(DESTDIR)$(prefix)/lib/
 	ln -sf libxtrace.so.$(VERSION) $(DESTDIR)$(prefix)/lib/libxtrace.so.0
 	ln -sf libxtrace.so.0 $(DESTDIR)$(prefix)/lib/libxtrace.so
-	install -m 644 libxtrace/include/xtrace.h $(DESTDIR)$(prefix)/include/
+	install -m 644 libxtrace/include/xtrace.h libxtrace/include/xtrace-remote.h \
+		$(DESTDIR)$(prefix)/include/
 	sed -e 's|@PREFIX@|$(prefix)|; s|@VERSION@|$(VERSION)|' libxtrace/xtrace.pc.in \
 		> $(DESTDIR)$(prefix)/lib/pkgconfig/xtrace.pc
 

@@ -159,6 +159,8 @@ static int copy_decoding_files(const char *src, const char *dst)
 	static const char *const files[] = {
 		XT_META_FILE, XT_CLOCK_FILE, XT_TASKS_FILE, XT_SYSCALLS_FILE, XT_KALLSYMS_FILE,
 		XT_PRINTK_FILE,
+		"vms",		/* which process is which VM (a KVM host's recording) */
+		"clockcheck",	/* ssh clock checks of a collected recording (remote.c) */
 	};
 	int ret = 0;
 

@@ -23,11 +23,17 @@
 
 #include "xtrace.h"
 #include "tool.h"
+#include "run.h"
 
-#define PROG "xtrace-run"
+
+enum {
+	OPT_SERVE = 0x100, OPT_ON, OPT_SSH_TIMEOUT, OPT_ACCEPT_NEW, OPT_NO_MERGE, OPT_KEEP_REMOTE,
+	OPT_CORRECT_CLOCKS,
+};
 
 static const char *const usage_text[] = {
 	"usage: xtrace-run [options] command [args...]",
+	"       xtrace-run [options] --serve",
 	"",
 	"Record kernel events on this system while COMMAND runs. The exit status is",
 	"the command's. The command finds the recording's trace_marker in $XTRACE_MARKER:",
@@ -48,6 +54,10 @@ static const char *const usage_text[] = {
 	"  -c, --cpus CPUS      record only these CPUs, e.g. 0,2-3 (default: all online)",
 	"  -z, --zstd LEVEL     zstd level of the data, -7 (fastest) to 19 (smallest); default 1",
 	"  -l, --list-events    list the event groups (with -v: every event of this kernel)",
+	"      --serve          record without a command until 'stop' or end of input on",
+	"                       stdin, answering requests there (what --remote starts on",
+	"                       other systems; see docs/remote.md); -o default: a new",
+	"                       directory in /tmp",
 	"  -q, --quiet          print only errors",
 	"  -v, --verbose        print more",
 	"  -h, --help           this text",
@@ -55,20 +65,11 @@ static const char *const usage_text[] = {
 	NULL,
 };
 
-struct run_opts {
-	struct xtrace_recorder_opts rec;
-	char **argv;
-	int verbose;	/* -1 quiet, 0 normal, 1 verbose */
-	bool list_events;
-	bool keep_running;
-	char *dir_alloc;
-	char *abs_dir;		/* what xtrace-ctl status shows and -d matches */
-};
 
 
 
 
-static char *shell_quote(char **argv)
+char *shell_quote(char **argv)
 {
 	size_t len = 1;
 	char *s, *p;
@@ -231,64 +232,137 @@ static int parse_request(char *line, char **verb, struct xtrace_cpuset *cpus, bo
 }
 
 /*
- * Answer one xtrace-ctl request. Returns true when the recording was stopped.
+ * Carry out one request ("flush 0-1", "status", "stop", ...): *@ok and @msg
+ * say how it went. Returns true when the recording was stopped.
  */
-static bool serve(struct xtrace_recorder *r, struct run_opts *o, int lfd)
+static bool do_request(struct xtrace_recorder *r, struct run_opts *o, char *line, bool *ok,
+		       char *msg, size_t size)
 {
 	struct xtrace_recorder_status st;
 	struct xtrace_cpuset cpus;
-	char line[512], *verb;
+	char *verb;
 	bool have_cpus;
-	int fd, ret;
+	int ret;
 
-	fd = xtrace_ctl_accept(lfd, line, sizeof(line));
-	if (fd < 0)
-		return false;
+	*ok = false;
 	if (parse_request(line, &verb, &cpus, &have_cpus)) {
-		xtrace_ctl_reply(fd, false, "invalid CPU list");
+		snprintf(msg, size, "invalid CPU list");
 		return false;
 	}
 	if (!strcmp(verb, "flush")) {
 		ret = xtrace_recorder_flush(r, have_cpus ? &cpus : NULL);
+		*ok = ret >= 0;
 		if (ret < 0)
-			xtrace_ctl_reply(fd, false, "flush failed: %s", strerror(-ret));
+			snprintf(msg, size, "flush failed: %s", strerror(-ret));
 		else
-			xtrace_ctl_reply(fd, true, "saved %d sub-buffers", ret);
+			snprintf(msg, size, "saved %d sub-buffers", ret);
 	} else if (!strcmp(verb, "pause") || !strcmp(verb, "resume")) {
 		ret = verb[0] == 'p' ? xtrace_recorder_pause(r, have_cpus ? &cpus : NULL) :
 				       xtrace_recorder_resume(r, have_cpus ? &cpus : NULL);
+		*ok = !ret;
 		if (ret)
-			xtrace_ctl_reply(fd, false, "%s failed: %s", verb, strerror(-ret));
+			snprintf(msg, size, "%s failed: %s", verb, strerror(-ret));
 		else
-			xtrace_ctl_reply(fd, true, "%sd", verb);
+			snprintf(msg, size, "%sd", verb);
 	} else if (!strcmp(verb, "status")) {
 		ret = xtrace_recorder_status(r, &st);
+		*ok = !ret;
 		if (ret)
-			xtrace_ctl_reply(fd, false, "status failed: %s", strerror(-ret));
+			snprintf(msg, size, "status failed: %s", strerror(-ret));
 		else
-			xtrace_ctl_reply(fd, true, "dir=%s\tmode=%s\tcpus=%s\tpaused=%s\tsaved=%llu"
-					 "\tin_buffer=%llu\toverrun=%llu\tdropped=%llu\tflushes=%d"
-					 "\tcommand=%s", o->abs_dir ? o->abs_dir : st.dir,
-					 st.mode, st.cpus,
-					 st.paused[0] ? st.paused : "-",
-					 (unsigned long long)st.saved,
-					 (unsigned long long)st.in_buffer,
-					 (unsigned long long)st.overrun,
-					 (unsigned long long)st.dropped, st.flushes,
-					 o->rec.command);
+			snprintf(msg, size, "dir=%s\tmode=%s\tcpus=%s\tpaused=%s\tsaved=%llu"
+				 "\tin_buffer=%llu\toverrun=%llu\tdropped=%llu\tflushes=%d"
+				 "\tcommand=%s", o->abs_dir ? o->abs_dir : st.dir,
+				 st.mode, st.cpus, st.paused[0] ? st.paused : "-",
+				 (unsigned long long)st.saved, (unsigned long long)st.in_buffer,
+				 (unsigned long long)st.overrun, (unsigned long long)st.dropped,
+				 st.flushes, o->rec.command ? o->rec.command : "-");
 	} else if (!strcmp(verb, "stop")) {
 		/* flush first, so the buffers of this moment are saved and marked */
 		ret = xtrace_recorder_flush(r, NULL);
 		if (ret >= 0)
 			ret = xtrace_recorder_stop(r, -1);
+		*ok = ret >= 0;
 		if (ret < 0)
-			xtrace_ctl_reply(fd, false, "stop: %s", strerror(-ret));
+			snprintf(msg, size, "stop: %s", strerror(-ret));
 		else
-			xtrace_ctl_reply(fd, true, "stopped; %s", o->keep_running ?
-					 "the command keeps running" : "ending the command");
+			snprintf(msg, size, "stopped; %s", o->serve ? "the recording is complete" :
+				 o->keep_running ? "the command keeps running" :
+				 "ending the command");
 		return true;
 	} else {
-		xtrace_ctl_reply(fd, false, "unknown command '%s'", verb);
+		snprintf(msg, size, "unknown command '%s'", verb);
+	}
+	return false;
+}
+
+/* Answer one xtrace-ctl request. Returns true when the recording was stopped. */
+static bool serve(struct xtrace_recorder *r, struct run_opts *o, int lfd)
+{
+	char line[512], msg[1024];
+	bool ok, stopped;
+	int fd;
+
+	fd = xtrace_ctl_accept(lfd, line, sizeof(line));
+	if (fd < 0)
+		return false;
+	stopped = do_request(r, o, line, &ok, msg, sizeof(msg));
+	xtrace_ctl_reply(fd, ok, "%s", msg);
+	return stopped;
+}
+
+static int64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * --serve: answer the requests waiting on stdin, a line each: "clock" (our
+ * CLOCK_REALTIME, for clock checks), or a request as xtrace-ctl sends it.
+ * Returns true when the recording was stopped ("stop", or end of input).
+ */
+static bool serve_stdin(struct xtrace_recorder *r, struct run_opts *o)
+{
+	char buf[4096], msg[1024], *nl;
+	ssize_t n = read(0, buf, sizeof(buf));
+	bool ok;
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return false;
+	if (n <= 0) {
+		/* the link is gone: finish the recording, nothing is lost */
+		char stop[] = "stop";
+
+		do_request(r, o, stop, &ok, msg, sizeof(msg));
+		return true;
+	}
+	o->stdin_buf = realloc(o->stdin_buf, o->stdin_len + n + 1);
+	if (!o->stdin_buf)
+		return false;
+	memcpy(o->stdin_buf + o->stdin_len, buf, n);
+	o->stdin_len += n;
+	o->stdin_buf[o->stdin_len] = '\0';
+	while ((nl = strchr(o->stdin_buf, '\n'))) {
+		bool stopped = false;
+		char *line = o->stdin_buf;
+
+		*nl = '\0';
+		if (nl > line && nl[-1] == '\r')
+			nl[-1] = '\0';
+		if (!strcmp(line, "clock")) {
+			printf("clock %lld\n", (long long)realtime_ns());
+		} else if (*line) {
+			stopped = do_request(r, o, line, &ok, msg, sizeof(msg));
+			printf("%s %s\n", ok ? "ok" : "error", msg);
+		}
+		fflush(stdout);
+		o->stdin_len -= nl + 1 - line;
+		memmove(o->stdin_buf, nl + 1, o->stdin_len + 1);
+		if (stopped)
+			return true;
 	}
 	return false;
 }
@@ -311,13 +385,14 @@ static int run_xtrace_run(struct run_opts *o)
 	struct xtrace_recorder *r;
 	sigset_t mask, oldmask;
 	int sfd = -1, tfd = -1, lfd = -1, exec_err, wstatus = 0, status = 1, signals = 0;
-	bool stopped = false;
+	int rstatus = 0;
+	bool stopped = false, remote_cmd = false;
 	char *cmd, *sock = NULL;
 	pid_t child;
 
 	if (o->list_events)
 		return list_events(o->verbose);
-	cmd = shell_quote(o->argv);
+	cmd = o->serve ? NULL : shell_quote(o->argv);
 	o->rec.command = cmd;
 
 	sigemptyset(&mask);
@@ -338,8 +413,16 @@ static int run_xtrace_run(struct run_opts *o)
 	lfd = xtrace_ctl_listen(&sock);
 	if (lfd < 0)
 		goto out;
+	if (o->nr_remotes || o->on) {
+		if (collect_begin(o)) {
+			status = o->on ? 255 : 1;
+			goto out;
+		}
+		remote_cmd = o->on != NULL;
+	}
 	r = xtrace_recorder_new(&o->rec);
 	if (!r) {
+		collect_abort(o);
 		if (errno == EACCES || errno == EPERM)
 			fprintf(stderr, PROG ": tracing needs root (or CAP_SYS_ADMIN and tracefs "
 				"access): %s\n", strerror(errno));
@@ -350,11 +433,28 @@ static int run_xtrace_run(struct run_opts *o)
 	o->abs_dir = realpath(o->rec.dir, NULL);
 	if (xtrace_recorder_start(r)) {
 		fprintf(stderr, PROG ": cannot start recording: %s\n", strerror(errno));
+		collect_abort(o);
 		xtrace_recorder_stop(r, -1);
 		xtrace_recorder_free(r);
 		goto out;
 	}
-	child = spawn(o->argv, &oldmask, xtrace_recorder_marker_path(r), o->rec.dir, &exec_err);
+	if (o->serve) {
+		struct utsname u;
+
+		uname(&u);
+		printf("ready pid=%d host=%s dir=%s marker=%s\n", (int)getpid(), u.nodename,
+		       o->abs_dir ? o->abs_dir : o->rec.dir,
+		       xtrace_recorder_marker_path(r) ?: "-");
+		fflush(stdout);
+		child = 0;
+		exec_err = 0;
+	} else if (remote_cmd) {
+		child = 0;
+		exec_err = collect_spawn(o) ? EIO : 0;
+	} else {
+		child = spawn(o->argv, &oldmask, xtrace_recorder_marker_path(r), o->rec.dir,
+			      &exec_err);
+	}
 	if (child < 0 || exec_err) {
 		int err = child < 0 ? errno : exec_err;
 
@@ -362,24 +462,43 @@ static int run_xtrace_run(struct run_opts *o)
 		if (child > 0)
 			waitpid(child, NULL, 0);
 		status = err == ENOENT ? 127 : 126;
+		collect_abort(o);
 		xtrace_recorder_stop(r, status);
 		xtrace_recorder_free(r);
 		goto out;
 	}
 
 	for (;;) {
-		struct pollfd p[3] = { { sfd, POLLIN, 0 }, { tfd, POLLIN, 0 }, { lfd, POLLIN, 0 } };
+		struct pollfd p[4] = { { sfd, POLLIN, 0 }, { tfd, POLLIN, 0 },
+				       { o->serve ? 0 : -1, POLLIN, 0 }, { lfd, POLLIN, 0 } };
 		struct signalfd_siginfo si;
 		bool clock_set = false;
 
-		if (poll(p, lfd >= 0 ? 3 : 2, 1000) < 0 && errno != EINTR)
+		if (poll(p, lfd >= 0 ? 4 : 3, o->col ? 50 : 1000) < 0 && errno != EINTR)
 			break;
-		if (lfd >= 0 && p[2].revents && serve(r, o, lfd)) {
+		if (o->col && collect_poll(o, &rstatus) && remote_cmd)
+			break;
+		if (o->serve && (p[2].revents ? serve_stdin(r, o) : stopped)) {
+			stopped = true;
+			break;
+		}
+		if (lfd >= 0 && p[3].revents && serve(r, o, lfd)) {
 			/* stopped: nobody can address this recorder any more */
 			stopped = true;
 			close(lfd);
 			lfd = -1;
 			unlink(sock);
+			if (o->serve) {
+				printf("stopped\n");
+				fflush(stdout);
+				break;
+			}
+			if (remote_cmd) {
+				if (!o->keep_running)
+					collect_signal(o, SIGTERM);
+				rstatus = 128 + SIGTERM;
+				break;
+			}
 			if (!o->keep_running) {
 				end_command(child, &wstatus);
 				break;
@@ -395,6 +514,17 @@ static int run_xtrace_run(struct run_opts *o)
 		xtrace_recorder_tick(r, clock_set);
 		if (!p[0].revents || read(sfd, &si, sizeof(si)) != sizeof(si))
 			continue;
+		if (o->serve) {
+			/* no command to pass a signal on to: finish the recording */
+			if (si.ssi_signo != SIGCHLD)
+				break;
+			continue;
+		}
+		if (remote_cmd) {
+			if (si.ssi_signo != SIGCHLD)
+				collect_signal(o, si.ssi_signo);
+			continue;
+		}
 		if (si.ssi_signo == SIGCHLD) {
 			if (waitpid(child, &wstatus, WNOHANG) == child)
 				break;
@@ -409,17 +539,31 @@ static int run_xtrace_run(struct run_opts *o)
 		else if (si.ssi_code == SI_USER || si.ssi_code == SI_QUEUE)
 			kill(child, si.ssi_signo);
 	}
-	status = status_of(wstatus);
+	status = o->serve ? 0 : remote_cmd ? rstatus : status_of(wstatus);
+	if (o->col && status && !stopped) {
+		/* the command failed: save every system's buffers of this moment first */
+		collect_flush_send(o);
+		xtrace_recorder_flush(r, NULL);
+		collect_flush_wait(o);
+	}
 	if (stopped)
 		xtrace_recorder_set_exit_status(r, status);
-	else if (xtrace_recorder_stop(r, status))
+	else if (xtrace_recorder_stop(r, status)) {
 		fprintf(stderr, PROG ": the recording in '%s' is incomplete: %s\n", o->rec.dir,
 			strerror(-xtrace_recorder_failed(r) ?: EIO));
+		if (o->serve)
+			status = 1;
+	}
 	xtrace_recorder_free(r);
 	summary(o->rec.dir, status, o->verbose);
+	if (o->col)
+		collect_end(o, status);
 out:
 	free(cmd);
 	free(o->abs_dir);
+	free(o->stdin_buf);
+	free(o->local_dir);
+	free(o->remotes);
 	if (lfd >= 0)
 		close(lfd);
 	if (sock) {
@@ -446,6 +590,15 @@ int main(int argc, char **argv)
 		{ "list-events", no_argument, NULL, 'l' },
 		{ "keep-running", no_argument, NULL, 'k' },
 		{ "zstd", required_argument, NULL, 'z' },
+		{ "serve", no_argument, NULL, OPT_SERVE },
+		{ "remote", required_argument, NULL, 'r' },
+		{ "on", required_argument, NULL, OPT_ON },
+		{ "ssh-config", required_argument, NULL, 'F' },
+		{ "ssh-timeout", required_argument, NULL, OPT_SSH_TIMEOUT },
+		{ "accept-new-host-key", no_argument, NULL, OPT_ACCEPT_NEW },
+		{ "no-merge", no_argument, NULL, OPT_NO_MERGE },
+		{ "keep-remote", no_argument, NULL, OPT_KEEP_REMOTE },
+		{ "correct-clocks", no_argument, NULL, OPT_CORRECT_CLOCKS },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -456,7 +609,7 @@ int main(int argc, char **argv)
 	uint64_t size;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "+o:e:t:m:b:c:z:lkqvhV", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:e:t:m:b:c:z:r:F:lkqvhV", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			o.rec.dir = optarg;
@@ -488,6 +641,56 @@ int main(int argc, char **argv)
 			break;
 		case 'k':
 			o.keep_running = true;
+			break;
+		case OPT_SERVE:
+			o.serve = true;
+			break;
+		case 'r': {
+			const char **n = realloc(o.remotes, (o.nr_remotes + 1) * sizeof(*n));
+			char *u, *h;
+			int port;
+
+			if (!n)
+				return 1;
+			o.remotes = n;
+			if (xtrace_remote_parse(optarg, &u, &h, &port)) {
+				fprintf(stderr, PROG ": --remote '%s': not [user@]host[:port]\n",
+					optarg);
+				return 2;
+			}
+			free(u);
+			free(h);
+			o.remotes[o.nr_remotes++] = optarg;
+			break;
+		}
+		case OPT_ON:
+			o.on = optarg;
+			break;
+		case 'F':
+			o.ssh.config = optarg;
+			break;
+		case OPT_SSH_TIMEOUT: {
+			char *end;
+			long t = strtol(optarg, &end, 10);
+
+			if (*end || t < 1 || t > 3600) {
+				fprintf(stderr, PROG ": invalid --ssh-timeout '%s' (seconds)\n", optarg);
+				return 2;
+			}
+			o.ssh.timeout = t;
+			break;
+		}
+		case OPT_ACCEPT_NEW:
+			o.ssh.accept_new_host_key = true;
+			break;
+		case OPT_NO_MERGE:
+			o.no_merge = true;
+			break;
+		case OPT_KEEP_REMOTE:
+			o.keep_remote = true;
+			break;
+		case OPT_CORRECT_CLOCKS:
+			o.correct_clocks = true;
 			break;
 		case 'z': {
 			char *end;
@@ -542,7 +745,26 @@ int main(int argc, char **argv)
 		}
 	}
 	tool_init(PROG, o.verbose);
-	if (!o.list_events && optind >= argc) {
+	if (o.on && !strcmp(o.on, "local"))
+		o.on = NULL;
+	if (o.serve && (o.nr_remotes || o.on)) {
+		fprintf(stderr, PROG ": --serve records this system only (no --remote or --on)\n");
+		return 2;
+	}
+	if (o.serve && optind < argc) {
+		fprintf(stderr, PROG ": --serve takes no command\n");
+		return 2;
+	}
+	if (o.serve && !o.rec.dir) {
+		o.dir_alloc = strdup("/tmp/xtrace-serve-XXXXXX");
+		if (!o.dir_alloc || !mkdtemp(o.dir_alloc)) {
+			fprintf(stderr, PROG ": cannot make a directory in /tmp: %s\n",
+				strerror(errno));
+			return 1;
+		}
+		o.rec.dir = o.dir_alloc;
+	}
+	if (!o.list_events && !o.serve && optind >= argc) {
 		fprintf(stderr, PROG ": no command given\n");
 		tool_usage(stderr, usage_text);
 		return 2;

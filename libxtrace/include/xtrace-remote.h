@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: LGPL-2.1 */
+/*
+ * xtrace-remote.h - recorders on other systems, driven over ssh (libssh).
+ *
+ * A remote system is named as ssh would name it: "[user@]host[:port]", where
+ * host may be an alias of the user's ssh configuration. Host keys are checked
+ * against known_hosts as OpenSSH does; keys come from the agent and the
+ * configured identity files. No password is ever asked for, stored or logged.
+ *
+ * On the remote side, "xtrace-run --serve" records until told to stop and
+ * answers one-line requests on its standard input (see docs/remote.md).
+ */
+#ifndef _XTRACE_REMOTE_H
+#define _XTRACE_REMOTE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct xtrace_ssh_opts {
+	const char *config;		/* ssh configuration file; NULL: ~/.ssh/config */
+	int timeout;			/* seconds for connecting and for every step; 0: 10 */
+	bool accept_new_host_key;	/* add an unknown host's key to known_hosts */
+};
+
+struct xtrace_remote;
+
+/**
+ * xtrace_remote_parse - split "[user@]host[:port]"
+ * Returns 0, or -EINVAL (empty host, bad port). *@user is NULL when not given,
+ * *@port 0. Free *@user and *@host.
+ */
+int xtrace_remote_parse(const char *spec, char **user, char **host, int *port);
+
+/**
+ * xtrace_remote_connect - connect and authenticate to @spec
+ * Returns NULL with errno set and *@err (malloc'ed) saying why, in words an
+ * ssh user knows: unreachable, unknown or changed host key, refused keys.
+ */
+struct xtrace_remote *xtrace_remote_connect(const char *spec, const struct xtrace_ssh_opts *o,
+					    char **err);
+void xtrace_remote_close(struct xtrace_remote *r);
+
+/** xtrace_remote_spec - what the remote was named by */
+const char *xtrace_remote_spec(const struct xtrace_remote *r);
+
+/**
+ * xtrace_remote_exec - run @cmd (a shell command line) on the remote, to its end
+ * @out, @errout: what it printed (malloc'ed, NUL-terminated; may be NULL)
+ * Returns its exit status (0-255; 255 when it died of a signal), or -errno.
+ */
+int xtrace_remote_exec(struct xtrace_remote *r, const char *cmd, char **out, char **errout);
+
+/* ------------------------------------------------ long-running commands */
+struct xtrace_rchan;
+
+/** xtrace_rchan_open - start @cmd on the remote, its stdin/stdout/stderr ours to use */
+struct xtrace_rchan *xtrace_rchan_open(struct xtrace_remote *r, const char *cmd);
+
+/**
+ * xtrace_rchan_readline - the next line of its standard output (without '\n')
+ * Waits up to @timeout_ms (-1: the connection's timeout). Returns its length,
+ * -ETIMEDOUT, or -EPIPE when the command ended (its exit status is then known).
+ * Standard error is passed through @errfn line by line, if set.
+ */
+int xtrace_rchan_readline(struct xtrace_rchan *c, char *buf, size_t size, int timeout_ms);
+
+/** xtrace_rchan_write - write to its standard input; 0 or -errno */
+int xtrace_rchan_write(struct xtrace_rchan *c, const char *s);
+
+/**
+ * xtrace_rchan_pump - move what is waiting: stdout to @out_fd and stderr to
+ * @err_fd (either may be -1 to keep it for readline). Never blocks.
+ * Returns 1 while the command runs, 0 once it ended, -errno if the link failed.
+ */
+int xtrace_rchan_pump(struct xtrace_rchan *c, int out_fd, int err_fd);
+
+/** xtrace_rchan_signal - send it a signal by name ("INT", "TERM") */
+int xtrace_rchan_signal(struct xtrace_rchan *c, const char *sig);
+
+/** xtrace_rchan_status - its exit status: 0-255, 255 if killed, -1 while running */
+int xtrace_rchan_status(struct xtrace_rchan *c);
+
+/** xtrace_rchan_stderr - the last lines it wrote on standard error (never NULL) */
+const char *xtrace_rchan_stderr(struct xtrace_rchan *c);
+
+/** xtrace_rchan_fd - a file descriptor to poll(2) for input on this channel */
+int xtrace_rchan_fd(struct xtrace_rchan *c);
+
+/** xtrace_rchan_close - end it (EOF on its stdin, then close); returns its status */
+int xtrace_rchan_close(struct xtrace_rchan *c);
+
+/* ------------------------------------------------------------- files */
+
+/**
+ * xtrace_remote_fetch - copy the remote directory @rdir into the local @ldir
+ * (created; must not exist) over SFTP, recursively, regular files only.
+ * Returns 0 or -errno, with *@err saying which file failed. *@bytes: copied.
+ */
+int xtrace_remote_fetch(struct xtrace_remote *r, const char *rdir, const char *ldir,
+			uint64_t *bytes, char **err);
+
+/** xtrace_remote_rmdir - remove the remote directory @rdir and what it holds (SFTP) */
+int xtrace_remote_rmdir(struct xtrace_remote *r, const char *rdir);
+
+/**
+ * xtrace_remote_is_spec - true if @arg names a remote directory:
+ * "[user@]host[:port]:path" and no local file of that name exists
+ */
+bool xtrace_remote_is_spec(const char *arg, char **spec, char **path);
+
+/* ------------------------------------------------------------- clocks */
+
+/* One clock check: the remote's CLOCK_REALTIME minus ours, within +-bound. */
+struct xtrace_clock_check {
+	int64_t at;			/* our UTC ns at the check */
+	int64_t offset;			/* ns: remote - local */
+	int64_t bound;			/* ns: half the best round trip */
+	int rounds;
+};
+
+/**
+ * xtrace_rchan_clock_check - measure the remote's clock against ours over a
+ * channel to "xtrace-run --serve" (requests "clock"); the best of @rounds
+ */
+int xtrace_rchan_clock_check(struct xtrace_rchan *c, int rounds, struct xtrace_clock_check *cc);
+
+/**
+ * Clock checks kept beside a collected recording (file "clockcheck").
+ */
+int xtrace_clockcheck_write(const char *dir, const char *peer,
+			    const struct xtrace_clock_check *cc, int nr);
+/** Returns the number read (0 if no file), or -errno. */
+int xtrace_clockcheck_read(const char *dir, struct xtrace_clock_check *cc, int max, char **peer);
+
+
+/* ------------------------------------------- recorders on other systems */
+
+enum xtrace_rrec_state {
+	XTRACE_RREC_NEW,
+	XTRACE_RREC_RECORDING,		/* "xtrace-run --serve" said ready */
+	XTRACE_RREC_STOPPED,		/* stopped; its recording is complete */
+	XTRACE_RREC_UNREACHABLE,	/* ssh failed: no connection, host key, keys */
+	XTRACE_RREC_NO_XTRACE,		/* xtrace-run is not on the remote's PATH */
+	XTRACE_RREC_FAILED,		/* it could not start recording */
+	XTRACE_RREC_DIED,		/* it ended before it was stopped */
+};
+
+/* One recorder on another system, started over ssh ("xtrace-run --serve"). */
+struct xtrace_rrec {
+	char *spec;			/* [user@]host[:port] as given */
+	enum xtrace_rrec_state state;
+	char *error;			/* why it is not recording (NULL while fine) */
+	char *host;			/* its host name (uname) */
+	char *dir;			/* its recording on the remote */
+	char *marker;			/* its trace_marker on the remote */
+	int pid;			/* its pid on the remote */
+	struct xtrace_clock_check checks[4];
+	int nr_checks;
+	struct xtrace_remote *ssh;
+	struct xtrace_rchan *ch;
+};
+
+/**
+ * xtrace_rrec_start - connect to @spec and start "xtrace-run --serve @args"
+ * there (@args: options, already quoted for the remote shell). Returns 0 when
+ * it records; else -errno with @rr->state and @rr->error saying why.
+ */
+int xtrace_rrec_start(struct xtrace_rrec *rr, const char *spec, const struct xtrace_ssh_opts *o,
+		      const char *args);
+
+/** xtrace_rrec_send - send a request ("flush", "pause 0-1", ...); its reply comes later */
+int xtrace_rrec_send(struct xtrace_rrec *rr, const char *req);
+
+/** xtrace_rrec_reply - the reply to the oldest request: 0 ok, -EIO refused, -EPIPE died */
+int xtrace_rrec_reply(struct xtrace_rrec *rr, char *msg, size_t size);
+
+/** xtrace_rrec_alive - false once it ended on its own (state DIED, error says how) */
+bool xtrace_rrec_alive(struct xtrace_rrec *rr);
+
+/** xtrace_rrec_clock_check - measure its clock against ours, kept in @rr->checks */
+int xtrace_rrec_clock_check(struct xtrace_rrec *rr);
+
+/** xtrace_rrec_stop - flush, stop and wait for its recording to be complete */
+int xtrace_rrec_stop(struct xtrace_rrec *rr);
+
+/**
+ * xtrace_rrec_fetch - copy its recording into the local @ldir over SFTP, with
+ * its clock checks (file "clockcheck"); then remove it on the remote unless
+ * @keep. Works on a recorder that died too: what it wrote is fetched.
+ */
+int xtrace_rrec_fetch(struct xtrace_rrec *rr, const char *ldir, bool keep, uint64_t *bytes);
+
+/** xtrace_rrec_state_name - "recording", "unreachable", ... */
+const char *xtrace_rrec_state_name(enum xtrace_rrec_state s);
+
+void xtrace_rrec_free(struct xtrace_rrec *rr);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,824 @@
+// SPDX-License-Identifier: LGPL-2.1
+/*
+ * Remote systems over ssh (libssh): connect as OpenSSH would (config, agent,
+ * identity files, known_hosts), run commands, talk to "xtrace-run --serve",
+ * fetch recordings over SFTP, and measure clock offsets over the link.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libssh/libssh.h>
+#include <libssh/sftp.h>
+
+#include "xtrace-remote.h"
+#include "xtrace-local.h"
+
+#define DEFAULT_TIMEOUT 10
+
+struct xtrace_remote {
+	ssh_session s;
+	char *spec;
+	char *host;		/* as given (alias) */
+	int timeout_ms;
+};
+
+struct xtrace_rchan {
+	struct xtrace_remote *r;
+	ssh_channel ch;
+	char obuf[16384];
+	size_t olen;
+	char ebuf[2048];	/* the tail of its standard error */
+	size_t elen;
+	int status;		/* -1 while running */
+	bool ended;
+};
+
+static char *fmt(const char *f, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, f);
+	if (vasprintf(&s, f, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	return s;
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int xtrace_remote_parse(const char *spec, char **user, char **host, int *port)
+{
+	const char *at = strrchr(spec, '@'), *h = at ? at + 1 : spec, *colon;
+	size_t hlen;
+
+	*user = *host = NULL;
+	*port = 0;
+	if (at == spec)
+		return -EINVAL;
+	colon = strchr(h, ':');
+	hlen = colon ? (size_t)(colon - h) : strlen(h);
+	if (!hlen || memchr(h, '/', hlen))
+		return -EINVAL;
+	if (colon) {
+		char *end;
+		long p = strtol(colon + 1, &end, 10);
+
+		if (*end || end == colon + 1 || p < 1 || p > 65535)
+			return -EINVAL;
+		*port = p;
+	}
+	*host = strndup(h, hlen);
+	if (at)
+		*user = strndup(spec, at - spec);
+	if (!*host || (at && !*user)) {
+		free(*host);
+		free(*user);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+bool xtrace_remote_is_spec(const char *arg, char **spec, char **path)
+{
+	const char *c = strchr(arg, ':'), *p;
+	char *u, *h;
+	int port;
+
+	if (!c || c == arg || memchr(arg, '/', c - arg) || access(arg, F_OK) == 0)
+		return false;
+	p = c + 1;
+	/* host:port:path */
+	if (*p >= '0' && *p <= '9') {
+		const char *q = p;
+
+		while (*q >= '0' && *q <= '9')
+			q++;
+		if (*q == ':') {
+			c = q;
+			p = q + 1;
+		}
+	}
+	if (!*p)
+		return false;
+	*spec = strndup(arg, c - arg);
+	if (!*spec)
+		return false;
+	if (xtrace_remote_parse(*spec, &u, &h, &port)) {
+		free(*spec);
+		return false;
+	}
+	free(u);
+	free(h);
+	*path = strdup(p);
+	return *path != NULL;
+}
+
+static char *key_fingerprint(ssh_session s, const char **type)
+{
+	unsigned char *hash = NULL;
+	size_t hlen;
+	ssh_key key = NULL;
+	char *fp, *ret = NULL;
+
+	*type = "unknown";
+	if (ssh_get_server_publickey(s, &key) != SSH_OK)
+		return strdup("(no key)");
+	*type = ssh_key_type_to_char(ssh_key_type(key));
+	if (!ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &hlen)) {
+		fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hlen);
+		if (fp) {
+			ret = strdup(fp);
+			ssh_string_free_char(fp);
+		}
+		ssh_clean_pubkey_hash(&hash);
+	}
+	ssh_key_free(key);
+	return ret ? ret : strdup("(no fingerprint)");
+}
+
+/* The host key, checked as OpenSSH checks it. 0, or -errno with *err set. */
+static int check_host_key(struct xtrace_remote *r, bool accept_new, char **err)
+{
+	enum ssh_known_hosts_e state = ssh_session_is_known_server(r->s);
+	const char *type;
+	char *fp;
+	int ret = 0;
+
+	if (state == SSH_KNOWN_HOSTS_OK)
+		return 0;
+	fp = key_fingerprint(r->s, &type);
+	switch (state) {
+	case SSH_KNOWN_HOSTS_CHANGED:
+		*err = fmt("%s: REMOTE HOST IDENTIFICATION HAS CHANGED: its %s key %s is not the "
+			   "one known_hosts holds for it; someone could be eavesdropping, or the "
+			   "key was replaced. Refusing to connect. If the change is expected, "
+			   "remove the old key (ssh-keygen -R HOST) and connect again",
+			   r->spec, type, fp);
+		ret = -EPERM;
+		break;
+	case SSH_KNOWN_HOSTS_OTHER:
+		*err = fmt("%s: known_hosts holds a key of another type for this host, and the "
+			   "server offered a %s key %s; refusing to connect (possible "
+			   "man-in-the-middle). Remove the old key with ssh-keygen -R HOST if the "
+			   "change is expected", r->spec, type, fp);
+		ret = -EPERM;
+		break;
+	case SSH_KNOWN_HOSTS_NOT_FOUND:
+	case SSH_KNOWN_HOSTS_UNKNOWN:
+		if (accept_new) {
+			if (ssh_session_update_known_hosts(r->s) != SSH_OK) {
+				*err = fmt("%s: cannot add its host key to known_hosts: %s", r->spec,
+					   ssh_get_error(r->s));
+				ret = -EIO;
+			} else {
+				xt_log(XTRACE_LOG_WARNING, "%s: added its %s key %s to known_hosts",
+				       r->spec, type, fp);
+			}
+			break;
+		}
+		*err = fmt("%s: the authenticity of this host can't be established: its %s key "
+			   "%s is not in known_hosts. Check the fingerprint and connect once with "
+			   "ssh to add it, or pass --accept-new-host-key", r->spec, type, fp);
+		ret = -EPERM;
+		break;
+	default:
+		*err = fmt("%s: cannot check the host key: %s", r->spec, ssh_get_error(r->s));
+		ret = -EIO;
+		break;
+	}
+	free(fp);
+	return ret;
+}
+
+struct xtrace_remote *xtrace_remote_connect(const char *spec, const struct xtrace_ssh_opts *o,
+					    char **err)
+{
+	static const struct xtrace_ssh_opts none;
+	struct xtrace_remote *r;
+	char *user = NULL;
+	long timeout;
+	int port, ret;
+
+	*err = NULL;
+	if (!o)
+		o = &none;
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	r->spec = strdup(spec);
+	ret = xtrace_remote_parse(spec, &user, &r->host, &port);
+	if (ret || !r->spec) {
+		*err = fmt("'%s': not a remote system ([user@]host[:port])", spec);
+		goto fail;
+	}
+	timeout = o->timeout > 0 ? o->timeout : DEFAULT_TIMEOUT;
+	r->timeout_ms = timeout * 1000;
+	if (o->config && access(o->config, R_OK)) {
+		ret = -errno;
+		*err = fmt("ssh configuration '%s': %s", o->config, strerror(errno));
+		goto fail;
+	}
+	r->s = ssh_new();
+	if (!r->s) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	/* the host first (config "Host" blocks match it), the config, then what was given */
+	if (ssh_options_set(r->s, SSH_OPTIONS_HOST, r->host) ||
+	    ssh_options_parse_config(r->s, o->config) ||
+	    (user && ssh_options_set(r->s, SSH_OPTIONS_USER, user)) ||
+	    (port && ssh_options_set(r->s, SSH_OPTIONS_PORT, &port)) ||
+	    ssh_options_set(r->s, SSH_OPTIONS_TIMEOUT, &timeout)) {
+		*err = fmt("%s: invalid ssh options: %s", spec, ssh_get_error(r->s));
+		ret = -EINVAL;
+		goto fail;
+	}
+	if (ssh_connect(r->s) != SSH_OK) {
+		*err = fmt("%s: cannot connect: %s", spec, ssh_get_error(r->s));
+		ret = -EHOSTUNREACH;
+		goto fail;
+	}
+	ret = check_host_key(r, o->accept_new_host_key, err);
+	if (ret)
+		goto fail;
+	ret = ssh_userauth_publickey_auto(r->s, NULL, NULL);
+	if (ret != SSH_AUTH_SUCCESS) {
+		*err = fmt("%s: permission denied: no key of the ssh agent or the identity files "
+			   "was accepted%s%s", spec, ret == SSH_AUTH_ERROR ? ": " : "",
+			   ret == SSH_AUTH_ERROR ? ssh_get_error(r->s) : "");
+		ret = -EACCES;
+		goto fail;
+	}
+	free(user);
+	return r;
+fail:
+	free(user);
+	if (!*err)
+		*err = fmt("%s: %s", spec, strerror(-ret ?: ENOMEM));
+	xtrace_remote_close(r);
+	errno = -ret ?: ENOMEM;
+	return NULL;
+}
+
+void xtrace_remote_close(struct xtrace_remote *r)
+{
+	if (!r)
+		return;
+	if (r->s) {
+		ssh_disconnect(r->s);
+		ssh_free(r->s);
+	}
+	free(r->spec);
+	free(r->host);
+	free(r);
+}
+
+const char *xtrace_remote_spec(const struct xtrace_remote *r)
+{
+	return r->spec;
+}
+
+/* ------------------------------------------------------------- channels */
+
+struct xtrace_rchan *xtrace_rchan_open(struct xtrace_remote *r, const char *cmd)
+{
+	struct xtrace_rchan *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->r = r;
+	c->status = -1;
+	c->ch = ssh_channel_new(r->s);
+	if (!c->ch || ssh_channel_open_session(c->ch) != SSH_OK ||
+	    ssh_channel_request_exec(c->ch, cmd) != SSH_OK) {
+		xt_log(XTRACE_LOG_ERROR, "%s: cannot run a command: %s", r->spec,
+		       ssh_get_error(r->s));
+		if (c->ch)
+			ssh_channel_free(c->ch);
+		free(c);
+		errno = EIO;
+		return NULL;
+	}
+	return c;
+}
+
+static void keep_stderr(struct xtrace_rchan *c, const char *buf, size_t n)
+{
+	if (n >= sizeof(c->ebuf) - 1) {
+		buf += n - (sizeof(c->ebuf) - 1);
+		n = sizeof(c->ebuf) - 1;
+	}
+	if (c->elen + n > sizeof(c->ebuf) - 1) {
+		size_t drop = c->elen + n - (sizeof(c->ebuf) - 1);
+
+		memmove(c->ebuf, c->ebuf + drop, c->elen - drop);
+		c->elen -= drop;
+	}
+	memcpy(c->ebuf + c->elen, buf, n);
+	c->elen += n;
+	c->ebuf[c->elen] = '\0';
+}
+
+const char *xtrace_rchan_stderr(struct xtrace_rchan *c)
+{
+	return c->ebuf;
+}
+
+/* The command ended: its exit status (255 when a signal ended it, as ssh says). */
+static void note_end(struct xtrace_rchan *c)
+{
+	int st;
+
+	if (c->ended)
+		return;
+	c->ended = true;
+	st = ssh_channel_get_exit_status(c->ch);
+	c->status = st >= 0 && st <= 255 ? st : 255;
+}
+
+/* Read what waits, without blocking: stdout into obuf or @out_fd, stderr kept/@err_fd. */
+static int drain(struct xtrace_rchan *c, int out_fd, int err_fd)
+{
+	char buf[8192];
+	int n, moved = 0;
+
+	for (int is_err = 0; is_err < 2; is_err++) {
+		for (;;) {
+			size_t room = sizeof(buf);
+
+			if (!is_err && out_fd < 0) {
+				room = sizeof(c->obuf) - c->olen;
+				if (!room)
+					break;
+			}
+			n = ssh_channel_read_nonblocking(c->ch, buf, room, is_err);
+			if (n == SSH_ERROR)
+				return -EIO;
+			if (n <= 0)
+				break;
+			moved += n;
+			if (is_err) {
+				keep_stderr(c, buf, n);
+				if (err_fd >= 0 && write(err_fd, buf, n) < 0)
+					return -errno;
+			} else if (out_fd >= 0) {
+				if (write(out_fd, buf, n) < 0)
+					return -errno;
+			} else {
+				memcpy(c->obuf + c->olen, buf, n);
+				c->olen += n;
+			}
+		}
+	}
+	return moved;
+}
+
+int xtrace_rchan_pump(struct xtrace_rchan *c, int out_fd, int err_fd)
+{
+	int ret;
+
+	if (c->ended)
+		return 0;
+	/* flush what readline kept, if the caller now wants it passed through */
+	if (out_fd >= 0 && c->olen) {
+		if (write(out_fd, c->obuf, c->olen) < 0)
+			return -errno;
+		c->olen = 0;
+	}
+	if (ssh_channel_poll_timeout(c->ch, 0, 0) == SSH_ERROR)
+		return -EIO;
+	ret = drain(c, out_fd, err_fd);
+	if (ret < 0)
+		return ret;
+	if (ssh_channel_is_eof(c->ch) || ssh_channel_is_closed(c->ch)) {
+		/* take the last bytes, then the exit status */
+		drain(c, out_fd, err_fd);
+		note_end(c);
+		return 0;
+	}
+	return 1;
+}
+
+int xtrace_rchan_readline(struct xtrace_rchan *c, char *buf, size_t size, int timeout_ms)
+{
+	int64_t deadline;
+
+	if (timeout_ms < 0)
+		timeout_ms = c->r->timeout_ms;
+	deadline = now_ns() + (int64_t)timeout_ms * 1000000;
+	for (;;) {
+		char *nl = memchr(c->obuf, '\n', c->olen);
+		int64_t left;
+
+		if (nl) {
+			size_t len = nl - c->obuf, n = len < size - 1 ? len : size - 1;
+
+			memcpy(buf, c->obuf, n);
+			buf[n] = '\0';
+			memmove(c->obuf, nl + 1, c->olen - len - 1);
+			c->olen -= len + 1;
+			return n;
+		}
+		if (c->olen == sizeof(c->obuf))
+			c->olen = 0;	/* a line longer than we keep: drop it */
+		if (c->ended)
+			return -EPIPE;
+		if (xtrace_rchan_pump(c, -1, -1) < 0) {
+			note_end(c);
+			return -EPIPE;
+		}
+		if (memchr(c->obuf, '\n', c->olen))
+			continue;
+		if (c->ended)
+			return -EPIPE;
+		left = (deadline - now_ns()) / 1000000;
+		if (left <= 0)
+			return -ETIMEDOUT;
+		if (ssh_channel_poll_timeout(c->ch, left > 100 ? 100 : left, 0) == SSH_ERROR) {
+			note_end(c);
+			return -EPIPE;
+		}
+	}
+}
+
+int xtrace_rchan_write(struct xtrace_rchan *c, const char *s)
+{
+	size_t len = strlen(s);
+
+	if (c->ended)
+		return -EPIPE;
+	while (len) {
+		int n = ssh_channel_write(c->ch, s, len);
+
+		if (n == SSH_ERROR || n == 0)
+			return -EPIPE;
+		s += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int xtrace_rchan_signal(struct xtrace_rchan *c, const char *sig)
+{
+	return ssh_channel_request_send_signal(c->ch, sig) == SSH_OK ? 0 : -EIO;
+}
+
+int xtrace_rchan_status(struct xtrace_rchan *c)
+{
+	return c->ended ? c->status : -1;
+}
+
+int xtrace_rchan_fd(struct xtrace_rchan *c)
+{
+	return ssh_get_fd(c->r->s);
+}
+
+int xtrace_rchan_close(struct xtrace_rchan *c)
+{
+	int st;
+
+	if (!c)
+		return -1;
+	if (!c->ended && ssh_channel_is_open(c->ch)) {
+		int64_t deadline = now_ns() + (int64_t)c->r->timeout_ms * 1000000;
+
+		ssh_channel_send_eof(c->ch);
+		while (xtrace_rchan_pump(c, -1, -1) > 0 && now_ns() < deadline) {
+			c->olen = 0;
+			ssh_channel_poll_timeout(c->ch, 100, 0);
+		}
+	}
+	st = c->status;
+	ssh_channel_close(c->ch);
+	ssh_channel_free(c->ch);
+	free(c);
+	return st;
+}
+
+int xtrace_remote_exec(struct xtrace_remote *r, const char *cmd, char **out, char **errout)
+{
+	struct xtrace_rchan *c = xtrace_rchan_open(r, cmd);
+	char *o = NULL, *e = NULL;
+	size_t olen = 0;
+	int64_t deadline = now_ns() + (int64_t)r->timeout_ms * 1000000;
+	int ret;
+
+	if (!c)
+		return -EIO;
+	for (;;) {
+		ret = xtrace_rchan_pump(c, -1, -1);
+		if (c->olen) {
+			char *n = realloc(o, olen + c->olen + 1);
+
+			if (!n) {
+				ret = -ENOMEM;
+				break;
+			}
+			o = n;
+			memcpy(o + olen, c->obuf, c->olen);
+			olen += c->olen;
+			o[olen] = '\0';
+			c->olen = 0;
+		}
+		if (ret <= 0)
+			break;
+		if (now_ns() > deadline) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+		ssh_channel_poll_timeout(c->ch, 100, 0);
+	}
+	if (ret == 0)
+		ret = c->status;
+	if (errout)
+		e = strdup(c->ebuf);
+	xtrace_rchan_close(c);
+	if (out)
+		*out = o ? o : strdup("");
+	else
+		free(o);
+	if (errout)
+		*errout = e;
+	return ret;
+}
+
+/* ---------------------------------------------------------------- SFTP */
+
+static int sftp_errno(sftp_session sf)
+{
+	switch (sftp_get_error(sf)) {
+	case SSH_FX_NO_SUCH_FILE:
+	case SSH_FX_NO_SUCH_PATH:
+		return ENOENT;
+	case SSH_FX_PERMISSION_DENIED:
+		return EACCES;
+	case SSH_FX_FILE_ALREADY_EXISTS:
+		return EEXIST;
+	default:
+		return EIO;
+	}
+}
+
+static sftp_session sftp_start(struct xtrace_remote *r, char **err)
+{
+	sftp_session sf = sftp_new(r->s);
+
+	if (!sf || sftp_init(sf) != SSH_OK) {
+		*err = fmt("%s: cannot start SFTP: %s", r->spec, ssh_get_error(r->s));
+		if (sf)
+			sftp_free(sf);
+		return NULL;
+	}
+	return sf;
+}
+
+static int fetch_file(struct xtrace_remote *r, sftp_session sf, const char *rpath,
+		      const char *lpath, uint64_t *bytes, char **err)
+{
+	static char buf[256 * 1024];
+	sftp_file f = sftp_open(sf, rpath, O_RDONLY, 0);
+	int fd, ret = 0;
+	ssize_t n;
+
+	if (!f) {
+		ret = -sftp_errno(sf);
+		*err = fmt("%s:%s: %s", r->spec, rpath, ssh_get_error(r->s));
+		return ret;
+	}
+	fd = open(lpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		ret = -errno;
+		*err = fmt("%s: %s", lpath, strerror(errno));
+		sftp_close(f);
+		return ret;
+	}
+	while ((n = sftp_read(f, buf, sizeof(buf))) > 0) {
+		if (xt_write_all(fd, buf, n)) {
+			ret = -errno;
+			*err = fmt("%s: %s", lpath, strerror(errno));
+			break;
+		}
+		*bytes += n;
+	}
+	if (n < 0 && !ret) {
+		ret = -EIO;
+		*err = fmt("%s:%s: read failed: %s", r->spec, rpath, ssh_get_error(r->s));
+	}
+	if (close(fd) && !ret) {
+		ret = -errno;
+		*err = fmt("%s: %s", lpath, strerror(errno));
+	}
+	sftp_close(f);
+	return ret;
+}
+
+static int fetch_dir(struct xtrace_remote *r, sftp_session sf, const char *rdir,
+		     const char *ldir, uint64_t *bytes, char **err)
+{
+	sftp_dir d = sftp_opendir(sf, rdir);
+	sftp_attributes a;
+	int ret = 0;
+
+	if (!d) {
+		ret = -sftp_errno(sf);
+		*err = fmt("%s:%s: %s", r->spec, rdir, ssh_get_error(r->s));
+		return ret;
+	}
+	if (mkdir(ldir, 0755)) {
+		ret = -errno;
+		*err = fmt("%s: %s", ldir, strerror(errno));
+		sftp_closedir(d);
+		return ret;
+	}
+	while (!ret && (a = sftp_readdir(sf, d))) {
+		char *rp = NULL, *lp = NULL;
+
+		if (strcmp(a->name, ".") && strcmp(a->name, "..") &&
+		    (a->type == SSH_FILEXFER_TYPE_REGULAR ||
+		     a->type == SSH_FILEXFER_TYPE_DIRECTORY)) {
+			rp = fmt("%s/%s", rdir, a->name);
+			lp = fmt("%s/%s", ldir, a->name);
+			if (!rp || !lp)
+				ret = -ENOMEM;
+			else if (a->type == SSH_FILEXFER_TYPE_DIRECTORY)
+				ret = fetch_dir(r, sf, rp, lp, bytes, err);
+			else
+				ret = fetch_file(r, sf, rp, lp, bytes, err);
+		}
+		free(rp);
+		free(lp);
+		sftp_attributes_free(a);
+	}
+	if (!ret && !sftp_dir_eof(d)) {
+		ret = -EIO;
+		*err = fmt("%s:%s: cannot list: %s", r->spec, rdir, ssh_get_error(r->s));
+	}
+	sftp_closedir(d);
+	return ret;
+}
+
+int xtrace_remote_fetch(struct xtrace_remote *r, const char *rdir, const char *ldir,
+			uint64_t *bytes, char **err)
+{
+	sftp_session sf;
+	uint64_t n = 0;
+	int ret;
+
+	*err = NULL;
+	sf = sftp_start(r, err);
+	if (!sf)
+		return -EIO;
+	ret = fetch_dir(r, sf, rdir, ldir, &n, err);
+	sftp_free(sf);
+	if (bytes)
+		*bytes = n;
+	return ret;
+}
+
+static int rm_dir(sftp_session sf, const char *rdir)
+{
+	sftp_dir d = sftp_opendir(sf, rdir);
+	sftp_attributes a;
+	int ret = 0;
+
+	if (!d)
+		return -sftp_errno(sf);
+	while ((a = sftp_readdir(sf, d))) {
+		if (strcmp(a->name, ".") && strcmp(a->name, "..")) {
+			char *p = fmt("%s/%s", rdir, a->name);
+
+			if (!p)
+				ret = -ENOMEM;
+			else if (a->type == SSH_FILEXFER_TYPE_DIRECTORY)
+				ret = rm_dir(sf, p) ?: ret;
+			else if (sftp_unlink(sf, p))
+				ret = -sftp_errno(sf);
+			free(p);
+		}
+		sftp_attributes_free(a);
+	}
+	sftp_closedir(d);
+	if (sftp_rmdir(sf, rdir))
+		ret = -sftp_errno(sf);
+	return ret;
+}
+
+int xtrace_remote_rmdir(struct xtrace_remote *r, const char *rdir)
+{
+	char *err = NULL;
+	sftp_session sf = sftp_start(r, &err);
+	int ret;
+
+	free(err);
+	if (!sf)
+		return -EIO;
+	ret = rm_dir(sf, rdir);
+	sftp_free(sf);
+	return ret;
+}
+
+/* -------------------------------------------------------------- clocks */
+
+int xtrace_rchan_clock_check(struct xtrace_rchan *c, int rounds, struct xtrace_clock_check *cc)
+{
+	int64_t best_rtt = INT64_MAX;
+	char line[128];
+
+	memset(cc, 0, sizeof(*cc));
+	for (int i = 0; i < rounds; i++) {
+		int64_t t0, t1, remote;
+		int ret;
+
+		t0 = now_ns();
+		ret = xtrace_rchan_write(c, "clock\n");
+		if (ret)
+			return ret;
+		ret = xtrace_rchan_readline(c, line, sizeof(line), -1);
+		t1 = now_ns();
+		if (ret < 0)
+			return ret;
+		if (sscanf(line, "clock %" SCNd64, &remote) != 1)
+			return -EPROTO;
+		if (t1 - t0 < best_rtt) {
+			best_rtt = t1 - t0;
+			cc->at = t0 + (t1 - t0) / 2;
+			cc->offset = remote - cc->at;
+			cc->bound = (t1 - t0 + 1) / 2;
+		}
+		cc->rounds++;
+	}
+	return cc->rounds ? 0 : -EINVAL;
+}
+
+int xtrace_clockcheck_write(const char *dir, const char *peer,
+			    const struct xtrace_clock_check *cc, int nr)
+{
+	char *path = fmt("%s/clockcheck", dir);
+	FILE *f;
+	int ret = 0;
+
+	if (!path)
+		return -ENOMEM;
+	f = fopen(path, "we");
+	free(path);
+	if (!f)
+		return -errno;
+	fprintf(f, "# xtrace clock checks over ssh: this system's CLOCK_REALTIME minus "
+		"the collector's, in ns\npeer=%s\n", peer);
+	for (int i = 0; i < nr; i++)
+		fprintf(f, "check at=%" PRId64 " offset=%" PRId64 " bound=%" PRId64
+			" rounds=%d\n", cc[i].at, cc[i].offset, cc[i].bound, cc[i].rounds);
+	if (ferror(f))
+		ret = -EIO;
+	if (fclose(f) && !ret)
+		ret = -errno;
+	return ret;
+}
+
+int xtrace_clockcheck_read(const char *dir, struct xtrace_clock_check *cc, int max, char **peer)
+{
+	char *path = fmt("%s/clockcheck", dir), line[512];
+	FILE *f;
+	int n = 0;
+
+	if (peer)
+		*peer = NULL;
+	if (!path)
+		return -ENOMEM;
+	f = fopen(path, "re");
+	free(path);
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	while (fgets(line, sizeof(line), f)) {
+		struct xtrace_clock_check c;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (!strncmp(line, "peer=", 5) && peer && !*peer) {
+			*peer = strdup(line + 5);
+		} else if (sscanf(line, "check at=%" SCNd64 " offset=%" SCNd64 " bound=%" SCNd64
+				  " rounds=%d", &c.at, &c.offset, &c.bound, &c.rounds) == 4) {
+			if (n < max)
+				cc[n] = c;
+			n++;
+		}
+	}
+	fclose(f);
+	return n < max ? n : max;
+}

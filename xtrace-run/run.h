@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* xtrace-run's parts: the local recorder (xtrace-run.c), systems over ssh (collect.c). */
+#ifndef _XTRACE_RUN_H
+#define _XTRACE_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "xtrace.h"
+#include "xtrace-remote.h"
+
+#define PROG "xtrace-run"
+
+struct collect;
+
+struct run_opts {
+	struct xtrace_recorder_opts rec;
+	char **argv;
+	int verbose;	/* -1 quiet, 0 normal, 1 verbose */
+	bool list_events;
+	bool keep_running;
+	bool serve;		/* --serve: no command; requests on stdin (remote end) */
+	char *stdin_buf;	/* --serve: a partial request line */
+	size_t stdin_len;
+	char *dir_alloc;
+	char *abs_dir;		/* what xtrace-ctl status shows and -d matches */
+
+	/* --remote: a recording of several systems in one directory */
+	const char **remotes;
+	int nr_remotes;
+	const char *on;		/* --on: the system that runs the command */
+	struct xtrace_ssh_opts ssh;
+	bool no_merge, keep_remote, correct_clocks;
+	const char *top;	/* -o with --remote: DIR/<host>/ for each, DIR/merged */
+	char *local_dir;
+	struct collect *col;
+};
+
+char *shell_quote(char **argv);
+
+/*
+ * collect.c: --remote. collect_begin() makes the directory and starts the
+ * remote recorders (before the local one; -1: give up, nothing left running);
+ * collect_spawn() starts the command on the --on system; collect_poll() moves
+ * its output and watches the remote recorders (returns true once the remote
+ * command ended, its status in *status); collect_flush() flushes every remote
+ * at once; collect_end() stops, fetches, merges and reports.
+ */
+int collect_begin(struct run_opts *o);
+int collect_spawn(struct run_opts *o);
+bool collect_poll(struct run_opts *o, int *status);
+void collect_signal(struct run_opts *o, int sig);
+void collect_flush_send(struct run_opts *o);
+void collect_flush_wait(struct run_opts *o);
+int collect_end(struct run_opts *o, int status);
+void collect_abort(struct run_opts *o);
+
+#endif
