@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "xtrace.h"
@@ -38,4 +40,36 @@ int tool_exit(int ret)
 		return ret ? ret : 1;
 	}
 	return ret;
+}
+
+char *tool_shell_quote(char *const *argv)
+{
+	size_t len = 1;
+	char *s, *p;
+
+	for (char *const *a = argv; *a; a++)
+		len += strlen(*a) * 4 + 3;
+	s = p = malloc(len);
+	if (!s)
+		return NULL;
+	for (char *const *a = argv; *a; a++) {
+		bool plain = **a && !strpbrk(*a, " \t\n'\"\\$`!*?[]{}()<>|&;#~");
+
+		if (a != argv)
+			*p++ = ' ';
+		if (plain) {
+			p = stpcpy(p, *a);
+			continue;
+		}
+		*p++ = '\'';
+		for (const char *c = *a; *c; c++) {
+			if (*c == '\'')
+				p = stpcpy(p, "'\\''");
+			else
+				*p++ = *c;
+		}
+		*p++ = '\'';
+	}
+	*p = '\0';
+	return s;
 }

@@ -20,6 +20,12 @@ void tool_usage(FILE *f, const char *const *text);
  */
 int tool_exit(int ret);
 
+/**
+ * tool_shell_quote - @argv as one command line for a POSIX shell (each word
+ * quoted only where it must be); malloc'ed, NULL if out of memory
+ */
+char *tool_shell_quote(char *const *argv);
+
 extern const char *tool_prog;
 
 #endif

@@ -559,6 +559,32 @@ int xtrace_remote_exec(struct xtrace_remote *r, const char *cmd, char **out, cha
 	return ret;
 }
 
+int xtrace_remote_run(const char *spec, const struct xtrace_ssh_opts *o, const char *cmd,
+		      int out_fd, int err_fd, char **err)
+{
+	struct xtrace_remote *r = xtrace_remote_connect(spec, o, err);
+	struct xtrace_rchan *c;
+	int ret;
+
+	if (!r)
+		return -errno;
+	c = xtrace_rchan_open(r, cmd);
+	if (!c) {
+		*err = fmt("%s: cannot run a command there: %s", spec, ssh_get_error(r->s));
+		xtrace_remote_close(r);
+		return -EIO;
+	}
+	while ((ret = xtrace_rchan_pump(c, out_fd, err_fd)) > 0)
+		ssh_channel_poll_timeout(c->ch, 100, 0);
+	if (ret < 0)
+		*err = fmt("%s: the link broke: %s", spec, ssh_get_error(r->s));
+	else
+		ret = c->status;
+	xtrace_rchan_close(c);
+	xtrace_remote_close(r);
+	return ret;
+}
+
 /* ---------------------------------------------------------------- SFTP */
 
 static int sftp_errno(sftp_session sf)

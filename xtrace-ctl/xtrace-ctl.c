@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "xtrace.h"
+#include "xtrace-remote.h"
 #include "tool.h"
 
 #define PROG "xtrace-ctl"
@@ -39,6 +40,11 @@ static const char *const usage_text[] = {
 	"  -d, --dir DIR        only the recorder writing to DIR",
 	"  -c, --cpus CPUS      flush, pause and resume only these CPUs (e.g. 0,2-3)",
 	"  -q, --quiet          print only errors",
+	"  -r, --remote SYSTEM  control the recorders of another system over ssh",
+	"                       ([user@]host[:port]; its xtrace-ctl does the work)",
+	"  -F, --ssh-config FILE  ssh configuration (default ~/.ssh/config)",
+	"      --ssh-timeout S  seconds for connecting and each step (default 10)",
+	"      --accept-new-host-key  add an unknown host's key to known_hosts",
 	"  -h, --help           this text",
 	"  -V, --version        print the version",
 	"",
@@ -52,6 +58,8 @@ struct ctl_opts {
 	char *dir;		/* realpath of -d */
 	const char *cpus;
 	bool quiet;
+	const char *remote, *dir_arg, *pid_arg;
+	struct xtrace_ssh_opts ssh;
 	char **cmds;
 	int nr_cmds;
 };
@@ -276,6 +284,54 @@ static int run_xtrace_ctl(struct ctl_opts *o)
 	return failures ? 1 : 0;
 }
 
+/* --remote: the other system's xtrace-ctl does the work; we pass on what it says. */
+static int run_remote(struct ctl_opts *o)
+{
+	char *argv[64], *cmd, *err = NULL;
+	int n = 0, ret;
+
+	if (!o->nr_cmds) {
+		fprintf(stderr, PROG ": with --remote, give the commands (no interactive mode)\n");
+		return 2;
+	}
+	if (o->nr_cmds > 50) {
+		fprintf(stderr, PROG ": too many commands\n");
+		return 2;
+	}
+	argv[n++] = "xtrace-ctl";
+	if (o->quiet)
+		argv[n++] = "-q";
+	if (o->pid_arg) {
+		argv[n++] = "-p";
+		argv[n++] = (char *)o->pid_arg;
+	}
+	if (o->dir_arg) {
+		argv[n++] = "-d";
+		argv[n++] = (char *)o->dir_arg;
+	}
+	if (o->cpus) {
+		argv[n++] = "-c";
+		argv[n++] = (char *)o->cpus;
+	}
+	for (int i = 0; i < o->nr_cmds; i++)
+		argv[n++] = o->cmds[i];
+	argv[n] = NULL;
+	cmd = tool_shell_quote(argv);
+	if (!cmd)
+		return 1;
+	ret = xtrace_remote_run(o->remote, &o->ssh, cmd, STDOUT_FILENO, STDERR_FILENO, &err);
+	free(cmd);
+	if (ret < 0) {
+		fprintf(stderr, PROG ": %s\n", err ? err : strerror(-ret));
+		free(err);
+		return 1;
+	}
+	if (ret == 127)
+		fprintf(stderr, PROG ": %s: xtrace-ctl is not installed there (or not on the PATH "
+			"of ssh commands)\n", o->remote);
+	return ret > 2 ? 1 : ret;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
@@ -283,6 +339,10 @@ int main(int argc, char **argv)
 		{ "dir", required_argument, NULL, 'd' },
 		{ "cpus", required_argument, NULL, 'c' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "remote", required_argument, NULL, 'r' },
+		{ "ssh-config", required_argument, NULL, 'F' },
+		{ "ssh-timeout", required_argument, NULL, 0x100 },
+		{ "accept-new-host-key", no_argument, NULL, 0x101 },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -293,7 +353,7 @@ int main(int argc, char **argv)
 	long v;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "p:d:c:qhV", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:d:c:qr:F:hV", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			errno = 0;
@@ -303,14 +363,10 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			o.pid = v;
+			o.pid_arg = optarg;
 			break;
 		case 'd':
-			free(o.dir);
-			o.dir = realpath(optarg, NULL);
-			if (!o.dir) {
-				fprintf(stderr, PROG ": cannot find '%s': %s\n", optarg, strerror(errno));
-				return 1;
-			}
+			o.dir_arg = optarg;
 			break;
 		case 'c':
 			if (xtrace_cpuset_parse(optarg, &set)) {
@@ -321,6 +377,23 @@ int main(int argc, char **argv)
 			break;
 		case 'q':
 			o.quiet = true;
+			break;
+		case 'r':
+			o.remote = optarg;
+			break;
+		case 'F':
+			o.ssh.config = optarg;
+			break;
+		case 0x100:
+			v = strtol(optarg, &end, 10);
+			if (*end || v < 1 || v > 3600) {
+				fprintf(stderr, PROG ": invalid --ssh-timeout '%s' (seconds)\n", optarg);
+				return 2;
+			}
+			o.ssh.timeout = v;
+			break;
+		case 0x101:
+			o.ssh.accept_new_host_key = true;
 			break;
 		case 'h':
 			tool_usage(stdout, usage_text);
@@ -334,9 +407,16 @@ int main(int argc, char **argv)
 		}
 	}
 	tool_init(PROG, o.quiet ? -1 : 0);
+	if (o.dir_arg && !o.remote) {
+		o.dir = realpath(o.dir_arg, NULL);
+		if (!o.dir) {
+			fprintf(stderr, PROG ": cannot find '%s': %s\n", o.dir_arg, strerror(errno));
+			return 1;
+		}
+	}
 	o.cmds = argv + optind;
 	o.nr_cmds = argc - optind;
-	ret = run_xtrace_ctl(&o);
+	ret = o.remote ? run_remote(&o) : run_xtrace_ctl(&o);
 	free(o.dir);
 	return tool_exit(ret);
 }

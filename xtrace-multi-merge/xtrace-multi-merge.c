@@ -6,6 +6,7 @@
  *   xtrace-multi-merge -o OUT [-n NAME=DIR]... [--offset NAME=NS]... DIR...
  */
 #include <errno.h>
+#include <ftw.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "xtrace.h"
+#include "xtrace-remote.h"
 #include "tool.h"
 
 #define PROG "xtrace-multi-merge"
@@ -23,14 +25,20 @@ static const char *const usage_text[] = {
 	"",
 	"Merge one recording per system (host and each guest, made with xtrace-run -t tod)",
 	"into the directory OUT, one time-ordered stream that xtrace-view OUT prints with",
-	"each line naming its system. A DIR may itself be a merged directory.",
+	"each line naming its system. A DIR may itself be a merged directory, or a",
+	"recording on another system, [user@]host[:port]:PATH, fetched over SFTP first.",
 	"",
 	"  -o, --output OUT       the merged directory (must not exist, or be empty)",
 	"  -n, --name NAME=DIR    merge DIR as system NAME (default: its host name; needed",
 	"                         when two recordings come from one host name)",
 	"      --offset NAME=NS   shift system NAME's clock by NS (signed; suffix ns, us, ms",
 	"                         or s), e.g. --offset vm1=-1500us",
+	"      --correct-clocks   shift each system by the clock offset measured over ssh",
+	"                         when it was collected (its file 'clockcheck')",
 	"  -q, --quiet            no report, no progress line, no warnings",
+	"  -F, --ssh-config FILE  ssh configuration for remote DIRs (default ~/.ssh/config)",
+	"      --ssh-timeout S    seconds for connecting and each step (default 10)",
+	"      --accept-new-host-key  add an unknown host's key to known_hosts",
 	"  -h, --help             this text",
 	"  -V, --version          print the version",
 	"",
@@ -45,7 +53,11 @@ struct merge_cli {
 	char **inputs, **names;
 	const char **offset_names;
 	int64_t *offsets;
-	bool quiet;
+	bool quiet, correct_clocks;
+	struct xtrace_ssh_opts ssh;
+	char *fetch_dir;		/* where remote inputs were fetched to */
+	int owned_offsets;		/* the last ones, added by --correct-clocks */
+	char **fetched;			/* per input: its local copy, or NULL */
 	struct timespec start;
 	bool progress_shown;
 };
@@ -160,6 +172,103 @@ static int add_input(struct merge_cli *c, const char *dir, const char *name)
 	return 0;
 }
 
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+/* remove a fetched copy (ours: made by this run) */
+static void rm_tree(const char *dir)
+{
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Remote inputs ([user@]host[:port]:PATH): fetch each beside OUT, merge the copy. */
+static int fetch_remote_inputs(struct merge_cli *c)
+{
+	for (int i = 0; i < c->m.nr_inputs; i++) {
+		char *spec, *path, *err = NULL, *local = NULL;
+		struct xtrace_remote *r;
+		uint64_t bytes = 0;
+		int ret;
+
+		if (!xtrace_remote_is_spec(c->inputs[i], &spec, &path))
+			continue;
+		if (!c->fetch_dir) {
+			if (asprintf(&c->fetch_dir, "%s.fetch-XXXXXX", c->m.out) < 0 ||
+			    !mkdtemp(c->fetch_dir)) {
+				fprintf(stderr, PROG ": cannot make a directory beside %s: %s\n",
+					c->m.out, strerror(errno));
+				free(c->fetch_dir);
+				c->fetch_dir = NULL;
+				free(spec);
+				free(path);
+				return -1;
+			}
+			c->fetched = calloc(c->m.nr_inputs, sizeof(*c->fetched));
+		}
+		r = xtrace_remote_connect(spec, &c->ssh, &err);
+		ret = r ? 0 : -errno;
+		if (r && c->fetched && asprintf(&local, "%s/%d", c->fetch_dir, i) >= 0)
+			ret = xtrace_remote_fetch(r, path, local, &bytes, &err);
+		else if (r)
+			ret = -ENOMEM;
+		xtrace_remote_close(r);
+		if (ret) {
+			fprintf(stderr, PROG ": %s: %s\n", c->inputs[i], err ? err : strerror(-ret));
+			free(err);
+			free(local);
+			free(spec);
+			free(path);
+			return -1;
+		}
+		if (!c->quiet)
+			fprintf(stderr, PROG ": fetched %s (%.1f KiB)\n", c->inputs[i],
+				bytes / 1024.0);
+		c->fetched[i] = local;
+		c->inputs[i] = local;
+		free(spec);
+		free(path);
+	}
+	return 0;
+}
+
+/* --correct-clocks: an --offset for each input that has ssh clock checks. */
+static int add_clock_offsets(struct merge_cli *c)
+{
+	for (int i = 0; i < c->m.nr_inputs; i++) {
+		struct xtrace_clock_check cc[4];
+		struct xtrace_meta meta;
+		int n = xtrace_clockcheck_read(c->inputs[i], cc, 4, NULL), k = c->m.nr_offsets;
+		int64_t sum = 0;
+
+		if (n <= 0)
+			continue;
+		for (int j = 0; j < n; j++)
+			sum += cc[j].offset;
+		c->offset_names = realloc(c->offset_names, (k + 1) * sizeof(char *));
+		c->offsets = realloc(c->offsets, (k + 1) * sizeof(int64_t));
+		if (!c->offset_names || !c->offsets)
+			return -1;
+		if (c->names[i]) {
+			c->offset_names[k] = strdup(c->names[i]);
+		} else {
+			if (xtrace_meta_read(c->inputs[i], &meta))
+				continue;
+			c->offset_names[k] = strdup(meta.hostname ? meta.hostname : "");
+			xtrace_meta_free(&meta);
+		}
+		c->offsets[k] = -sum / n;
+		c->m.nr_offsets = k + 1;
+		if (!c->quiet)
+			fprintf(stderr, PROG ": %s: clock %+.1f us from its collector (ssh check); "
+				"shifted by %+.1f us\n", c->offset_names[k], sum / n / 1000.0,
+				-sum / n / 1000.0);
+	}
+	return 0;
+}
+
 static int run_merge(struct merge_cli *c)
 {
 	struct xtrace_merge_meta meta;
@@ -172,6 +281,17 @@ static int run_merge(struct merge_cli *c)
 	if (!c->quiet && isatty(2)) {
 		c->m.progress = progress;
 		c->m.ctx = c;
+	}
+	if (fetch_remote_inputs(c))
+		return 1;
+	if (c->correct_clocks) {
+		int first = c->m.nr_offsets;
+
+		if (add_clock_offsets(c))
+			return 1;
+		c->owned_offsets = c->m.nr_offsets - first;
+		c->m.offset_names = c->offset_names;
+		c->m.offsets = c->offsets;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &c->start);
 	ret = xtrace_merge(&c->m, &meta);
@@ -194,6 +314,10 @@ int main(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "offset", required_argument, NULL, 'O' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "ssh-config", required_argument, NULL, 'F' },
+		{ "ssh-timeout", required_argument, NULL, 0x100 },
+		{ "accept-new-host-key", no_argument, NULL, 0x101 },
+		{ "correct-clocks", no_argument, NULL, 0x102 },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -202,7 +326,7 @@ int main(int argc, char **argv)
 	int opt, ret;
 
 	/* "-": inputs keep their place among -n options */
-	while ((opt = getopt_long(argc, argv, "-o:n:qhV", lopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "-o:n:qF:hV", lopts, NULL)) != -1) {
 		char *eq;
 
 		switch (opt) {
@@ -244,6 +368,26 @@ int main(int argc, char **argv)
 		case 'q':
 			c.quiet = true;
 			break;
+		case 'F':
+			c.ssh.config = optarg;
+			break;
+		case 0x100: {
+			char *end;
+			long t = strtol(optarg, &end, 10);
+
+			if (*end || t < 1 || t > 3600) {
+				fprintf(stderr, PROG ": invalid --ssh-timeout '%s' (seconds)\n", optarg);
+				return 2;
+			}
+			c.ssh.timeout = t;
+			break;
+		}
+		case 0x101:
+			c.ssh.accept_new_host_key = true;
+			break;
+		case 0x102:
+			c.correct_clocks = true;
+			break;
 		case 'h':
 			tool_usage(stdout, usage_text);
 			return 0;
@@ -267,6 +411,18 @@ int main(int argc, char **argv)
 	}
 	tool_init(PROG, c.quiet ? -1 : 0);
 	ret = run_merge(&c);
+	if (c.fetch_dir) {
+		for (int i = 0; i < c.m.nr_inputs; i++) {
+			if (c.fetched[i])
+				rm_tree(c.fetched[i]);
+			free(c.fetched[i]);
+		}
+		rmdir(c.fetch_dir);
+		free(c.fetch_dir);
+		free(c.fetched);
+	}
+	for (int i = c.m.nr_offsets - c.owned_offsets; i < c.m.nr_offsets; i++)
+		free((char *)c.offset_names[i]);
 	free(c.inputs);
 	free(c.names);
 	free(c.offset_names);

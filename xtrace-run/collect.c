@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "run.h"
+#include "tool.h"
 
 struct collect {
 	struct xtrace_rrec *rr;
@@ -47,7 +48,7 @@ static char *quote1(const char *s)
 {
 	char *argv[] = { (char *)s, NULL };
 
-	return shell_quote(argv);
+	return tool_shell_quote(argv);
 }
 
 /* The options the remote recorders get: those of this one that make sense there. */
@@ -160,7 +161,7 @@ int collect_spawn(struct run_opts *o)
 {
 	struct collect *c = o->col;
 	struct xtrace_rrec *rr = &c->rr[c->on];
-	char *cmd = shell_quote(o->argv), *marker = quote1(rr->marker ?: ""),
+	char *cmd = tool_shell_quote(o->argv), *marker = quote1(rr->marker ?: ""),
 	     *dir = quote1(rr->dir), *line = NULL;
 	int ret = 0;
 

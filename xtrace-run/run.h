@@ -36,8 +36,6 @@ struct run_opts {
 	struct collect *col;
 };
 
-char *shell_quote(char **argv);
-
 /*
  * collect.c: --remote. collect_begin() makes the directory and starts the
  * remote recorders (before the local one; -1: give up, nothing left running);

@@ -69,38 +69,6 @@ static const char *const usage_text[] = {
 
 
 
-char *shell_quote(char **argv)
-{
-	size_t len = 1;
-	char *s, *p;
-
-	for (char **a = argv; *a; a++)
-		len += strlen(*a) * 4 + 3;
-	s = p = malloc(len);
-	if (!s)
-		return NULL;
-	for (char **a = argv; *a; a++) {
-		bool plain = **a && !strpbrk(*a, " \t\n'\"\\$`!*?[]{}()<>|&;#~");
-
-		if (a != argv)
-			*p++ = ' ';
-		if (plain) {
-			p = stpcpy(p, *a);
-			continue;
-		}
-		*p++ = '\'';
-		for (const char *c = *a; *c; c++) {
-			if (*c == '\'')
-				p = stpcpy(p, "'\\''");
-			else
-				*p++ = *c;
-		}
-		*p++ = '\'';
-	}
-	*p = '\0';
-	return s;
-}
-
 static int list_events(int verbose)
 {
 	const char *name, *desc;
@@ -392,7 +360,7 @@ static int run_xtrace_run(struct run_opts *o)
 
 	if (o->list_events)
 		return list_events(o->verbose);
-	cmd = o->serve ? NULL : shell_quote(o->argv);
+	cmd = o->serve ? NULL : tool_shell_quote(o->argv);
 	o->rec.command = cmd;
 
 	sigemptyset(&mask);

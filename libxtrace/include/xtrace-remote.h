@@ -93,6 +93,14 @@ int xtrace_rchan_fd(struct xtrace_rchan *c);
 /** xtrace_rchan_close - end it (EOF on its stdin, then close); returns its status */
 int xtrace_rchan_close(struct xtrace_rchan *c);
 
+/**
+ * xtrace_remote_run - connect to @spec, run @cmd there, pass its output to
+ * @out_fd and @err_fd as it comes. Returns its exit status (255 if killed),
+ * or -errno with *@err saying why it could not be run.
+ */
+int xtrace_remote_run(const char *spec, const struct xtrace_ssh_opts *o, const char *cmd,
+		      int out_fd, int err_fd, char **err);
+
 /* ------------------------------------------------------------- files */
 
 /**
