@@ -4,6 +4,7 @@
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <tracefs.h>
 
 #include "xtrace-local.h"
@@ -34,6 +35,7 @@ static const struct group groups[] = {
 };
 
 #define DEFAULT_SET "sched,irq,timer,syscalls,kvm"
+#define KVM_DEV "/dev/kvm"
 
 int xtrace_events_group(int i, const char **name, const char **desc)
 {
@@ -41,7 +43,7 @@ int xtrace_events_group(int i, const char **name, const char **desc)
 		return -ENOENT;
 	if (i == ARRAY_SIZE(groups)) {
 		*name = "default";
-		*desc = DEFAULT_SET " (kvm where the kernel has it)";
+		*desc = DEFAULT_SET " (kvm on KVM hosts: where " KVM_DEV " exists)";
 		return 0;
 	}
 	*name = groups[i].name;
@@ -153,6 +155,9 @@ static int add_item(struct ctx *c, const char *item, bool in_default)
 
 		if (strcmp(item, groups[g].name))
 			continue;
+		/* the default set has kvm only on a KVM host, where VMs can run (/dev/kvm) */
+		if (in_default && groups[g].optional && !del && access(KVM_DEV, F_OK))
+			return 0;
 		copy = strdup(groups[g].members);
 		if (!copy)
 			return -ENOMEM;

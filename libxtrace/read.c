@@ -866,3 +866,75 @@ void xtrace_iter_free(struct xtrace_iter *it)
 	}
 	free(it);
 }
+
+/* ------------------------------------------------------ seeking (time windows) */
+
+/*
+ * Whether the frame at @off (header @h) can be skipped whole for a seek to @tod:
+ * the frame after it starts before @tod, so every event of this one is earlier.
+ * Frame headers carry the first and last sub-buffers' timestamps; a sub-buffer's
+ * timestamp is at or before its first event. Out-of-order headers are never skipped.
+ */
+static bool frame_before(struct cpu_stream *s, const struct xt_frame_header *h, off_t off,
+			 int64_t tod, size_t *hint)
+{
+	struct xt_frame_header next;
+	off_t at = off + (off_t)sizeof(*h) + h->csize;
+
+	if (at > s->size - (off_t)sizeof(next) || read_at(s->fd, &next, sizeof(next), at) ||
+	    next.magic != XT_FRAME_MAGIC || next.first_ts < h->last_ts ||
+	    h->last_ts < h->first_ts)
+		return false;
+	return xtrace_clock_to_tod(&s->rec->clock, next.first_ts, hint) + s->rec->offset < tod;
+}
+
+/* Move @s to its first event at or after @tod. Returns 1, or 0 if it has none. */
+static int stream_seek(struct cpu_stream *s, int64_t tod)
+{
+	struct xt_frame_header h;
+	size_t hint = 0;
+
+	if (s->ev.tod >= tod)
+		return 1;
+	/* the frame loaded now: drop it if the next frame on disk still starts too early */
+	if (s->off < s->size - (off_t)sizeof(h) && !read_at(s->fd, &h, sizeof(h), s->off) &&
+	    h.magic == XT_FRAME_MAGIC &&
+	    xtrace_clock_to_tod(&s->rec->clock, h.first_ts, &hint) + s->rec->offset < tod) {
+		s->page = s->nr_pages - 1;
+		s->data = NULL;
+		/* then whole frames on disk, reading only their headers */
+		while (!read_at(s->fd, &h, sizeof(h), s->off) && h.magic == XT_FRAME_MAGIC &&
+		       frame_before(s, &h, s->off, tod, &hint)) {
+			s->off += sizeof(h) + h.csize;
+			s->frame++;
+		}
+		if (!stream_next(s))
+			return 0;
+	}
+	while (s->ev.tod < tod)
+		if (!stream_next(s))
+			return 0;
+	return 1;
+}
+
+int xtrace_iter_seek(struct xtrace_iter *it, int64_t tod)
+{
+	struct xt_heap heap = { 0 };
+	struct xt_heap_item *top;
+	int ret = 0;
+
+	if (it->order)
+		return -ENOTSUP;
+	/* the streams in the heap are the ones with an event: seek each, heap them anew */
+	while ((top = xt_heap_top(&it->heap))) {
+		struct cpu_stream *s = top->data;
+
+		xt_heap_pop(&it->heap);
+		if (!ret && stream_seek(s, tod))
+			ret = xt_heap_push(&heap, s->ev.tod, tie_of(s), s);
+	}
+	xt_heap_free(&it->heap);
+	it->heap = heap;
+	it->cur = NULL;
+	return ret;
+}

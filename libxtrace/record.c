@@ -27,6 +27,9 @@
 
 #include "xtrace-local.h"
 
+/* vms.c: which qemu process and thread is which VM and vCPU (the "vms" file) */
+__hidden int xt_vms_save(const char *dir, bool at_end);
+
 #define DEFAULT_BUFFER_KB	4096
 #define FRAME_PAGES		64		/* sub-buffers per zstd frame */
 #define SAMPLE_PERIOD_NS	5000000000LL	/* clock samples while streaming */
@@ -863,6 +866,8 @@ struct xtrace_recorder *xtrace_recorder_new(const struct xtrace_recorder_opts *o
 		ret = save_syscalls(r);
 	if (!ret)
 		ret = save_tasks(r, false);
+	if (!ret)
+		ret = xt_vms_save(r->dir, false);
 	if (ret) {
 		xt_log(XTRACE_LOG_ERROR, "cannot save decoding files in '%s': %s", r->dir,
 		       strerror(-ret));
@@ -1052,6 +1057,7 @@ int xtrace_recorder_stop(struct xtrace_recorder *r, int exit_status)
 	r->meta.chrony_end = xt_chrony_tracking(&(int64_t){ 0 });
 	read_stats(r);
 	save_tasks(r, true);
+	xt_vms_save(r->dir, true);
 	r->meta.complete = !r->failed;
 	if (r->failed && !r->meta.error) {
 		char msg[128];

@@ -5,6 +5,7 @@
  * recorded format gives; anything else prints as its tracepoint name and the
  * kernel's own rendering of its fields.
  */
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <trace-seq.h>
 
 #include "names.h"
+#include "kvm-reasons.h"
 
 enum kind {
 	K_UNSET,
@@ -25,8 +27,9 @@ enum kind {
 	K_ARROW,	/* LABEL [f0 -> f1] */
 	K_MIGRATE,	/* LABEL [f0 f1->f2] */
 	K_SYSCALL,	/* LABEL [syscall name of f0] */
-	K_KVM_ENTRY,	/* LABEL [pid f0] */
-	K_KVM_EXIT,	/* LABEL [pid reason] */
+	K_KVM_ENTRY,	/* LABEL [pid f0 vm] */
+	K_KVM_EXIT,	/* LABEL [pid reason vm/vcpu] */
+	K_KVM_HC,	/* LABEL [nr vm/vcpu] */
 	K_MARKER,	/* MARKER [text], FLUSH [text] */
 };
 
@@ -69,8 +72,8 @@ static const struct spec specs[] = {
 	{ "syscalls", "sys_enter_pwrite64", K_NUM, "FILE_WRITE", { "fd" } },
 	{ "syscalls", "sys_enter_close", K_NUM, "FILE_CLOSE", { "fd" } },
 	{ "kvm", "kvm_entry", K_KVM_ENTRY, "KVM_ENTER_VM_PID", { "vcpu_id" } },
-	{ "kvm", "kvm_exit", K_KVM_EXIT, "KVM_EXIT_VM_PID", { "exit_reason", "isa" } },
-	{ "kvm", "kvm_hypercall", K_NUM, "KVM_HOST_HC_ENTER", { "nr" } },
+	{ "kvm", "kvm_exit", K_KVM_EXIT, "KVM_EXIT_VM_PID", { "exit_reason" } },
+	{ "kvm", "kvm_hypercall", K_KVM_HC, "KVM_HOST_HC_ENTER", { "nr" } },
 	{ "ftrace", "print", K_MARKER, "MARKER", { "buf" } },
 };
 
@@ -82,8 +85,11 @@ struct evinfo {
 	enum kind kind;
 	const char *label;
 	char vector[48];
+	char tracepoint[80];		/* system:event */
 	struct tep_event *event;
 	struct tep_format_field *f[4];
+	struct tep_format_field *isa, *vcpu;	/* kvm_exit: optional fields */
+	signed char selected;		/* event filter: -1 not decided yet */
 };
 
 #define REASON_SLOTS 512
@@ -94,6 +100,21 @@ struct reason {
 	char name[40];
 };
 
+struct vm_thread {
+	int tid, pid, vcpu;
+	int line;			/* order in the file: later lines win */
+};
+
+struct vm_proc {
+	int pid;
+	char name[64];
+};
+
+struct pending_hc {
+	int pid;
+	unsigned long long nr;
+};
+
 struct namer {
 	struct xtrace_rec *rec;
 	struct tep_handle *tep;
@@ -101,6 +122,16 @@ struct namer {
 	int nr_info;
 	struct trace_seq seq;
 	struct reason reasons[REASON_SLOTS];
+	struct vm_thread *threads;	/* sorted by tid */
+	int nr_threads;
+	struct vm_proc *vms;
+	int nr_vms;
+	int last_tid;			/* one-entry cache of vm_lookup() */
+	const struct vm_thread *last_thread;
+	struct pending_hc *hcs;		/* hypercalls waiting for their vCPU's next entry */
+	int nr_hcs, cap_hcs;
+	char *const *patterns;		/* --event: NULL = everything */
+	bool have_vms;			/* a vms file was read */
 };
 
 struct namer *namer_new(struct xtrace_rec *rec)
@@ -121,7 +152,145 @@ void namer_free(struct namer *n)
 		return;
 	trace_seq_destroy(&n->seq);
 	free(n->info);
+	free(n->threads);
+	free(n->vms);
+	free(n->hcs);
 	free(n);
+}
+
+static int cmp_thread(const void *a, const void *b)
+{
+	const struct vm_thread *x = a, *y = b;
+
+	if (x->tid != y->tid)
+		return (x->tid > y->tid) - (x->tid < y->tid);
+	return (x->line > y->line) - (x->line < y->line);
+}
+
+int namer_load_vms(struct namer *n, const char *dir)
+{
+	char path[4096], line[256];
+	int nt = 0, ct = 0, nv = 0, cv = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/vms", dir);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	free(n->threads);
+	free(n->vms);
+	n->threads = NULL;
+	n->vms = NULL;
+	while (fgets(line, sizeof(line), f)) {
+		struct vm_thread t;
+		char name[64];
+		int pid;
+
+		if (sscanf(line, "thread %d %d %d", &t.tid, &t.pid, &t.vcpu) == 3) {
+			if (nt == ct) {
+				struct vm_thread *p = realloc(n->threads, (ct = ct * 2 + 16) * sizeof(*p));
+
+				if (!p)
+					break;
+				n->threads = p;
+			}
+			t.line = nt;
+			n->threads[nt++] = t;
+		} else if (sscanf(line, "vm %d %63s", &pid, name) == 2) {
+			int i;
+
+			/* later lines win */
+			for (i = 0; i < nv && n->vms[i].pid != pid; i++)
+				;
+			if (i == nv) {
+				if (nv == cv) {
+					struct vm_proc *p = realloc(n->vms, (cv = cv * 2 + 4) * sizeof(*p));
+
+					if (!p)
+						break;
+					n->vms = p;
+				}
+				nv++;
+			}
+			n->vms[i].pid = pid;
+			snprintf(n->vms[i].name, sizeof(n->vms[i].name), "%s", name);
+		}
+	}
+	fclose(f);
+	/* by tid, and for one tid the latest line last: keep that one (later lines win) */
+	qsort(n->threads, nt, sizeof(*n->threads), cmp_thread);
+	{
+		int k = 0;
+
+		for (int i = 0; i < nt; i++) {
+			if (k && n->threads[k - 1].tid == n->threads[i].tid)
+				k--;
+			n->threads[k++] = n->threads[i];
+		}
+		nt = k;
+	}
+	n->nr_threads = nt;
+	n->nr_vms = nv;
+	n->have_vms = true;
+	n->last_tid = -1;
+	n->last_thread = NULL;
+	return nv;
+}
+
+static const struct vm_thread *vm_thread(struct namer *n, int tid)
+{
+	int lo = 0, hi = n->nr_threads;
+
+	if (tid == n->last_tid)
+		return n->last_thread;
+	n->last_tid = tid;
+	n->last_thread = NULL;
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+
+		if (n->threads[mid].tid == tid) {
+			n->last_thread = &n->threads[mid];
+			break;
+		}
+		if (n->threads[mid].tid < tid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return n->last_thread;
+}
+
+const char *namer_vm(struct namer *n, int tid, int *vcpu)
+{
+	const struct vm_thread *t = vm_thread(n, tid);
+
+	if (vcpu)
+		*vcpu = t ? t->vcpu : -1;
+	if (!t)
+		return NULL;
+	for (int i = 0; i < n->nr_vms; i++)
+		if (n->vms[i].pid == t->pid)
+			return n->vms[i].name;
+	return NULL;
+}
+
+int namer_nr_vms(const struct namer *n)
+{
+	return n->have_vms ? n->nr_vms : -1;
+}
+
+const char *namer_vm_name(const struct namer *n, int i, int *pid)
+{
+	if (i < 0 || i >= n->nr_vms)
+		return NULL;
+	if (pid)
+		*pid = n->vms[i].pid;
+	return n->vms[i].name;
+}
+
+void namer_set_event_filter(struct namer *n, char *const *patterns)
+{
+	n->patterns = patterns;
 }
 
 static void classify(struct namer *n, struct evinfo *ei, int id)
@@ -130,8 +299,11 @@ static void classify(struct namer *n, struct evinfo *ei, int id)
 
 	ei->event = e;
 	ei->kind = K_GENERIC;
+	ei->selected = -1;
 	if (!e)
 		return;
+	snprintf(ei->tracepoint, sizeof(ei->tracepoint), "%s:%s", e->system, e->name);
+	ei->label = ei->tracepoint;
 	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
 		const struct spec *s = &specs[i];
 		bool ok = true;
@@ -147,6 +319,10 @@ static void classify(struct namer *n, struct evinfo *ei, int id)
 		if (ok) {
 			ei->kind = s->kind;
 			ei->label = s->label;
+		}
+		if (s->kind == K_KVM_EXIT) {
+			ei->isa = tep_find_field(e, "isa");
+			ei->vcpu = tep_find_field(e, "vcpu_id");
 		}
 		return;
 	}
@@ -169,6 +345,8 @@ static void classify(struct namer *n, struct evinfo *ei, int id)
 
 static struct evinfo *lookup(struct namer *n, int id)
 {
+	if (id < n->nr_info && id >= 0 && n->info[id].kind != K_UNSET)
+		return &n->info[id];
 	if (id < 0 || id > 1 << 20)
 		return NULL;
 	if (id >= n->nr_info) {
@@ -233,14 +411,24 @@ static int str(const struct tep_format_field *f, const struct tep_record *r, con
 static const char *exit_reason(struct namer *n, const struct evinfo *ei,
 			       const struct tep_record *rec)
 {
-	unsigned long long isa = num(ei->f[1], rec->data);
-	unsigned long long key = (isa << 32) | (num(ei->f[0], rec->data) & 0xffffffffULL);
+	unsigned long long isa = ei->isa ? num(ei->isa, rec->data) : 0;
+	unsigned long long reason = num(ei->f[0], rec->data) & 0xffffffffULL;
+	unsigned long long key = (isa << 32) | reason;
 	struct reason *slot = &n->reasons[(key * 0x9E3779B97F4A7C15ULL) >> 55];
-	const char *at, *end;
+	const char *at, *end, *name;
 
 	if (slot->used && slot->key == key)
 		return slot->name;
-	/* the recorded format's own __print_symbolic table names VMX and SVM reasons alike */
+	/* the uapi tables (VMX, SVM) by the format's isa field */
+	name = kvm_exit_reason_name((int)isa, reason);
+	if (name) {
+		slot->used = true;
+		slot->key = key;
+		snprintf(slot->name, sizeof(slot->name), "%s%s", name,
+			 isa == KVM_ISA_VMX && (reason & 0x80000000ULL) ? "+FAILED_VMENTRY" : "");
+		return slot->name;
+	}
+	/* else the recorded format's own __print_symbolic table (an unknown isa or code) */
 	trace_seq_reset(&n->seq);
 	tep_print_event(n->tep, &n->seq, (struct tep_record *)rec, "%s", TEP_PRINT_INFO);
 	trace_seq_terminate(&n->seq);
@@ -274,6 +462,141 @@ static size_t one_line(char *buf, int ret, size_t len)
 		if (buf[i] == '\n' || buf[i] == '\r')
 			buf[i] = ' ';
 	return n;
+}
+
+/* A hypercall waits for its vCPU thread's next kvm_entry: that is its return. */
+static void hc_push(struct namer *n, int pid, unsigned long long nr)
+{
+	for (int i = 0; i < n->nr_hcs; i++)
+		if (n->hcs[i].pid == pid) {
+			n->hcs[i].nr = nr;
+			return;
+		}
+	if (n->nr_hcs == n->cap_hcs) {
+		int cap = n->cap_hcs * 2 + 8;
+		struct pending_hc *p = realloc(n->hcs, cap * sizeof(*p));
+
+		if (!p)
+			return;
+		n->hcs = p;
+		n->cap_hcs = cap;
+	}
+	n->hcs[n->nr_hcs++] = (struct pending_hc){ pid, nr };
+}
+
+static struct evinfo *lookup(struct namer *n, int id);
+
+static inline struct evinfo *info_of(struct namer *n, const struct xtrace_event *ev)
+{
+	return lookup(n, tep_data_type(n->tep, ev->record));
+}
+
+size_t namer_hc_exit(struct namer *n, const struct xtrace_event *ev, char *buf, size_t len)
+{
+	struct evinfo *ei;
+	int pid, vcpu, ret;
+	const char *vm;
+
+	ei = info_of(n, ev);
+	if (!ei || (ei->kind != K_KVM_ENTRY && ei->kind != K_KVM_HC))
+		return 0;
+	pid = tep_data_pid(n->tep, ev->record);
+	if (ei->kind == K_KVM_HC) {
+		hc_push(n, pid, num(ei->f[0], ev->record->data));
+		return 0;
+	}
+	for (int i = 0; i < n->nr_hcs; i++) {
+		unsigned long long nr = n->hcs[i].nr;
+
+		if (n->hcs[i].pid != pid)
+			continue;
+		n->hcs[i] = n->hcs[--n->nr_hcs];
+		vm = namer_vm(n, pid, &vcpu);
+		vcpu = (int)num(ei->f[0], ev->record->data);
+		if (vm)
+			ret = snprintf(buf, len, "KVM_HOST_HC_EXIT [%llu %s/%d]", nr, vm, vcpu);
+		else
+			ret = snprintf(buf, len, "KVM_HOST_HC_EXIT [%llu]", nr);
+		return ret < 0 ? 0 : (size_t)ret < len ? (size_t)ret : len - 1;
+	}
+	return 0;
+}
+
+enum view_kind namer_kind(struct namer *n, const struct xtrace_event *ev)
+{
+	struct evinfo *ei = info_of(n, ev);
+
+	if (!ei || !ei->event)
+		return VK_OTHER;
+	switch (ei->kind) {
+	case K_KVM_ENTRY: return VK_KVM_ENTRY;
+	case K_KVM_EXIT: return VK_KVM_EXIT;
+	case K_KVM_HC: return VK_KVM_HC;
+	case K_MARKER: return VK_MARKER;
+	case K_SWITCH: return VK_SWITCH;
+	case K_SYSCALL: return ei->label[8] == 'E' && ei->label[9] == 'N' ? VK_SYS_ENTER : VK_SYS_EXIT;
+	case K_STR:
+	case K_NUM:
+	case K_VECTOR:
+		if (!strcmp(ei->label, "INTERRUPT_ENTER"))
+			return VK_IRQ_ENTER;
+		if (!strcmp(ei->label, "INTERRUPT_EXIT"))
+			return VK_IRQ_EXIT;
+		return VK_OTHER;
+	case K_SOFTIRQ:
+		if (!strcmp(ei->label, "SOFTIRQ_ENTER"))
+			return VK_IRQ_ENTER;
+		if (!strcmp(ei->label, "SOFTIRQ_EXIT"))
+			return VK_IRQ_EXIT;
+		return VK_OTHER;
+	default:
+		return VK_OTHER;
+	}
+}
+
+const char *namer_tracepoint(struct namer *n, const struct xtrace_event *ev)
+{
+	struct evinfo *ei = info_of(n, ev);
+
+	return ei && ei->event ? ei->tracepoint : "unknown";
+}
+
+bool namer_match_name(char *const *patterns, const char *name)
+{
+	for (int i = 0; patterns && patterns[i]; i++)
+		if (!fnmatch(patterns[i], name, 0))
+			return true;
+	return false;
+}
+
+bool namer_selected(struct namer *n, const struct xtrace_event *ev)
+{
+	struct evinfo *ei;
+	char tmp[256];
+
+	if (!n->patterns)
+		return true;
+	ei = info_of(n, ev);
+	if (!ei || !ei->event)
+		return namer_match_name(n->patterns, "UNKNOWN_EVENT");
+	if (ei->kind == K_MARKER) {
+		/* MARKER, FLUSH, PAUSE, RESUME: the label depends on the text */
+		size_t l = namer_format(n, ev, tmp, sizeof(tmp));
+
+		tmp[strcspn(tmp, " ")] = '\0';
+		(void)l;
+		return namer_match_name(n->patterns, tmp) ||
+		       namer_match_name(n->patterns, ei->tracepoint);
+	}
+	if (ei->selected < 0)
+		ei->selected = namer_match_name(n->patterns, ei->label) ||
+			       namer_match_name(n->patterns, ei->tracepoint);
+	return ei->selected;
+}
+
+bool namer_hc_exit_selected(struct namer *n)
+{
+	return !n->patterns || namer_match_name(n->patterns, "KVM_HOST_HC_EXIT");
 }
 
 size_t namer_format(struct namer *n, const struct xtrace_event *ev, char *buf, size_t len)
@@ -334,14 +657,41 @@ size_t namer_format(struct namer *n, const struct xtrace_event *ev, char *buf, s
 			ret = snprintf(buf, len, "%s [%lld]", ei->label, nr);
 		break;
 	}
-	case K_KVM_ENTRY:
-		ret = snprintf(buf, len, "%s [%d %llu]", ei->label,
-			       tep_data_pid(n->tep, (struct tep_record *)r), num(ei->f[0], d));
+	case K_KVM_ENTRY: {
+		int pid = tep_data_pid(n->tep, (struct tep_record *)r);
+		const char *vm = namer_vm(n, pid, NULL);
+		unsigned long long vcpu = num(ei->f[0], d);
+
+		if (vm)
+			ret = snprintf(buf, len, "%s [%d %llu %s]", ei->label, pid, vcpu, vm);
+		else
+			ret = snprintf(buf, len, "%s [%d %llu]", ei->label, pid, vcpu);
 		break;
-	case K_KVM_EXIT:
-		ret = snprintf(buf, len, "%s [%d %s]", ei->label,
-			       tep_data_pid(n->tep, (struct tep_record *)r), exit_reason(n, ei, r));
+	}
+	case K_KVM_EXIT: {
+		int pid = tep_data_pid(n->tep, (struct tep_record *)r), vcpu;
+		const char *vm = namer_vm(n, pid, &vcpu);
+
+		if (ei->vcpu)
+			vcpu = (int)num(ei->vcpu, d);
+		if (vm)
+			ret = snprintf(buf, len, "%s [%d %s %s/%d]", ei->label, pid,
+				       exit_reason(n, ei, r), vm, vcpu);
+		else
+			ret = snprintf(buf, len, "%s [%d %s]", ei->label, pid, exit_reason(n, ei, r));
 		break;
+	}
+	case K_KVM_HC: {
+		int pid = tep_data_pid(n->tep, (struct tep_record *)r), vcpu;
+		const char *vm = namer_vm(n, pid, &vcpu);
+		unsigned long long nr = num(ei->f[0], d);
+
+		if (vm)
+			ret = snprintf(buf, len, "%s [%llu %s/%d]", ei->label, nr, vm, vcpu);
+		else
+			ret = snprintf(buf, len, "%s [%llu]", ei->label, nr);
+		break;
+	}
 	case K_MARKER:
 		l1 = str(ei->f[0], r, &s1);
 		while (l1 && (s1[l1 - 1] == '\n' || s1[l1 - 1] == ' '))

@@ -5,18 +5,20 @@
  *   TIME HOST CPU EVENT [key]
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <event-parse.h>
 
 #include "xtrace.h"
 #include "tool.h"
 #include "names.h"
 
-#define PROG "xtrace-view"
+#include "view.h"
 
 static const char *const usage_text[] = {
 	"usage: xtrace-view [options] DIR...",
@@ -28,7 +30,25 @@ static const char *const usage_text[] = {
 	"  -t, --time FORMAT    utc (2026-11-22T13:45:01.123456789, default), short",
 	"                       (seconds of the minute: 01.123456789), epoch (UTC seconds),",
 	"                       rel (seconds since the recording started), raw (trace clock)",
-	"  -c, --cpus CPUS      only events of these CPUs (e.g. 0,2-3)",
+	"  -c, --cpu CPUS       only events of these CPUs (e.g. 0,2-3; each system's own)",
+	"      --host NAMES     only these systems (comma-separated names or globs)",
+	"      --pid PIDS       only events of these pids (comma-separated)",
+	"  -e, --event NAMES    only these events: view names or tracepoints, globs",
+	"                       (SYSCALL_*,kvm:kvm_exit,MARKER)",
+	"      --from TIME      from TIME: 2026-11-22T10:00:01.5, 10:00:01.5 (the start's",
+	"                       day, UTC), epoch seconds, or +1.5s / +250ms from the start",
+	"      --to TIME        up to TIME (same forms)",
+	"      --around T+-W    the window T-W .. T+W (also T\u00b1W), e.g. +2s+-5ms",
+	"  -f, --fields LIST    fields of a line, in order: tod,rel,delta,host,cpu,pid,comm,",
+	"                       event,args (default tod,host,cpu,event,args)",
+	"  -F, --format FMT     text (default), json (one object a line; with --summary or",
+	"                       --kvm one document), perfetto (Chrome trace-event JSON for",
+	"                       ui.perfetto.dev), html (a self-contained timeline)",
+	"  -s, --summary        per system: event counts, span, lost events",
+	"  -k, --kvm            per VM and vCPU: exits by reason (count, total, min, mean,",
+	"                       p50, p99, max, worst cases), hypercall round trips, and in",
+	"                       a merged view what the guest did during the longest exits",
+	"      --top N          worst cases shown per reason (--kvm; default 3)",
 	"  -v, --verbose        add every field of each event: comm-pid system:event name=value...",
 	"  -i, --info           print what the recording is (host, clock, events, counts) and exit",
 	"  -q, --quiet          no warnings (damage still sets the exit status)",
@@ -39,22 +59,6 @@ static const char *const usage_text[] = {
 	"2 usage.",
 	NULL,
 };
-
-enum time_fmt { T_UTC, T_SHORT, T_EPOCH, T_REL, T_RAW };
-
-struct view_opts {
-	char **dirs;
-	int nr_dirs;
-	enum time_fmt time;
-	struct xtrace_cpuset cpus;
-	bool have_cpus;
-	bool verbose;
-	bool info;
-	bool quiet;
-};
-
-
-
 
 static const char *open_error(int err)
 {
@@ -86,17 +90,81 @@ static void open_failed(const char *dir, int err)
 
 /* ---------------------------------------------------------------- output */
 
-struct out {
-	char buf[1 << 16];
-	size_t len;
-	bool failed;
-};
-
-static void out_flush(struct out *o)
+void out_flush(struct out *o)
 {
 	if (o->len && fwrite(o->buf, 1, o->len, stdout) != o->len)
 		o->failed = true;
 	o->len = 0;
+}
+
+void out_write(struct out *o, const char *s, size_t len)
+{
+	while (len) {
+		size_t n = sizeof(o->buf) - o->len;
+
+		if (!n) {
+			out_flush(o);
+			continue;
+		}
+		n = n < len ? n : len;
+		memcpy(o->buf + o->len, s, n);
+		o->len += n;
+		s += n;
+		len -= n;
+	}
+}
+
+void out_printf(struct out *o, const char *fmt, ...)
+{
+	char tmp[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n < sizeof(tmp)) {
+		out_write(o, tmp, n);
+		return;
+	}
+	{
+		char *big = malloc(n + 1);
+
+		if (!big) {
+			o->failed = true;
+			return;
+		}
+		va_start(ap, fmt);
+		vsnprintf(big, n + 1, fmt, ap);
+		va_end(ap);
+		out_write(o, big, n);
+		free(big);
+	}
+}
+
+/* A JSON string, quotes included. */
+void out_json_str(struct out *o, const char *s, size_t len)
+{
+	char tmp[8];
+
+	out_write(o, "\"", 1);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = s[i];
+
+		if (c == '"' || c == '\\') {
+			tmp[0] = '\\';
+			tmp[1] = c;
+			out_write(o, tmp, 2);
+		} else if (c < 0x20 || c == 0x7f) {
+			snprintf(tmp, sizeof(tmp), "\\u%04x", c);
+			out_write(o, tmp, 6);
+		} else {
+			out_write(o, (const char *)&c, 1);
+		}
+	}
+	out_write(o, "\"", 1);
 }
 
 static char *put_u(char *p, unsigned long long v, int width)
@@ -168,85 +236,365 @@ static char *put_time(struct timefmt *tf, const struct xtrace_event *ev, int64_t
 	return put_u(p, ns, 9);
 }
 
-struct source {
-	struct xtrace_rec *rec;
-	struct namer *namer;
-	char host[64];
-	uint64_t lost;
-	bool lost_unknown;
+/* ------------------------------------------------------------ iteration */
+
+struct xtrace_iter *view_iter(struct view *v, int **map)
+{
+	struct view_opts *o = v->o;
+	const struct xtrace_cpuset *cpus = o->have_cpus ? &o->cpus : NULL;
+	struct xtrace_rec **recs;
+	struct xtrace_iter *it;
+	bool all = true;
+	int n = 0;
+
+	*map = calloc(v->nr ? v->nr : 1, sizeof(**map));
+	recs = calloc(v->nr ? v->nr : 1, sizeof(*recs));
+	if (!*map || !recs) {
+		free(recs);
+		free(*map);
+		*map = NULL;
+		errno = ENOMEM;
+		return NULL;
+	}
+	for (int i = 0; i < v->nr; i++) {
+		if (!v->src[i].selected) {
+			all = false;
+			continue;
+		}
+		(*map)[n] = i;
+		recs[n++] = v->src[i].rec;
+	}
+	if (all && (o->from == INT64_MIN || o->no_skip)) {
+		/* a merged directory replays its order: nothing to seek */
+		free(recs);
+		return xtrace_set_iter(&v->set, cpus);
+	}
+	/* the heap over the selected systems gives the same order, restricted to them */
+	it = xtrace_iter_new(recs, n, cpus);
+	free(recs);
+	if (it && o->from != INT64_MIN && !o->no_skip) {
+		int ret = xtrace_iter_seek(it, o->from);
+
+		if (ret) {
+			xtrace_iter_free(it);
+			errno = -ret;
+			return NULL;
+		}
+	}
+	return it;
+}
+
+static bool pid_wanted(const struct view_opts *o, int pid)
+{
+	for (int i = 0; i < o->nr_pids; i++)
+		if (o->pids[i] == pid)
+			return true;
+	return false;
+}
+
+static const char *const field_names[NR_FIELDS] = {
+	"tod", "rel", "delta", "host", "cpu", "pid", "comm", "event", "args",
 };
 
-static int print_events(struct view_opts *o, struct source *src, struct xtrace_set *set)
+/* "LABEL [args]" -> the label's length, and the args (without brackets) */
+static size_t split_event(const char *text, size_t len, const char **args, size_t *alen)
 {
-	struct timefmt tf = { .fmt = o->time, .cached_sec = -1 };
+	const char *br = memchr(text, '[', len);
+
+	if (!br || br == text || br[-1] != ' ' || text[len - 1] != ']') {
+		*args = text + len;
+		*alen = 0;
+		return len;
+	}
+	*args = br + 1;
+	*alen = text + len - 1 - (br + 1);
+	return br - 1 - text;
+}
+
+static char *put_rel(char *p, int64_t t, bool sign)
+{
+	if (t < 0) {
+		*p++ = '-';
+		t = -t;
+	} else if (sign) {
+		*p++ = '+';
+	}
+	p = put_u(p, t / 1000000000LL, 1);
+	*p++ = '.';
+	return put_u(p, t % 1000000000LL, 9);
+}
+
+struct line {
+	struct timefmt tf;
+	int64_t prev;			/* --fields delta: the previous line's time */
+	char text[8192];		/* "LABEL [args]" */
+};
+
+/* One output line (or JSON object) for @ev whose event text is @text. */
+static void emit(struct view *v, struct out *out, struct line *ln, const struct xtrace_event *ev,
+		 struct source *s, const char *text, size_t tlen, bool verbose)
+{
+	struct view_opts *o = v->o;
+	static const int def[] = { FLD_TOD, FLD_HOST, FLD_CPU, FLD_EVENT, FLD_ARGS };
+	const int *flds = o->nr_fields ? o->fields : def;
+	int nf = o->nr_fields ? o->nr_fields : 5;
+	const char *args;
+	size_t alen, llen;
+	char *p, *head;
+	int pid = -1;
+
+	if (out->len > sizeof(out->buf) - 12288)
+		out_flush(out);
+	llen = split_event(text, tlen, &args, &alen);
+	head = p = out->buf + out->len;
+	if (o->format == F_JSON) {
+		char num[64];
+		bool first = true;
+
+		*p++ = '{';
+		out->len = p - out->buf;
+		for (int i = 0; i < nf; i++) {
+			int f = flds[i];
+
+			if (!first)
+				out_write(out, ",", 1);
+			first = false;
+			out_printf(out, "\"%s\":", f == FLD_TOD ? "time" : field_names[f]);
+			switch (f) {
+			case FLD_TOD:
+				p = put_time(&ln->tf, ev, v->start, num);
+				out_json_str(out, num, p - num);
+				out_printf(out, ",\"ns\":%lld", (long long)ev->tod);
+				break;
+			case FLD_REL:
+				p = put_rel(num, ev->tod - v->start, false);
+				out_write(out, num, p - num);
+				break;
+			case FLD_DELTA:
+				p = put_rel(num, ln->prev == INT64_MIN ? 0 : ev->tod - ln->prev, false);
+				out_write(out, num, p - num);
+				break;
+			case FLD_HOST:
+				out_json_str(out, s->host, strlen(s->host));
+				break;
+			case FLD_CPU:
+				out_printf(out, "%d", ev->cpu);
+				break;
+			case FLD_PID:
+				out_printf(out, "%d", tep_data_pid(xtrace_rec_tep(s->rec), ev->record));
+				break;
+			case FLD_COMM: {
+				const char *c = tep_data_comm_from_pid(xtrace_rec_tep(s->rec),
+						tep_data_pid(xtrace_rec_tep(s->rec), ev->record));
+
+				out_json_str(out, c, strlen(c));
+				break;
+			}
+			case FLD_EVENT:
+				out_json_str(out, text, llen);
+				if (!o->nr_fields) {
+					const char *tp = namer_tracepoint(s->namer, ev);
+
+					out_write(out, ",\"tracepoint\":", 14);
+					out_json_str(out, tp, strlen(tp));
+				}
+				break;
+			case FLD_ARGS:
+				out_json_str(out, args, alen);
+				break;
+			}
+		}
+		if (verbose) {
+			char *fb = malloc(8192);
+
+			if (fb) {
+				size_t n = namer_fields(s->namer, ev, fb, 8192);
+
+				out_write(out, ",\"fields\":", 10);
+				out_json_str(out, fb, n);
+				free(fb);
+			}
+		}
+		out_write(out, "}\n", 2);
+		ln->prev = ev->tod;
+		return;
+	}
+	for (int i = 0; i < nf; i++) {
+		int f = flds[i];
+
+		if (i && !(f == FLD_ARGS && i && flds[i - 1] == FLD_EVENT && !alen))
+			*p++ = ' ';
+		switch (f) {
+		case FLD_TOD:
+			p = put_time(&ln->tf, ev, v->start, p);
+			break;
+		case FLD_REL:
+			p = put_rel(p, ev->tod - v->start, false);
+			break;
+		case FLD_DELTA:
+			p = put_rel(p, ln->prev == INT64_MIN ? 0 : ev->tod - ln->prev, true);
+			break;
+		case FLD_HOST:
+			p = stpcpy(p, s->host);
+			break;
+		case FLD_CPU:
+			p = put_u(p, ev->cpu, 1);
+			break;
+		case FLD_PID:
+			pid = tep_data_pid(xtrace_rec_tep(s->rec), ev->record);
+			if (pid < 0) {
+				*p++ = '-';
+				pid = -pid;
+			}
+			p = put_u(p, pid, 1);
+			break;
+		case FLD_COMM:
+			pid = tep_data_pid(xtrace_rec_tep(s->rec), ev->record);
+			p += snprintf(p, 64, "%s", tep_data_comm_from_pid(xtrace_rec_tep(s->rec), pid));
+			break;
+		case FLD_EVENT:
+			memcpy(p, text, llen);
+			p += llen;
+			break;
+		case FLD_ARGS:
+			if (!alen && i && flds[i - 1] == FLD_EVENT)
+				break;
+			*p++ = '[';
+			memcpy(p, args, alen);
+			p += alen;
+			*p++ = ']';
+			break;
+		}
+	}
+	if (verbose) {
+		size_t room = out->buf + sizeof(out->buf) - p - 2;
+
+		*p++ = ' ';
+		*p++ = ' ';
+		p += namer_fields(s->namer, ev, p, room > 4096 ? 4096 : room);
+	}
+	*p++ = '\n';
+	out->len = p - out->buf;
+	(void)head;
+	ln->prev = ev->tod;
+}
+
+static int print_events(struct view *v)
+{
+	struct view_opts *o = v->o;
 	struct out *out = malloc(sizeof(*out));
+	struct line *ln = malloc(sizeof(*ln));
 	struct xtrace_iter *it;
 	struct xtrace_event *ev;
-	int64_t start = INT64_MAX;
 	unsigned int damage;
-	int ret;
+	bool plain = !o->nr_fields && o->format == F_TEXT && !o->events && !o->nr_pids;
+	int ret, *map = NULL;
 
-	if (!out)
+	if (!out || !ln) {
+		free(out);
+		free(ln);
 		return -ENOMEM;
+	}
 	out->len = 0;
 	out->failed = false;
-	for (int i = 0; i < set->nr; i++) {
-		const struct xtrace_meta *m = xtrace_rec_meta(set->recs[i]);
-
-		if (m->start_tod && m->start_tod + xtrace_rec_offset(set->recs[i]) < start)
-			start = m->start_tod + xtrace_rec_offset(set->recs[i]);
-	}
-	it = xtrace_set_iter(set, o->have_cpus ? &o->cpus : NULL);
+	ln->tf = (struct timefmt){ .fmt = o->time, .cached_sec = -1 };
+	ln->prev = INT64_MIN;
+	it = view_iter(v, &map);
 	if (!it) {
 		free(out);
+		free(ln);
+		free(map);
 		return -errno;
 	}
 	while ((ret = xtrace_iter_next(it, &ev)) > 0) {
-		struct source *s = &src[ev->source];
-		char *p, *head;
-		size_t room;
+		struct source *s = &v->src[map[ev->source]];
+		size_t n;
 
-		if (out->len > sizeof(out->buf) - 8192)
-			out_flush(out);
-		head = p = out->buf + out->len;
-		p = put_time(&tf, ev, start, p);
-		*p++ = ' ';
-		p = stpcpy(p, s->host);
-		*p++ = ' ';
-		p = put_u(p, ev->cpu, 1);
-		*p++ = ' ';
-		if (ev->missed || ev->missed_unknown) {
-			/* the kernel says events were lost just before this one */
-			size_t hl = p - head;
+		if (ev->tod > o->to)
+			break;	/* in time order: nothing later is wanted */
+		if (ev->tod < o->from || !s->selected)
+			continue;
+		if (plain) {
+			/* the common case: TIME HOST CPU EVENT [key], straight into the buffer */
+			char *p, *head;
+			size_t room;
 
-			if (ev->missed_unknown)
-				p = stpcpy(p, "LOST_EVENTS [unknown]\n");
-			else {
-				p = stpcpy(p, "LOST_EVENTS [");
-				p = put_u(p, ev->missed, 1);
-				p = stpcpy(p, "]\n");
+			if (out->len > sizeof(out->buf) - 12288)
+				out_flush(out);
+			head = p = out->buf + out->len;
+			p = put_time(&ln->tf, ev, v->start, p);
+			*p++ = ' ';
+			p = stpcpy(p, s->host);
+			*p++ = ' ';
+			p = put_u(p, ev->cpu, 1);
+			*p++ = ' ';
+			if (ev->missed || ev->missed_unknown) {
+				/* the kernel says events were lost just before this one */
+				size_t hl = p - head;
+
+				if (ev->missed_unknown)
+					p = stpcpy(p, "LOST_EVENTS [unknown]\n");
+				else {
+					p = stpcpy(p, "LOST_EVENTS [");
+					p = put_u(p, ev->missed, 1);
+					p = stpcpy(p, "]\n");
+				}
+				s->lost += ev->missed;
+				s->lost_unknown |= ev->missed_unknown;
+				memmove(p, head, hl);
+				p += hl;
 			}
+			room = out->buf + sizeof(out->buf) - p - 2;
+			n = namer_hc_exit(s->namer, ev, p, room > 4096 ? 4096 : room);
+			if (n) {
+				/* the hypercall's return, synthesised at its vCPU's next entry */
+				size_t hl = p - head;
+
+				p += n;
+				*p++ = '\n';
+				memmove(p, head, hl);
+				p += hl;
+				room = out->buf + sizeof(out->buf) - p - 2;
+			}
+			p += namer_format(s->namer, ev, p, room > 4096 ? 4096 : room);
+			if (o->verbose) {
+				*p++ = ' ';
+				*p++ = ' ';
+				room = out->buf + sizeof(out->buf) - p - 2;
+				p += namer_fields(s->namer, ev, p, room > 4096 ? 4096 : room);
+			}
+			*p++ = '\n';
+			out->len = p - out->buf;
+			continue;
+		}
+		if (o->nr_pids && !pid_wanted(o, tep_data_pid(xtrace_rec_tep(s->rec), ev->record)))
+			continue;
+		if (ev->missed || ev->missed_unknown) {
 			s->lost += ev->missed;
 			s->lost_unknown |= ev->missed_unknown;
-			memmove(p, head, hl);
-			p += hl;
+			if (!o->events || namer_match_name(o->events, "LOST_EVENTS")) {
+				n = ev->missed_unknown ? (size_t)snprintf(ln->text, sizeof(ln->text),
+									  "LOST_EVENTS [unknown]") :
+				    (size_t)snprintf(ln->text, sizeof(ln->text), "LOST_EVENTS [%u]",
+						     ev->missed);
+				emit(v, out, ln, ev, s, ln->text, n, false);
+			}
 		}
-		room = out->buf + sizeof(out->buf) - p - 2;
-		p += namer_format(s->namer, ev, p, room > 4096 ? 4096 : room);
-		if (o->verbose) {
-			*p++ = ' ';
-			*p++ = ' ';
-			room = out->buf + sizeof(out->buf) - p - 2;
-			p += namer_fields(s->namer, ev, p, room > 4096 ? 4096 : room);
-		}
-		*p++ = '\n';
-		out->len = p - out->buf;
+		n = namer_hc_exit(s->namer, ev, ln->text, sizeof(ln->text));
+		if (n && namer_hc_exit_selected(s->namer))
+			emit(v, out, ln, ev, s, ln->text, n, false);
+		if (!namer_selected(s->namer, ev))
+			continue;
+		n = namer_format(s->namer, ev, ln->text, sizeof(ln->text));
+		emit(v, out, ln, ev, s, ln->text, n, o->verbose);
 	}
 	out_flush(out);
 	damage = xtrace_iter_damage(it);
 	xtrace_iter_free(it);
+	free(map);
 	ret = out->failed ? -EIO : (damage ? -EBADMSG : 0);
 	free(out);
+	free(ln);
 	return ret;
 }
 
@@ -328,51 +676,182 @@ static void print_merge_info(const char *dir)
 	xtrace_merge_meta_free(&mm);
 }
 
+static void print_vms(struct source *s)
+{
+	int nr = namer_nr_vms(s->namer);
+
+	if (nr < 0)
+		return;
+	for (int i = 0; i < nr; i++) {
+		int pid;
+		const char *name = namer_vm_name(s->namer, i, &pid);
+
+		printf("vm          %s (qemu pid %d)\n", name, pid);
+	}
+}
+
+/* Split a comma list into a NULL-terminated array (pointers into a copy). */
+static char **split_list(const char *s)
+{
+	size_t n = 2;
+	char **v, *copy, *save, *t;
+
+	for (const char *p = s; *p; p++)
+		n += *p == ',';
+	v = calloc(n, sizeof(*v));
+	copy = strdup(s);
+	if (!v || !copy) {
+		free(v);
+		free(copy);
+		return NULL;
+	}
+	n = 0;
+	for (t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+		v[n++] = t;
+	if (!n) {
+		free(copy);
+		free(v);
+		return NULL;
+	}
+	return v;
+}
+
+static void free_list(char **v)
+{
+	if (v)
+		free(v[0]);
+	free(v);
+}
+
+/* The merged directory a source came from, to find files its copy lacks (vms). */
+static void load_vms(struct view *v)
+{
+	for (int d = 0; d < v->o->nr_dirs; d++) {
+		struct xtrace_merge_meta mm;
+
+		if (xtrace_dir_is_merged(v->o->dirs[d]) != 1 ||
+		    xtrace_merge_meta_read(v->o->dirs[d], &mm))
+			continue;
+		for (int i = 0; i < v->nr; i++) {
+			if (namer_nr_vms(v->src[i].namer) >= 0)
+				continue;
+			/* a merge made before vms files were copied: the input it came from */
+			for (int k = 0; k < mm.nr_sources; k++)
+				if (!strcmp(mm.sources[k].name, xtrace_rec_name(v->src[i].rec)) &&
+				    mm.sources[k].input)
+					namer_load_vms(v->src[i].namer, mm.sources[k].input);
+		}
+		xtrace_merge_meta_free(&mm);
+	}
+}
+
+static int resolve_window(struct view *v)
+{
+	struct view_opts *o = v->o;
+
+	o->from = INT64_MIN;
+	o->to = INT64_MAX;
+	if (o->around_s && parse_window(o->around_s, v->start, &o->from, &o->to)) {
+		fprintf(stderr, PROG ": invalid --around '%s' (TIME+-WIDTH, e.g. "
+			"2026-11-22T10:00:01.5+-2ms or +1.5s+-100us)\n", o->around_s);
+		return 2;
+	}
+	if (o->from_s && parse_time(o->from_s, v->start, &o->from)) {
+		fprintf(stderr, PROG ": invalid time '%s' (2026-11-22T10:00:01.5, 10:00:01.5, "
+			"epoch seconds, or +1.5s from the start)\n", o->from_s);
+		return 2;
+	}
+	if (o->to_s && parse_time(o->to_s, v->start, &o->to)) {
+		fprintf(stderr, PROG ": invalid time '%s' (2026-11-22T10:00:01.5, 10:00:01.5, "
+			"epoch seconds, or +1.5s from the start)\n", o->to_s);
+		return 2;
+	}
+	if (o->from > o->to) {
+		fprintf(stderr, PROG ": the window ends before it starts\n");
+		return 2;
+	}
+	return 0;
+}
+
 static int run_xtrace_view(struct view_opts *o)
 {
-	struct xtrace_set set;
-	struct source *src = NULL;
-	int status = 0, ret, bad = 0;
+	struct view v = { .o = o, .start = INT64_MAX };
+	int status = 0, ret, bad = 0, nsel = 0;
 
-	ret = xtrace_set_open(o->dirs, o->nr_dirs, &set, &bad);
+	ret = xtrace_set_open(o->dirs, o->nr_dirs, &v.set, &bad);
 	if (ret) {
 		open_failed(o->dirs[bad], -ret);
 		return 1;
 	}
-	src = calloc(set.nr, sizeof(*src));
-	if (!src) {
-		xtrace_set_close(&set);
+	v.nr = v.set.nr;
+	v.src = calloc(v.nr ? v.nr : 1, sizeof(*v.src));
+	if (!v.src) {
+		xtrace_set_close(&v.set);
 		return 1;
 	}
-	for (int i = 0; i < set.nr; i++) {
-		const struct xtrace_meta *m = xtrace_rec_meta(set.recs[i]);
-		const char *name = xtrace_rec_name(set.recs[i]);
+	for (int i = 0; i < v.nr; i++) {
+		struct xtrace_rec *rec = v.set.recs[i];
+		const struct xtrace_meta *m = xtrace_rec_meta(rec);
+		const char *name = xtrace_rec_name(rec);
 
-		src[i].rec = set.recs[i];
-		snprintf(src[i].host, sizeof(src[i].host), "%.*s", (int)strcspn(name, ". \t"), name);
+		v.src[i].rec = rec;
+		snprintf(v.src[i].host, sizeof(v.src[i].host), "%.*s", (int)strcspn(name, ". \t"),
+			 name);
+		v.src[i].selected = !o->hosts || namer_match_name(o->hosts, name) ||
+				    namer_match_name(o->hosts, v.src[i].host) ||
+				    namer_match_name(o->hosts, m->hostname ? m->hostname : "");
+		nsel += v.src[i].selected;
+		if (m->start_tod && m->start_tod + xtrace_rec_offset(rec) < v.start)
+			v.start = m->start_tod + xtrace_rec_offset(rec);
 		if (!m->complete && !o->quiet && !o->info)
 			fprintf(stderr, PROG ": warning: '%s' is incomplete (%s); showing what "
-				"was saved\n", xtrace_rec_dir(set.recs[i]), m->error ? m->error :
+				"was saved\n", xtrace_rec_dir(rec), m->error ? m->error :
 				"the recorder did not stop cleanly");
-		src[i].namer = namer_new(set.recs[i]);
-		if (!src[i].namer) {
+		v.src[i].namer = namer_new(rec);
+		if (!v.src[i].namer) {
 			status = 1;
 			goto out;
 		}
+		namer_load_vms(v.src[i].namer, xtrace_rec_dir(rec));
+		namer_set_event_filter(v.src[i].namer, o->events);
 		if (o->verbose)
-			xtrace_rec_load_symbols(set.recs[i]);
+			xtrace_rec_load_symbols(rec);
 	}
+	load_vms(&v);
+	if (v.start == INT64_MAX)
+		v.start = 0;
+	if (o->hosts && !nsel) {
+		fprintf(stderr, PROG ": no system matches --host '%s'; the systems are:", o->hosts[0]);
+		for (int i = 0; i < v.nr; i++)
+			fprintf(stderr, " %s", xtrace_rec_name(v.src[i].rec));
+		fprintf(stderr, "\n");
+		status = 2;
+		goto out;
+	}
+	status = resolve_window(&v);
+	if (status)
+		goto out;
 	if (o->info) {
 		for (int i = 0; i < o->nr_dirs; i++)
 			if (xtrace_dir_is_merged(o->dirs[i]) == 1)
 				print_merge_info(o->dirs[i]);
-		for (int i = 0; i < set.nr; i++) {
+		for (int i = 0; i < v.nr; i++) {
 			printf("\n");
-			print_info(&src[i]);
+			print_info(&v.src[i]);
+			print_vms(&v.src[i]);
 		}
 		goto out;
 	}
-	ret = print_events(o, src, &set);
+	if (o->summary)
+		ret = run_summary(&v);
+	else if (o->kvm)
+		ret = run_kvm(&v);
+	else if (o->format == F_PERFETTO)
+		ret = run_perfetto(&v);
+	else if (o->format == F_HTML)
+		ret = run_html(&v);
+	else
+		ret = print_events(&v);
 	if (ret == -EIO) {
 		fprintf(stderr, PROG ": write failure on standard output\n");
 		status = 1;
@@ -384,30 +863,104 @@ static int run_xtrace_view(struct view_opts *o)
 		fprintf(stderr, PROG ": cannot read the recordings: %s\n", strerror(-ret));
 		status = 1;
 	}
-	for (int i = 0; i < set.nr && !o->quiet; i++) {
-		const struct xtrace_meta *m = xtrace_rec_meta(set.recs[i]);
+	for (int i = 0; i < v.nr && !o->quiet; i++) {
+		const struct xtrace_meta *m = xtrace_rec_meta(v.set.recs[i]);
 		bool ovw = m->mode && !strcmp(m->mode, "overwrite");
 		uint64_t overrun = xtrace_meta_lost(m);
 
+		if (!v.src[i].selected)
+			continue;
 		/* a flight recorder's gaps after each flush are its overwritten history */
-		if (!ovw && (overrun || src[i].lost || src[i].lost_unknown))
+		if (!ovw && (overrun || v.src[i].lost || v.src[i].lost_unknown))
 			fprintf(stderr, PROG ": warning: '%s': %llu events were lost while "
-				"recording (see LOST_EVENTS lines)\n", xtrace_rec_name(set.recs[i]),
-				(unsigned long long)(overrun > src[i].lost ? overrun : src[i].lost));
+				"recording (see LOST_EVENTS lines)\n", xtrace_rec_name(v.set.recs[i]),
+				(unsigned long long)(overrun > v.src[i].lost ? overrun : v.src[i].lost));
 	}
 out:
-	for (int i = 0; i < set.nr; i++)
-		namer_free(src[i].namer);
-	free(src);
-	xtrace_set_close(&set);
+	for (int i = 0; i < v.nr; i++)
+		namer_free(v.src[i].namer);
+	free(v.src);
+	xtrace_set_close(&v.set);
 	return status;
 }
+
+static int parse_fields(const char *s, struct view_opts *o)
+{
+	char **v = split_list(s);
+
+	o->nr_fields = 0;
+	for (int i = 0; v && v[i]; i++) {
+		int f;
+
+		for (f = 0; f < NR_FIELDS && strcmp(v[i], field_names[f]); f++)
+			;
+		if (f == NR_FIELDS || o->nr_fields == NR_FIELDS) {
+			fprintf(stderr, PROG ": unknown field '%s' (tod, rel, delta, host, cpu, pid, "
+				"comm, event, args)\n", v[i]);
+			free_list(v);
+			return -1;
+		}
+		o->fields[o->nr_fields++] = f;
+	}
+	free_list(v);
+	if (!o->nr_fields) {
+		fprintf(stderr, PROG ": --fields needs at least one field\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_pids(const char *s, struct view_opts *o)
+{
+	char **v = split_list(s);
+	int n = 0;
+
+	for (int i = 0; v && v[i]; i++)
+		n++;
+	o->pids = calloc(n ? n : 1, sizeof(int));
+	for (int i = 0; v && v[i] && o->pids; i++) {
+		char *end;
+		long p;
+
+		errno = 0;
+		p = strtol(v[i], &end, 10);
+		if (errno || *end || end == v[i] || p < 0 || p > INT32_MAX) {
+			fprintf(stderr, PROG ": invalid pid '%s'\n", v[i]);
+			free_list(v);
+			return -1;
+		}
+		o->pids[o->nr_pids++] = (int)p;
+	}
+	free_list(v);
+	if (!o->nr_pids) {
+		fprintf(stderr, PROG ": --pid needs a pid\n");
+		return -1;
+	}
+	return 0;
+}
+
+enum {
+	OPT_HOST = 256, OPT_PID, OPT_FROM, OPT_TO, OPT_AROUND, OPT_TOP, OPT_NO_SKIP,
+};
 
 int main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
 		{ "time", required_argument, NULL, 't' },
 		{ "cpus", required_argument, NULL, 'c' },
+		{ "cpu", required_argument, NULL, 'c' },
+		{ "host", required_argument, NULL, OPT_HOST },
+		{ "pid", required_argument, NULL, OPT_PID },
+		{ "event", required_argument, NULL, 'e' },
+		{ "from", required_argument, NULL, OPT_FROM },
+		{ "to", required_argument, NULL, OPT_TO },
+		{ "around", required_argument, NULL, OPT_AROUND },
+		{ "fields", required_argument, NULL, 'f' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "summary", no_argument, NULL, 's' },
+		{ "kvm", no_argument, NULL, 'k' },
+		{ "top", required_argument, NULL, OPT_TOP },
+		{ "no-skip", no_argument, NULL, OPT_NO_SKIP },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "info", no_argument, NULL, 'i' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -416,10 +969,11 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const tnames[] = { "utc", "short", "epoch", "rel", "raw" };
-	struct view_opts o = { .time = T_UTC };
+	static const char *const fnames[] = { "text", "json", "perfetto", "html" };
+	struct view_opts o = { .time = T_UTC, .top = 3 };
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "t:c:viqhV", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:c:e:f:F:skviqhV", lopts, NULL)) != -1) {
 		switch (c) {
 		case 't': {
 			int i;
@@ -434,12 +988,81 @@ int main(int argc, char **argv)
 			o.time = i;
 			break;
 		}
+		case 'F': {
+			int i;
+
+			for (i = 0; i < 4 && strcmp(optarg, fnames[i]); i++)
+				;
+			if (i == 4) {
+				fprintf(stderr, PROG ": unknown format '%s' (text, json, perfetto, "
+					"html)\n", optarg);
+				return 2;
+			}
+			o.format = i;
+			break;
+		}
 		case 'c':
 			if (xtrace_cpuset_parse(optarg, &o.cpus)) {
 				fprintf(stderr, PROG ": invalid CPU list '%s' (e.g. 0,2-3)\n", optarg);
 				return 2;
 			}
 			o.have_cpus = true;
+			break;
+		case OPT_HOST:
+			free_list(o.hosts);
+			o.hosts = split_list(optarg);
+			if (!o.hosts) {
+				fprintf(stderr, PROG ": --host needs a name\n");
+				return 2;
+			}
+			break;
+		case 'e':
+			free_list(o.events);
+			o.events = split_list(optarg);
+			if (!o.events) {
+				fprintf(stderr, PROG ": --event needs a name\n");
+				return 2;
+			}
+			break;
+		case OPT_PID:
+			free(o.pids);
+			o.pids = NULL;
+			o.nr_pids = 0;
+			if (parse_pids(optarg, &o))
+				return 2;
+			break;
+		case OPT_FROM:
+			o.from_s = optarg;
+			break;
+		case OPT_TO:
+			o.to_s = optarg;
+			break;
+		case OPT_AROUND:
+			o.around_s = optarg;
+			break;
+		case 'f':
+			if (parse_fields(optarg, &o))
+				return 2;
+			break;
+		case 's':
+			o.summary = true;
+			break;
+		case 'k':
+			o.kvm = true;
+			break;
+		case OPT_TOP: {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+
+			if (*end || end == optarg || n < 0 || n > 100) {
+				fprintf(stderr, PROG ": invalid --top '%s' (0-100)\n", optarg);
+				return 2;
+			}
+			o.top = (int)n;
+			break;
+		}
+		case OPT_NO_SKIP:
+			o.no_skip = true;
 			break;
 		case 'v':
 			o.verbose = true;
@@ -466,9 +1089,24 @@ int main(int argc, char **argv)
 		tool_usage(stderr, usage_text);
 		return 2;
 	}
+	if (o.summary && o.kvm) {
+		fprintf(stderr, PROG ": --summary and --kvm are separate analyses: give one\n");
+		return 2;
+	}
+	if ((o.summary || o.kvm) && o.format != F_TEXT && o.format != F_JSON) {
+		fprintf(stderr, PROG ": --summary and --kvm print text or json\n");
+		return 2;
+	}
+	if (o.around_s && (o.from_s || o.to_s)) {
+		fprintf(stderr, PROG ": --around is a window of its own: not with --from/--to\n");
+		return 2;
+	}
 	tool_init(PROG, o.quiet ? -1 : 0);
 	o.dirs = argv + optind;
 	o.nr_dirs = argc - optind;
 	ret = run_xtrace_view(&o);
+	free_list(o.hosts);
+	free_list(o.events);
+	free(o.pids);
 	return tool_exit(ret);
 }

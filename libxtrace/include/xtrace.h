@@ -299,6 +299,15 @@ struct xtrace_iter *xtrace_iter_new(struct xtrace_rec **recs, int nr,
  */
 int xtrace_iter_next(struct xtrace_iter *it, struct xtrace_event **ev);
 
+/**
+ * xtrace_iter_seek - skip to the first events at or after UTC time @tod
+ *
+ * Whole compressed frames that end before @tod are skipped by their headers,
+ * without reading them. Call it before the first xtrace_iter_next(), on an
+ * iterator of xtrace_iter_new() (-ENOTSUP for a merged directory's replay).
+ */
+int xtrace_iter_seek(struct xtrace_iter *it, int64_t tod);
+
 /** xtrace_iter_damage - how many damaged places the iteration met so far */
 unsigned int xtrace_iter_damage(const struct xtrace_iter *it);
 

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: LGPL-2.1
+/*
+ * The "vms" file of a recording (docs/data-directory.md): on a KVM host, which
+ * qemu process is which VM and which of its threads runs which vCPU, so the
+ * view can name the VM of a kvm_entry/kvm_exit. Written at start and at stop
+ * (appended; later lines win):
+ *
+ *   vm PID NAME
+ *   thread TID PID VCPU        (VCPU -1: not a vCPU thread, or not known)
+ *
+ * A process is a VM when its comm or its argv[0] contains "qemu". Its name is
+ * libvirt's (/run/libvirt/qemu/NAME.pid holding the pid), else qemu's
+ * "-name guest=NAME,..." or "-name NAME"; else "qemu-PID". vCPU threads are
+ * named "CPU N/KVM" by qemu (libvirt turns on debug-threads).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xtrace-local.h"
+
+#define VMS_FILE	"vms"
+#define LIBVIRT_RUN	"/run/libvirt/qemu"
+
+__hidden int xt_vms_save(const char *dir, bool at_end);
+
+/* A name for the view: one word of printable characters. */
+static void clean(char *s)
+{
+	for (; *s; s++)
+		if (*s <= ' ' || *s == 0x7f)
+			*s = '_';
+}
+
+/* libvirt's pid file naming @pid, if any: NAME.pid */
+static bool libvirt_name(int pid, char *name, size_t len)
+{
+	DIR *d = opendir(LIBVIRT_RUN);
+	struct dirent *de;
+	bool found = false;
+
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		char path[512], *buf;
+
+		if (n < 5 || strcmp(de->d_name + n - 4, ".pid"))
+			continue;
+		snprintf(path, sizeof(path), LIBVIRT_RUN "/%s", de->d_name);
+		if (xt_read_file(path, &buf, NULL))
+			continue;
+		if (atoi(buf) == pid) {
+			snprintf(name, len, "%.*s", (int)(n - 4), de->d_name);
+			found = true;
+		}
+		free(buf);
+	}
+	closedir(d);
+	return found;
+}
+
+/*
+ * qemu's -name: "guest=NAME,debug-threads=on" or "NAME[,process=...]"; a comma in
+ * a value is written ",,".
+ */
+static bool qemu_name(const char *arg, char *name, size_t len)
+{
+	const char *p = arg;
+
+	for (int item = 0; *p; item++) {
+		char val[256];
+		size_t n = 0;
+		bool has_eq = false;
+
+		/* one item, up to a single comma; ",," is a comma in it */
+		for (; *p && !(p[0] == ',' && p[1] != ','); p++) {
+			if (p[0] == ',')
+				p++;
+			if (*p == '=' && !has_eq)
+				has_eq = true;
+			if (n + 1 < sizeof(val))
+				val[n++] = *p;
+		}
+		val[n] = '\0';
+		if (*p)
+			p++;
+		if ((!strncmp(val, "guest=", 6) && val[6]) || (!item && !has_eq && n)) {
+			const char *v = has_eq ? val + 6 : val;
+			size_t vl = strlen(v) < len - 1 ? strlen(v) : len - 1;
+
+			memcpy(name, v, vl);
+			name[vl] = '\0';
+			return true;
+		}
+	}
+	return false;
+}
+
+struct sbuf {
+	char *buf;
+	size_t len, cap;
+};
+
+static int add(struct sbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int add(struct sbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(sb->buf ? sb->buf + sb->len : NULL, sb->buf ? sb->cap - sb->len : 0,
+			      fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return -EINVAL;
+		if (sb->buf && sb->len + n < sb->cap) {
+			sb->len += n;
+			return 0;
+		}
+		{
+			size_t cap = (sb->len + n + 1) * 2 + 256;
+			char *b = realloc(sb->buf, cap);
+
+			if (!b)
+				return -ENOMEM;
+			sb->buf = b;
+			sb->cap = cap;
+		}
+	}
+}
+
+static void scan_vm(struct sbuf *sb, int pid, const char *cmdline, size_t clen)
+{
+	char name[128] = "", path[300];
+	struct dirent *te;
+	DIR *task;
+
+	if (!libvirt_name(pid, name, sizeof(name))) {
+		for (size_t off = 0; off < clen; off += strlen(cmdline + off) + 1) {
+			const char *a = cmdline + off;
+
+			if (!strcmp(a, "-name") && off + strlen(a) + 1 < clen &&
+			    qemu_name(a + strlen(a) + 1, name, sizeof(name)))
+				break;
+		}
+	}
+	if (!name[0])
+		snprintf(name, sizeof(name), "qemu-%d", pid);
+	clean(name);
+	add(sb, "vm %d %s\n", pid, name);
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	task = opendir(path);
+	while (task && (te = readdir(task))) {
+		int tid = atoi(te->d_name), vcpu = -1;
+		char *comm;
+
+		if (tid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", pid, tid);
+		if (!xt_read_file(path, &comm, NULL)) {
+			if (sscanf(comm, "CPU %d/KVM", &vcpu) != 1)
+				vcpu = -1;
+			free(comm);
+		}
+		add(sb, "thread %d %d %d\n", tid, pid, vcpu);
+	}
+	if (task)
+		closedir(task);
+}
+
+/*
+ * xt_vms_save - append the VMs running now to @dir/vms (creating it with its
+ * header at the start, so a host without VMs has an empty list)
+ */
+int xt_vms_save(const char *dir, bool at_end)
+{
+	struct sbuf sb = { 0 };
+	DIR *proc = opendir("/proc");
+	struct dirent *pe;
+	char *path;
+	int fd, ret;
+
+	if (!proc)
+		return -errno;
+	if (!at_end)
+		add(&sb, "# xtrace vms: \"vm PID NAME\" and \"thread TID PID VCPU\" (-1: not a "
+		    "vCPU); written at start and stop, later lines win\n");
+	while ((pe = readdir(proc))) {
+		int pid = atoi(pe->d_name);
+		char p[300], *comm = NULL, *cmd = NULL;
+		size_t clen = 0;
+
+		if (pid <= 0)
+			continue;
+		snprintf(p, sizeof(p), "/proc/%d/comm", pid);
+		if (xt_read_file(p, &comm, NULL))
+			continue;
+		snprintf(p, sizeof(p), "/proc/%d/cmdline", pid);
+		if (xt_read_file(p, &cmd, &clen))
+			cmd = NULL;
+		if (strstr(comm, "qemu") || (cmd && clen && strstr(strrchr(cmd, '/') ?
+								   strrchr(cmd, '/') : cmd, "qemu")))
+			scan_vm(&sb, pid, cmd ? cmd : "", cmd ? clen : 0);
+		free(comm);
+		free(cmd);
+	}
+	closedir(proc);
+	path = xt_path(dir, VMS_FILE);
+	if (!path) {
+		free(sb.buf);
+		return -ENOMEM;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	free(path);
+	if (fd < 0) {
+		free(sb.buf);
+		return -errno;
+	}
+	ret = sb.len ? xt_write_all(fd, sb.buf, sb.len) : 0;
+	if (close(fd) && !ret)
+		ret = -errno;
+	free(sb.buf);
+	return ret;
+}

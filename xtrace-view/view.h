@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* xtrace-view's parts: options, the systems shown, output, analyses and exports. */
+#ifndef _XTRACE_VIEW_VIEW_H
+#define _XTRACE_VIEW_VIEW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "xtrace.h"
+#include "names.h"
+
+#define PROG "xtrace-view"
+
+enum time_fmt { T_UTC, T_SHORT, T_EPOCH, T_REL, T_RAW };
+enum out_fmt { F_TEXT, F_JSON, F_PERFETTO, F_HTML };
+
+/* --fields */
+enum field {
+	FLD_TOD, FLD_REL, FLD_DELTA, FLD_HOST, FLD_CPU, FLD_PID, FLD_COMM, FLD_EVENT, FLD_ARGS,
+	NR_FIELDS
+};
+
+struct view_opts {
+	char **dirs;
+	int nr_dirs;
+	enum time_fmt time;
+	enum out_fmt format;
+	struct xtrace_cpuset cpus;
+	bool have_cpus;
+	bool verbose, info, quiet;
+	bool summary, kvm;
+	/* filters */
+	char **hosts;			/* NULL-terminated globs, NULL = every system */
+	char **events;			/* NULL-terminated globs, NULL = every event */
+	int *pids;
+	int nr_pids;
+	const char *from_s, *to_s, *around_s;	/* as given: resolved once the start is known */
+	int64_t from, to;		/* UTC ns; INT64_MIN / INT64_MAX = open */
+	bool no_skip;			/* --no-skip: read every frame (for tests) */
+	int fields[NR_FIELDS];		/* --fields, in order */
+	int nr_fields;			/* 0: the default line */
+	int top;			/* --kvm: worst cases kept per reason */
+};
+
+/* One system (recording) of the view. */
+struct source {
+	struct xtrace_rec *rec;
+	struct namer *namer;
+	char host[64];
+	bool selected;			/* --host */
+	uint64_t lost;
+	bool lost_unknown;
+};
+
+struct view {
+	struct view_opts *o;
+	struct xtrace_set set;
+	struct source *src;
+	int nr;
+	int64_t start;			/* earliest recording start (UTC ns): "rel" and +offsets */
+};
+
+/* Buffered standard output. */
+struct out {
+	char buf[1 << 16];
+	size_t len;
+	bool failed;
+};
+
+void out_flush(struct out *o);
+void out_write(struct out *o, const char *s, size_t len);
+void out_printf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void out_json_str(struct out *o, const char *s, size_t len);
+
+/* time.c: parsing times and windows, formatting durations */
+int parse_time(const char *s, int64_t start, int64_t *tod);
+int parse_window(const char *s, int64_t start, int64_t *from, int64_t *to);
+int parse_duration(const char *s, int64_t *ns);
+void format_tod(int64_t tod, char *buf, size_t len);
+
+/**
+ * view_iter - the iterator the filters ask for: a merged directory's order when
+ * nothing is filtered by time or system, else the heap over the selected systems,
+ * seeked to --from (whole frames before it skipped). *@map (to free) maps the
+ * iterator's source index to the view's.
+ */
+struct xtrace_iter *view_iter(struct view *v, int **map);
+
+/* analyze.c */
+int run_summary(struct view *v);
+int run_kvm(struct view *v);
+
+/* export.c */
+int run_perfetto(struct view *v);
+int run_html(struct view *v);
+
+#endif
