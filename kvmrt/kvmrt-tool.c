@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kvmrt-tool.h"
+
+const char *tool_prog = "kvmrt";
+
+void tool_start(const char *prog, struct kvmrt_common *c)
+{
+	const char *e;
+
+	tool_prog = prog;
+	memset(c, 0, sizeof(*c));
+	e = getenv("KVMRT_CONFIG");
+	c->config = e && *e ? e : KVMRT_DEFAULT_CONFIG;
+	e = getenv("KVMRT_SYSFS");
+	c->sysfs = e && *e ? e : "/sys";
+	e = getenv("KVMRT_URI");
+	c->uri = e && *e ? e : NULL;
+}
+
+void tool_usage(const char *const *text)
+{
+	for (int i = 0; text[i]; i++)
+		printf("%s\n", text[i]);
+}
+
+int tool_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", tool_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+int tool_bad_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", tool_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s --help' for more information.\n", tool_prog);
+	return 2;
+}
+
+int tool_exit(int ret)
+{
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "%s: write failure on standard output: %s\n", tool_prog,
+			strerror(errno));
+		return ret ? ret : 1;
+	}
+	return ret;
+}
+
+/* by line, those about the whole file (line 0) last; stable */
+static int cmp_diag(const void *a, const void *b)
+{
+	const struct kvmrt_diag *x = *(const struct kvmrt_diag *const *)a;
+	const struct kvmrt_diag *y = *(const struct kvmrt_diag *const *)b;
+	unsigned int lx = x->line ? (unsigned int)x->line : ~0u;
+	unsigned int ly = y->line ? (unsigned int)y->line : ~0u;
+
+	if (lx != ly)
+		return lx < ly ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+void tool_print_diags(const struct kvmrt_diags *d, FILE *f, bool errors_only)
+{
+	const struct kvmrt_diag **v = calloc(d->n + 1, sizeof(*v));
+
+	for (int i = 0; v && i < d->n; i++)
+		v[i] = &d->v[i];
+	if (v)
+		qsort(v, d->n, sizeof(*v), cmp_diag);
+	for (int i = 0; i < d->n; i++) {
+		const struct kvmrt_diag *x = v ? v[i] : &d->v[i];
+		char *s;
+
+		if (errors_only && x->level != KVMRT_ERROR)
+			continue;
+		s = kvmrt_diag_format(x);
+		fprintf(f, "%s\n", s ? s : "(no memory)");
+		free(s);
+	}
+	free(v);
+}
+
+struct kvmrt_config *tool_load_config(const char *path, bool missing_ok, bool errors_ok)
+{
+	struct kvmrt_config *cfg;
+	int ret = kvmrt_config_load(path, &cfg);
+
+	if (ret == -ENOENT && missing_ok) {
+		cfg = kvmrt_config_new(path);
+		if (!cfg)
+			tool_error("out of memory");
+		return cfg;
+	}
+	if (ret) {
+		tool_error("cannot read configuration '%s': %s", path, strerror(-ret));
+		return NULL;
+	}
+	if (cfg->diags.errors && !errors_ok) {
+		tool_print_diags(&cfg->diags, stderr, true);
+		tool_error("'%s' has %d error%s: fix %s first (kvmrt-validate-config lists every "
+			   "problem)", path, cfg->diags.errors, cfg->diags.errors == 1 ? "" : "s",
+			   cfg->diags.errors == 1 ? "it" : "them");
+		kvmrt_config_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+struct kvmrt_topo *tool_load_topo(const char *sysfs)
+{
+	struct kvmrt_topo *t = kvmrt_topo_load(sysfs);
+
+	if (!t)
+		tool_error("cannot read the CPU topology under '%s': %s", sysfs, strerror(errno));
+	return t;
+}
+
+struct kvmrt_vm **tool_select(const struct kvmrt_config *cfg, char **names, int nr_names,
+			      int *count)
+{
+	struct kvmrt_vm **v = calloc(cfg->nr_vms + nr_names + 1, sizeof(*v));
+	bool bad = false;
+
+	*count = 0;
+	if (!v) {
+		tool_error("out of memory");
+		return NULL;
+	}
+	if (!nr_names) {
+		for (int i = 0; i < cfg->nr_vms; i++)
+			v[(*count)++] = cfg->vms[i];
+		return v;
+	}
+	for (int i = 0; i < nr_names; i++) {
+		struct kvmrt_vm *vm = kvmrt_config_find(cfg, names[i]);
+
+		if (!vm) {
+			tool_error("no VM '%s' in '%s'", names[i], cfg->path);
+			bad = true;
+			continue;
+		}
+		v[(*count)++] = vm;
+	}
+	if (bad) {
+		free(v);
+		return NULL;
+	}
+	return v;
+}

@@ -1,0 +1,406 @@
+/* SPDX-License-Identifier: LGPL-2.1 */
+/*
+ * libkvmrt: the KVM-RT host configuration (/etc/kvmrt.cfg), the host's CPU
+ * topology, the placement of a VM's threads on host CPUs, the validation
+ * rules, and the libvirt domain XML that follows from a VM's settings.
+ *
+ * Conventions (the same as libxtrace's):
+ *  - functions returning int give 0 (or a count) on success and -errno on
+ *    failure; -EINVAL means malformed input;
+ *  - constructors return NULL and set errno;
+ *  - the library never prints and never exits: problems in a configuration
+ *    are collected as diagnostics (struct kvmrt_diags) for the tool to print,
+ *    and libvirt's messages are returned as strings.
+ *
+ * The file format and the rules are described in docs/kvmrt.md.
+ */
+#ifndef _KVMRT_H
+#define _KVMRT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define KVMRT_DEFAULT_CONFIG	"/etc/kvmrt.cfg"
+#define KVMRT_MAX_ID		65535	/* largest CPU or node number in an ID-set */
+
+/* ---------------------------------------------------------------- ID-sets */
+
+/* A set of small non-negative integers (CPU or NUMA node numbers). */
+struct kvmrt_idset {
+	uint64_t *w;
+	unsigned int nw;	/* words allocated */
+};
+
+/** kvmrt_idset_new - an empty set; NULL with errno ENOMEM */
+struct kvmrt_idset *kvmrt_idset_new(void);
+void kvmrt_idset_free(struct kvmrt_idset *s);
+/** kvmrt_idset_dup - a copy of @s (NULL @s gives an empty set) */
+struct kvmrt_idset *kvmrt_idset_dup(const struct kvmrt_idset *s);
+
+/**
+ * kvmrt_idset_parse - parse a human-readable ID-set such as "0,2,4-7,12-15"
+ * @str: the text; empty (or only blanks) means the empty set; blanks around
+ *	 numbers and commas are allowed
+ * @set: cleared, then filled
+ * @bad: if not NULL, on -EINVAL points to the offending character of @str
+ *
+ * Returns 0, -EINVAL for a malformed set (a reversed range, an empty item,
+ * a sign, a stray character) or -ERANGE for an ID above KVMRT_MAX_ID.
+ */
+int kvmrt_idset_parse(struct kvmrt_idset *set, const char *str, const char **bad);
+
+/** kvmrt_idset_format - the set as "0,2,4-7" (malloc'd; "" when empty) */
+char *kvmrt_idset_format(const struct kvmrt_idset *s);
+
+int kvmrt_idset_add(struct kvmrt_idset *s, unsigned int id);
+void kvmrt_idset_del(struct kvmrt_idset *s, unsigned int id);
+bool kvmrt_idset_has(const struct kvmrt_idset *s, unsigned int id);
+void kvmrt_idset_clear(struct kvmrt_idset *s);
+unsigned int kvmrt_idset_count(const struct kvmrt_idset *s);
+bool kvmrt_idset_empty(const struct kvmrt_idset *s);
+/** kvmrt_idset_next - the smallest ID >= @from in @s, or -1 */
+int kvmrt_idset_next(const struct kvmrt_idset *s, int from);
+/** kvmrt_idset_nth - the @n-th smallest ID of @s (from 0), or -1 */
+int kvmrt_idset_nth(const struct kvmrt_idset *s, unsigned int n);
+/** kvmrt_idset_or - add every ID of @b to @a */
+int kvmrt_idset_or(struct kvmrt_idset *a, const struct kvmrt_idset *b);
+/** kvmrt_idset_and - keep in @a only the IDs also in @b */
+void kvmrt_idset_and(struct kvmrt_idset *a, const struct kvmrt_idset *b);
+/** kvmrt_idset_andnot - remove from @a the IDs of @b */
+void kvmrt_idset_andnot(struct kvmrt_idset *a, const struct kvmrt_idset *b);
+bool kvmrt_idset_equal(const struct kvmrt_idset *a, const struct kvmrt_idset *b);
+bool kvmrt_idset_subset(const struct kvmrt_idset *a, const struct kvmrt_idset *of);
+bool kvmrt_idset_intersects(const struct kvmrt_idset *a, const struct kvmrt_idset *b);
+
+#define kvmrt_idset_for_each(id, s) \
+	for (int id = kvmrt_idset_next((s), 0); id >= 0; id = kvmrt_idset_next((s), id + 1))
+
+/* ------------------------------------------------------------- diagnostics */
+
+enum kvmrt_level { KVMRT_WARNING, KVMRT_ERROR };
+
+struct kvmrt_diag {
+	enum kvmrt_level level;
+	char *file;		/* NULL when not about a file */
+	int line;		/* 0 when not about a line */
+	char *vm;		/* the VM's name (or UUID), NULL for the whole file */
+	char *attr;		/* the attribute, NULL if none */
+	char *msg;
+};
+
+struct kvmrt_diags {
+	struct kvmrt_diag *v;
+	int n;
+	int errors;
+	int warnings;
+};
+
+void kvmrt_diag_add(struct kvmrt_diags *d, enum kvmrt_level level, const char *file, int line,
+		    const char *vm, const char *attr, const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
+/** kvmrt_diag_format - "FILE:LINE: error: VM 'x': attr: message" (malloc'd) */
+char *kvmrt_diag_format(const struct kvmrt_diag *d);
+void kvmrt_diags_release(struct kvmrt_diags *d);
+/** kvmrt_diags_find - the first diagnostic whose message contains @needle, or NULL */
+const struct kvmrt_diag *kvmrt_diags_find(const struct kvmrt_diags *d, enum kvmrt_level level,
+					  const char *needle);
+
+/* ----------------------------------------------------------- configuration */
+
+/* The attributes of a VM section, in the order a new section is written. */
+enum kvmrt_attr_id {
+	KA_NAME, KA_TITLE, KA_DESCRIPTION, KA_NR_VCPUS, KA_CPU_TOPOLOGY, KA_CPUSET, KA_RT,
+	KA_RT_MEMORY, KA_NUMATUNE, KA_HIDE_KVM, KA_AUTOSTART, KA_DISABLED, KA_PCIDEVS,
+	KA_COMMENTS, KA_NR, KA_UNKNOWN = -1,
+};
+
+/** kvmrt_attr_name - the attribute's name in the file ("nr_vcpus") */
+const char *kvmrt_attr_name(enum kvmrt_attr_id a);
+/** kvmrt_attr_lookup - the attribute called @name (any case), or KA_UNKNOWN */
+enum kvmrt_attr_id kvmrt_attr_lookup(const char *name);
+
+/* A name = value line of a section as it is in the file (or will be). */
+struct kvmrt_attr {
+	char *key;		/* as written (known attributes in lower case) */
+	char *value;		/* continuation lines joined with '\n' */
+	int line, last_line;	/* in the file; 0 for an attribute added since */
+	bool changed;		/* set by kvmrt_vm_set: to be rewritten */
+};
+
+enum kvmrt_auto { KVMRT_AUTO = -1, KVMRT_NO = 0, KVMRT_YES = 1 };
+
+struct kvmrt_vm {
+	char *uuid;		/* the section name, as written */
+	int line;		/* of the [UUID] line; 0 for a VM added since */
+	struct kvmrt_attr *attrs;
+	int nr_attrs;
+
+	/* interpreted (defaults applied) by kvmrt_vm_interpret() */
+	const char *name, *title, *description, *comments;
+	int nr_vcpus;
+	bool topo_auto;
+	int sockets, cores, threads;
+	struct kvmrt_idset *cpuset;	/* empty = unbound */
+	bool rt;
+	enum kvmrt_auto rt_memory;
+	bool numatune_auto;
+	struct kvmrt_idset *numatune;	/* when not auto; empty = unrestricted */
+	bool hide_kvm, autostart, disabled;
+	char **pcidevs;			/* "0000:03:00.0" */
+	int nr_pcidevs;
+	int attr_line[KA_NR];		/* line of each known attribute, 0 if not set */
+};
+
+struct kvmrt_config {
+	char *path;
+	char **lines;		/* the file as read, for rewriting it in place */
+	int nr_lines;
+	struct kvmrt_vm **vms;
+	int nr_vms;
+	struct kvmrt_diags diags;	/* from reading the file */
+};
+
+/** kvmrt_config_new - an empty configuration to be written to @path */
+struct kvmrt_config *kvmrt_config_new(const char *path);
+
+/**
+ * kvmrt_config_load - read and interpret a configuration file
+ * @path: the file
+ * @cfg: set to the configuration, also when the file has errors: they are in
+ *	 (*cfg)->diags, each with its line
+ *
+ * Returns 0, or -errno when the file cannot be read (*cfg is then NULL).
+ */
+int kvmrt_config_load(const char *path, struct kvmrt_config **cfg);
+/** kvmrt_config_parse - the same from text in memory (@path names it in messages) */
+int kvmrt_config_parse(const char *text, const char *path, struct kvmrt_config **cfg);
+void kvmrt_config_free(struct kvmrt_config *cfg);
+
+/** kvmrt_config_find - the VM whose name or UUID (any case) is @key, or NULL */
+struct kvmrt_vm *kvmrt_config_find(const struct kvmrt_config *cfg, const char *key);
+struct kvmrt_vm *kvmrt_config_find_uuid(const struct kvmrt_config *cfg, const char *uuid);
+
+/** kvmrt_config_add_vm - a new section [@uuid] at the end; NULL with errno */
+struct kvmrt_vm *kvmrt_config_add_vm(struct kvmrt_config *cfg, const char *uuid);
+
+/**
+ * kvmrt_vm_set - set attribute @key to @value (marking it to be rewritten)
+ * unless it already has that value; re-interprets the VM. Returns 1 if the
+ * attribute changed, 0 if not, -errno.
+ */
+int kvmrt_vm_set(struct kvmrt_vm *vm, const char *key, const char *value);
+/** kvmrt_vm_get - the raw value of attribute @key, or NULL when not set */
+const char *kvmrt_vm_get(const struct kvmrt_vm *vm, const char *key);
+
+/**
+ * kvmrt_vm_format - attribute @a of @vm as KVM-RT interprets it, in the
+ * file's syntax ("true", "2,1,1", "auto", "0-3"); malloc'd
+ */
+char *kvmrt_vm_format(const struct kvmrt_vm *vm, enum kvmrt_attr_id a);
+
+/**
+ * kvmrt_config_write - write the configuration: the lines of the file as read,
+ * with changed attributes rewritten in place, new attributes added at the end
+ * of their section and new VMs at the end; unknown attributes and comment
+ * lines are kept
+ */
+int kvmrt_config_write(const struct kvmrt_config *cfg, FILE *f);
+/** kvmrt_config_save - kvmrt_config_write() to @path (or cfg->path), atomically */
+int kvmrt_config_save(const struct kvmrt_config *cfg, const char *path);
+
+/* Parsers of the value types, shared with the tools. */
+int kvmrt_parse_bool(const char *s, bool *out);
+int kvmrt_parse_int(const char *s, long min, long max, long *out);
+/** kvmrt_parse_pci - "03:00.0" or "0000:03:00.0" to the long form in @out[13] */
+int kvmrt_parse_pci(const char *s, char out[13]);
+bool kvmrt_valid_uuid(const char *s);
+
+/* --------------------------------------------------------------- topology */
+
+struct kvmrt_cpu {
+	int id;
+	bool online;
+	int socket;		/* physical_package_id, -1 if unknown */
+	int core_id;		/* topology/core_id, -1 if unknown */
+	int core;		/* index into topo->cores */
+	int node;		/* NUMA node */
+};
+
+struct kvmrt_core {
+	int socket, core_id, node;
+	struct kvmrt_idset *cpus;	/* its hardware threads */
+};
+
+struct kvmrt_topo {
+	char *root;			/* the sysfs root it was read from */
+	struct kvmrt_idset *cpus;	/* every present CPU */
+	struct kvmrt_idset *nodes;	/* every NUMA node */
+	struct kvmrt_cpu *cpu;		/* indexed by CPU number, nr_cpu_ids entries */
+	int nr_cpu_ids;			/* highest CPU + 1 */
+	struct kvmrt_core *cores;	/* in order of their first CPU */
+	int nr_cores;
+	struct kvmrt_idset **node_cpus;	/* indexed by node number */
+	int nr_node_ids;
+	struct kvmrt_idset *sockets;	/* socket numbers */
+};
+
+/**
+ * kvmrt_topo_load - read the CPU and NUMA topology under @sysfs ("/sys" or
+ * a fake tree with devices/system/cpu and devices/system/node); NULL with
+ * errno (ENOENT when there is no CPU)
+ */
+struct kvmrt_topo *kvmrt_topo_load(const char *sysfs);
+void kvmrt_topo_free(struct kvmrt_topo *t);
+/** kvmrt_topo_nodes_of - the NUMA nodes of the CPUs in @cpus (added to @nodes) */
+int kvmrt_topo_nodes_of(const struct kvmrt_topo *t, const struct kvmrt_idset *cpus,
+			struct kvmrt_idset *nodes);
+/** kvmrt_topo_siblings_of - every hardware thread of the cores of @cpus (added to @out) */
+int kvmrt_topo_siblings_of(const struct kvmrt_topo *t, const struct kvmrt_idset *cpus,
+			   struct kvmrt_idset *out);
+/** kvmrt_topo_first_cpu_of_socket - the lowest CPU number of @socket, or -1 */
+int kvmrt_topo_first_cpu_of_socket(const struct kvmrt_topo *t, int socket);
+
+/* -------------------------------------------------------------- placement */
+
+/* Where a VM's threads run on the host, as KVM-RT sets it up. */
+struct kvmrt_placement {
+	bool bound;			/* false: empty cpuset, not bound */
+	int emulator_cpu;		/* runs every non-vCPU thread; -1 if unbound */
+	struct kvmrt_idset **vcpu;	/* nr_vcpus sets of host CPUs */
+	int nr_vcpus;
+	enum { KVMRT_PROV_EXACT, KVMRT_PROV_OVER, KVMRT_PROV_UNDER, KVMRT_PROV_NONE } prov;
+	bool rt_memory;			/* memory locked */
+	struct kvmrt_idset *numa_nodes;	/* numatune resolved; empty = unrestricted */
+	struct kvmrt_idset *cpuset_nodes; /* NUMA nodes of the cpuset */
+	struct kvmrt_idset *offline;	/* hyper-thread siblings a real-time VM takes offline */
+	struct kvmrt_idset *owned;	/* cpuset + every sibling a real-time VM owns */
+};
+
+/**
+ * kvmrt_place - the placement of @vm on the host @topo (@topo may be NULL:
+ * no NUMA nodes or siblings then); NULL with errno
+ *
+ * The first CPU of the cpuset runs every non-vCPU thread; vCPU i gets the
+ * other CPUs j (0-based among them) with j mod nr_vcpus == i when there are
+ * at least nr_vcpus of them (over-provisioned: some vCPUs get several), and
+ * otherwise CPU i mod (their number) (under-provisioned: vCPUs share). With
+ * a one-CPU cpuset every thread runs on that CPU.
+ */
+struct kvmrt_placement *kvmrt_place(const struct kvmrt_vm *vm, const struct kvmrt_topo *topo);
+void kvmrt_placement_free(struct kvmrt_placement *p);
+
+/* ------------------------------------------------------------- validation */
+
+/**
+ * kvmrt_validate - apply the KVM-RT rules to @cfg on the host @topo, adding
+ * errors and warnings to @d (each naming the VM, the attribute and the CPUs
+ * or nodes involved). Returns the number of errors added.
+ */
+int kvmrt_validate(const struct kvmrt_config *cfg, const struct kvmrt_topo *topo,
+		   struct kvmrt_diags *d);
+
+/* ------------------------------------------------------- libvirt domain XML */
+
+/**
+ * kvmrt_domxml_apply - @vm's settings written into the domain XML @xml
+ * @out: the new XML (malloc'd) on success
+ * @changed: whether anything changed
+ * @err: on failure, a message (malloc'd)
+ *
+ * Sets name, title, description, vcpu count, CPU topology, the cputune pins
+ * (vcpupin, emulatorpin, iothreadpin) and vcpusched FIFO for real-time VMs,
+ * numatune memory strict, memoryBacking locked, hidden KVM, the PCI host
+ * devices and memballoon none for real-time VMs. Every other element and
+ * attribute is kept.
+ */
+int kvmrt_domxml_apply(const char *xml, const struct kvmrt_vm *vm, const struct kvmrt_topo *topo,
+		       char **out, bool *changed, char **err);
+
+/* The attributes read back from a domain XML, in the file's syntax. */
+struct kvmrt_domsettings {
+	char uuid[37];
+	char *val[KA_NR];	/* NULL: not described by the XML (keep the file's) */
+};
+
+/**
+ * kvmrt_domxml_read - the KVM-RT attributes that the domain XML @xml
+ * describes (name, title, description, nr_vcpus, cpu_topology, cpuset, rt,
+ * rt_memory, numatune, hide_kvm, pcidevs); "auto" where the XML matches
+ * what auto would give on @topo
+ */
+int kvmrt_domxml_read(const char *xml, const struct kvmrt_topo *topo,
+		      struct kvmrt_domsettings *s, char **err);
+void kvmrt_domsettings_release(struct kvmrt_domsettings *s);
+
+/* ---------------------------------------------------------------- libvirt */
+
+struct kvmrt_virt;
+
+/** kvmrt_virt_open - connect to libvirt at @uri (NULL: libvirt's default); NULL + @err */
+struct kvmrt_virt *kvmrt_virt_open(const char *uri, char **err);
+void kvmrt_virt_close(struct kvmrt_virt *v);
+
+/** kvmrt_virt_list - the UUIDs of every domain (malloc'd array of malloc'd strings) */
+int kvmrt_virt_list(struct kvmrt_virt *v, char ***uuids, char **err);
+/**
+ * kvmrt_virt_get_xml - the persistent (inactive) XML of the domain with UUID
+ * or name @key; -ENOENT when libvirt does not know it
+ */
+int kvmrt_virt_get_xml(struct kvmrt_virt *v, const char *key, char **xml, char **err);
+/** kvmrt_virt_define - define (or redefine) a domain from @xml */
+int kvmrt_virt_define(struct kvmrt_virt *v, const char *xml, char **err);
+/** kvmrt_virt_rename - rename the inactive domain @uuid to @name */
+int kvmrt_virt_rename(struct kvmrt_virt *v, const char *uuid, const char *name, char **err);
+
+/**
+ * kvmrt_sync_vm - write @vm's settings into its libvirt domain (found by UUID)
+ * by redefining its XML. @changed tells whether the domain changed; with
+ * @dry_run the new XML is only returned in @xml_out (may be NULL).
+ * Returns 0, -ENOENT when libvirt does not know the VM, -errno (@err set).
+ */
+int kvmrt_sync_vm(struct kvmrt_virt *v, const struct kvmrt_vm *vm, const struct kvmrt_topo *topo,
+		  bool dry_run, bool *changed, char **xml_out, char **err);
+
+/**
+ * kvmrt_update_vm - set @vm's attributes from its libvirt domain's XML
+ * (kvmrt-sync-config -r, kvmrt-import -u); autostart, disabled, comments and
+ * unknown attributes stay. Returns the number of attributes changed or -errno.
+ */
+int kvmrt_update_vm(struct kvmrt_vm *vm, const struct kvmrt_domsettings *s);
+
+/* ---------------------------------------------------------- host inspection */
+
+struct kvmrt_irq {
+	char *irq;		/* "24", "NMI", ... (numbered ones only are listed) */
+	struct kvmrt_idset *affinity;
+	struct kvmrt_idset *effective;	/* NULL when the kernel does not tell */
+	char *name;		/* the actions of /proc/interrupts, "" if none */
+};
+
+/** kvmrt_irqs_load - every IRQ of /proc/irq under @procfs, in number order */
+int kvmrt_irqs_load(const char *procfs, struct kvmrt_irq **irqs, int *n);
+void kvmrt_irqs_free(struct kvmrt_irq *irqs, int n);
+
+struct kvmrt_task {
+	int pid, tid;
+	char *comm;
+	int policy;		/* SCHED_OTHER, SCHED_FIFO, ... */
+	int rt_priority;
+	struct kvmrt_idset *affinity;
+};
+
+/** kvmrt_tasks_load - every thread of every process under @procfs, by pid and tid */
+int kvmrt_tasks_load(const char *procfs, struct kvmrt_task **tasks, int *n);
+void kvmrt_tasks_free(struct kvmrt_task *tasks, int n);
+const char *kvmrt_policy_name(int policy);
+
+/* ------------------------------------------------------------------ utils */
+
+/** kvmrt_read_file - a whole file (malloc'd, NUL-terminated); NULL with errno */
+char *kvmrt_read_file(const char *path, size_t *len);
+/** kvmrt_read_line_at - the first line of @dir/@name, trimmed, in @buf */
+int kvmrt_read_line_at(const char *dir, const char *name, char *buf, size_t len);
+
+#endif

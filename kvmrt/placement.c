@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: LGPL-2.1
+/*
+ * Where a VM's threads run: the first CPU of its cpuset runs every non-vCPU
+ * thread (emulator, I/O threads), the vCPUs go round-robin over the rest.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "kvmrt.h"
+#include "kvmrt-local.h"
+
+void kvmrt_placement_free(struct kvmrt_placement *p)
+{
+	if (!p)
+		return;
+	for (int i = 0; i < p->nr_vcpus; i++)
+		kvmrt_idset_free(p->vcpu[i]);
+	free(p->vcpu);
+	kvmrt_idset_free(p->numa_nodes);
+	kvmrt_idset_free(p->cpuset_nodes);
+	kvmrt_idset_free(p->offline);
+	kvmrt_idset_free(p->owned);
+	free(p);
+}
+
+struct kvmrt_placement *kvmrt_place(const struct kvmrt_vm *vm, const struct kvmrt_topo *topo)
+{
+	struct kvmrt_placement *p = calloc(1, sizeof(*p));
+	unsigned int ncpus, rest, n = vm->nr_vcpus, k;
+
+	if (!p)
+		return NULL;
+	p->nr_vcpus = n;
+	p->vcpu = calloc(n, sizeof(*p->vcpu));
+	p->numa_nodes = kvmrt_idset_new();
+	p->cpuset_nodes = kvmrt_idset_new();
+	p->offline = kvmrt_idset_new();
+	p->owned = kvmrt_idset_dup(vm->cpuset);
+	if (!p->vcpu || !p->numa_nodes || !p->cpuset_nodes || !p->offline || !p->owned)
+		goto oom;
+	for (unsigned int i = 0; i < n; i++)
+		if (!(p->vcpu[i] = kvmrt_idset_new()))
+			goto oom;
+
+	p->rt_memory = vm->rt_memory == KVMRT_AUTO ? vm->rt : vm->rt_memory == KVMRT_YES;
+	ncpus = kvmrt_idset_count(vm->cpuset);
+	p->bound = ncpus > 0;
+	p->emulator_cpu = kvmrt_idset_nth(vm->cpuset, 0);
+	if (!p->bound) {
+		p->prov = KVMRT_PROV_NONE;
+		return p;
+	}
+	p->prov = ncpus == n + 1 ? KVMRT_PROV_EXACT :
+		  ncpus > n + 1 ? KVMRT_PROV_OVER : KVMRT_PROV_UNDER;
+	rest = ncpus - 1;
+	if (!rest) {
+		/* one CPU: it runs everything */
+		for (unsigned int i = 0; i < n; i++)
+			kvmrt_idset_add(p->vcpu[i], p->emulator_cpu);
+	} else {
+		for (k = 0; k < (rest > n ? rest : n); k++)
+			if (kvmrt_idset_add(p->vcpu[k % n], kvmrt_idset_nth(vm->cpuset, 1 + k % rest)))
+				goto oom;
+	}
+
+	if (topo && kvmrt_topo_nodes_of(topo, vm->cpuset, p->cpuset_nodes))
+		goto oom;
+	/* memory is not restricted when the VM is not bound to CPUs */
+	if (kvmrt_idset_or(p->numa_nodes, vm->numatune_auto ? p->cpuset_nodes : vm->numatune))
+		goto oom;
+
+	/*
+	 * A real-time VM owns every hyper-thread of its cores and keeps one
+	 * online per core: the lowest of its cpuset's CPUs on that core.
+	 */
+	if (vm->rt && topo) {
+		struct kvmrt_idset *mine = kvmrt_idset_new();
+
+		if (!mine || kvmrt_topo_siblings_of(topo, vm->cpuset, p->owned)) {
+			kvmrt_idset_free(mine);
+			goto oom;
+		}
+		for (int i = 0; i < topo->nr_cores; i++) {
+			const struct kvmrt_idset *core = topo->cores[i].cpus;
+			int kept;
+
+			kvmrt_idset_clear(mine);
+			if (kvmrt_idset_or(mine, core)) {
+				kvmrt_idset_free(mine);
+				goto oom;
+			}
+			kvmrt_idset_and(mine, vm->cpuset);
+			kept = kvmrt_idset_next(mine, 0);
+			if (kept < 0)
+				continue;
+			if (kvmrt_idset_or(p->offline, core)) {
+				kvmrt_idset_free(mine);
+				goto oom;
+			}
+			kvmrt_idset_del(p->offline, kept);
+		}
+		kvmrt_idset_free(mine);
+	}
+	return p;
+oom:
+	kvmrt_placement_free(p);
+	errno = ENOMEM;
+	return NULL;
+}
