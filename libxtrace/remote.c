@@ -615,13 +615,61 @@ static sftp_session sftp_start(struct xtrace_remote *r, char **err)
 	return sf;
 }
 
-static int fetch_file(struct xtrace_remote *r, sftp_session sf, const char *rpath,
-		      const char *lpath, uint64_t *bytes, char **err)
+/*
+ * Read @size bytes of @f into @fd with up to SFTP_DEPTH requests in flight (a
+ * round trip per request would bound the copy by the link's latency).
+ * Returns 0, -EAGAIN if the server answered short (then read it plainly).
+ */
+#define SFTP_CHUNK (64 * 1024)
+#define SFTP_DEPTH 32
+static int read_pipelined(sftp_file f, uint64_t size, int fd, char *buf, uint64_t *bytes)
 {
-	static char buf[256 * 1024];
+	uint32_t ids[SFTP_DEPTH], lens[SFTP_DEPTH];
+	uint64_t requested = 0, got = 0;
+	int head = 0, n = 0;
+
+	while (got < size) {
+		int r;
+
+		while (n < SFTP_DEPTH && requested < size) {
+			uint32_t len = size - requested < SFTP_CHUNK ? size - requested : SFTP_CHUNK;
+			int id = sftp_async_read_begin(f, len);
+
+			if (id < 0)
+				return -EIO;
+			ids[(head + n) % SFTP_DEPTH] = id;
+			lens[(head + n) % SFTP_DEPTH] = len;
+			requested += len;
+			n++;
+		}
+		r = sftp_async_read(f, buf, lens[head], ids[head]);
+		if (r < 0)
+			return -EIO;
+		if ((uint32_t)r != lens[head]) {
+			/* drain what is in flight, then start over the plain way */
+			while (--n > 0) {
+				head = (head + 1) % SFTP_DEPTH;
+				sftp_async_read(f, buf, lens[head], ids[head]);
+			}
+			return -EAGAIN;
+		}
+		if (xt_write_all(fd, buf, r))
+			return -errno;
+		got += r;
+		head = (head + 1) % SFTP_DEPTH;
+		n--;
+	}
+	*bytes += got;
+	return 0;
+}
+
+static int fetch_file(struct xtrace_remote *r, sftp_session sf, const char *rpath,
+		      const char *lpath, uint64_t size, uint64_t *bytes, char **err)
+{
+	static char buf[SFTP_CHUNK];
 	sftp_file f = sftp_open(sf, rpath, O_RDONLY, 0);
 	int fd, ret = 0;
-	ssize_t n;
+	ssize_t n = 0;
 
 	if (!f) {
 		ret = -sftp_errno(sf);
@@ -635,18 +683,32 @@ static int fetch_file(struct xtrace_remote *r, sftp_session sf, const char *rpat
 		sftp_close(f);
 		return ret;
 	}
-	while ((n = sftp_read(f, buf, sizeof(buf))) > 0) {
-		if (xt_write_all(fd, buf, n)) {
-			ret = -errno;
-			*err = fmt("%s: %s", lpath, strerror(errno));
-			break;
+	ret = read_pipelined(f, size, fd, buf, bytes);
+	if (ret == -EAGAIN) {
+		/* a short answer: read it all again, one request at a time */
+		ret = 0;
+		if (ftruncate(fd, 0) || lseek(fd, 0, SEEK_SET) || sftp_seek64(f, 0))
+			ret = -EIO;
+		while (!ret && (n = sftp_read(f, buf, sizeof(buf))) > 0) {
+			if (xt_write_all(fd, buf, n))
+				ret = -errno;
+			*bytes += n;
 		}
-		*bytes += n;
+	} else if (!ret) {
+		/* anything written after the listing */
+		while ((n = sftp_read(f, buf, sizeof(buf))) > 0) {
+			if (xt_write_all(fd, buf, n)) {
+				ret = -errno;
+				break;
+			}
+			*bytes += n;
+		}
 	}
-	if (n < 0 && !ret) {
+	if (n < 0 && !ret)
 		ret = -EIO;
-		*err = fmt("%s:%s: read failed: %s", r->spec, rpath, ssh_get_error(r->s));
-	}
+	if (ret)
+		*err = fmt("%s:%s -> %s: %s", r->spec, rpath, lpath,
+			   ret == -EIO ? ssh_get_error(r->s) : strerror(-ret));
 	if (close(fd) && !ret) {
 		ret = -errno;
 		*err = fmt("%s: %s", lpath, strerror(errno));
@@ -686,7 +748,7 @@ static int fetch_dir(struct xtrace_remote *r, sftp_session sf, const char *rdir,
 			else if (a->type == SSH_FILEXFER_TYPE_DIRECTORY)
 				ret = fetch_dir(r, sf, rp, lp, bytes, err);
 			else
-				ret = fetch_file(r, sf, rp, lp, bytes, err);
+				ret = fetch_file(r, sf, rp, lp, a->size, bytes, err);
 		}
 		free(rp);
 		free(lp);

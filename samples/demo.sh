@@ -1,54 +1,51 @@
 #!/bin/bash
-# The main job, the guide's chapter 6 flow on one machine: a flight recorder on
-# the "host", a flight recorder on a "guest" running an application that fails
-# and flushes at that moment, then flush and stop on the host, merge, and view.
-# The guest is simulated by a second recorder under another host name (a UTS
-# namespace) with its own control directory, as a real guest would have.
-#   samples/demo.sh [OUTDIR]        (make demo)
+# The main job (make demo): a capture of several systems in one command.
+#
+# Two "guests", vm1 and vm2, are systems on loopback: each a real sshd on
+# 127.0.0.1 in its own UTS namespace (its own host name), with keys and
+# known_hosts made for the demo (scripts/loopback-sshd.sh). One command starts
+# flight recorders here and on both guests over ssh, runs an application that
+# fails on vm1, flushes every system at the moment it fails, fetches the
+# guests' recordings over SFTP and merges them into one view.
+#   samples/demo.sh [OUTDIR]
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=$top/bin
 out=${1:-$top/demo-out}
-guest_run=/run/xtrace-demo-guest
 rm -rf "$out"
 mkdir -p "$out"
 cd "$out" || exit 1
 
-echo "== host: xtrace-run -m overwrite -o xtrace-host sleep 600 &"
-"$bin/xtrace-run" -q -m overwrite -o xtrace-host sleep 600 &
-host=$!
-for _ in $(seq 100); do "$bin/xtrace-ctl" -q -p $host status 2>/dev/null && break; sleep 0.1; done
-
-guest() {
-	if unshare --uts true 2>/dev/null; then
-		XTRACE_RUN_DIR=$guest_run unshare --uts sh -c 'hostname vm1 && exec "$@"' sh "$@"
-	else
-		echo "   (no UTS namespaces here: the guest keeps this host's name)"
-		XTRACE_RUN_DIR=$guest_run "$@"
-	fi
-}
-echo "== guest vm1: xtrace-run -m overwrite -o xtrace-vm bash -c 'failing-app.sh || xtrace-ctl flush'"
-guest "$bin/xtrace-run" -q -m overwrite -o xtrace-vm bash -c \
-	"PATH=$bin:\$PATH; $top/samples/failing-app.sh || xtrace-ctl flush"
-echo "   the application failed with status $?, after its flush"
-rm -rf "$guest_run"
-
-echo "== host: xtrace-ctl flush stop"
-"$bin/xtrace-ctl" -p $host flush stop
-wait $host
-
+systems=$out/systems
+trap '"$top/scripts/loopback-sshd.sh" stop-all "$systems"' EXIT
+for vm in vm1 vm2; do
+	"$top/scripts/loopback-sshd.sh" start "$systems" $vm || {
+		echo "demo: cannot start the loopback system $vm (sshd in a UTS namespace)" >&2
+		exit 1
+	}
+done
+echo "== systems: this one ($(uname -n)), vm1 and vm2 (sshd on loopback, see $systems/ssh_config)"
 echo
-echo "== xtrace-multi-merge -o xtrace-merged xtrace-host xtrace-vm"
-"$bin/xtrace-multi-merge" -o xtrace-merged xtrace-host xtrace-vm
-
+echo "== xtrace-run -F ssh_config -m overwrite -o capture --remote vm1 --remote vm2 --on vm1 -- failing-app.sh"
+"$bin/xtrace-run" -F "$systems/ssh_config" -m overwrite -o capture \
+	--remote vm1 --remote vm2 --on vm1 -- "$top/samples/failing-app.sh"
+echo "   the application exited with status $? (xtrace-run's status is the application's)"
 echo
-echo "== xtrace-view xtrace-merged: the moments around the failure"
-"$bin/xtrace-view" xtrace-merged > view.txt
+echo "== capture/: $(cd capture && echo *)"
+echo
+echo "== xtrace-view capture/merged: the moments around the failure"
+"$bin/xtrace-view" capture/merged > view.txt
 line=$(grep -n 'MARKER \[failing-app: giving up' view.txt | head -1 | cut -d: -f1)
 if [ -n "$line" ]; then
-	sed -n "$((line > 10 ? line - 10 : 1)),$((line + 8))p" view.txt
+	sed -n "$((line > 8 ? line - 8 : 1)),$((line + 8))p" view.txt
 else
 	echo "(the failure marker is not in the view: see $out/view.txt)"
 fi
-echo "   ... $(wc -l < view.txt) events of $(awk '{print $2}' view.txt | sort -u | wc -l) systems;" \
-	"the whole view is in $out/view.txt"
+echo "   ... $(wc -l < view.txt) events; the whole view is in $out/view.txt"
+echo
+echo "== summary"
+if "$bin/xtrace-view" --help 2>&1 | grep -q -- '--summary'; then
+	"$bin/xtrace-view" --summary capture/merged | head -40
+else
+	"$bin/xtrace-view" -i capture/merged | head -12
+fi
