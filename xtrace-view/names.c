@@ -594,6 +594,35 @@ bool namer_selected(struct namer *n, const struct xtrace_event *ev)
 	return ei->selected;
 }
 
+const char *namer_label_id(struct namer *n, int id, bool *selected)
+{
+	struct evinfo *ei = lookup(n, id);
+
+	if (!ei || !ei->event) {
+		*selected = !n->patterns;
+		return NULL;
+	}
+	if (ei->selected < 0)
+		ei->selected = !n->patterns || namer_match_name(n->patterns, ei->label) ||
+			       namer_match_name(n->patterns, ei->tracepoint);
+	*selected = ei->selected;
+	return ei->kind == K_MARKER ? "MARKER" : ei->label;
+}
+
+const char *namer_marker_label(const char *text, size_t len, char *word, size_t wlen)
+{
+	size_t w;
+
+	if (len <= 7 || strncmp(text, "xtrace:", 7))
+		return "MARKER";
+	text += 7;
+	len -= 7;
+	for (w = 0; w < len && text[w] != ' ' && text[w] != '\n' && text[w]; w++)
+		;
+	snprintf(word, wlen, "%.*s", (int)w, text);
+	return word;
+}
+
 bool namer_hc_exit_selected(struct namer *n)
 {
 	return !n->patterns || namer_match_name(n->patterns, "KVM_HOST_HC_EXIT");

@@ -63,6 +63,16 @@ const char *namer_tracepoint(struct namer *n, const struct xtrace_event *ev);
 void namer_set_event_filter(struct namer *n, char *const *patterns);
 bool namer_selected(struct namer *n, const struct xtrace_event *ev);
 bool namer_hc_exit_selected(struct namer *n);
+
+/**
+ * namer_label_id - the view name of event type @id ("MARKER" for ftrace:print,
+ * whose FLUSH/PAUSE/RESUME marks namer_marker_label() tells apart), NULL if the
+ * recording has no such event; *@selected: whether --event selects it
+ */
+const char *namer_label_id(struct namer *n, int id, bool *selected);
+
+/** namer_marker_label - "MARKER", or the recorder's own mark ("FLUSH") in @word */
+const char *namer_marker_label(const char *text, size_t len, char *word, size_t wlen);
 bool namer_match_name(char *const *patterns, const char *name);
 
 /** namer_fields - every field as the kernel's format describes it ("comm-pid sys:event a=1 b=2") */
