@@ -1,0 +1,41 @@
+#!/bin/bash
+# make check-vm: build the test guest (cached), then run each tests/vm/t-vm-*.sh.
+# Prints one line per test and a closing "N passed, N failed" line; logs in build/vm/out/.
+# Usage: tests/vm/run-vm-tests.sh [PATTERN]   (only scripts matching PATTERN)
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top" || exit 1
+export XT_TOP=$top XT_BIN=$top/bin XT_VM_OUT=$top/build/vm/out
+mkdir -p "$XT_VM_OUT"
+passed=0 failed=0 skipped=0 failures=()
+
+start=$(date +%s%N)
+if ! tests/vm/build-guest.sh > "$XT_VM_OUT/build-guest.log" 2>&1; then
+	echo "FAIL build-guest: see $XT_VM_OUT/build-guest.log"
+	tail -n 15 "$XT_VM_OUT/build-guest.log" | sed 's/^/    /'
+	exit 1
+fi
+ms=$((($(date +%s%N) - start) / 1000000))
+echo "guest image: $(tail -n 1 "$XT_VM_OUT/build-guest.log" | sed 's/^build-guest: //') ($((ms / 1000)).$((ms % 1000 / 100))s)"
+
+for t in tests/vm/t-vm-*.sh; do
+	name=$(basename "$t" .sh)
+	[ -n "${1:-}" ] && [[ $name != *$1* ]] && continue
+	log=$XT_VM_OUT/$name.log
+	start=$(date +%s%N)
+	bash "$t" > "$log" 2>&1
+	rc=$?
+	ms=$((($(date +%s%N) - start) / 1000000))
+	secs=$((ms / 1000)).$((ms % 1000 / 100))
+	case $rc in
+	0) echo "PASS $name (${secs}s; $(grep -m1 '^boot to ssh' "$log"))"; passed=$((passed + 1)) ;;
+	77) echo "SKIP $name: $(tail -n 1 "$log")"; skipped=$((skipped + 1)) ;;
+	*) echo "FAIL $name (${secs}s): see $log"; tail -n 20 "$log" | sed 's/^/    /'
+	   failed=$((failed + 1)); failures+=("$name") ;;
+	esac
+done
+
+echo
+[ ${#failures[@]} -gt 0 ] && echo "failed: ${failures[*]}"
+echo "vm tests: $passed passed, $failed failed, $skipped skipped"
+[ $failed = 0 ]
