@@ -21,6 +21,7 @@ int add_meta_suite(void);
 int add_heap_suite(void);
 int add_reader_suite(void);
 int add_merge_suite(void);
+int add_view_suite(void);
 
 char *tu_mkdtemp(void);
 int tu_rm_rf(const char *path);
@@ -87,6 +88,7 @@ int main(void)
 		add_heap_suite,
 		add_reader_suite,
 		add_merge_suite,
+		add_view_suite,
 	};
 	unsigned int failures;
 
