@@ -234,7 +234,10 @@ static int fetch_remote_inputs(struct merge_cli *c)
 	return 0;
 }
 
-/* --correct-clocks: an --offset for each input that has ssh clock checks. */
+/*
+ * Inputs collected over ssh carry clock checks ("clockcheck"): report them, and
+ * with --correct-clocks shift each such system by minus their mean, as --offset.
+ */
 static int add_clock_offsets(struct merge_cli *c)
 {
 	for (int i = 0; i < c->m.nr_inputs; i++) {
@@ -243,10 +246,22 @@ static int add_clock_offsets(struct merge_cli *c)
 		int n = xtrace_clockcheck_read(c->inputs[i], cc, 4, NULL), k = c->m.nr_offsets;
 		int64_t sum = 0;
 
+		int64_t bound = 0;
+
 		if (n <= 0)
 			continue;
-		for (int j = 0; j < n; j++)
+		for (int j = 0; j < n; j++) {
 			sum += cc[j].offset;
+			if (cc[j].bound > bound)
+				bound = cc[j].bound;
+		}
+		if (!c->correct_clocks) {
+			if (!c->quiet)
+				fprintf(stderr, PROG ": %s: clock %+.1f us from its collector (ssh check, "
+					"+-%.1f us; --correct-clocks applies it)\n", c->inputs[i],
+					sum / n / 1000.0, bound / 1000.0);
+			continue;
+		}
 		c->offset_names = realloc(c->offset_names, (k + 1) * sizeof(char *));
 		c->offsets = realloc(c->offsets, (k + 1) * sizeof(int64_t));
 		if (!c->offset_names || !c->offsets)
@@ -284,7 +299,7 @@ static int run_merge(struct merge_cli *c)
 	}
 	if (fetch_remote_inputs(c))
 		return 1;
-	if (c->correct_clocks) {
+	{
 		int first = c->m.nr_offsets;
 
 		if (add_clock_offsets(c))

@@ -152,6 +152,7 @@ int collect_begin(struct run_opts *o)
 	if (c->on >= 0 && c->rr[c->on].state != XTRACE_RREC_RECORDING) {
 		fprintf(stderr, PROG ": cannot run the command on %s; nothing recorded\n", o->on);
 		collect_abort(o);
+		rmdir(o->top);	/* ours and empty, or left alone */
 		return -1;
 	}
 	return 0;

@@ -96,6 +96,19 @@ ssh -F "$CFG" sysa "xtrace-view /tmp/xtrace-serve-ctl-$$ | grep -c FLUSH; rm -rf
 [ "$(head -1 ctl.flush)" -ge 1 ] || fail "xtrace-ctl --remote flush left no FLUSH"
 ok "by hand: xtrace-multi-merge host:path and xtrace-ctl --remote"
 
+# the clock checks travel with the recordings: reported, applied on request
+"$XT_BIN/xtrace-multi-merge" -o remerge "out/$here" out/sysa 2> remerge.err ||
+	fail "re-merge: $(cat remerge.err)"
+expect_grep 'out/sysa: clock [-+][0-9.]+ us from its collector \(ssh check' remerge.err
+[ -f remerge/sources/sysa/clockcheck ] || fail "the merge did not keep sysa's clockcheck"
+want=$(awk '/^check/ { sub("offset=", "", $3); s += $3; n++ } END { printf "%d", -int(s / n) }' \
+	out/sysa/clockcheck)
+"$XT_BIN/xtrace-multi-merge" -q --correct-clocks -o corrected "out/$here" out/sysa ||
+	fail "merge with --correct-clocks"
+xview -i corrected | grep -E "^system +sysa .*offset $want ns" > /dev/null ||
+	fail "sysa not shifted by $want ns: $(xview -i corrected | grep '^system')"
+ok "clock checks reported by the merge, --correct-clocks shifts sysa by $want ns"
+
 # ---------------------------------------------------------- what goes wrong
 # an unreachable system, and one without xtrace: the others are still collected
 cat >> "$CFG" <<EOF
@@ -139,6 +152,7 @@ done
 xrun -F "$CFG" -o bad2 --remote sysa-changed --on sysa-changed -- true 2> bad2.err
 rc=$?
 [ $rc = 255 ] || fail "--on a system with a changed host key: exit $rc, not 255"
+[ -e bad2 ] && fail "an --on failure left bad2 behind"
 expect_grep 'REMOTE HOST IDENTIFICATION HAS CHANGED' bad2.err
 expect_grep 'SHA256:' bad2.err
 xrun -F "$CFG" -o bad3 --remote sysa-empty -- true 2> bad3.err
