@@ -28,6 +28,7 @@
 #include "xtrace-local.h"
 
 /* vms.c: which qemu process and thread is which VM and vCPU (the "vms" file) */
+#define XT_REC_FORMAT_MINOR	1	/* a recording's format: 1.1 added the vms file */
 __hidden int xt_vms_save(const char *dir, bool at_end);
 
 #define DEFAULT_BUFFER_KB	4096
@@ -686,7 +687,7 @@ static int fill_system_meta(struct xtrace_recorder *r, const struct xtrace_recor
 
 	uname(&u);
 	m->major = XTRACE_FORMAT_MAJOR;
-	m->minor = XTRACE_FORMAT_MINOR;
+	m->minor = XT_REC_FORMAT_MINOR;
 	m->tool = strdup("libxtrace " XTRACE_VERSION);
 	m->hostname = strdup(u.nodename);
 	m->kernel = strdup(u.release);

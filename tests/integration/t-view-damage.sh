@@ -23,7 +23,7 @@ ok "missing and wrong inputs"
 
 # a newer format version is refused by name
 cp -r rec newer
-sed -i 's/^format = 1\.0$/format = 2.0/' newer/xtrace.meta
+sed -i -E 's/^format = 1\.[0-9]+$/format = 2.0/' newer/xtrace.meta
 expect_status 1 xview newer 2> e6.txt
 expect_grep "format version 2.0, newer than this xtrace-view reads" e6.txt
 ok "newer version refused"
