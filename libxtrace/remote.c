@@ -250,6 +250,16 @@ struct xtrace_remote *xtrace_remote_connect(const char *spec, const struct xtrac
 		ret = -EINVAL;
 		goto fail;
 	}
+	/*
+	 * libssh prints its own log on stderr, at the level an ssh config's LogLevel
+	 * maps to: only when asked ($XTRACE_SSH_LOG=0..4), never by default
+	 */
+	{
+		const char *lv = getenv("XTRACE_SSH_LOG");
+		int verbosity = lv ? atoi(lv) : SSH_LOG_NOLOG;
+
+		ssh_options_set(r->s, SSH_OPTIONS_LOG_VERBOSITY, &verbosity);
+	}
 	if (ssh_connect(r->s) != SSH_OK) {
 		*err = fmt("%s: cannot connect: %s", spec, ssh_get_error(r->s));
 		ret = -EHOSTUNREACH;
