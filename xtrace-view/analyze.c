@@ -426,6 +426,9 @@ static void run_task(struct task *t, const struct sys_info *si)
 		t->events++;
 	}
 out:
+	/* exits still waiting for their entry when the stream (or the window) ended */
+	for (int i = 0; i < t->nr_ko; i++)
+		t->unpaired += t->ko[i].exit;
 	t->damage = xtrace_iter_damage(it);
 	xtrace_iter_free(it);
 }
@@ -1083,8 +1086,8 @@ int run_kvm(struct view *v)
 		if (json)
 			out_printf(out, "]}");
 		else if (unpaired)
-			out_printf(out, "\n  %llu exits had no entry after them (lost events or the "
-				   "end of the recording)\n", (unsigned long long)unpaired);
+			out_printf(out, "\n  %llu exits had no entry after them (lost events, or the "
+				   "end of the recording or window)\n", (unsigned long long)unpaired);
 		for (int x = 0; x < nr; x++)
 			hist_free(&all[x].h);
 		free(all);
