@@ -193,13 +193,53 @@ static int iothread_ids(xmlNodePtr dom, int *ids, int max)
 	return count;
 }
 
+static bool is_pin(xmlNodePtr n)
+{
+	return is_elem(n, "vcpupin") || is_elem(n, "emulatorpin") || is_elem(n, "iothreadpin") ||
+	       is_elem(n, "vcpusched");
+}
+
+/*
+ * Where the pins go in <cputune>: where they were, else before what libvirt
+ * writes after them, so that a domain in sync reads back unchanged.
+ */
+static xmlNodePtr pin_anchor(xmlNodePtr tune)
+{
+	static const char *const after[] = { "emulatorsched", "iothreadsched", "cachetune",
+					     "memorytune" };
+	xmlNodePtr n;
+
+	for (n = tune->children; n && !is_pin(n); n = n->next)
+		;
+	if (n) {
+		while (n && (is_pin(n) || n->type != XML_ELEMENT_NODE))
+			n = n->next;
+		return n;
+	}
+	for (n = tune->children; n; n = n->next)
+		for (size_t i = 0; i < ARRAY_SIZE(after); i++)
+			if (is_elem(n, after[i]))
+				return n;
+	return NULL;
+}
+
+static xmlNodePtr new_pin(xmlNodePtr tune, xmlNodePtr anchor, const char *name)
+{
+	xmlNodePtr n = xmlNewDocNode(tune->doc, NULL, BAD_CAST name, NULL);
+
+	if (!n)
+		return NULL;
+	return anchor ? xmlAddPrevSibling(anchor, n) : xmlAddChild(tune, n);
+}
+
 static void apply_cputune(xmlNodePtr dom, const struct kvmrt_vm *vm,
 			  const struct kvmrt_placement *p)
 {
-	xmlNodePtr tune = ensure_child(dom, "cputune"), n;
+	xmlNodePtr tune = ensure_child(dom, "cputune"), n, anchor;
 	int ids[256], nr_io;
 	char *s;
 
+	anchor = pin_anchor(tune);
 	drop_children(tune, "vcpupin");
 	drop_children(tune, "emulatorpin");
 	drop_children(tune, "iothreadpin");
@@ -209,30 +249,25 @@ static void apply_cputune(xmlNodePtr dom, const struct kvmrt_vm *vm,
 
 		snprintf(emu, sizeof(emu), "%d", p->emulator_cpu);
 		for (int i = 0; i < p->nr_vcpus; i++) {
-			n = xmlNewChild(tune, NULL, BAD_CAST "vcpupin", NULL);
+			n = new_pin(tune, anchor, "vcpupin");
 			set_prop_int(n, "vcpu", i);
 			s = kvmrt_idset_format(p->vcpu[i]);
 			set_prop(n, "cpuset", s ? s : "");
 			free(s);
 		}
-		n = xmlNewChild(tune, NULL, BAD_CAST "emulatorpin", NULL);
+		n = new_pin(tune, anchor, "emulatorpin");
 		set_prop(n, "cpuset", emu);
 		nr_io = iothread_ids(dom, ids, ARRAY_SIZE(ids));
 		for (int i = 0; i < nr_io; i++) {
-			n = xmlNewChild(tune, NULL, BAD_CAST "iothreadpin", NULL);
+			n = new_pin(tune, anchor, "iothreadpin");
 			set_prop_int(n, "iothread", ids[i]);
 			set_prop(n, "cpuset", emu);
 		}
 	}
-	if (vm->rt) {
-		char vcpus[32];
-
-		if (vm->nr_vcpus > 1)
-			snprintf(vcpus, sizeof(vcpus), "0-%d", vm->nr_vcpus - 1);
-		else
-			snprintf(vcpus, sizeof(vcpus), "0");
-		n = xmlNewChild(tune, NULL, BAD_CAST "vcpusched", NULL);
-		set_prop(n, "vcpus", vcpus);
+	/* one element per vCPU, as libvirt writes them back */
+	for (int i = 0; vm->rt && i < vm->nr_vcpus; i++) {
+		n = new_pin(tune, anchor, "vcpusched");
+		set_prop_int(n, "vcpus", i);
 		set_prop(n, "scheduler", "fifo");
 		set_prop(n, "priority", RT_PRIORITY);
 	}

@@ -72,7 +72,7 @@ static int import_one(struct import_opts *o, struct kvmrt_config *cfg, struct kv
 	fresh = !vm;
 	if (!vm)
 		vm = kvmrt_config_add_vm(cfg, s.uuid);
-	ret = vm ? kvmrt_update_vm(vm, &s) : -ENOMEM;
+	ret = vm ? kvmrt_update_vm(vm, &s, topo) : -ENOMEM;
 	if (ret < 0) {
 		tool_error("VM '%s': cannot take its settings: %s", s.val[KA_NAME], strerror(-ret));
 		kvmrt_domsettings_release(&s);

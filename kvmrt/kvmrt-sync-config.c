@@ -94,7 +94,7 @@ static int from_libvirt(struct sync_opts *o, struct kvmrt_config *cfg, struct kv
 			ret = kvmrt_domxml_read(xml, topo, &s, &err);
 		free(xml);
 		if (!ret) {
-			ret = kvmrt_update_vm(vms[i], &s);
+			ret = kvmrt_update_vm(vms[i], &s, topo);
 			kvmrt_domsettings_release(&s);
 			if (ret < 0 && !err)
 				err = strdup("a value from libvirt does not fit the file");

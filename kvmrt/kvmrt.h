@@ -366,9 +366,13 @@ int kvmrt_sync_vm(struct kvmrt_virt *v, const struct kvmrt_vm *vm, const struct 
 /**
  * kvmrt_update_vm - set @vm's attributes from its libvirt domain's XML
  * (kvmrt-sync-config -r, kvmrt-import -u); autostart, disabled, comments and
- * unknown attributes stay. Returns the number of attributes changed or -errno.
+ * unknown attributes stay, and so does a value written another way that means
+ * the same on @topo ("1,4,1" for auto with 4 vCPUs). A VM without any
+ * attribute yet (a new one) gets every attribute written out. Returns the
+ * number of attributes changed or -errno.
  */
-int kvmrt_update_vm(struct kvmrt_vm *vm, const struct kvmrt_domsettings *s);
+int kvmrt_update_vm(struct kvmrt_vm *vm, const struct kvmrt_domsettings *s,
+		    const struct kvmrt_topo *topo);
 
 /* ---------------------------------------------------------- host inspection */
 

@@ -10,6 +10,7 @@
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+#include <libxml/xmlerror.h>
 
 #include "kvmrt.h"
 #include "kvmrt-local.h"
@@ -23,6 +24,12 @@ static void silent(void *user, virErrorPtr e)
 {
 	(void)user;
 	(void)e;
+}
+
+static void silent_xml(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
 }
 
 static char *virt_error(const char *what)
@@ -42,6 +49,7 @@ struct kvmrt_virt *kvmrt_virt_open(const char *uri, char **err)
 		return NULL;
 	}
 	virSetErrorFunc(NULL, silent);
+	xmlSetGenericErrorFunc(NULL, silent_xml);
 	v->conn = virConnectOpen(uri);
 	if (!v->conn) {
 		*err = virt_error(uri ? uri : "libvirt's default connection");
@@ -220,7 +228,47 @@ out:
 	return ret;
 }
 
-int kvmrt_update_vm(struct kvmrt_vm *vm, const struct kvmrt_domsettings *s)
+/*
+ * Whether @val for attribute @a means what @vm has now, on @topo: auto and
+ * the value it resolves to are the same.
+ */
+static bool same_meaning(const struct kvmrt_vm *vm, enum kvmrt_attr_id a, const char *val,
+			 const struct kvmrt_topo *topo)
+{
+	struct kvmrt_placement *p;
+	struct kvmrt_idset *nodes;
+	bool same = false, b;
+
+	if (a == KA_CPU_TOPOLOGY && !strcmp(val, "auto"))
+		return vm->sockets == 1 && vm->cores == vm->nr_vcpus && vm->threads == 1;
+	if (a == KA_RT_MEMORY) {
+		bool now = vm->rt_memory == KVMRT_AUTO ? vm->rt : vm->rt_memory == KVMRT_YES;
+
+		if (!strcmp(val, "auto"))
+			return now == vm->rt;
+		return !kvmrt_parse_bool(val, &b) && b == now;
+	}
+	if (a != KA_NUMATUNE)
+		return false;
+	p = kvmrt_place(vm, topo);
+	nodes = kvmrt_idset_new();
+	if (p && nodes) {
+		if (!strcmp(val, "auto"))
+			kvmrt_idset_or(nodes, p->cpuset_nodes);
+		else if (kvmrt_idset_parse(nodes, val, NULL))
+			goto out;
+		if (!p->bound)
+			kvmrt_idset_clear(nodes);
+		same = kvmrt_idset_equal(nodes, p->numa_nodes);
+	}
+out:
+	kvmrt_idset_free(nodes);
+	kvmrt_placement_free(p);
+	return same;
+}
+
+int kvmrt_update_vm(struct kvmrt_vm *vm, const struct kvmrt_domsettings *s,
+		    const struct kvmrt_topo *topo)
 {
 	bool fresh = vm->nr_attrs == 0;
 	int changes = 0, ret;
@@ -236,7 +284,7 @@ int kvmrt_update_vm(struct kvmrt_vm *vm, const struct kvmrt_domsettings *s)
 		cur = kvmrt_vm_format(vm, a);
 		if (!cur)
 			return -ENOMEM;
-		if (fresh || strcmp(cur, val)) {
+		if (fresh || (strcmp(cur, val) && !same_meaning(vm, a, val, topo))) {
 			ret = kvmrt_vm_set(vm, kvmrt_attr_name(a), val);
 			if (ret < 0) {
 				free(cur);

@@ -21,9 +21,10 @@ KVMRT_BINS  := $(addprefix bin/, $(KVMRT_PROGS))
 KVMRT_MAIN_OBJS := $(addprefix $(B)/kvmrt/, $(addsuffix .o, $(KVMRT_PROGS)))
 
 KVMRT_UNIT_OBJS := $(addprefix $(B)/tests/kvmrt/, main.o test-idset.o test-config.o \
-		   test-topology.o test-validate.o test-domxml.o test-virt.o test-hostinfo.o)
+		   test-topology.o test-validate.o test-domxml.o test-virt.o test-hostinfo.o \
+		   sysfs-gen.o)
 KVMRT_UNIT      := $(B)/tests/unit/kvmrt-unit
-KVMRT_HELPERS   := $(B)/tests/kvmrt/virt-helper
+KVMRT_HELPERS   := $(B)/tests/kvmrt/virt-helper $(B)/tests/kvmrt/mksysfs
 
 $(B)/kvmrt/%.o $(B)/tests/kvmrt/%.o: XT_CFLAGS += -Ikvmrt $(KVMRT_CFLAGS)
 $(B)/tests/kvmrt/%.o: XT_CFLAGS += -DKVMRT_TEST_DIR='"$(CURDIR)/tests/kvmrt"'
@@ -40,8 +41,11 @@ $(KVMRT_UNIT): $(KVMRT_UNIT_OBJS) $(KVMRT_A)
 	@mkdir -p $(dir $@)
 	$(QUIET_LINK)$(CC) -o $@ $^ $(KVMRT_LIBS) $(CUNIT_LIBS)
 
-$(KVMRT_HELPERS): %: %.o $(KVMRT_A)
+$(B)/tests/kvmrt/virt-helper: %: %.o $(KVMRT_A)
 	$(QUIET_LINK)$(CC) -o $@ $^ $(KVMRT_LIBS)
+
+$(B)/tests/kvmrt/mksysfs: %: %.o $(B)/tests/kvmrt/sysfs-gen.o
+	$(QUIET_LINK)$(CC) -o $@ $^
 
 kvmrt: $(KVMRT_BINS)
 kvmrt-check: $(KVMRT_BINS) $(KVMRT_UNIT) $(KVMRT_HELPERS)

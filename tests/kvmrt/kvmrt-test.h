@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: LGPL-2.1 */
+/* Helpers the kvmrt unit-test suites share. */
+#ifndef _KVMRT_TEST_H
+#define _KVMRT_TEST_H
+
+#include <CUnit/CUnit.h>
+
+#include "kvmrt.h"
+
+#ifndef KVMRT_TEST_DIR
+#define KVMRT_TEST_DIR "tests/kvmrt"
+#endif
+
+int add_idset_suite(void);
+int add_config_suite(void);
+int add_topology_suite(void);
+int add_validate_suite(void);
+int add_domxml_suite(void);
+int add_virt_suite(void);
+int add_hostinfo_suite(void);
+
+/* A new, empty directory under /tmp (free the name). */
+char *kt_mkdtemp(void);
+/* Remove a tree made by a test; only ever under /tmp. */
+int kt_rm_rf(const char *path);
+/* Write @text to @dir/@name, making the directories on the way. */
+int kt_write(const char *dir, const char *name, const char *text);
+/*
+ * A fake sysfs tree (kt_make_sysfs) in DIR/sys, for "SOCKETS CORES THREADS NODES
+ * [adjacent] [offline=CPUS]", e.g. "2 10 2 2"; returns DIR (free it, kt_rm_rf it) or NULL.
+ */
+char *kt_sysfs(const char *args);
+/* The topology of such a tree, made, read and removed. */
+struct kvmrt_topo *kt_topo(const char *args);
+/* A configuration parsed from @text (named "t.cfg"); asserts it parsed. */
+struct kvmrt_config *kt_config(const char *text);
+/* Whether @d has a diagnostic of @level about VM @vm, attribute @attr, containing @needle. */
+bool kt_has(const struct kvmrt_diags *d, enum kvmrt_level level, const char *vm,
+	    const char *attr, const char *needle);
+/* Print the diagnostics (to see why an assertion failed). */
+void kt_dump(const struct kvmrt_diags *d);
+
+#endif

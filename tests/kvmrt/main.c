@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: LGPL-2.1
+/*
+ * kvmrt unit tests: one CUnit suite per libkvmrt module, run with the basic
+ * interface. Exits non-zero if any assertion failed.
+ */
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <CUnit/Basic.h>
+
+#include "kvmrt-test.h"
+#include "sysfs-gen.h"
+
+char *kt_mkdtemp(void)
+{
+	char *p = strdup("/tmp/kvmrt-unit-XXXXXX");
+
+	if (p && !mkdtemp(p)) {
+		free(p);
+		p = NULL;
+	}
+	return p;
+}
+
+static int rm_cb(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st; (void)type; (void)ftw;
+	return remove(path) ? -1 : 0;
+}
+
+int kt_rm_rf(const char *path)
+{
+	if (!path || strncmp(path, "/tmp/", 5))
+		return -EINVAL;
+	return nftw(path, rm_cb, 16, FTW_DEPTH | FTW_PHYS) ? -errno : 0;
+}
+
+int kt_write(const char *dir, const char *name, const char *text)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	for (char *p = path + strlen(dir) + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		mkdir(path, 0755);
+		*p = '/';
+	}
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	fputs(text, f);
+	return fclose(f) ? -errno : 0;
+}
+
+char *kt_sysfs(const char *args)
+{
+	int sockets, cores, threads, nodes, n = 0;
+	char *dir = kt_mkdtemp(), root[PATH_MAX], off[128] = "";
+	bool adjacent = false;
+
+	if (!dir)
+		return NULL;
+	if (sscanf(args, "%d %d %d %d %n", &sockets, &cores, &threads, &nodes, &n) < 4)
+		goto fail;
+	adjacent = strstr(args + n, "adjacent") != NULL;
+	if (strstr(args + n, "offline="))
+		sscanf(strstr(args + n, "offline=") + 8, "%127s", off);
+	snprintf(root, sizeof(root), "%s/sys", dir);
+	if (kt_make_sysfs(root, sockets, cores, threads, nodes, adjacent, *off ? off : NULL))
+		goto fail;
+	return dir;
+fail:
+	kt_rm_rf(dir);
+	free(dir);
+	return NULL;
+}
+
+struct kvmrt_topo *kt_topo(const char *args)
+{
+	char *dir = kt_sysfs(args), path[PATH_MAX];
+	struct kvmrt_topo *t;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+	snprintf(path, sizeof(path), "%s/sys", dir);
+	t = kvmrt_topo_load(path);
+	kt_rm_rf(dir);
+	free(dir);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	return t;
+}
+
+struct kvmrt_config *kt_config(const char *text)
+{
+	struct kvmrt_config *cfg = NULL;
+
+	CU_ASSERT_EQUAL_FATAL(kvmrt_config_parse(text, "t.cfg", &cfg), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	return cfg;
+}
+
+bool kt_has(const struct kvmrt_diags *d, enum kvmrt_level level, const char *vm,
+	    const char *attr, const char *needle)
+{
+	for (int i = 0; i < d->n; i++) {
+		const struct kvmrt_diag *x = &d->v[i];
+
+		if (x->level != level || !x->msg || !strstr(x->msg, needle))
+			continue;
+		if (vm && (!x->vm || strcmp(x->vm, vm)))
+			continue;
+		if (attr && (!x->attr || strcmp(x->attr, attr)))
+			continue;
+		return true;
+	}
+	return false;
+}
+
+void kt_dump(const struct kvmrt_diags *d)
+{
+	for (int i = 0; i < d->n; i++) {
+		char *s = kvmrt_diag_format(&d->v[i]);
+
+		fprintf(stderr, "    | %s\n", s);
+		free(s);
+	}
+}
+
+int main(void)
+{
+	unsigned int failures;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 2;
+	if (add_idset_suite() || add_config_suite() || add_topology_suite() ||
+	    add_validate_suite() || add_domxml_suite() || add_virt_suite() ||
+	    add_hostinfo_suite()) {
+		fprintf(stderr, "kvmrt-unit: cannot register the suites: %s\n", CU_get_error_msg());
+		CU_cleanup_registry();
+		return 2;
+	}
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+	CU_cleanup_registry();
+	return failures ? 1 : 0;
+}

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: LGPL-2.1
+/*
+ * A fake sysfs tree describing a machine, for the kvmrt tools' --sysfs:
+ * devices/system/cpu/cpuN/{online,topology/{physical_package_id,core_id,
+ * thread_siblings_list}} and devices/system/node/nodeN/cpulist.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "sysfs-gen.h"
+
+static int mkdirs(const char *path)
+{
+	char buf[PATH_MAX];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return mkdir(buf, 0755) && errno != EEXIST ? -errno : 0;
+}
+
+__attribute__((format(printf, 3, 4)))
+static int put(const char *dir, const char *name, const char *fmt, ...)
+{
+	char path[PATH_MAX];
+	va_list ap;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	return fclose(f) ? -errno : 0;
+}
+
+/* "1,3-5" -> flags in @set (size @n) */
+static void parse_list(const char *s, bool *set, int n)
+{
+	while (s && *s) {
+		char *end;
+		long lo = strtol(s, &end, 10), hi = lo;
+
+		if (end == s)
+			return;
+		if (*end == '-')
+			hi = strtol(end + 1, &end, 10);
+		for (long i = lo; i <= hi && i < n; i++)
+			if (i >= 0)
+				set[i] = true;
+		s = *end == ',' ? end + 1 : NULL;
+	}
+}
+
+/* the CPUs flagged in @set as "0-3,8" */
+static void format_list(const bool *set, int n, char *out, size_t len)
+{
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		int j = i;
+
+		if (!set[i])
+			continue;
+		while (j + 1 < n && set[j + 1])
+			j++;
+		o += snprintf(out + o, len - o, "%s%d", o ? "," : "", i);
+		if (j > i)
+			o += snprintf(out + o, len - o, "-%d", j);
+		i = j;
+	}
+}
+
+int kt_make_sysfs(const char *root, int sockets, int cores, int threads, int nodes,
+		  bool adjacent, const char *offline)
+{
+	int ncores = sockets * cores, ncpus = ncores * threads, ret = 0;
+	bool *off = calloc(ncpus + 1, 1), *set = calloc(ncpus + 1, 1);
+	char dir[PATH_MAX], list[8192];
+
+	if (!off || !set || sockets < 1 || cores < 1 || threads < 1 || nodes < 0) {
+		ret = -EINVAL;
+		goto out;
+	}
+	parse_list(offline, off, ncpus);
+	for (int k = 0; k < ncores && !ret; k++) {
+		memset(set, 0, ncpus);
+		for (int t = 0; t < threads; t++) {
+			int cpu = adjacent ? k * threads + t : t * ncores + k;
+
+			set[cpu] = !off[cpu];
+		}
+		format_list(set, ncpus, list, sizeof(list));
+		for (int t = 0; t < threads && !ret; t++) {
+			int cpu = adjacent ? k * threads + t : t * ncores + k;
+
+			snprintf(dir, sizeof(dir), "%s/devices/system/cpu/cpu%d", root, cpu);
+			ret = mkdirs(dir);
+			if (ret)
+				break;
+			if (off[cpu]) {
+				ret = put(dir, "online", "0\n");
+				continue;
+			}
+			if (cpu)
+				ret = put(dir, "online", "1\n");
+			snprintf(dir, sizeof(dir), "%s/devices/system/cpu/cpu%d/topology", root, cpu);
+			ret = ret ? ret : mkdirs(dir);
+			ret = ret ? ret : put(dir, "physical_package_id", "%d\n", k / cores);
+			ret = ret ? ret : put(dir, "core_id", "%d\n", k % cores);
+			ret = ret ? ret : put(dir, "thread_siblings_list", "%s\n", list);
+		}
+	}
+	snprintf(dir, sizeof(dir), "%s/devices/system/cpu", root);
+	if (!ret)
+		ret = put(dir, "present", "0-%d\n", ncpus - 1);
+	for (int node = 0; node < nodes && !ret; node++) {
+		memset(set, 0, ncpus);
+		for (int k = 0; k < ncores; k++)
+			if (k * nodes / ncores == node)
+				for (int t = 0; t < threads; t++)
+					set[adjacent ? k * threads + t : t * ncores + k] = true;
+		format_list(set, ncpus, list, sizeof(list));
+		snprintf(dir, sizeof(dir), "%s/devices/system/node/node%d", root, node);
+		ret = mkdirs(dir);
+		ret = ret ? ret : put(dir, "cpulist", "%s\n", list);
+	}
+out:
+	free(off);
+	free(set);
+	return ret;
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: LGPL-2.1 */
+#ifndef _KVMRT_SYSFS_GEN_H
+#define _KVMRT_SYSFS_GEN_H
+
+#include <stdbool.h>
+
+/**
+ * kt_make_sysfs - write a fake sysfs tree under @root for a machine of
+ * @sockets x @cores x @threads, its cores spread evenly over @nodes NUMA
+ * nodes (0: no node directory, as a kernel without NUMA). CPUs are numbered
+ * the Intel way (thread t of core k is CPU t * sockets * cores + k) or with
+ * @adjacent the AMD way (k * threads + t). @offline lists offline CPUs
+ * ("20,21" or NULL): they lose their topology directory and leave their
+ * siblings' lists. Returns 0 or -errno.
+ */
+int kt_make_sysfs(const char *root, int sockets, int cores, int threads, int nodes,
+		  bool adjacent, const char *offline);
+
+#endif
