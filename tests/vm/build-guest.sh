@@ -31,7 +31,7 @@ for a in "$@"; do
 	esac
 done
 
-log() { [ $quiet = 1 ] || echo "build-guest: $*"; }
+log() { [ $quiet = 1 ] || echo "build-guest: $*" >&2; }
 die() { echo "build-guest: error: $*" >&2; exit 1; }
 
 # Modules the guest loads (with their dependencies from modules.dep), in this order.
@@ -40,13 +40,20 @@ MODULES="virtio virtio_ring virtio_pci virtio_net virtio_console virtio-rng kvm 
 XT_PROGS="xtrace-run xtrace-ctl xtrace-view xtrace-multi-merge"
 SSHD=/usr/sbin/sshd
 SFTP=/usr/lib/openssh/sftp-server
+BASH=/usr/bin/bash	# the guide's flows use bash -c '…'; /bin/sh is busybox's ash
 TE_PLUGINS=/usr/lib/x86_64-linux-gnu/traceevent/plugins
 
 [ "$(id -u)" = 0 ] || die "run as root (apt-get download, device nodes)"
 "$top/scripts/deps.sh" kmod openssh-server openssh-client gcc libc6-dev ||
 	die "cannot install the Debian packages the build needs"
+# the programs must be whole executables (others may be relinking bin/ right now)
 for p in $XT_PROGS; do
 	[ -x "$top/bin/$p" ] || die "$top/bin/$p is missing: run 'make all' first"
+	for try in 1 2 3 4 5 0; do
+		ldd "$top/bin/$p" >/dev/null 2>&1 && break
+		[ $try = 0 ] && die "$top/bin/$p is not a dynamic executable (being rebuilt? run 'make all')"
+		sleep 1
+	done
 done
 
 mkdir -p "$VM/debs" "$VM/keys" "$VM/run"
@@ -194,9 +201,9 @@ echo "[127.0.0.1]:*,[localhost]:*,xtrace-guest $(cut -d' ' -f1,2 "$VM/keys/ssh_h
 mv "$VM/known_hosts.tmp" "$VM/known_hosts"
 
 # ---------------------------------------------------------------- is it up to date?
-dyn_progs="$SSHD $SFTP $(for p in $XT_PROGS; do echo "$top/bin/$p"; done)"
+dyn_progs="$SSHD $SFTP $BASH $(for p in $XT_PROGS; do echo "$top/bin/$p"; done)"
 plugins=$(ls "$TE_PLUGINS"/*.so 2>/dev/null || true)
-libs=$(for p in $dyn_progs $plugins; do ldd "$p"; done |
+libs=$(for p in $dyn_progs $plugins; do ldd "$p" || die "ldd $p failed"; done |
 	awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\/.*ld-linux/ { print $1 }' | sort -u)
 inputs=$( {
 	echo "kernel $(basename "$kdeb") modules $MODULES"
@@ -240,6 +247,7 @@ copy() {	# copy FILE [DEST]: dereferenced, to the same path in the guest unless 
 }
 copy "$SSHD"
 copy "$SFTP"
+copy "$BASH"
 for p in $XT_PROGS; do copy "$top/bin/$p" "/usr/bin/$p"; done
 copy "$tiny" /usr/bin/kvm-tiny
 for l in $libs; do copy "$l"; done

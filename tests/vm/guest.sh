@@ -10,17 +10,18 @@
 #   tests/vm/guest.sh config NAME       print the ssh_config file for NAME (ssh -F FILE NAME ...)
 #   tests/vm/guest.sh status [NAME]     which guests run
 #
-# Files, under build/vm/run/: NAME.pid (QEMU's), NAME.console.log (the serial console),
-# NAME.qemu.log (QEMU's own messages), NAME.ssh_config; build/vm/ssh_config includes every
-# running guest's (ssh -F build/vm/ssh_config vm1 ...).
-# Environment: XT_VM_TIMEOUT (seconds to wait for the guest, default 180), XT_VM_MEM (MiB,
+# Files, under build/vm/run/ (or $XT_VM_RUN): NAME.pid (QEMU's), NAME.console.log (the serial
+# console), NAME.qemu.log (QEMU's own messages), NAME.ssh_config; build/vm/ssh_config includes
+# every guest's of build/vm/run (ssh -F build/vm/ssh_config vm1 ...).
+# Environment: XT_VM_RUN (directory of the files above: guests of one name in two
+# directories are two guests), XT_VM_TIMEOUT (seconds to wait for the guest, default 180), XT_VM_MEM (MiB,
 # default 1024), XT_VM_SMP (default 2), XT_VM_APPEND (more kernel command line).
 set -eu
 set -o pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 VM=$top/build/vm
-RUN=$VM/run
+RUN=${XT_VM_RUN:-$VM/run}	# tests use their own, so they never meet someone's guest of the same name
 
 die() { echo "guest: error: $*" >&2; exit 1; }
 usage() {
@@ -61,7 +62,7 @@ Host $1
 	LogLevel ERROR
 EOF
 	mv "$RUN/$1.ssh_config.tmp" "$RUN/$1.ssh_config"
-	echo "Include $RUN/*.ssh_config" > "$VM/ssh_config"
+	[ "$RUN" != "$VM/run" ] || echo "Include $RUN/*.ssh_config" > "$VM/ssh_config"
 }
 
 console_tail() {

@@ -10,6 +10,8 @@ T=$XT_VM_OUT/$(basename "$0" .sh)
 rm -rf "$T"
 mkdir -p "$T"
 cd "$T" || exit 1
+# this test's guests: their PID files, consoles and ssh_config files (guest.sh)
+export XT_VM_RUN=$T/run
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 secs() { echo "$(($1 / 1000)).$(($1 % 1000 / 100))"; }	# ms -> s with one decimal
