@@ -115,6 +115,138 @@ int64_t xtrace_clock_to_tod(const struct xtrace_clock *clk, uint64_t ts, size_t 
 	}
 }
 
+/* ------------------------------------------------- per-interval conversion */
+
+static int seg_push(struct xt_clock_fast *f, size_t *cap, uint64_t start, uint64_t end,
+		    int64_t off)
+{
+	struct xt_clock_seg *g;
+
+	if (f->n == *cap) {
+		size_t c = *cap ? *cap * 2 : 8;
+
+		g = realloc(f->seg, c * sizeof(*g));
+		if (!g)
+			return -ENOMEM;
+		f->seg = g;
+		*cap = c;
+	}
+	g = &f->seg[f->n++];
+	memset(g, 0, sizeof(*g));
+	g->start = start;
+	g->len = end - start;
+	g->off = off;
+	g->kind = XT_SEG_CONST;
+	return 0;
+}
+
+/*
+ * Build the interval table of @clk (which must outlive @f). Intervals follow
+ * xtrace_clock_to_tod(): before the first sample and from the last one on, the
+ * nearest offset holds; between two samples the earlier offset holds across a
+ * step, else the offset is interpolated. Clocks not in ns (tsc) keep the
+ * general function.
+ */
+int xt_clock_fast_init(struct xt_clock_fast *f, const struct xtrace_clock *clk)
+{
+	const struct xtrace_clock_sample *s = clk->samples;
+	size_t n = clk->nr_samples, cap = 0;
+	int ret = 0;
+
+	memset(f, 0, sizeof(*f));
+	f->clk = clk;
+	if (!clk->ns_units && n) {
+		f->slow = true;
+		return 0;
+	}
+	if (!n)
+		return seg_push(f, &cap, 0, UINT64_MAX, 0);
+	if (s[0].trace)
+		ret = seg_push(f, &cap, 0, s[0].trace, offset_of(&s[0]));
+	for (size_t i = 0; i + 1 < n && !ret; i++) {
+		struct xt_clock_seg *g;
+		__int128 doff;
+
+		if (s[i].trace == s[i + 1].trace)
+			continue;	/* empty: the later sample of equal ones rules */
+		ret = seg_push(f, &cap, s[i].trace, s[i + 1].trace, offset_of(&s[i]));
+		if (ret || xtrace_clock_is_step(clk, &s[i], &s[i + 1]))
+			continue;
+		g = &f->seg[f->n - 1];
+		doff = (__int128)offset_of(&s[i + 1]) - offset_of(&s[i]);
+		if (!doff)
+			continue;
+		g->kind = XT_SEG_LINEAR;
+		g->neg = doff < 0;
+		g->a = (uint64_t)(doff < 0 ? -doff : doff);
+		g->dt = s[i + 1].trace - s[i].trace;
+		g->recip = g->dt > 1 ? (uint64_t)(((unsigned __int128)1 << 64) / g->dt) : UINT64_MAX;
+	}
+	if (!ret)
+		ret = seg_push(f, &cap, s[n - 1].trace, UINT64_MAX, offset_of(&s[n - 1]));
+	if (ret)
+		xt_clock_fast_free(f);
+	return ret;
+}
+
+void xt_clock_fast_free(struct xt_clock_fast *f)
+{
+	free(f->seg);
+	f->seg = NULL;
+	f->n = 0;
+}
+
+/*
+ * A linear interval: ts + off + trunc(doff * (ts - start) / dt), the quotient
+ * by a multiplication with the reciprocal and an exact correction.
+ */
+int64_t xt_clock_seg_tod(const struct xt_clock_seg *g, uint64_t ts)
+{
+	uint64_t x = ts - g->start, p, q, rem;
+
+	if (__builtin_mul_overflow(g->a, x, &p)) {
+		q = (uint64_t)(((unsigned __int128)g->a * x) / g->dt);
+	} else {
+		q = (uint64_t)(((unsigned __int128)p * g->recip) >> 64);
+		rem = p - q * g->dt;
+		while (rem >= g->dt) {
+			q++;
+			rem -= g->dt;
+		}
+	}
+	if (g->neg)
+		q = -q;
+	return (int64_t)(ts + (uint64_t)g->off + q);
+}
+
+/* The interval of @ts, when the hint missed; then its time. */
+int64_t xt_clock_fast_find(const struct xt_clock_fast *f, uint64_t ts, size_t *hint)
+{
+	const struct xt_clock_seg *g;
+	size_t lo = 0, hi = f->n;
+
+	if (f->slow || !f->n)
+		return xtrace_clock_to_tod(f->clk, ts, hint);
+	/* in order: the next interval first */
+	if (*hint + 1 < f->n && ts - f->seg[*hint + 1].start < f->seg[*hint + 1].len) {
+		lo = *hint + 1;
+	} else {
+		while (hi - lo > 1) {
+			size_t mid = (lo + hi) / 2;
+
+			if (f->seg[mid].start <= ts)
+				lo = mid;
+			else
+				hi = mid;
+		}
+	}
+	*hint = lo;
+	g = &f->seg[lo];
+	if (g->kind == XT_SEG_CONST)
+		return (int64_t)(ts + (uint64_t)g->off);
+	return xt_clock_seg_tod(g, ts);
+}
+
 uint64_t xt_clock_now(int clockid)
 {
 	struct timespec t;

@@ -22,6 +22,7 @@ struct xtrace_rec {
 	char *dir;
 	struct xtrace_meta meta;
 	struct xtrace_clock clock;
+	struct xt_clock_fast fclock;	/* clock, per interval: what the readers use */
 	struct tep_handle *tep;
 	char **syscalls;
 	long nr_syscalls;
@@ -219,6 +220,9 @@ struct xtrace_rec *xtrace_rec_open(const char *dir)
 	if (ret)
 		goto fail;
 	rec->clock.ns_units = strcmp(rec->meta.trace_clock ? rec->meta.trace_clock : "", "x86-tsc");
+	ret = xt_clock_fast_init(&rec->fclock, &rec->clock);
+	if (ret)
+		goto fail;
 	load_tasks(rec);
 	load_syscalls(rec);
 	return rec;
@@ -237,6 +241,7 @@ void xtrace_rec_close(struct xtrace_rec *rec)
 	for (long i = 0; i < rec->nr_syscalls; i++)
 		free(rec->syscalls[i]);
 	free(rec->syscalls);
+	xt_clock_fast_free(&rec->fclock);
 	free(rec->clock.samples);
 	xtrace_meta_free(&rec->meta);
 	free(rec->dir);
@@ -336,6 +341,10 @@ struct order_reader {
 	uint32_t run_stream;
 };
 
+/*
+ * The merge (kmerge.c) decodes streams on several threads, each stream on one
+ * at a time: what they share here (damage, write_err) is updated atomically.
+ */
 struct xtrace_iter {
 	struct cpu_stream *streams;
 	int nr_streams;
@@ -346,9 +355,22 @@ struct xtrace_iter {
 	struct order_reader *order;	/* replaying a merged directory's order */
 };
 
+static void set_write_err(struct xtrace_iter *it, int err)
+{
+	int none = 0;
+
+	__atomic_compare_exchange_n(&it->write_err, &none, err, false, __ATOMIC_RELAXED,
+				    __ATOMIC_RELAXED);
+}
+
+static int get_write_err(const struct xtrace_iter *it)
+{
+	return __atomic_load_n(&it->write_err, __ATOMIC_RELAXED);
+}
+
 static void damaged(struct cpu_stream *s, const char *what)
 {
-	s->it->damage++;
+	__atomic_add_fetch(&s->it->damage, 1, __ATOMIC_RELAXED);
 	s->damage++;
 	xt_log(XTRACE_LOG_WARNING, "'%s' cpu%d: %s (frame %u, byte %lld of %lld)",
 	       s->rec->dir, s->cpu, what, s->frame, (long long)s->off, (long long)s->size);
@@ -425,14 +447,14 @@ static int load_frame(struct cpu_stream *s)
 			damaged(s, msg);
 			continue;
 		}
-		if (s->copy_fd >= 0 && !s->it->write_err) {
+		if (s->copy_fd >= 0 && !get_write_err(s->it)) {
 			/* a merge keeps every readable frame as it was written */
 			int err = xt_write_all(s->copy_fd, &h, sizeof(h));
 
 			if (!err)
 				err = xt_write_all(s->copy_fd, s->zbuf, h.csize);
 			if (err)
-				s->it->write_err = err;
+				set_write_err(s->it, err);
 		}
 		s->nr_pages = h.nr_pages;
 		s->page = -1;
@@ -514,12 +536,96 @@ found:
 	s->record.cpu = s->cpu;
 	s->record.missed_events = s->missed;
 	s->ev.ts = s->ts;
-	s->ev.tod = xtrace_clock_to_tod(&s->rec->clock, s->ts, &s->hint) + s->rec->offset;
+	s->ev.tod = xt_clock_fast_tod(&s->rec->fclock, s->ts, &s->hint) + s->rec->offset;
 	s->pending = true;
 	s->ev.missed = s->missed > 0 ? s->missed : 0;
 	s->ev.missed_unknown = s->missed < 0;
 	s->missed = 0;
 	return 1;
+}
+
+static int tods_room(struct xt_tods *out, size_t more)
+{
+	size_t cap;
+	int64_t *t;
+
+	if (out->cap - out->n >= more)
+		return 0;
+	cap = out->cap ? out->cap : 1024;
+	while (cap - out->n < more)
+		cap *= 2;
+	t = realloc(out->tod, cap * sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	out->tod = t;
+	out->cap = cap;
+	return 0;
+}
+
+/*
+ * The merge's decoder (kmerge.c): the times (UTC ns, offset applied) of stream
+ * @idx's events from where it stands to the end of the frame that holds them,
+ * into @out (which grows as needed); when that frame is used up, the next one
+ * is loaded (and copied) first. Only the times are made: no event is built.
+ * One thread at a time per stream. Returns the number of times (> 0), 0 when
+ * the stream has no more events, or -ENOMEM.
+ */
+int xt_iter_decode(struct xtrace_iter *it, int idx, struct xt_tods *out)
+{
+	struct cpu_stream *s = &it->streams[idx];
+	const struct xt_clock_fast *fc = &s->rec->fclock;
+	int64_t offset = s->rec->offset;
+	/* a record is at least 8 bytes: no page holds more events than this */
+	size_t per_page = s->rec->meta.page_size / 8 + 1;
+	unsigned long long ts;
+	int ret;
+
+	out->n = 0;
+	if (s->fd < 0 || s->skip)
+		return 0;
+	if (tods_room(out, 1))
+		return -ENOMEM;
+	if (s->pending) {
+		/* the first event, read when the stream was opened */
+		out->tod[out->n++] = s->ev.tod;
+		s->pending = false;
+	}
+	for (;;) {
+		char *page;
+
+		/* room for the rest of a page and the first event of the next */
+		if (tods_room(out, per_page + 1))
+			return -ENOMEM;
+		if (s->data) {
+			int64_t *t = out->tod + out->n, *lim;
+
+			lim = t + per_page;
+			while ((s->data = kbuffer_next_event(s->kbuf, &ts)) && t < lim)
+				*t++ = xt_clock_fast_tod(fc, ts, &s->hint) + offset;
+			out->n = t - out->tod;
+			if (s->data) {
+				s->data = NULL;
+				damaged(s, "malformed sub-buffer: the rest of it skipped");
+			}
+		}
+		if (s->page + 1 >= s->nr_pages) {
+			if (out->n)
+				return out->n > INT32_MAX ? INT32_MAX : (int)out->n;
+			ret = load_frame(s);
+			if (ret <= 0)
+				return ret == -ENOMEM ? ret : 0;
+		}
+		s->page++;
+		page = s->pages + (size_t)s->page * s->rec->meta.page_size;
+		if (check_subbuffer(s, page, &s->missed) ||
+		    kbuffer_load_subbuffer(s->kbuf, page) < 0) {
+			damaged(s, "malformed sub-buffer skipped");
+			continue;
+		}
+		s->data = kbuffer_read_event(s->kbuf, &ts);
+		if (s->data)
+			out->tod[out->n++] = xt_clock_fast_tod(fc, ts, &s->hint) + offset;
+	}
 }
 
 static int stream_open(struct cpu_stream *s)
@@ -553,8 +659,12 @@ static int stream_open(struct cpu_stream *s)
 		return 0;
 	}
 	s->off = sizeof(h);
-	if (s->copy_fd >= 0 && xt_write_all(s->copy_fd, &h, sizeof(h)))
-		s->it->write_err = -errno ? -errno : -EIO;
+	if (s->copy_fd >= 0) {
+		int err = xt_write_all(s->copy_fd, &h, sizeof(h));
+
+		if (err)
+			set_write_err(s->it, err);
+	}
 	s->dctx = ZSTD_createDCtx();
 	ls = s->rec->meta.long_size == 8 ? KBUFFER_LSIZE_8 : KBUFFER_LSIZE_4;
 	s->kbuf = kbuffer_alloc(ls, s->rec->meta.big_endian ? KBUFFER_ENDIAN_BIG :
@@ -655,7 +765,7 @@ struct xtrace_iter *xtrace_iter_new(struct xtrace_rec **recs, int nr,
 
 int xt_iter_write_error(const struct xtrace_iter *it)
 {
-	return it->write_err;
+	return get_write_err(it);
 }
 
 unsigned int xt_iter_source_damage(const struct xtrace_iter *it, int source)

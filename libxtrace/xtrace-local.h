@@ -67,6 +67,30 @@ __hidden int xt_iter_nr_streams(const struct xtrace_iter *it);
 __hidden unsigned int xt_iter_source_damage(const struct xtrace_iter *it, int source);
 __hidden int xt_rec_set_source(struct xtrace_rec *rec, const char *name, int64_t offset);
 
+/* A growing array of event times. */
+struct xt_tods {
+	int64_t *tod;
+	size_t n, cap;
+};
+
+__hidden int xt_iter_decode(struct xtrace_iter *it, int idx, struct xt_tods *out);
+
+/*
+ * kmerge.c: the merge's k-way merge of streams of event times, by (time, stream
+ * index). Streams are decoded a chunk (a frame) at a time ahead of the merge,
+ * on worker threads beside the caller's, and merged by a loser tree. Memory: a
+ * few chunks per stream. A decoder returns the number of times it put in @out
+ * (> 0), 0 at the stream's end, or a negative errno; one thread at a time per
+ * stream. xtrace_merge() decodes with xt_iter_decode().
+ */
+struct xt_kmerge;
+typedef int (*xt_kmerge_decode_fn)(void *ctx, int stream, struct xt_tods *out);
+
+__hidden struct xt_kmerge *xt_kmerge_new(int nr, xt_kmerge_decode_fn decode, void *ctx,
+					 int threads);
+__hidden long xt_kmerge_next(struct xt_kmerge *km, uint32_t *ids, int64_t *tods, size_t max);
+__hidden void xt_kmerge_free(struct xt_kmerge *km);
+
 __hidden void xt_log(enum xtrace_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -110,6 +134,48 @@ static inline struct xt_heap_item *xt_heap_top(struct xt_heap *h)
 /* syscalls.c */
 __hidden const char *xt_syscall_name_native(long nr);
 __hidden long xt_syscall_max_native(void);
+
+/*
+ * clock.c: xtrace_clock_to_tod() precomputed per interval between samples, for
+ * readers that convert every event. The result is always exactly that of
+ * xtrace_clock_to_tod(); the step test and the division are done once per
+ * interval instead of once per event.
+ */
+enum { XT_SEG_CONST, XT_SEG_LINEAR };
+
+struct xt_clock_seg {
+	uint64_t start;		/* first trace time of the interval */
+	uint64_t len;		/* trace times in it: [start, start + len) */
+	int64_t off;		/* UTC - trace at start */
+	uint64_t a, dt, recip;	/* linear: |offset change| over dt; recip = 2^64 / dt */
+	int kind;
+	bool neg;		/* the offset decreases */
+};
+
+struct xt_clock_fast {
+	const struct xtrace_clock *clk;
+	struct xt_clock_seg *seg;
+	size_t n;
+	bool slow;		/* not ns units: every value through xtrace_clock_to_tod() */
+};
+
+__hidden int xt_clock_fast_init(struct xt_clock_fast *f, const struct xtrace_clock *clk);
+__hidden void xt_clock_fast_free(struct xt_clock_fast *f);
+__hidden int64_t xt_clock_fast_find(const struct xt_clock_fast *f, uint64_t ts, size_t *hint);
+__hidden int64_t xt_clock_seg_tod(const struct xt_clock_seg *g, uint64_t ts);
+
+/* xtrace_clock_to_tod(f->clk, ts): *hint is this table's own (start it at 0) */
+static inline int64_t xt_clock_fast_tod(const struct xt_clock_fast *f, uint64_t ts, size_t *hint)
+{
+	const struct xt_clock_seg *g = &f->seg[*hint];
+
+	if (__builtin_expect(*hint < f->n && ts - g->start < g->len, 1)) {
+		if (g->kind == XT_SEG_CONST)
+			return (int64_t)(ts + (uint64_t)g->off);
+		return xt_clock_seg_tod(g, ts);
+	}
+	return xt_clock_fast_find(f, ts, hint);
+}
 
 /* clock.c */
 __hidden int xt_clock_read_file(const char *path, struct xtrace_clock *clk);

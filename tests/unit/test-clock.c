@@ -10,6 +10,7 @@
 #include <CUnit/CUnit.h>
 
 #include "xtrace.h"
+#include "xtrace-local.h"
 
 int add_clock_suite(void);
 
@@ -458,6 +459,155 @@ static void test_sample_now(void)
 	}
 }
 
+/* A reproducible 64-bit generator for the fast-path comparisons. */
+static uint64_t rnd_state;
+
+static uint64_t rnd(void)
+{
+	uint64_t z = (rnd_state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static int cmp_sample_trace(const void *a, const void *b)
+{
+	const struct xtrace_clock_sample *x = a, *y = b;
+
+	return x->trace < y->trace ? -1 : x->trace > y->trace;
+}
+
+/*
+ * Random sample tables of every shape the recorder makes and some it does not:
+ * drifts of either sign, slews at the limit, steps both ways (by size and by
+ * flag), equal trace values, samples close together; sorted by trace.
+ */
+static size_t random_samples(struct xtrace_clock_sample *s, size_t max)
+{
+	size_t n = rnd() % (max + 1);
+	uint64_t t = rnd() % (3 * NS);
+	int64_t off = TOD0 - (int64_t)(rnd() % (1000 * NS));
+
+	for (size_t i = 0; i < n; i++) {
+		switch (rnd() % 8) {
+		case 0:
+			t += rnd() % 3;				/* equal or adjacent */
+			break;
+		case 1:
+			t += 1 + rnd() % 1000;			/* close together */
+			break;
+		case 2:
+			t += rnd() % (1ULL << 45);		/* far apart */
+			break;
+		default:
+			t += NS / 2 + rnd() % (10 * NS);	/* the recorder's 5 s */
+		}
+		switch (rnd() % 6) {
+		case 0:
+			off += (int64_t)(rnd() % (2 * NS)) - NS;	/* a step */
+			break;
+		case 1:
+			break;						/* no drift */
+		default:
+			off += (int64_t)(rnd() % 200001) - 100000;	/* a slew */
+		}
+		s[i].trace = t;
+		s[i].tod = (int64_t)t + off;
+		s[i].err = rnd() % 5000;
+		s[i].flags = rnd() % 10 ? 0 : XTRACE_SAMPLE_STEP;
+	}
+	qsort(s, n, sizeof(*s), cmp_sample_trace);
+	return n;
+}
+
+/* A probe near a sample (either side), inside an interval, or anywhere. */
+static uint64_t random_probe(const struct xtrace_clock_sample *s, size_t n)
+{
+	uint64_t r = rnd();
+
+	if (!n || r % 8 == 0)
+		return r % 4 ? rnd() % (1ULL << 50) : rnd();
+	{
+		const struct xtrace_clock_sample *x = &s[r % n];
+
+		switch ((r >> 8) % 4) {
+		case 0:
+			return x->trace + (rnd() % 5) - 2;
+		case 1:
+			return x->trace - rnd() % (2 * NS);
+		default:
+			return x->trace + rnd() % (12 * NS);
+		}
+	}
+}
+
+/* The interval table gives exactly xtrace_clock_to_tod(), in any order of calls. */
+static void test_fast_path(void)
+{
+	struct xtrace_clock_sample s[24];
+	long bad = 0, checked = 0;
+
+	rnd_state = 20251122;
+	for (int table = 0; table < 2000; table++) {
+		struct xtrace_clock clk = { s, 0, table % 10 != 9, 0 };
+		struct xt_clock_fast f;
+		size_t fhint = 0;
+		uint64_t ts[256];
+
+		clk.nr_samples = random_samples(s, N_(s));
+		if (table % 7 == 3)
+			clk.step_threshold = 1000000 + rnd() % 1000000000;
+		if (xt_clock_fast_init(&f, &clk)) {
+			CU_FAIL("xt_clock_fast_init failed");
+			return;
+		}
+		for (size_t i = 0; i < N_(ts); i++)
+			ts[i] = random_probe(s, clk.nr_samples);
+		/* random order, then in order as a reader converts */
+		for (int pass = 0; pass < 2; pass++) {
+			if (pass)
+				qsort(ts, N_(ts), sizeof(ts[0]), cmp_u64);
+			for (size_t i = 0; i < N_(ts); i++) {
+				size_t h = 0;
+				int64_t want = xtrace_clock_to_tod(&clk, ts[i], &h);
+				int64_t got = xt_clock_fast_tod(&f, ts[i], &fhint);
+
+				checked++;
+				if (got != want && bad++ < 5)
+					fprintf(stderr, "\n  table %d (%zu samples): ts %llu -> %lld, "
+						"want %lld ", table, clk.nr_samples,
+						(unsigned long long)ts[i], (long long)got,
+						(long long)want);
+			}
+		}
+		xt_clock_fast_free(&f);
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_TRUE(checked > 1000000);
+}
+
+/* Every event of a drifting interval, one after the other, as a reader converts them. */
+static void test_fast_path_dense(void)
+{
+	struct xtrace_clock_sample s[] = {
+		{ 1 * NS, TOD0, 30, 0 },
+		{ 6 * NS, TOD0 + 5 * NS + 3001, 30, 0 },	/* +3001 ns over 5 s */
+		{ 11 * NS, TOD0 + 10 * NS - 777777, 30, 0 },	/* -780778 ns over 5 s */
+		{ 11 * NS + 1, TOD0 + 10 * NS + 1 + 999, 30, XTRACE_SAMPLE_STEP },
+	};
+	struct xtrace_clock clk = { s, N_(s), true, 0 };
+	struct xt_clock_fast f;
+	size_t fhint = 0, h = 0;
+	long bad = 0;
+
+	CU_ASSERT_EQUAL_FATAL(xt_clock_fast_init(&f, &clk), 0);
+	for (uint64_t ts = NS - 1000; ts < 12 * NS; ts += (ts % 3) + 1 + (ts > 2 * NS ? 99991 : 0))
+		bad += xt_clock_fast_tod(&f, ts, &fhint) != xtrace_clock_to_tod(&clk, ts, &h);
+	CU_ASSERT_EQUAL(bad, 0);
+	xt_clock_fast_free(&f);
+}
+
 int add_clock_suite(void)
 {
 	static const struct {
@@ -474,6 +624,8 @@ int add_clock_suite(void)
 		{ "to_tod: tsc interpolation and extrapolation", test_tsc },
 		{ "to_tod: tsc does not smear a flagged step", test_tsc_step_flag },
 		{ "sample_now: BOOTTIME and MONOTONIC against REALTIME", test_sample_now },
+		{ "fast path: the same as to_tod on random tables and probes", test_fast_path },
+		{ "fast path: every event of drifting intervals", test_fast_path_dense },
 	};
 	CU_pSuite s = CU_add_suite("clock", NULL, NULL);
 

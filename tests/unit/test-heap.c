@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1
-/* The k-way merge's min-heap (xt_heap_*, internal): order, ties, merging. */
+/*
+ * The k-way merge's min-heap (xt_heap_*, internal): order, ties, merging; and
+ * the merge's loser tree (xt_kmerge_*) against it.
+ */
+#include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <CUnit/CUnit.h>
@@ -302,6 +307,244 @@ static void test_empty(void)
 	xt_heap_free(&h);
 }
 
+/* ------------------------------------------------- the merge's loser tree */
+
+/* Streams of times handed to xt_kmerge in chunks of random sizes. */
+struct kstreams {
+	int nr;
+	int64_t **tod;
+	size_t *len, *pos;
+	size_t chunk_max;
+	int fail_stream;		/* its decoder fails half-way (-ENOMEM); -1: none */
+	uint64_t seed;
+};
+
+static int kdecode(void *ctx, int k, struct xt_tods *out)
+{
+	struct kstreams *ks = ctx;
+	size_t left = ks->len[k] - ks->pos[k], n;
+	/* the chunk size depends on the stream and position only: any thread, same chunks */
+	uint64_t r = (ks->seed ^ ((uint64_t)k << 32) ^ ks->pos[k]) * 0x9e3779b97f4a7c15ULL;
+
+	if (k == ks->fail_stream && ks->pos[k] >= ks->len[k] / 2)
+		return -ENOMEM;
+	if (!left)
+		return 0;
+	n = 1 + (r >> 40) % ks->chunk_max;
+	if (n > left)
+		n = left;
+	if (out->cap < n) {
+		int64_t *t = realloc(out->tod, n * sizeof(*t));
+
+		if (!t)
+			return -ENOMEM;
+		out->tod = t;
+		out->cap = n;
+	}
+	memcpy(out->tod, ks->tod[k] + ks->pos[k], n * sizeof(*out->tod));
+	out->n = n;
+	ks->pos[k] += n;
+	return (int)n;
+}
+
+/* The reference: read.c's heap, keyed on (time, stream). */
+static size_t heap_order(const struct kstreams *ks, uint32_t *ids, int64_t *tods)
+{
+	struct xt_heap h = { 0 };
+	size_t *at = calloc(ks->nr, sizeof(*at)), n = 0;
+	struct xt_heap_item *top;
+
+	for (int k = 0; k < ks->nr; k++)
+		if (ks->len[k])
+			xt_heap_push(&h, ks->tod[k][0], k, NULL);
+	while ((top = xt_heap_top(&h))) {
+		uint32_t k = top->tie;
+
+		ids[n] = k;
+		tods[n++] = top->key;
+		if (++at[k] < ks->len[k])
+			xt_heap_update_top(&h, ks->tod[k][at[k]]);
+		else
+			xt_heap_pop(&h);
+	}
+	xt_heap_free(&h);
+	free(at);
+	return n;
+}
+
+/*
+ * Streams of random lengths (some empty) whose times are of one @kind:
+ * 0 sorted with many equal times across streams, 1 unsorted (a stepped clock),
+ * 2 spread over the whole int64 range, 3 close together and then, late in one
+ * stream, decades away (the tree's switch to wide keys half-way).
+ */
+static void kstreams_make(struct kstreams *ks, int nr, size_t max_len, int kind)
+{
+	ks->nr = nr;
+	ks->tod = calloc(nr, sizeof(*ks->tod));
+	ks->len = calloc(nr, sizeof(*ks->len));
+	ks->pos = calloc(nr, sizeof(*ks->pos));
+	ks->fail_stream = -1;
+	for (int k = 0; k < nr; k++) {
+		int64_t t = 1700000000000000000LL + (int64_t)(rng() % 1000);
+
+		ks->len[k] = rng() % 5 ? rng() % (max_len + 1) : 0;
+		ks->tod[k] = malloc((ks->len[k] + 1) * sizeof(**ks->tod));
+		for (size_t i = 0; i < ks->len[k]; i++) {
+			switch (kind) {
+			case 0:
+				t += rng() % 4;
+				break;
+			case 1:
+				t += (int64_t)(rng() % 200) - (rng() % 8 ? 50 : 150);
+				break;
+			case 2:
+				t = (int64_t)rng();
+				if (rng() % 8 == 0)
+					t = rng() % 2 ? INT64_MAX : INT64_MIN;
+				break;
+			default:
+				t += rng() % 3;
+				if (k == nr / 2 && i == ks->len[k] * 3 / 4)
+					t += 40 * 365 * 86400 * 1000000000LL;	/* 40 years */
+			}
+			ks->tod[k][i] = t;
+		}
+	}
+}
+
+static void kstreams_free(struct kstreams *ks)
+{
+	for (int k = 0; k < ks->nr; k++)
+		free(ks->tod[k]);
+	free(ks->tod);
+	free(ks->len);
+	free(ks->pos);
+}
+
+/* xt_kmerge gives the heap's order, whatever the batches and the threads. */
+static void check_kmerge(struct kstreams *ks, int threads, const char *what)
+{
+	size_t total = 0, n = 0, bad = 0;
+	uint32_t *want_id, *id;
+	int64_t *want_t, *t;
+	struct xt_kmerge *km;
+	long got;
+
+	for (int k = 0; k < ks->nr; k++) {
+		total += ks->len[k];
+		ks->pos[k] = 0;
+	}
+	want_id = malloc((total + 1) * sizeof(*want_id));
+	want_t = malloc((total + 1) * sizeof(*want_t));
+	id = malloc((total + 1) * sizeof(*id));
+	t = malloc((total + 1) * sizeof(*t));
+	CU_ASSERT_EQUAL_FATAL(heap_order(ks, want_id, want_t), total);
+	km = xt_kmerge_new(ks->nr, kdecode, ks, threads);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(km);
+	/* batches of 1 to 700 events */
+	while ((got = xt_kmerge_next(km, id + n, t + n,
+				     total - n < 700 ? total - n + 1 : 1 + rng() % 700)) > 0)
+		n += got;
+	CU_ASSERT_EQUAL(got, 0);
+	CU_ASSERT_EQUAL(n, total);
+	for (size_t i = 0; i < n && i < total; i++)
+		bad += id[i] != want_id[i] || t[i] != want_t[i];
+	if (bad || n != total)
+		fprintf(stderr, "\n  %s, %d threads: %zu of %zu events differ, %zu merged ", what,
+			threads, bad, total, n);
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(xt_kmerge_next(km, id, t, 10), 0);
+	xt_kmerge_free(km);
+	free(want_id);
+	free(want_t);
+	free(id);
+	free(t);
+}
+
+static void test_kmerge_kinds(void)
+{
+	static const struct {
+		int nr;
+		size_t max_len, chunk_max;
+		int kind;
+		const char *what;
+	} cases[] = {
+		{ 16, 3000, 300, 0, "16 sorted streams, equal times" },
+		{ 1, 5000, 64, 0, "one stream" },
+		{ 3, 2000, 1, 0, "chunks of one event" },
+		{ 1000, 60, 7, 0, "1000 streams" },
+		{ 17, 2000, 100, 1, "unsorted streams" },
+		{ 9, 1000, 50, 2, "times over the whole int64 range (wide keys)" },
+		{ 16, 3000, 200, 3, "a time decades later (switch to wide keys)" },
+	};
+
+	rng_state = 0x1234567;
+	for (size_t c = 0; c < N_(cases); c++) {
+		struct kstreams ks;
+
+		kstreams_make(&ks, cases[c].nr, cases[c].max_len, cases[c].kind);
+		ks.chunk_max = cases[c].chunk_max;
+		ks.seed = c;
+		for (int threads = 0; threads <= 3; threads++)
+			check_kmerge(&ks, threads, cases[c].what);
+		kstreams_free(&ks);
+	}
+}
+
+static void test_kmerge_empty(void)
+{
+	struct kstreams ks = { 0 };
+	uint32_t id[4];
+	int64_t t[4];
+	struct xt_kmerge *km;
+
+	/* no streams at all, then only empty ones */
+	for (int nr = 0; nr < 3; nr += 2) {
+		ks.nr = nr;
+		ks.len = calloc(nr + 1, sizeof(*ks.len));
+		ks.pos = calloc(nr + 1, sizeof(*ks.pos));
+		ks.fail_stream = -1;
+		ks.chunk_max = 4;
+		km = xt_kmerge_new(nr, kdecode, &ks, 2);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(km);
+		CU_ASSERT_EQUAL(xt_kmerge_next(km, id, t, 4), 0);
+		xt_kmerge_free(km);
+		free(ks.len);
+		free(ks.pos);
+	}
+}
+
+/* A decoder's error ends the merge with that error, on any thread. */
+static void test_kmerge_error(void)
+{
+	rng_state = 99;
+	for (int threads = 0; threads <= 2; threads++) {
+		struct kstreams ks;
+		uint32_t id[256];
+		int64_t t[256];
+		struct xt_kmerge *km;
+		long got, n = 0;
+
+		kstreams_make(&ks, 8, 4000, 0);
+		ks.len[5] = 4000;
+		ks.tod[5] = realloc(ks.tod[5], 4000 * sizeof(**ks.tod));
+		for (int i = 0; i < 4000; i++)
+			ks.tod[5][i] = 1700000000000000000LL + i;
+		ks.chunk_max = 100;
+		ks.seed = 5;
+		ks.fail_stream = 5;
+		km = xt_kmerge_new(ks.nr, kdecode, &ks, threads);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(km);
+		while ((got = xt_kmerge_next(km, id, t, N_(id))) > 0)
+			n += got;
+		CU_ASSERT_EQUAL(got, -ENOMEM);
+		CU_ASSERT_TRUE(n < 8 * 4000);
+		xt_kmerge_free(km);
+		kstreams_free(&ks);
+	}
+}
+
 int add_heap_suite(void)
 {
 	static const struct {
@@ -314,6 +557,9 @@ int add_heap_suite(void)
 		{ "heap: update_top restores the order", test_update_top_order },
 		{ "heap: k-way merge of 1000 sorted streams", test_kway_merge },
 		{ "heap: empty heap top/pop/free", test_empty },
+		{ "kmerge: the heap's order, any threads and batches", test_kmerge_kinds },
+		{ "kmerge: no streams, empty streams", test_kmerge_empty },
+		{ "kmerge: a decoder's error ends the merge", test_kmerge_error },
 	};
 	CU_pSuite s = CU_add_suite("heap", NULL, NULL);
 
