@@ -18,7 +18,8 @@ static const char *const usage_text[] = {
 	"",
 	"Open a copy of the KVM-RT configuration in $VISUAL, $EDITOR or vi. When the",
 	"editor exits the copy is validated: with errors, they are shown and the copy is",
-	"opened again (quitting without a change abandons the edit); without errors it",
+	"opened again (quitting without a change abandons the edit, and so does q at the",
+	"prompt, or a 10th try when standard input is not a terminal); without errors it",
 	"replaces the configuration and the VMs are synced to libvirt.",
 	"",
 	"  -f, --file FILE    the configuration (default $KVMRT_CONFIG or /etc/kvmrt.cfg;",
@@ -85,13 +86,15 @@ static int run_editor(const char *file)
 	return 0;
 }
 
+#define MAX_ROUNDS 10	/* without a terminal to ask on */
+
 /* On a terminal, let the user give up instead of editing again. */
-static bool again(void)
+static bool again(int round)
 {
 	char line[64];
 
 	if (!isatty(STDIN_FILENO))
-		return true;
+		return round < MAX_ROUNDS;
 	fprintf(stderr, "Press Enter to edit again, or q and Enter to abandon the edit: ");
 	if (!fgets(line, sizeof(line), stdin))
 		return false;
@@ -132,7 +135,7 @@ static int run_edit(struct edit_opts *o)
 	char *orig, *text = NULL, *last_bad = NULL, tmp[] = "/tmp/kvmrt-edit-XXXXXX.cfg";
 	struct kvmrt_config *cfg = NULL;
 	struct kvmrt_topo *topo;
-	int fd, ret = 1;
+	int fd, ret = 1, round = 0;
 
 	topo = tool_load_topo(o->c.sysfs);
 	if (!topo)
@@ -188,7 +191,7 @@ static int run_edit(struct edit_opts *o)
 		kvmrt_diags_release(&d);
 		free(last_bad);
 		last_bad = strdup(text);
-		if (!again()) {
+		if (!again(++round)) {
 			tool_error("edit abandoned, '%s' left as it was", o->c.config);
 			goto out;
 		}
