@@ -53,7 +53,8 @@ kvmrt-check: $(KVMRT_BINS) $(KVMRT_UNIT) $(KVMRT_HELPERS)
 EXTRA_BINS       += $(KVMRT_BINS)
 EXTRA_CHECK      += $(KVMRT_UNIT) $(KVMRT_HELPERS)
 EXTRA_DEPS_BUILD += libvirt-dev libxml2-dev libinih-dev pkg-config
-EXTRA_DEPS_TEST  += libxml2-utils util-linux
+EXTRA_DEPS_TEST  += libxml2-utils util-linux libvirt-daemon libvirt-daemon-driver-qemu \
+		    qemu-system-x86
 EXTRA_OBJS       += $(KVMRT_LIB_OBJS) $(KVMRT_MAIN_OBJS) $(KVMRT_UNIT_OBJS) \
 		    $(addsuffix .o, $(KVMRT_HELPERS))
 
