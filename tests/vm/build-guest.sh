@@ -203,12 +203,13 @@ mv "$VM/known_hosts.tmp" "$VM/known_hosts"
 # ---------------------------------------------------------------- is it up to date?
 dyn_progs="$SSHD $SFTP $BASH $(for p in $XT_PROGS; do echo "$top/bin/$p"; done)"
 plugins=$(ls "$TE_PLUGINS"/*.so 2>/dev/null || true)
-libs=$(for p in $dyn_progs $plugins; do ldd "$p" || die "ldd $p failed"; done |
+# (the plugins need only libtraceevent and libc, which xtrace's programs bring)
+libs=$(for p in $dyn_progs; do ldd "$p" || die "ldd $p failed"; done |
 	awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\/.*ld-linux/ { print $1 }' | sort -u)
 inputs=$( {
 	echo "kernel $(basename "$kdeb") modules $MODULES"
 	echo "busybox $(basename "$bbdeb")"
-	for f in "$0" "$top/tests/vm/guest-init.sh" $dyn_progs $plugins $libs "$tiny" \
+	for f in "$top/tests/vm/build-guest.sh" "$top/tests/vm/guest-init.sh" $dyn_progs $plugins $libs "$tiny" \
 		"$VM/keys/id_ed25519.pub" "$VM/keys/ssh_host_ed25519_key"; do
 		echo "$f $(sha256sum < "$f" | cut -d' ' -f1)"
 	done

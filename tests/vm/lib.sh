@@ -59,3 +59,8 @@ vm_start() {
 vm_ssh() { "$GUEST" ssh "$@"; }
 
 [ "$(id -u)" = 0 ] || skip "needs root (builds the guest image, runs QEMU)"
+# run alone (not by run-vm-tests.sh): make sure the guest image is there and current
+if [ "${XT_VM_BUILT:-0}" != 1 ]; then
+	"$XT_TOP/tests/vm/build-guest.sh" -q || fail "cannot build the guest (tests/vm/build-guest.sh)"
+	export XT_VM_BUILT=1
+fi

@@ -5,7 +5,7 @@
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
-export XT_TOP=$top XT_BIN=$top/bin XT_VM_OUT=$top/build/vm/out
+export XT_TOP=$top XT_BIN=$top/bin XT_VM_OUT=$top/build/vm/out XT_VM_BUILT=1
 mkdir -p "$XT_VM_OUT"
 passed=0 failed=0 skipped=0 failures=()
 
