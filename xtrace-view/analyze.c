@@ -646,11 +646,21 @@ int run_summary(struct view *v)
 			}
 			out_printf(out, "}}");
 		} else {
-			out_printf(out, "%ssystem %s: %llu events from %s to %s (%s); lost %llu%s "
-				   "(recorder counted %llu)\n", first_sys ? "" : "\n", v->src[i].host,
-				   (unsigned long long)events, a, b, sp, (unsigned long long)lost,
-				   unknown ? " and an unknown number" : "",
-				   (unsigned long long)mlost);
+			if (m->mode && !strcmp(m->mode, "overwrite"))
+				/* a flight recorder's gaps are its older events, overwritten */
+				out_printf(out, "%ssystem %s: %llu events from %s to %s (%s); "
+					   "%llu%s older events overwritten (flight recorder), "
+					   "%llu lost\n", first_sys ? "" : "\n", v->src[i].host,
+					   (unsigned long long)events, a, b, sp,
+					   (unsigned long long)lost, unknown ? "+" : "",
+					   (unsigned long long)mlost);
+			else
+				out_printf(out, "%ssystem %s: %llu events from %s to %s (%s); lost "
+					   "%llu%s (recorder counted %llu)\n", first_sys ? "" : "\n",
+					   v->src[i].host, (unsigned long long)events, a, b, sp,
+					   (unsigned long long)lost,
+					   unknown ? " and an unknown number" : "",
+					   (unsigned long long)mlost);
 			out_printf(out, "  %12s  %6s  %s\n", "COUNT", "%", "EVENT");
 			for (int x = 0; x < no; x++) {
 				const char *name = order[x] < s->nr_labels ? s->labels[order[x]].name :
