@@ -7,8 +7,13 @@ set -u
 : "${XT_VM_OUT:=$XT_TOP/build/vm/out}"
 GUEST=$XT_TOP/tests/vm/guest.sh
 T=$XT_VM_OUT/$(basename "$0" .sh)
+# the same test running at the same time elsewhere keeps its directory (its guests' PID files)
+if [ -f "$T/.owner" ] && kill -0 "$(cat "$T/.owner")" 2>/dev/null; then
+	T=$T.$$
+fi
 rm -rf "$T"
 mkdir -p "$T"
+echo $$ > "$T/.owner"
 cd "$T" || exit 1
 # this test's guests: their PID files, consoles and ssh_config files (guest.sh)
 export XT_VM_RUN=$T/run
