@@ -9,6 +9,8 @@ CFLAGS     ?= -O2 -g
 WERROR     ?= -Werror
 PKG_CONFIG ?= pkg-config
 
+.DEFAULT_GOAL := all
+
 ifndef V
 Q          := @
 QUIET_CC    = @echo '   CC     $@';
