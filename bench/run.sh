@@ -30,7 +30,8 @@
 #
 # Environment: BENCH_SECS (5), BENCH_REPS (3), BENCH_VIEW_REPS (3), BENCH_FR_SECS (10),
 # BENCH_FR_FILL (3), BENCH_FR_REPS (3), BENCH_MULTI_EVENTS (50000000), BENCH_MULTI_REPS (3),
-# BENCH_MULTI_TC_SECS (10), BENCH_MULTI=0 skips part 5, BENCH_KEEP=1 keeps the recordings.
+# BENCH_MULTI_TC_SECS (10), BENCH_MULTI=0 skips part 5, BENCH_KEEP=1 keeps the recordings,
+# BENCH_ONLY=LIST runs only those parts (e.g. BENCH_ONLY=5; part 3 prints part 1's recording).
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -48,6 +49,7 @@ FR_FILL=${BENCH_FR_FILL:-3}
 FR_REPS=${BENCH_FR_REPS:-3}
 FR_BUF=4M
 MULTI=${BENCH_MULTI:-1}
+ONLY=${BENCH_ONLY:-}
 M_EVENTS=${BENCH_MULTI_EVENTS:-50000000}
 M_REPS=${BENCH_MULTI_REPS:-3}
 M_TC_SECS=${BENCH_MULTI_TC_SECS:-10}
@@ -58,6 +60,9 @@ TCEV=(-e sched -e irq -e timer -e raw_syscalls)
 MSG=(perf bench sched messaging -g 5 -l 200)
 
 die() { echo "bench: $*" >&2; exit 1; }
+# want N: part N is to run (BENCH_ONLY unset, or N in its comma list)
+want() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
+want 5 || MULTI=0
 note() { echo "bench: $*" >&2; }
 
 [ "$(id -u)" = 0 ] || die "needs root (tracefs)"
@@ -256,53 +261,59 @@ cat "$WORK/header"
 echo "running (about $((REPS * (2 * SECS + 12) + SECS + 60 + FR_SECS + (FR_REPS - 1) * FR_FILL + FR_REPS + 10 + (MULTI ? (M_EVENTS / 1000000) * (3 + M_REPS / 3) / 3 + M_TC_SECS * 11 + 15 : 0))) s) ..."
 
 # ----------------------------------------------------------------- 1. syscall load
-run_base sys 1 "${SYSLOAD[@]}"
-for r in $(seq "$REPS"); do
-	if [ $((r % 2)) = 1 ]; then
-		run_x sys "$r" "${SYSLOAD[@]}"; run_t sys "$r" "${SYSLOAD[@]}"
-	else
-		run_t sys "$r" "${SYSLOAD[@]}"; run_x sys "$r" "${SYSLOAD[@]}"
-	fi
-	# keep the last run's recordings for part 3
-	if [ "$r" != "$REPS" ] && [ "${BENCH_KEEP:-0}" != 1 ]; then
-		rm -rf "$WORK/sys-x$r" "$WORK/sys-t$r"
-	fi
-done
+if want 1; then
+	run_base sys 1 "${SYSLOAD[@]}"
+	for r in $(seq "$REPS"); do
+		if [ $((r % 2)) = 1 ]; then
+			run_x sys "$r" "${SYSLOAD[@]}"; run_t sys "$r" "${SYSLOAD[@]}"
+		else
+			run_t sys "$r" "${SYSLOAD[@]}"; run_x sys "$r" "${SYSLOAD[@]}"
+		fi
+		# keep the last run's recordings for part 3
+		if [ "$r" != "$REPS" ] && [ "${BENCH_KEEP:-0}" != 1 ]; then
+			rm -rf "$WORK/sys-x$r" "$WORK/sys-t$r"
+		fi
+	done
+fi
 
 # ----------------------------------------------------------------- 2. 200 tasks
-for r in $(seq "$REPS"); do
-	run_base msg "$r" "${MSG[@]}"
-	if [ $((r % 2)) = 1 ]; then
-		run_x msg "$r" "${MSG[@]}"; run_t msg "$r" "${MSG[@]}"
-	else
-		run_t msg "$r" "${MSG[@]}"; run_x msg "$r" "${MSG[@]}"
-	fi
-	[ "${BENCH_KEEP:-0}" = 1 ] || rm -rf "$WORK/msg-x$r" "$WORK/msg-t$r"
-done
+if want 2; then
+	for r in $(seq "$REPS"); do
+		run_base msg "$r" "${MSG[@]}"
+		if [ $((r % 2)) = 1 ]; then
+			run_x msg "$r" "${MSG[@]}"; run_t msg "$r" "${MSG[@]}"
+		else
+			run_t msg "$r" "${MSG[@]}"; run_x msg "$r" "${MSG[@]}"
+		fi
+		[ "${BENCH_KEEP:-0}" = 1 ] || rm -rf "$WORK/msg-x$r" "$WORK/msg-t$r"
+	done
+fi
 
 # ----------------------------------------------------------------- 3. view speed
-XD=$WORK/sys-x$REPS
-TF=$WORK/sys-t$REPS/trace.dat
-VRES=$WORK/view
-: > "$VRES"
-if [ -s "$XD/xtrace.meta" ]; then
-	xlines=$("$XVIEW" -q "$XD" | wc -l)
-	xev=$(awk -v r="$REPS" '$1 == "sys" && $2 == "xtrace" && $3 == r { print $4 }' "$RES")
-	[ "$xlines" = "$xev" ] ||
-		note "xtrace-view printed $xlines lines for $xev events in the metadata"
-	for i in $(seq "$VREPS"); do
-		"$RU" -o "$WORK/v-x$i" "$XVIEW" "$XD" >/dev/null 2>>"$WORK/v.err"
-		echo "xview $xlines $(ru "$WORK/v-x$i" 1) $(ru "$WORK/v-x$i" 4)" >> "$VRES"
-	done
-	# every field, as trace-cmd report prints them
-	"$RU" -o "$WORK/v-xv" "$XVIEW" -v "$XD" >/dev/null 2>>"$WORK/v.err"
-	echo "xviewv $xlines $(ru "$WORK/v-xv" 1) $(ru "$WORK/v-xv" 4)" >> "$VRES"
-fi
-if [ -s "$TF" ]; then
-	# lines: the events (stats, see run_t) plus the "cpus=N" header
-	tev=$(awk -v r="$REPS" '$1 == "sys" && $2 == "trace-cmd" && $3 == r { print $4 + 1 }' "$RES")
-	"$RU" -o "$WORK/v-t1" trace-cmd report -i "$TF" >/dev/null 2>>"$WORK/v.err"
-	echo "tcreport $tev $(ru "$WORK/v-t1" 1) $(ru "$WORK/v-t1" 4)" >> "$VRES"
+if want 3; then
+	XD=$WORK/sys-x$REPS
+	TF=$WORK/sys-t$REPS/trace.dat
+	VRES=$WORK/view
+	: > "$VRES"
+	if [ -s "$XD/xtrace.meta" ]; then
+		xlines=$("$XVIEW" -q "$XD" | wc -l)
+		xev=$(awk -v r="$REPS" '$1 == "sys" && $2 == "xtrace" && $3 == r { print $4 }' "$RES")
+		[ "$xlines" = "$xev" ] ||
+			note "xtrace-view printed $xlines lines for $xev events in the metadata"
+		for i in $(seq "$VREPS"); do
+			"$RU" -o "$WORK/v-x$i" "$XVIEW" "$XD" >/dev/null 2>>"$WORK/v.err"
+			echo "xview $xlines $(ru "$WORK/v-x$i" 1) $(ru "$WORK/v-x$i" 4)" >> "$VRES"
+		done
+		# every field, as trace-cmd report prints them
+		"$RU" -o "$WORK/v-xv" "$XVIEW" -v "$XD" >/dev/null 2>>"$WORK/v.err"
+		echo "xviewv $xlines $(ru "$WORK/v-xv" 1) $(ru "$WORK/v-xv" 4)" >> "$VRES"
+	fi
+	if [ -s "$TF" ]; then
+		# lines: the events (stats, see run_t) plus the "cpus=N" header
+		tev=$(awk -v r="$REPS" '$1 == "sys" && $2 == "trace-cmd" && $3 == r { print $4 + 1 }' "$RES")
+		"$RU" -o "$WORK/v-t1" trace-cmd report -i "$TF" >/dev/null 2>>"$WORK/v.err"
+		echo "tcreport $tev $(ru "$WORK/v-t1" 1) $(ru "$WORK/v-t1" 4)" >> "$VRES"
+	fi
 fi
 
 # ----------------------------------------------------------------- 4. flight recorder
@@ -359,64 +370,66 @@ fr_flush() {
 	echo "$1 $2 $(ru "$f.ru" 1) ${n:-0} $((d1 - d0))" >> "$FRES"
 }
 
-"$XRUN" -q -m overwrite -b "$FR_BUF" -o "$FRD" -e "$XEV" sleep 600 \
-	> "$WORK/fr.out" 2> "$WORK/fr.err" &
-fr_pid=$!
-our_pids+=("$fr_pid")
-for _ in $(seq 100); do
-	kill -0 "$fr_pid" 2>/dev/null || break
-	"$XCTL" -q -p "$fr_pid" status >/dev/null 2>&1 && { fr_ok=1; break; }
-	sleep 0.1
-done
-if [ "$fr_ok" != 1 ]; then
-	note "the flight recorder did not come up:"; sed 's/^/  /' "$WORK/fr.err" >&2
-	kill -TERM "$fr_pid" 2>/dev/null; wait "$fr_pid" 2>/dev/null; fr_pid=
-fi
-
-if [ "$fr_ok" = 1 ]; then
-	# (b), (c): FR_SECS s of recording under the load, no flush, nobody asking for status
-	rss0=$(fr_rss); du0=$(fr_du); ov0=$(fr_overruns)
-	tk0=$(fr_ticks); ns0=$(fr_ns); t0=$(date +%s%N)
-	fr_load "$FR_SECS" win; fr_load_wait
-	t1=$(date +%s%N); tk1=$(fr_ticks); ns1=$(fr_ns)
-	rss1=$(fr_rss); du1=$(fr_du)
-	fr_wrapped "$ov0" || note "part 4: a CPU's buffer did not wrap in $FR_SECS s"
-	echo "win $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')" \
-		"$((tk1 - tk0)) $((ns1 - ns0)) $rss0 $rss1 $du0 $du1 $(fr_load_rate win)" > "$WORK/fr-win"
-
-	# (a) full buffers, the load stopped: after the window, then after each re-fill
-	for r in $(seq "$FR_REPS"); do
-		if [ "$r" -gt 1 ]; then
-			ov0=$(fr_overruns)
-			fr_load "$FR_FILL" fill$r; fr_load_wait
-			fr_wrapped "$ov0" || note "part 4: a CPU's buffer did not wrap in $FR_FILL s"
-		fi
-		fr_flush full "$r"
-		[ "$r" = 1 ] && rss_f1=$(fr_rss)
+if want 4; then
+	"$XRUN" -q -m overwrite -b "$FR_BUF" -o "$FRD" -e "$XEV" sleep 600 \
+		> "$WORK/fr.out" 2> "$WORK/fr.err" &
+	fr_pid=$!
+	our_pids+=("$fr_pid")
+	for _ in $(seq 100); do
+		kill -0 "$fr_pid" 2>/dev/null || break
+		"$XCTL" -q -p "$fr_pid" status >/dev/null 2>&1 && { fr_ok=1; break; }
+		sleep 0.1
 	done
-	# (a) during the load: buffers full again 1 s after each flush
-	fr_load $((FR_REPS + 2)) during
-	for r in $(seq "$FR_REPS"); do
-		sleep 1
-		fr_load_running || { note "part 4: the load ended before flush $r"; break; }
-		fr_flush load "$r"
-	done
-	fr_load_wait
-	rss2=$(fr_rss)
-	"$XCTL" -p "$fr_pid" status > "$WORK/fr-status" 2>&1
-	"$XCTL" -q -p "$fr_pid" stop || note "xtrace-ctl stop failed"
-	wait "$fr_pid"; rc=$?
-	fr_done=$fr_pid; fr_pid=
-	[ "$rc" = 143 ] || note "flight recorder: xtrace-run exited $rc (expected 143: sleep ended by SIGTERM)"
-	[ -d "$T/instances/xtrace-$fr_done" ] &&
-		note "BUG: xtrace-run $fr_done left its tracefs instance xtrace-$fr_done behind"
-	"$XVIEW" -i "$FRD" > "$WORK/fr-info" 2>&1 || note "xtrace-view -i: the flight recording is damaged"
-	flushes=$(grep -c '^flush = ' "$FRD/xtrace.meta")
-	[ "$flushes" = $((2 * FR_REPS + 1)) ] ||
-		note "flight recording: $flushes flush points in the metadata, expected $((2 * FR_REPS + 1))"
-	fr_events=$(awk '/^cpu +events/ { t = 1; next } t && $1 ~ /^[0-9]+$/ { e += $2 } END { print e + 0 }' "$WORK/fr-info")
+	if [ "$fr_ok" != 1 ]; then
+		note "the flight recorder did not come up:"; sed 's/^/  /' "$WORK/fr.err" >&2
+		kill -TERM "$fr_pid" 2>/dev/null; wait "$fr_pid" 2>/dev/null; fr_pid=
+	fi
+
+	if [ "$fr_ok" = 1 ]; then
+		# (b), (c): FR_SECS s of recording under the load, no flush, nobody asking for status
+		rss0=$(fr_rss); du0=$(fr_du); ov0=$(fr_overruns)
+		tk0=$(fr_ticks); ns0=$(fr_ns); t0=$(date +%s%N)
+		fr_load "$FR_SECS" win; fr_load_wait
+		t1=$(date +%s%N); tk1=$(fr_ticks); ns1=$(fr_ns)
+		rss1=$(fr_rss); du1=$(fr_du)
+		fr_wrapped "$ov0" || note "part 4: a CPU's buffer did not wrap in $FR_SECS s"
+		echo "win $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')" \
+			"$((tk1 - tk0)) $((ns1 - ns0)) $rss0 $rss1 $du0 $du1 $(fr_load_rate win)" > "$WORK/fr-win"
+
+		# (a) full buffers, the load stopped: after the window, then after each re-fill
+		for r in $(seq "$FR_REPS"); do
+			if [ "$r" -gt 1 ]; then
+				ov0=$(fr_overruns)
+				fr_load "$FR_FILL" fill$r; fr_load_wait
+				fr_wrapped "$ov0" || note "part 4: a CPU's buffer did not wrap in $FR_FILL s"
+			fi
+			fr_flush full "$r"
+			[ "$r" = 1 ] && rss_f1=$(fr_rss)
+		done
+		# (a) during the load: buffers full again 1 s after each flush
+		fr_load $((FR_REPS + 2)) during
+		for r in $(seq "$FR_REPS"); do
+			sleep 1
+			fr_load_running || { note "part 4: the load ended before flush $r"; break; }
+			fr_flush load "$r"
+		done
+		fr_load_wait
+		rss2=$(fr_rss)
+		"$XCTL" -p "$fr_pid" status > "$WORK/fr-status" 2>&1
+		"$XCTL" -q -p "$fr_pid" stop || note "xtrace-ctl stop failed"
+		wait "$fr_pid"; rc=$?
+		fr_done=$fr_pid; fr_pid=
+		[ "$rc" = 143 ] || note "flight recorder: xtrace-run exited $rc (expected 143: sleep ended by SIGTERM)"
+		[ -d "$T/instances/xtrace-$fr_done" ] &&
+			note "BUG: xtrace-run $fr_done left its tracefs instance xtrace-$fr_done behind"
+		"$XVIEW" -i "$FRD" > "$WORK/fr-info" 2>&1 || note "xtrace-view -i: the flight recording is damaged"
+		flushes=$(grep -c '^flush = ' "$FRD/xtrace.meta")
+		[ "$flushes" = $((2 * FR_REPS + 1)) ] ||
+			note "flight recording: $flushes flush points in the metadata, expected $((2 * FR_REPS + 1))"
+		fr_events=$(awk '/^cpu +events/ { t = 1; next } t && $1 ~ /^[0-9]+$/ { e += $2 } END { print e + 0 }' "$WORK/fr-info")
+	fi
+	[ "${BENCH_KEEP:-0}" = 1 ] || rm -rf "$FRD"
 fi
-[ "${BENCH_KEEP:-0}" = 1 ] || rm -rf "$FRD"
 
 # ----------------------------------------------------------------- 5. merging systems
 MD=$WORK/multi
@@ -580,23 +593,32 @@ hdr() {
 	printf '%-18s %10s %8s %9s %8s %7s %7s %7s %7s %10s\n' "" "" "" "" "" "s" "" \
 		"disk" "disk" ""
 }
+skipped() { echo "   skipped (BENCH_ONLY=$ONLY)"; }
 echo "1) syscall load: 2 x sysload (getpid/stat loop) for $SECS s, recorded by"
 echo "   xtrace-run -e $XEV -- LOAD    ($(cat "$WORK/xbuf_kb" 2>/dev/null) KiB/CPU buffer)"
 echo "   trace-cmd record ${TCEV[*]} -- LOAD    ($tc_kb KiB/CPU)"
-hdr "" "load rate"
-row sys xtrace "xtrace-run"
-row sys trace-cmd "trace-cmd record"
-base sys "(no tracing)"
+if want 1; then
+	hdr "" "load rate"
+	row sys xtrace "xtrace-run"
+	row sys trace-cmd "trace-cmd record"
+	base sys "(no tracing)"
+else
+	skipped
+fi
 echo
 echo "2) LOAD = ${MSG[*]} (200 tasks), same recorders"
-hdr "" "load time"
-row msg xtrace "xtrace-run"
-row msg trace-cmd "trace-cmd record"
-base msg "(no tracing)"
+if want 2; then
+	hdr "" "load time"
+	row msg xtrace "xtrace-run"
+	row msg trace-cmd "trace-cmd record"
+	base msg "(no tracing)"
+else
+	skipped
+fi
 echo
 echo "3) printing the last recording of 1) to /dev/null: xtrace-view [-v] DIR,"
 echo "   trace-cmd report -i trace.dat (-v: every field, as trace-cmd report prints)"
-printf '%-18s %10s %8s %10s %8s\n' "" lines "time s" "lines/s" "RSS MiB"
+want 3 && printf '%-18s %10s %8s %10s %8s\n' "" lines "time s" "lines/s" "RSS MiB"
 vrow() {	# vrow KEY LABEL
 	awk -v k="$1" -v l="$2" '$1 == k { n++; lines = $2; w[n] = $3; m[n] = $4 }
 		END {
@@ -609,13 +631,19 @@ vrow() {	# vrow KEY LABEL
 				mx / 1024, (n > 1) ? "  (median of " n ")" : ""
 		}' "$VRES"
 }
-vrow xview "xtrace-view"
-vrow xviewv "xtrace-view -v"
-vrow tcreport "trace-cmd report"
+if want 3; then
+	vrow xview "xtrace-view"
+	vrow xviewv "xtrace-view -v"
+	vrow tcreport "trace-cmd report"
+else
+	skipped
+fi
 echo
 echo "4) flight recorder: xtrace-run -m overwrite -b $FR_BUF -e $XEV -- sleep 600,"
 echo "   LOAD = sysload pinned to each CPU ($(echo $fr_cpus | tr ' ' ','))"
-if [ "$fr_ok" != 1 ]; then
+if ! want 4; then
+	skipped
+elif [ "$fr_ok" != 1 ]; then
 	echo "   FAILED (see messages above)"
 else
 	read -r _ fw ftk fns frss0 frss1 fdu0 fdu1 flm < "$WORK/fr-win"
@@ -654,7 +682,7 @@ fi
 echo
 echo "5) merging 3 systems into one directory: xtrace-multi-merge -q -o OUT host vm1 vm2"
 if [ "$MULTI" != 1 ]; then
-	echo "   skipped (BENCH_MULTI=0 or no disk space)"
+	echo "   skipped (BENCH_MULTI=0, BENCH_ONLY or no disk space)"
 elif [ "$m_gen_ok" != 1 ]; then
 	echo "   FAILED: bench/gen-recording (see messages above)"
 else

@@ -6,17 +6,19 @@
  * Most of a merge's work is decoding: decompressing frames and walking their
  * sub-buffers with kbuffer. Worker threads do it ahead of the merge, a frame of
  * one stream at a time (xt_iter_decode(): the frame's event times only), into a
- * small ring of chunks per stream; the caller's thread merges the chunks with a
- * loser tree. A stream the merge waits for and no worker is decoding is decoded
- * by the caller itself, so any number of workers (none too) gives the same
- * order, only sooner. Memory: KM_DEPTH frames' times per stream.
+ * small ring of chunks per stream, the stream whose decoded times end earliest
+ * first; the caller's thread merges the chunks with a loser tree. When the merge
+ * would wait for a stream, it decodes that stream itself, or while a worker is
+ * at it, the next chunk a worker would take: the CPUs stay busy with one worker
+ * fewer than CPUs, and any number of workers (none too) gives the same order.
+ * Memory: KM_DEPTH frames' times per stream.
  *
  * The loser tree holds, at each inner node, the key that lost the match there;
  * a new key of the last winner's stream replays its leaf-to-root path only
- * (log2 of the streams compares, the path known in advance). A key is the time
- * (sign bit flipped, so that unsigned order is time order) above the stream
- * index: ties come out by stream, i.e. by (source, CPU) as the heap of read.c
- * gives them. An exhausted stream's key is all ones, after every real one.
+ * (log2 of the streams compares, the path known in advance). A key orders by
+ * time, then stream index: ties come out by stream, i.e. by (source, CPU) as
+ * the heap of read.c gives them. An exhausted stream's key is all ones, after
+ * every real one.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -189,7 +191,15 @@ static const struct km_chunk *refill(struct xt_kmerge *km, int k)
 	}
 	while (!s->count && !s->eof && !km->err) {
 		if (s->busy) {
-			pthread_cond_wait(&km->data, &km->lock);
+			/* rather than wait, decode what a worker would decode next */
+			int j = pick(km);
+
+			if (j >= 0) {
+				km->st[j].busy = true;
+				decode(km, j);
+			} else {
+				pthread_cond_wait(&km->data, &km->lock);
+			}
 		} else {
 			s->busy = true;
 			decode(km, k);

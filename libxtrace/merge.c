@@ -514,7 +514,10 @@ static int make_output(const char *out)
 	return ret;
 }
 
-/* Threads that decode beside the merging one: $XTRACE_MERGE_THREADS, or one per CPU. */
+/*
+ * Threads that decode beside the merging one (which decodes too whenever it
+ * would wait): $XTRACE_MERGE_THREADS, or one per CPU but the merging one's.
+ */
 static int decode_threads(void)
 {
 	const char *env = getenv("XTRACE_MERGE_THREADS");
@@ -527,8 +530,8 @@ static int decode_threads(void)
 		if (!*end && n >= 0)
 			return n > MAX_THREADS ? MAX_THREADS : (int)n;
 	}
-	n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (int)n;
+	n = sysconf(_SC_NPROCESSORS_ONLN) - 1;
+	return n < 0 ? 0 : n > MAX_THREADS ? MAX_THREADS : (int)n;
 }
 
 /* What a run of events of one stream adds to the report and the order. */

@@ -602,7 +602,13 @@ static void test_fast_path_dense(void)
 	long bad = 0;
 
 	CU_ASSERT_EQUAL_FATAL(xt_clock_fast_init(&f, &clk), 0);
-	for (uint64_t ts = NS - 1000; ts < 12 * NS; ts += (ts % 3) + 1 + (ts > 2 * NS ? 99991 : 0))
+	/* every ns around each sample and at the start, then a stride over the rest */
+	for (size_t i = 0; i < N_(s); i++)
+		for (uint64_t ts = s[i].trace - 3000; ts < s[i].trace + 3000; ts++)
+			bad += xt_clock_fast_tod(&f, ts, &fhint) != xtrace_clock_to_tod(&clk, ts, &h);
+	for (uint64_t ts = NS; ts < NS + 20000; ts++)
+		bad += xt_clock_fast_tod(&f, ts, &fhint) != xtrace_clock_to_tod(&clk, ts, &h);
+	for (uint64_t ts = NS - 1000; ts < 12 * NS; ts += 99991 + ts % 7)
 		bad += xt_clock_fast_tod(&f, ts, &fhint) != xtrace_clock_to_tod(&clk, ts, &h);
 	CU_ASSERT_EQUAL(bad, 0);
 	xt_clock_fast_free(&f);
