@@ -180,7 +180,8 @@ int xt_clock_fast_init(struct xt_clock_fast *f, const struct xtrace_clock *clk)
 		g->neg = doff < 0;
 		g->a = (uint64_t)(doff < 0 ? -doff : doff);
 		g->dt = s[i + 1].trace - s[i].trace;
-		g->recip = g->dt > 1 ? (uint64_t)(((unsigned __int128)1 << 64) / g->dt) : UINT64_MAX;
+		g->recip = g->dt > 1 ? (uint64_t)(((unsigned __int128)1 << 64) / g->dt) :
+			   UINT64_MAX;
 	}
 	if (!ret)
 		ret = seg_push(f, &cap, s[n - 1].trace, UINT64_MAX, offset_of(&s[n - 1]));

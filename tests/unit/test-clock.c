@@ -575,8 +575,9 @@ static void test_fast_path(void)
 
 				checked++;
 				if (got != want && bad++ < 5)
-					fprintf(stderr, "\n  table %d (%zu samples): ts %llu -> %lld, "
-						"want %lld ", table, clk.nr_samples,
+					fprintf(stderr,
+						"\n  table %d (%zu samples): ts %llu -> %lld, want %lld ",
+						table, clk.nr_samples,
 						(unsigned long long)ts[i], (long long)got,
 						(long long)want);
 			}
@@ -585,6 +586,12 @@ static void test_fast_path(void)
 	}
 	CU_ASSERT_EQUAL(bad, 0);
 	CU_ASSERT_TRUE(checked > 1000000);
+}
+
+static bool differs(const struct xt_clock_fast *f, size_t *fhint, const struct xtrace_clock *clk,
+		    size_t *hint, uint64_t ts)
+{
+	return xt_clock_fast_tod(f, ts, fhint) != xtrace_clock_to_tod(clk, ts, hint);
 }
 
 /* Every event of a drifting interval, one after the other, as a reader converts them. */
@@ -605,11 +612,11 @@ static void test_fast_path_dense(void)
 	/* every ns around each sample and at the start, then a stride over the rest */
 	for (size_t i = 0; i < N_(s); i++)
 		for (uint64_t ts = s[i].trace - 3000; ts < s[i].trace + 3000; ts++)
-			bad += xt_clock_fast_tod(&f, ts, &fhint) != xtrace_clock_to_tod(&clk, ts, &h);
+			bad += differs(&f, &fhint, &clk, &h, ts);
 	for (uint64_t ts = NS; ts < NS + 20000; ts++)
-		bad += xt_clock_fast_tod(&f, ts, &fhint) != xtrace_clock_to_tod(&clk, ts, &h);
+		bad += differs(&f, &fhint, &clk, &h, ts);
 	for (uint64_t ts = NS - 1000; ts < 12 * NS; ts += 99991 + ts % 7)
-		bad += xt_clock_fast_tod(&f, ts, &fhint) != xtrace_clock_to_tod(&clk, ts, &h);
+		bad += differs(&f, &fhint, &clk, &h, ts);
 	CU_ASSERT_EQUAL(bad, 0);
 	xt_clock_fast_free(&f);
 }
