@@ -11,7 +11,7 @@
  * would wait for a stream, it decodes that stream itself, or while a worker is
  * at it, the next chunk a worker would take: the CPUs stay busy with one worker
  * fewer than CPUs, and any number of workers (none too) gives the same order.
- * Memory: KM_DEPTH frames' times per stream.
+ * Memory: a frame's times per stream, and a few frames more per thread.
  *
  * The loser tree holds, at each inner node, the key that lost the match there;
  * a new key of the last winner's stream replays its leaf-to-root path only
@@ -27,7 +27,8 @@
 
 #include "xtrace-local.h"
 
-#define KM_DEPTH	4		/* chunks (frames) queued per stream */
+#define KM_DEPTH	4		/* chunks (frames) queued per stream, at most */
+#define KM_AHEAD	8		/* chunks ahead of the merge per thread, beyond one a stream */
 #define KM_SIGN		0x8000000000000000ULL
 #define KM_DONE64	UINT64_MAX
 #define KM_DONE		(~(unsigned __int128)0)
@@ -82,6 +83,7 @@ struct xt_kmerge {
 	pthread_cond_t data;		/* the merge: a chunk was decoded */
 	pthread_t *thr;
 	int nr_thr;
+	int queued, ahead;		/* chunks queued; how many may be beyond one a stream */
 	bool stop;
 	int err;			/* written under the lock, read anywhere */
 };
@@ -116,6 +118,9 @@ static int pick(struct xt_kmerge *km)
 
 		if (s->busy || s->eof || s->count == KM_DEPTH)
 			continue;
+		/* with many streams, one chunk each and a few more: memory stays small */
+		if (s->count && km->queued >= km->n + km->ahead)
+			continue;
 		if (best < 0 || s->last < km->st[best].last)
 			best = k;
 	}
@@ -145,6 +150,7 @@ static void decode(struct xt_kmerge *km, int k)
 	s->busy = false;
 	if (ret > 0) {
 		s->count++;
+		km->queued++;
 		s->last = c->t.tod[c->t.n - 1];
 	} else {
 		s->eof = true;
@@ -186,6 +192,7 @@ static const struct km_chunk *refill(struct xt_kmerge *km, int k)
 	if (s->has) {
 		s->head = (s->head + 1) % KM_DEPTH;
 		s->count--;
+		km->queued--;
 		s->has = false;
 		pthread_cond_signal(&km->work);
 	}
@@ -347,6 +354,7 @@ struct xt_kmerge *xt_kmerge_new(int nr, xt_kmerge_decode_fn decode, void *ctx, i
 		goto fail;
 	for (int k = 0; k < km->n; k++)
 		km->st[k].last = INT64_MIN;
+	km->ahead = KM_AHEAD * ((threads > 0 ? threads : 0) + 1);
 	for (int i = 0; i < threads; i++) {
 		ret = -pthread_create(&km->thr[i], NULL, worker, km);
 		if (ret)
