@@ -39,7 +39,7 @@ LIB_SO   := lib/libxtrace.so.$(VERSION)
 PROGS    := xtrace-run xtrace-ctl xtrace-multi-merge xtrace-view
 BINS     := $(addprefix bin/, $(PROGS))
 
-TOOL_OBJS := $(B)/common/tool.o
+TOOL_OBJS := $(B)/common/tool.o $(B)/common/tool-log.o $(B)/common/tool-ssh.o
 $(foreach p,$(PROGS),$(eval $(p)_OBJS := $(call objs_of,$(p)) $(TOOL_OBJS)))
 
 UNIT_OBJS := $(call objs_of,tests/unit)

@@ -1,30 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "xtrace.h"
 #include "tool.h"
 
 const char *tool_prog = "xtrace";
-static int tool_verbosity;
-
-static void log_cb(enum xtrace_log_level level, const char *msg, void *ctx)
-{
-	(void)ctx;
-	if ((level == XTRACE_LOG_WARNING && tool_verbosity < 0) ||
-	    (level == XTRACE_LOG_INFO && tool_verbosity < 1) || level == XTRACE_LOG_DEBUG)
-		return;
-	fprintf(stderr, "%s: %s\n", tool_prog, msg);
-}
-
-void tool_init(const char *prog, int verbosity)
-{
-	tool_prog = prog;
-	tool_verbosity = verbosity;
-	xtrace_set_log(log_cb, NULL);
-}
 
 void tool_usage(FILE *f, const char *const *text)
 {
@@ -32,9 +15,33 @@ void tool_usage(FILE *f, const char *const *text)
 		fprintf(f, "%s\n", text[i]);
 }
 
+int tool_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", tool_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+int tool_bad_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", tool_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s --help' for more information.\n", tool_prog);
+	return 2;
+}
+
 int tool_exit(int ret)
 {
-	if (fflush(stdout)) {
+	if (fflush(stdout) || ferror(stdout)) {
 		fprintf(stderr, "%s: write failure on standard output: %s\n", tool_prog,
 			strerror(errno));
 		return ret ? ret : 1;

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* What every xtrace program does the same way: messages, usage, exit. */
+/*
+ * What every program (xtrace-*, kvmrt-*) does the same way: messages, usage,
+ * exit. tool_init() (tool-log.c) also routes libxtrace's messages.
+ */
 #ifndef _XTRACE_TOOL_H
 #define _XTRACE_TOOL_H
 
@@ -13,6 +16,12 @@ void tool_init(const char *prog, int verbosity);
 
 /** tool_usage - print a NULL-terminated usage text */
 void tool_usage(FILE *f, const char *const *text);
+
+/** tool_error - "prog: message" on stderr; returns 1 */
+int tool_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/** tool_bad_usage - "prog: message" and a hint to --help on stderr; returns 2 */
+int tool_bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /**
  * tool_exit - the program's exit status: @ret, or 1 if standard output could

@@ -48,18 +48,14 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'c':
 			kvmrt_idset_free(filter);
-			filter = kvmrt_idset_new();
-			if (!filter || kvmrt_idset_parse(filter, optarg, NULL) ||
-			    kvmrt_idset_empty(filter)) {
-				kvmrt_idset_free(filter);
-				return tool_bad_usage("invalid CPU list '%s' (an ID-set such as "
-						      "0,2,4-7)", optarg);
-			}
+			filter = tool_cpu_filter(optarg);
+			if (!filter)
+				return 2;
 			break;
 		case 'b': bound = true; break;
 		case 'e': effective = true; break;
 		case OPT_PROC: procfs = optarg; break;
-		case 'h': tool_usage(usage_text); return tool_exit(0);
+		case 'h': tool_usage(stdout, usage_text); return tool_exit(0);
 		default: kvmrt_idset_free(filter); return tool_bad_usage("invalid option");
 		}
 	}
@@ -78,8 +74,7 @@ int main(int argc, char **argv)
 					      irqs[i].affinity;
 		char *a, *e;
 
-		if (filter && (bound ? !kvmrt_idset_subset(m, filter) || kvmrt_idset_empty(m) :
-				       !kvmrt_idset_intersects(m, filter)))
+		if (!tool_cpu_match(m, filter, bound))
 			continue;
 		a = kvmrt_idset_format(irqs[i].affinity);
 		e = irqs[i].effective ? kvmrt_idset_format(irqs[i].effective) : NULL;

@@ -237,7 +237,7 @@ int main(int argc, char **argv)
 		case OPT_SYSFS: o.c.sysfs = optarg; break;
 		case OPT_NO_SYNC: o.no_sync = true; break;
 		case 'q': o.c.quiet = true; break;
-		case 'h': tool_usage(usage_text); return tool_exit(0);
+		case 'h': tool_usage(stdout, usage_text); return tool_exit(0);
 		default: return tool_bad_usage("invalid option");
 		}
 	}

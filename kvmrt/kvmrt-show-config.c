@@ -138,7 +138,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'f': o.config = optarg; break;
 		case OPT_SYSFS: o.sysfs = optarg; break;
-		case 'h': tool_usage(usage_text); return tool_exit(0);
+		case 'h': tool_usage(stdout, usage_text); return tool_exit(0);
 		default: return tool_bad_usage("invalid option");
 		}
 	}

@@ -195,7 +195,7 @@ int main(int argc, char **argv)
 		case 'c': o.c.uri = optarg; break;
 		case OPT_SYSFS: o.c.sysfs = optarg; break;
 		case 'q': o.c.quiet = true; break;
-		case 'h': tool_usage(usage_text); return tool_exit(0);
+		case 'h': tool_usage(stdout, usage_text); return tool_exit(0);
 		default: return tool_bad_usage("invalid option");
 		}
 	}

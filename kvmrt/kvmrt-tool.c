@@ -7,8 +7,6 @@
 
 #include "kvmrt-tool.h"
 
-const char *tool_prog = "kvmrt";
-
 void tool_start(const char *prog, struct kvmrt_common *c)
 {
 	const char *e;
@@ -23,44 +21,26 @@ void tool_start(const char *prog, struct kvmrt_common *c)
 	c->uri = e && *e ? e : NULL;
 }
 
-void tool_usage(const char *const *text)
+struct kvmrt_idset *tool_cpu_filter(const char *arg)
 {
-	for (int i = 0; text[i]; i++)
-		printf("%s\n", text[i]);
-}
+	struct kvmrt_idset *f = kvmrt_idset_new();
 
-int tool_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", tool_prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 1;
-}
-
-int tool_bad_usage(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", tool_prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry '%s --help' for more information.\n", tool_prog);
-	return 2;
-}
-
-int tool_exit(int ret)
-{
-	if (fflush(stdout) || ferror(stdout)) {
-		fprintf(stderr, "%s: write failure on standard output: %s\n", tool_prog,
-			strerror(errno));
-		return ret ? ret : 1;
+	if (!f || kvmrt_idset_parse(f, arg, NULL) || kvmrt_idset_empty(f)) {
+		kvmrt_idset_free(f);
+		tool_bad_usage("invalid CPU list '%s' (an ID-set such as 0,2,4-7)", arg);
+		return NULL;
 	}
-	return ret;
+	return f;
+}
+
+bool tool_cpu_match(const struct kvmrt_idset *mask, const struct kvmrt_idset *filter,
+		    bool bound)
+{
+	if (!filter)
+		return true;
+	if (bound)
+		return !kvmrt_idset_empty(mask) && kvmrt_idset_subset(mask, filter);
+	return kvmrt_idset_intersects(mask, filter);
 }
 
 /* by line, those about the whole file (line 0) last; stable */

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "kvmrt.h"
+#include "tool.h"	/* common/: tool_usage, tool_error, tool_exit, ... */
 
 /* The options every kvmrt-* tool takes; getopt long-option values. */
 enum { OPT_SYSFS = 1000, OPT_PROC, OPT_NO_SYNC };
@@ -18,17 +19,17 @@ struct kvmrt_common {
 	bool quiet;
 };
 
-extern const char *tool_prog;
-
 /** tool_start - name the program and fill the defaults from the environment */
 void tool_start(const char *prog, struct kvmrt_common *c);
-void tool_usage(const char *const *text);
-/** tool_error - "prog: message" on stderr; returns 1 */
-int tool_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/** tool_exit - @ret, or 1 if standard output could not be written */
-int tool_exit(int ret);
-/** tool_bad_usage - "prog: message" and a hint to --help; returns 2 */
-int tool_bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/** tool_cpu_filter - the ID-set of -c CPUS; NULL (said on stderr) if invalid or empty */
+struct kvmrt_idset *tool_cpu_filter(const char *arg);
+/**
+ * tool_cpu_match - does affinity @mask pass -c @filter (NULL: everything)?
+ * With @bound it must lie entirely within it, else share a CPU with it.
+ */
+bool tool_cpu_match(const struct kvmrt_idset *mask, const struct kvmrt_idset *filter,
+		    bool bound);
 
 /** tool_print_diags - the diagnostics of @d to @f, errors only when @errors_only */
 void tool_print_diags(const struct kvmrt_diags *d, FILE *f, bool errors_only);

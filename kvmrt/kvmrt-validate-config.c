@@ -49,7 +49,7 @@ int main(int argc, char **argv)
 		case OPT_SYSFS: o.sysfs = optarg; break;
 		case 'W': werror = true; break;
 		case 'q': o.quiet = true; break;
-		case 'h': tool_usage(usage_text); return tool_exit(0);
+		case 'h': tool_usage(stdout, usage_text); return tool_exit(0);
 		default: return tool_bad_usage("invalid option");
 		}
 	}

@@ -48,13 +48,9 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'c':
 			kvmrt_idset_free(filter);
-			filter = kvmrt_idset_new();
-			if (!filter || kvmrt_idset_parse(filter, optarg, NULL) ||
-			    kvmrt_idset_empty(filter)) {
-				kvmrt_idset_free(filter);
-				return tool_bad_usage("invalid CPU list '%s' (an ID-set such as "
-						      "0,2,4-7)", optarg);
-			}
+			filter = tool_cpu_filter(optarg);
+			if (!filter)
+				return 2;
 			break;
 		case 'b': bound = true; break;
 		case 'p':
@@ -64,7 +60,7 @@ int main(int argc, char **argv)
 			}
 			break;
 		case OPT_PROC: procfs = optarg; break;
-		case 'h': tool_usage(usage_text); return tool_exit(0);
+		case 'h': tool_usage(stdout, usage_text); return tool_exit(0);
 		default: kvmrt_idset_free(filter); return tool_bad_usage("invalid option");
 		}
 	}
@@ -85,9 +81,7 @@ int main(int argc, char **argv)
 
 		if (pid > 0 && t->pid != pid)
 			continue;
-		if (filter && (bound ? !kvmrt_idset_subset(t->affinity, filter) ||
-				       kvmrt_idset_empty(t->affinity) :
-				       !kvmrt_idset_intersects(t->affinity, filter)))
+		if (!tool_cpu_match(t->affinity, filter, bound))
 			continue;
 		a = kvmrt_idset_format(t->affinity);
 		printf("%-8d %-8d %-8s %4d  %-16s %s\n", t->pid, t->tid, kvmrt_policy_name(t->policy),

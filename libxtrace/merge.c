@@ -120,7 +120,16 @@ struct xtrace_iter *xtrace_set_iter(struct xtrace_set *set, const struct xtrace_
 
 /* ------------------------------------------------------------- copying */
 
-static int copy_tree(const char *src, const char *dst)
+/* cpuN.xtd: event data, which the merge copies frame by frame */
+static bool is_event_data(const char *name)
+{
+	int cpu, n = 0;
+
+	return sscanf(name, "cpu%d.xtd%n", &cpu, &n) == 1 && n && !name[n];
+}
+
+/* Copy @src into @dst: files and folders, but not the event data at the top. */
+static int copy_tree(const char *src, const char *dst, bool top)
 {
 	struct dirent *de;
 	DIR *d = opendir(src);
@@ -136,7 +145,7 @@ static int copy_tree(const char *src, const char *dst)
 		char *s, *t;
 		struct stat st;
 
-		if (de->d_name[0] == '.')
+		if (de->d_name[0] == '.' || (top && is_event_data(de->d_name)))
 			continue;
 		s = xt_path(src, de->d_name);
 		t = xt_path(dst, de->d_name);
@@ -145,7 +154,7 @@ static int copy_tree(const char *src, const char *dst)
 		else if (lstat(s, &st))
 			ret = -errno;
 		else if (S_ISDIR(st.st_mode))
-			ret = copy_tree(s, t);
+			ret = copy_tree(s, t, false);
 		else if (S_ISREG(st.st_mode))
 			ret = xt_copy_file(s, t);
 		free(s);
@@ -155,34 +164,18 @@ static int copy_tree(const char *src, const char *dst)
 	return ret;
 }
 
-/* Everything of a recording but its event data, which the merge copies frame by frame. */
+/*
+ * Everything of a recording but its event data: metadata, formats, maps, and
+ * whatever else the recorder or the collector kept beside them (vms,
+ * clockcheck, files of later versions), so a source decodes as its original.
+ */
 static int copy_decoding_files(const char *src, const char *dst)
 {
-	static const char *const files[] = {
-		XT_META_FILE, XT_CLOCK_FILE, XT_TASKS_FILE, XT_SYSCALLS_FILE, XT_KALLSYMS_FILE,
-		XT_PRINTK_FILE,
-		"vms",		/* which process is which VM (a KVM host's recording) */
-		"clockcheck",	/* ssh clock checks of a collected recording (remote.c) */
-	};
-	int ret = 0;
+	char *meta = xt_path(src, XT_META_FILE);
+	int ret = meta && access(meta, R_OK) ? -errno : meta ? 0 : -ENOMEM;
 
-	for (size_t i = 0; i < ARRAY_SIZE(files) && !ret; i++) {
-		char *s = xt_path(src, files[i]), *t = xt_path(dst, files[i]);
-
-		ret = s && t ? xt_copy_file(s, t) : -ENOMEM;
-		if (ret == -ENOENT && i > 0)	/* only the metadata is indispensable */
-			ret = 0;
-		free(s);
-		free(t);
-	}
-	if (!ret) {
-		char *s = xt_path(src, XT_FORMATS_DIR), *t = xt_path(dst, XT_FORMATS_DIR);
-
-		ret = s && t ? copy_tree(s, t) : -ENOMEM;
-		free(s);
-		free(t);
-	}
-	return ret;
+	free(meta);
+	return ret ? ret : copy_tree(src, dst, true);
 }
 
 /* ---------------------------------------------------------- the order */

@@ -53,14 +53,6 @@ static char *fmt(const char *f, ...)
 	return s;
 }
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 int xtrace_remote_parse(const char *spec, char **user, char **host, int *port)
 {
 	const char *at = strrchr(spec, '@'), *h = at ? at + 1 : spec, *colon;
@@ -432,7 +424,7 @@ int xtrace_rchan_readline(struct xtrace_rchan *c, char *buf, size_t size, int ti
 
 	if (timeout_ms < 0)
 		timeout_ms = c->r->timeout_ms;
-	deadline = now_ns() + (int64_t)timeout_ms * 1000000;
+	deadline = xt_realtime_ns() + (int64_t)timeout_ms * 1000000;
 	for (;;) {
 		char *nl = memchr(c->obuf, '\n', c->olen);
 		int64_t left;
@@ -458,7 +450,7 @@ int xtrace_rchan_readline(struct xtrace_rchan *c, char *buf, size_t size, int ti
 			continue;
 		if (c->ended)
 			return -EPIPE;
-		left = (deadline - now_ns()) / 1000000;
+		left = (deadline - xt_realtime_ns()) / 1000000;
 		if (left <= 0)
 			return -ETIMEDOUT;
 		if (ssh_channel_poll_timeout(c->ch, left > 100 ? 100 : left, 0) == SSH_ERROR) {
@@ -507,10 +499,10 @@ int xtrace_rchan_close(struct xtrace_rchan *c)
 	if (!c)
 		return -1;
 	if (!c->ended && ssh_channel_is_open(c->ch)) {
-		int64_t deadline = now_ns() + (int64_t)c->r->timeout_ms * 1000000;
+		int64_t deadline = xt_realtime_ns() + (int64_t)c->r->timeout_ms * 1000000;
 
 		ssh_channel_send_eof(c->ch);
-		while (xtrace_rchan_pump(c, -1, -1) > 0 && now_ns() < deadline) {
+		while (xtrace_rchan_pump(c, -1, -1) > 0 && xt_realtime_ns() < deadline) {
 			c->olen = 0;
 			ssh_channel_poll_timeout(c->ch, 100, 0);
 		}
@@ -527,7 +519,7 @@ int xtrace_remote_exec(struct xtrace_remote *r, const char *cmd, char **out, cha
 	struct xtrace_rchan *c = xtrace_rchan_open(r, cmd);
 	char *o = NULL, *e = NULL;
 	size_t olen = 0;
-	int64_t deadline = now_ns() + (int64_t)r->timeout_ms * 1000000;
+	int64_t deadline = xt_realtime_ns() + (int64_t)r->timeout_ms * 1000000;
 	int ret;
 
 	if (!c)
@@ -549,7 +541,7 @@ int xtrace_remote_exec(struct xtrace_remote *r, const char *cmd, char **out, cha
 		}
 		if (ret <= 0)
 			break;
-		if (now_ns() > deadline) {
+		if (xt_realtime_ns() > deadline) {
 			ret = -ETIMEDOUT;
 			break;
 		}
@@ -844,12 +836,12 @@ int xtrace_rchan_clock_check(struct xtrace_rchan *c, int rounds, struct xtrace_c
 		int64_t t0, t1, remote;
 		int ret;
 
-		t0 = now_ns();
+		t0 = xt_realtime_ns();
 		ret = xtrace_rchan_write(c, "clock\n");
 		if (ret)
 			return ret;
 		ret = xtrace_rchan_readline(c, line, sizeof(line), -1);
-		t1 = now_ns();
+		t1 = xt_realtime_ns();
 		if (ret < 0)
 			return ret;
 		if (sscanf(line, "clock %" SCNd64, &remote) != 1)
@@ -868,7 +860,7 @@ int xtrace_rchan_clock_check(struct xtrace_rchan *c, int rounds, struct xtrace_c
 int xtrace_clockcheck_write(const char *dir, const char *peer,
 			    const struct xtrace_clock_check *cc, int nr)
 {
-	char *path = fmt("%s/clockcheck", dir);
+	char *path = xt_path(dir, XT_CLOCKCHECK_FILE);
 	FILE *f;
 	int ret = 0;
 
@@ -892,7 +884,7 @@ int xtrace_clockcheck_write(const char *dir, const char *peer,
 
 int xtrace_clockcheck_read(const char *dir, struct xtrace_clock_check *cc, int max, char **peer)
 {
-	char *path = fmt("%s/clockcheck", dir), line[512];
+	char *path = xt_path(dir, XT_CLOCKCHECK_FILE), line[512];
 	FILE *f;
 	int n = 0;
 

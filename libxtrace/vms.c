@@ -24,7 +24,6 @@
 
 #include "xtrace-local.h"
 
-#define VMS_FILE	"vms"
 #define LIBVIRT_RUN	"/run/libvirt/qemu"
 
 __hidden int xt_vms_save(const char *dir, bool at_end);
@@ -212,7 +211,7 @@ int xt_vms_save(const char *dir, bool at_end)
 		free(cmd);
 	}
 	closedir(proc);
-	path = xt_path(dir, VMS_FILE);
+	path = xt_path(dir, XT_VMS_FILE);
 	if (!path) {
 		free(sb.buf);
 		return -ENOMEM;

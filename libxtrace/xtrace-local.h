@@ -17,6 +17,8 @@
 #define XT_KALLSYMS_FILE	"kallsyms.zst"
 #define XT_PRINTK_FILE		"printk_formats"
 #define XT_FORMATS_DIR		"formats"
+#define XT_VMS_FILE		"vms"		/* vms.c */
+#define XT_CLOCKCHECK_FILE	"clockcheck"	/* remote.c: ssh clock checks */
 #define XT_CPU_FILE_FMT		"cpu%d.xtd"
 
 /* Per-CPU data files: a file header, then frames, each a header plus one zstd frame. */

@@ -33,7 +33,7 @@ $(KVMRT_A): $(KVMRT_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(QUIET_AR)rm -f $@ && $(AR) rcs $@ $^
 
-$(KVMRT_BINS): bin/%: $(B)/kvmrt/%.o $(KVMRT_A)
+$(KVMRT_BINS): bin/%: $(B)/kvmrt/%.o $(KVMRT_A) $(B)/common/tool.o
 	@mkdir -p bin
 	$(QUIET_LINK)$(CC) -o $@ $^ $(KVMRT_LIBS)
 

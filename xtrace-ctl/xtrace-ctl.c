@@ -18,6 +18,7 @@
 #include "xtrace.h"
 #include "xtrace-remote.h"
 #include "tool.h"
+#include "tool-ssh.h"
 
 #define PROG "xtrace-ctl"
 #define REQUEST_TIMEOUT_MS 60000
@@ -42,9 +43,7 @@ static const char *const usage_text[] = {
 	"  -q, --quiet          print only errors",
 	"  -r, --remote SYSTEM  control the recorders of another system over ssh",
 	"                       ([user@]host[:port]; its xtrace-ctl does the work)",
-	"  -F, --ssh-config FILE  ssh configuration (default ~/.ssh/config)",
-	"      --ssh-timeout S  seconds for connecting and each step (default 10)",
-	"      --accept-new-host-key  add an unknown host's key to known_hosts",
+	TOOL_SSH_USAGE,
 	"  -h, --help           this text",
 	"  -V, --version        print the version",
 	"",
@@ -340,9 +339,7 @@ int main(int argc, char **argv)
 		{ "cpus", required_argument, NULL, 'c' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "remote", required_argument, NULL, 'r' },
-		{ "ssh-config", required_argument, NULL, 'F' },
-		{ "ssh-timeout", required_argument, NULL, 0x100 },
-		{ "accept-new-host-key", no_argument, NULL, 0x101 },
+		TOOL_SSH_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -353,6 +350,7 @@ int main(int argc, char **argv)
 	long v;
 	int c, ret;
 
+	tool_prog = PROG;	/* for messages about the options */
 	while ((c = getopt_long(argc, argv, "p:d:c:qr:F:hV", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
@@ -381,20 +379,6 @@ int main(int argc, char **argv)
 		case 'r':
 			o.remote = optarg;
 			break;
-		case 'F':
-			o.ssh.config = optarg;
-			break;
-		case 0x100:
-			v = strtol(optarg, &end, 10);
-			if (*end || v < 1 || v > 3600) {
-				fprintf(stderr, PROG ": invalid --ssh-timeout '%s' (seconds)\n", optarg);
-				return 2;
-			}
-			o.ssh.timeout = v;
-			break;
-		case 0x101:
-			o.ssh.accept_new_host_key = true;
-			break;
 		case 'h':
 			tool_usage(stdout, usage_text);
 			return 0;
@@ -402,6 +386,12 @@ int main(int argc, char **argv)
 			printf(PROG " %s\n", XTRACE_VERSION);
 			return 0;
 		default:
+			switch (tool_ssh_option(c, optarg, &o.ssh)) {
+			case 1:
+				continue;
+			case -1:
+				return 2;
+			}
 			tool_usage(stderr, usage_text);
 			return 2;
 		}

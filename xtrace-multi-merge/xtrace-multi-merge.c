@@ -17,6 +17,7 @@
 #include "xtrace.h"
 #include "xtrace-remote.h"
 #include "tool.h"
+#include "tool-ssh.h"
 
 #define PROG "xtrace-multi-merge"
 
@@ -36,9 +37,7 @@ static const char *const usage_text[] = {
 	"      --correct-clocks   shift each system by the clock offset measured over ssh",
 	"                         when it was collected (its file 'clockcheck')",
 	"  -q, --quiet            no report, no progress line, no warnings",
-	"  -F, --ssh-config FILE  ssh configuration for remote DIRs (default ~/.ssh/config)",
-	"      --ssh-timeout S    seconds for connecting and each step (default 10)",
-	"      --accept-new-host-key  add an unknown host's key to known_hosts",
+	TOOL_SSH_USAGE,
 	"  -h, --help             this text",
 	"  -V, --version          print the version",
 	"",
@@ -329,9 +328,7 @@ int main(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "offset", required_argument, NULL, 'O' },
 		{ "quiet", no_argument, NULL, 'q' },
-		{ "ssh-config", required_argument, NULL, 'F' },
-		{ "ssh-timeout", required_argument, NULL, 0x100 },
-		{ "accept-new-host-key", no_argument, NULL, 0x101 },
+		TOOL_SSH_LONGOPTS,
 		{ "correct-clocks", no_argument, NULL, 0x102 },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -340,6 +337,7 @@ int main(int argc, char **argv)
 	struct merge_cli c = { 0 };
 	int opt, ret;
 
+	tool_prog = PROG;	/* for messages about the options */
 	/* "-": inputs keep their place among -n options */
 	while ((opt = getopt_long(argc, argv, "-o:n:qF:hV", lopts, NULL)) != -1) {
 		char *eq;
@@ -383,23 +381,6 @@ int main(int argc, char **argv)
 		case 'q':
 			c.quiet = true;
 			break;
-		case 'F':
-			c.ssh.config = optarg;
-			break;
-		case 0x100: {
-			char *end;
-			long t = strtol(optarg, &end, 10);
-
-			if (*end || t < 1 || t > 3600) {
-				fprintf(stderr, PROG ": invalid --ssh-timeout '%s' (seconds)\n", optarg);
-				return 2;
-			}
-			c.ssh.timeout = t;
-			break;
-		}
-		case 0x101:
-			c.ssh.accept_new_host_key = true;
-			break;
 		case 0x102:
 			c.correct_clocks = true;
 			break;
@@ -410,6 +391,12 @@ int main(int argc, char **argv)
 			printf(PROG " %s\n", XTRACE_VERSION);
 			return 0;
 		default:
+			switch (tool_ssh_option(opt, optarg, &c.ssh)) {
+			case 1:
+				continue;
+			case -1:
+				return 2;
+			}
 			tool_usage(stderr, usage_text);
 			return 2;
 		}

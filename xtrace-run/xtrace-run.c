@@ -23,11 +23,12 @@
 
 #include "xtrace.h"
 #include "tool.h"
+#include "tool-ssh.h"
 #include "run.h"
 
 
 enum {
-	OPT_SERVE = 0x100, OPT_ON, OPT_SSH_TIMEOUT, OPT_ACCEPT_NEW, OPT_NO_MERGE, OPT_KEEP_REMOTE,
+	OPT_SERVE = 0x100, OPT_ON, OPT_NO_MERGE, OPT_KEEP_REMOTE,
 	OPT_CORRECT_CLOCKS,
 };
 
@@ -54,6 +55,18 @@ static const char *const usage_text[] = {
 	"  -c, --cpus CPUS      record only these CPUs, e.g. 0,2-3 (default: all online)",
 	"  -z, --zstd LEVEL     zstd level of the data, -7 (fastest) to 19 (smallest); default 1",
 	"  -l, --list-events    list the event groups (with -v: every event of this kernel)",
+	"",
+	"Several systems in one command (docs/remote.md): start recorders here and on each",
+	"--remote system over ssh, run the command here or on --on's system, flush them all",
+	"at once if it fails, fetch every recording into DIR/<host>/ and merge DIR/merged.",
+	"  -r, --remote SYSTEM  record [user@]host[:port] too (an ssh config alias is fine);",
+	"                       repeat for more systems",
+	"      --on SYSTEM      run the command there (default: here, 'local')",
+	"      --no-merge       fetch the recordings, do not merge them",
+	"      --keep-remote    leave the remote recordings in place after fetching them",
+	"      --correct-clocks shift each remote system by its clock offset measured over ssh",
+	TOOL_SSH_USAGE,
+	"",
 	"      --serve          record without a command until 'stop' or end of input on",
 	"                       stdin, answering requests there (what --remote starts on",
 	"                       other systems; see docs/remote.md); -o default: a new",
@@ -561,9 +574,7 @@ int main(int argc, char **argv)
 		{ "serve", no_argument, NULL, OPT_SERVE },
 		{ "remote", required_argument, NULL, 'r' },
 		{ "on", required_argument, NULL, OPT_ON },
-		{ "ssh-config", required_argument, NULL, 'F' },
-		{ "ssh-timeout", required_argument, NULL, OPT_SSH_TIMEOUT },
-		{ "accept-new-host-key", no_argument, NULL, OPT_ACCEPT_NEW },
+		TOOL_SSH_LONGOPTS,
 		{ "no-merge", no_argument, NULL, OPT_NO_MERGE },
 		{ "keep-remote", no_argument, NULL, OPT_KEEP_REMOTE },
 		{ "correct-clocks", no_argument, NULL, OPT_CORRECT_CLOCKS },
@@ -577,6 +588,7 @@ int main(int argc, char **argv)
 	uint64_t size;
 	int c, ret;
 
+	tool_prog = PROG;	/* for messages about the options */
 	while ((c = getopt_long(argc, argv, "+o:e:t:m:b:c:z:r:F:lkqvhV", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
@@ -633,23 +645,6 @@ int main(int argc, char **argv)
 		}
 		case OPT_ON:
 			o.on = optarg;
-			break;
-		case 'F':
-			o.ssh.config = optarg;
-			break;
-		case OPT_SSH_TIMEOUT: {
-			char *end;
-			long t = strtol(optarg, &end, 10);
-
-			if (*end || t < 1 || t > 3600) {
-				fprintf(stderr, PROG ": invalid --ssh-timeout '%s' (seconds)\n", optarg);
-				return 2;
-			}
-			o.ssh.timeout = t;
-			break;
-		}
-		case OPT_ACCEPT_NEW:
-			o.ssh.accept_new_host_key = true;
 			break;
 		case OPT_NO_MERGE:
 			o.no_merge = true;
@@ -708,6 +703,12 @@ int main(int argc, char **argv)
 			printf(PROG " %s\n", XTRACE_VERSION);
 			return 0;
 		default:
+			switch (tool_ssh_option(c, optarg, &o.ssh)) {
+			case 1:
+				continue;
+			case -1:
+				return 2;
+			}
 			tool_usage(stderr, usage_text);
 			return 2;
 		}

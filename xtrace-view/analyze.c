@@ -544,6 +544,25 @@ static void fmt_ns(char *buf, size_t len, uint64_t ns)
 
 /* ------------------------------------------------------------- --summary */
 
+/* The output written: -EIO if it could not be, -EBADMSG if damaged data was skipped. */
+static int finish_output(struct out *out, unsigned int damage, int ret)
+{
+	out_flush(out);
+	if (out->failed)
+		return -EIO;
+	return !ret && damage ? -EBADMSG : ret;
+}
+
+static void release(struct view *v, struct sys_info *si, struct out *out, struct task *tasks,
+		    int nt)
+{
+	for (int k = 0; k < (nt > 0 ? nt : 0); k++)
+		task_free(&tasks[k]);
+	free(tasks);
+	unprepare(v, si);
+	free(out);
+}
+
 int run_summary(struct view *v)
 {
 	struct out *out = calloc(1, sizeof(*out));
@@ -677,17 +696,9 @@ int run_summary(struct view *v)
 	}
 	if (json)
 		out_printf(out, "]}\n");
-	out_flush(out);
-	if (out->failed)
-		ret = -EIO;
-	else if (!ret && damage)
-		ret = -EBADMSG;
+	ret = finish_output(out, damage, ret);
 done:
-	for (int k = 0; k < (nt > 0 ? nt : 0); k++)
-		task_free(&tasks[k]);
-	free(tasks);
-	unprepare(v, si);
-	free(out);
+	release(v, si, out, tasks, nt);
 	return ret;
 }
 
@@ -1107,16 +1118,8 @@ int run_kvm(struct view *v)
 	else if (first_sys)
 		out_printf(out, "no KVM exits in %s\n", v->nr > 1 ? "these recordings" :
 			   "this recording");
-	out_flush(out);
-	if (out->failed)
-		ret = -EIO;
-	else if (!ret && damage)
-		ret = -EBADMSG;
+	ret = finish_output(out, damage, ret);
 done:
-	for (int k = 0; k < (nt > 0 ? nt : 0); k++)
-		task_free(&tasks[k]);
-	free(tasks);
-	unprepare(v, si);
-	free(out);
+	release(v, si, out, tasks, nt);
 	return ret;
 }

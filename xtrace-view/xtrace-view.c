@@ -723,28 +723,6 @@ static void free_list(char **v)
 	free(v);
 }
 
-/* The merged directory a source came from, to find files its copy lacks (vms). */
-static void load_vms(struct view *v)
-{
-	for (int d = 0; d < v->o->nr_dirs; d++) {
-		struct xtrace_merge_meta mm;
-
-		if (xtrace_dir_is_merged(v->o->dirs[d]) != 1 ||
-		    xtrace_merge_meta_read(v->o->dirs[d], &mm))
-			continue;
-		for (int i = 0; i < v->nr; i++) {
-			if (namer_nr_vms(v->src[i].namer) >= 0)
-				continue;
-			/* a merge made before vms files were copied: the input it came from */
-			for (int k = 0; k < mm.nr_sources; k++)
-				if (!strcmp(mm.sources[k].name, xtrace_rec_name(v->src[i].rec)) &&
-				    mm.sources[k].input)
-					namer_load_vms(v->src[i].namer, mm.sources[k].input);
-		}
-		xtrace_merge_meta_free(&mm);
-	}
-}
-
 static int resolve_window(struct view *v)
 {
 	struct view_opts *o = v->o;
@@ -817,7 +795,6 @@ static int run_xtrace_view(struct view_opts *o)
 		if (o->verbose)
 			xtrace_rec_load_symbols(rec);
 	}
-	load_vms(&v);
 	if (v.start == INT64_MAX)
 		v.start = 0;
 	if (o->hosts && !nsel) {
@@ -973,6 +950,7 @@ int main(int argc, char **argv)
 	struct view_opts o = { .time = T_UTC, .top = 3 };
 	int c, ret;
 
+	tool_prog = PROG;	/* for messages about the options */
 	while ((c = getopt_long(argc, argv, "t:c:e:f:F:skviqhV", lopts, NULL)) != -1) {
 		switch (c) {
 		case 't': {

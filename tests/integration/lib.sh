@@ -1,24 +1,10 @@
 # Helpers for the integration tests; each t-*.sh sources this, runs as root
 # against the real kernel, and exits 0 (pass), 1 (fail) or 77 (skip).
-set -u
-: "${XT_TOP:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-: "${XT_BIN:=$XT_TOP/bin}"
-: "${XT_OUT:=$XT_TOP/tests/out}"
-T=$XT_OUT/$(basename "$0" .sh)
-rm -rf "$T"
-mkdir -p "$T"
-cd "$T" || exit 1
+. "$(dirname "${BASH_SOURCE[0]}")/../test-lib.sh"
 HELPERS=$XT_TOP/build/tests/helpers
 
-if [ "${XTRACE_VALGRIND:-0}" = 1 ]; then
-	VG="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
-else
-	VG=
-fi
 xrun() { $VG "$XT_BIN/xtrace-run" "$@"; }
 xview() { $VG "$XT_BIN/xtrace-view" "$@"; }
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # whatever happens, end the recorders this test started in the background
 cleanup_jobs() {
@@ -27,19 +13,6 @@ cleanup_jobs() {
 	for j in $(jobs -p); do wait "$j" 2>/dev/null; done
 }
 trap cleanup_jobs EXIT
-skip() { echo "$*"; exit 77; }
-ok() { echo "ok: $*"; }
-
-# expect_status WANT CMD...: run CMD, fail unless it exits with WANT
-expect_status() {
-	local want=$1; shift
-	"$@"; local rc=$?
-	[ "$rc" = "$want" ] || fail "'$*' exited $rc, expected $want"
-}
-
-# expect_grep PATTERN FILE [what]
-expect_grep() { grep -qE -- "$1" "$2" || fail "${3:-$2} lacks /$1/: $(head -c 600 "$2")"; }
-expect_no_grep() { ! grep -qE -- "$1" "$2" || fail "${3:-$2} has /$1/: $(grep -E -- "$1" "$2" | head -3)"; }
 
 no_instances() {
 	local left

@@ -70,6 +70,15 @@ ok "merged view: all systems, markers on sysb, FLUSH after the failure, in order
 serve_dirs=$(ls -d /tmp/xtrace-serve-* 2>/dev/null | sort)
 [ "$serve_dirs" = "$serve_dirs_before" ] || fail "remote recordings left in /tmp: $serve_dirs"
 
+# --no-merge --keep-remote: fetched, not merged, and the remote copy stays
+xrun -q -F "$CFG" --no-merge --keep-remote -o kept --remote sysa -- true 2> kept.err ||
+	fail "--no-merge --keep-remote: $(cat kept.err)"
+[ -d kept/sysa ] && [ ! -e kept/merged ] || fail "--no-merge: $(ls kept)"
+kept_dir=$(ls -d /tmp/xtrace-serve-* 2>/dev/null | sort | comm -13 <(echo "$serve_dirs_before") -)
+[ -n "$kept_dir" ] && [ -f "$kept_dir/xtrace.meta" ] || fail "--keep-remote left nothing there"
+rm -rf $kept_dir
+ok "--no-merge and --keep-remote"
+
 # ------------------------------------------------------- the same by hand
 # xtrace-multi-merge fetches host:path operands over SFTP
 mkdir -p byhand

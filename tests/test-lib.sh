@@ -1,0 +1,33 @@
+# What every test script does the same way (sourced by tests/integration/lib.sh
+# and tests/kvmrt/itest-lib.sh): its own directory under $XT_OUT, valgrind on
+# request (XTRACE_VALGRIND=1 sets $VG), and exit 0 pass, 1 fail, 77 skip with
+# the reason as the last line.
+set -u
+: "${XT_TOP:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+: "${XT_BIN:=$XT_TOP/bin}"
+: "${XT_OUT:=$XT_TOP/tests/out}"
+T=$XT_OUT/$(basename "$0" .sh)
+rm -rf "$T"
+mkdir -p "$T"
+cd "$T" || exit 1
+
+if [ "${XTRACE_VALGRIND:-0}" = 1 ]; then
+	VG="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
+else
+	VG=
+fi
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "$*"; exit 77; }
+ok() { echo "ok: $*"; }
+
+# expect_status WANT CMD...: run CMD, fail unless it exits with WANT
+expect_status() {
+	local want=$1; shift
+	"$@"; local rc=$?
+	[ "$rc" = "$want" ] || fail "'$*' exited $rc, expected $want"
+}
+
+# expect_grep PATTERN FILE [what]
+expect_grep() { grep -qE -- "$1" "$2" || fail "${3:-$2} lacks /$1/: $(head -c 1500 "$2")"; }
+expect_no_grep() { ! grep -qE -- "$1" "$2" || fail "${3:-$2} has /$1/: $(grep -E -- "$1" "$2" | head -3)"; }
