@@ -32,6 +32,7 @@
 # BENCH_FR_FILL (3), BENCH_FR_REPS (3), BENCH_MULTI_EVENTS (50000000), BENCH_MULTI_REPS (3),
 # BENCH_MULTI_TC_SECS (10), BENCH_MULTI=0 skips part 5, BENCH_KEEP=1 keeps the recordings,
 # BENCH_ONLY=LIST runs only those parts (e.g. BENCH_ONLY=5; part 3 prints part 1's recording).
+# Part 6 is bench/view-bench.sh (BENCH_VIEW_EVENTS, default 50000000).
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -743,6 +744,14 @@ echo "recCPU: CPU of the recorder's process tree minus the load's; ns/ev = recCP
 echo "lost% = lost/(events+lost); B/ev and MiB: whole recording on disk (trace.dat or DIR)."
 echo "Event sets differ: trace-cmd's -e sched/-e irq enable every event of those systems,"
 echo "xtrace's groups a chosen subset (+ irq_vectors)."
+echo
+echo "6) xtrace-view on a large merged recording: text, --summary, --kvm, json, a window"
+if want 6; then
+	VIEW_BENCH_EVENTS=${BENCH_VIEW_EVENTS:-50000000} VIEW_BENCH_REPS=${VIEW_BENCH_REPS:-1} \
+		"$HERE/view-bench.sh" 2>&1 | sed 's/^/   /'
+else
+	skipped
+fi
 } | tee "$WORK/table"
 cp "$WORK/table" "$OUT/last-results.txt"
 
