@@ -47,9 +47,10 @@ UNIT_BIN  := $(B)/tests/unit/xtrace-unit
 
 HELPERS   := $(addprefix $(B)/tests/helpers/, syscall-burst clock-touch)
 SAMPLES   := $(addprefix $(B)/samples/, count-events)
+GEN       := $(B)/bench/gen-recording	# recordings in the on-disk format (bench, tests)
 
 ALL_OBJS := $(LIB_OBJS) $(sort $(foreach p,$(PROGS),$($(p)_OBJS))) $(UNIT_OBJS) \
-	    $(addsuffix .o,$(HELPERS) $(SAMPLES))
+	    $(addsuffix .o,$(HELPERS) $(SAMPLES) $(GEN))
 
 # Components beside xtrace add themselves here (mk/*.mk): programs to build and install
 # (EXTRA_BINS), test binaries and helpers (EXTRA_CHECK; unit binaries named
@@ -101,7 +102,7 @@ $(UNIT_BIN): $(UNIT_OBJS) $(LIB_A)
 $(HELPERS): %: %.o
 	$(QUIET_LINK)$(CC) -o $@ $^
 
-$(SAMPLES): %: %.o $(LIB_A)
+$(SAMPLES) $(GEN): %: %.o $(LIB_A)
 	$(QUIET_LINK)$(CC) -o $@ $^ $(XT_LIBS)
 
 # ---------------------------------------------------------------- install
@@ -131,14 +132,14 @@ deps-bench:
 
 # ---------------------------------------------------------------- tests
 check: deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(HELPERS) $(EXTRA_CHECK)
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(HELPERS) $(GEN) $(EXTRA_CHECK)
 	$(Q)tests/run-all.sh
 
 check-unit: all $(UNIT_BIN) $(EXTRA_CHECK)
 	$(Q)for u in $(B)/tests/unit/*-unit; do $$u || exit 1; done
 
 check-mem: deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(HELPERS) $(EXTRA_CHECK)
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(HELPERS) $(GEN) $(EXTRA_CHECK)
 	$(Q)XTRACE_VALGRIND=1 tests/run-all.sh
 
 # The README's main job: record an application that fails and view the recording.
@@ -146,7 +147,7 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)samples/demo.sh
 
-bench: deps deps-bench all
+bench: deps deps-bench all $(GEN)
 	$(Q)bench/run.sh
 
 clean:

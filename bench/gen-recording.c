@@ -20,7 +20,6 @@
  * Deterministic for a given SEED. Prints "EVENTS PAGES RAW_BYTES DISK_BYTES"
  * unless -q.
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>

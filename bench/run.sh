@@ -80,10 +80,9 @@ mkdir -p "$OUT" || die "cannot create $OUT"
 $CC -O2 -o "$OUT/sysload" "$HERE/sysload.c" &&
 	$CC -O2 -o "$OUT/rusage" "$HERE/rusage.c" &&
 	$CC -O2 -shared -fPIC -o "$OUT/ftrace_eperm_shim.so" "$HERE/ftrace_eperm_shim.c" -ldl &&
-	$CC -O2 -std=gnu11 -Wall -I"$TOP/libxtrace/include" -I"$TOP/libxtrace" \
-		-o "$OUT/gen-recording" "$HERE/gen-recording.c" "$TOP/lib/libxtrace.a" \
-		$(pkg-config --libs libtracefs libtraceevent libzstd) -lpthread ||
+	make -s -C "$TOP" build/bench/gen-recording ||
 	die "cannot build the helpers"
+GEN=$TOP/build/bench/gen-recording
 RU=$OUT/rusage
 SYSLOAD=(-n 2 "$OUT/sysload" "$SECS" mix)
 PRE=()
@@ -449,12 +448,12 @@ m_gen() {
 	mkdir -p "$d"
 	m_pids=()
 	# overlapping spans: vm1 starts 0.7 ms after the host, vm2 0.4 ms before
-	"$OUT/gen-recording" -q -o "$d/host" -n host -c 8 -e "$h" -s 1 -t "$t0" 2>>"$d/gen.err" &
+	"$GEN" -q -o "$d/host" -n host -c 8 -e "$h" -s 1 -t "$t0" 2>>"$d/gen.err" &
 	m_pids+=($!)
-	"$OUT/gen-recording" -q -o "$d/vm1" -n vm1 -g -c 4 -e "$v1" -s 2 -t $((t0 + 700000)) \
+	"$GEN" -q -o "$d/vm1" -n vm1 -g -c 4 -e "$v1" -s 2 -t $((t0 + 700000)) \
 		2>>"$d/gen.err" &
 	m_pids+=($!)
-	"$OUT/gen-recording" -q -o "$d/vm2" -n vm2 -g -c 4 -e "$v2" -s 3 -t $((t0 - 400000)) \
+	"$GEN" -q -o "$d/vm2" -n vm2 -g -c 4 -e "$v2" -s 3 -t $((t0 - 400000)) \
 		2>>"$d/gen.err" &
 	m_pids+=($!)
 	for p in "${m_pids[@]}"; do wait "$p" || rc=1; done

@@ -35,15 +35,13 @@ mkdir -p "$W" || die "cannot create $W"
 $CC -O2 -o "$W/rusage" "$HERE/rusage.c" &&
 	$CC -O2 -o "$W/sysload" "$HERE/sysload.c" &&
 	$CC -O2 -shared -fPIC -o "$W/ftrace_eperm_shim.so" "$HERE/ftrace_eperm_shim.c" -ldl &&
-	$CC -O2 -std=gnu11 -I"$TOP/libxtrace/include" -I"$TOP/libxtrace" -o "$W/gen-recording" \
-		"$HERE/gen-recording.c" "$TOP/lib/libxtrace.a" \
-		$(pkg-config --libs libtracefs libtraceevent libzstd) -lpthread ||
+	make -s -C "$TOP" build/bench/gen-recording ||
 	die "cannot build the helpers"
 
 t0=$(( $(date +%s) * 1000000000 ))
 host_ev=$((EVENTS * 2 / 3))
-"$W/gen-recording" -q -o "$W/host" -n host -c "$HCPUS" -e $host_ev -s 11 -t $t0 || die "gen host"
-"$W/gen-recording" -q -o "$W/vm1" -n vm1 -c 2 -e $((EVENTS - host_ev)) -s 12 -t $((t0 + 7000)) -g ||
+"$TOP/build/bench/gen-recording" -q -o "$W/host" -n host -c "$HCPUS" -e $host_ev -s 11 -t $t0 || die "gen host"
+"$TOP/build/bench/gen-recording" -q -o "$W/vm1" -n vm1 -c 2 -e $((EVENTS - host_ev)) -s 12 -t $((t0 + 7000)) -g ||
 	die "gen vm1"
 # gen-recording's vCPU threads are "CPU n/KVM", pid 4001+n, of qemu pid 4000: name the VM
 { echo "vm 4000 vm1"; echo "thread 4000 4000 -1"

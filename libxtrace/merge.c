@@ -292,14 +292,15 @@ struct gaps {
 	uint64_t n;
 };
 
-static inline void gap_add(struct gaps *g, int64_t gap)
+/* Count @gap if @yes (0 or 1): without a branch, as systems change at random. */
+static inline void gap_add(struct gaps *g, int64_t gap, unsigned int yes)
 {
 	uint64_t v = gap < 0 ? 0 : (uint64_t)gap;
-	int hi = v ? 63 - __builtin_clzll(v) : 0;
+	int hi = 63 - __builtin_clzll(v | 1);
 	int sub = hi >= 3 ? (int)((v >> (hi - 3)) & 7) : (int)(v & 7);
 
-	g->bucket[hi * 8 + sub]++;
-	g->n++;
+	g->bucket[hi * 8 + sub] += yes;
+	g->n += yes;
 }
 
 static int64_t gap_median(const struct gaps *g)
@@ -545,11 +546,8 @@ static inline __attribute__((always_inline)) void run_done(struct runs *r, uint3
 	struct xtrace_merge_source *s = &r->m->sources[src];
 
 	order_run(r->w, id, count, first, last);
-	if (src != r->prev_src) {
-		if (r->prev_src >= 0)
-			gap_add(r->g, first - r->prev_last);
-		r->prev_src = src;
-	}
+	gap_add(r->g, first - r->prev_last, (src != r->prev_src) & (r->prev_src >= 0));
+	r->prev_src = src;
 	r->prev_last = last;
 	if (!s->events)
 		s->first = first;

@@ -76,6 +76,8 @@ struct xt_tods {
 };
 
 __hidden int xt_iter_decode(struct xtrace_iter *it, int idx, struct xt_tods *out);
+/* a well-formed sub-buffer's trace-clock times without kbuffer; -1: use kbuffer */
+__hidden int xt_subbuf_times(const char *page, size_t size, int64_t *ts);
 
 /*
  * kmerge.c: the merge's k-way merge of streams of event times, by (time, stream

@@ -18,6 +18,7 @@
 #include <zstd.h>
 #include <CUnit/CUnit.h>
 #include <event-parse.h>
+#include <kbuffer.h>
 
 #include "xtrace-local.h"
 
@@ -1035,6 +1036,148 @@ static void test_lost_events(void)
 	xtrace_rec_close(rec);
 }
 
+/* ------------------------------------------- xt_subbuf_times vs kbuffer */
+
+struct wpage {
+	unsigned char b[PSIZE];
+	size_t used;			/* data bytes */
+};
+
+static uint64_t wrnd(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+static bool wput(struct wpage *p, uint32_t v)
+{
+	if (p->used + 4 > PSIZE - PHDR)
+		return false;
+	v = htole32(v);
+	memcpy(p->b + PHDR + p->used, &v, 4);
+	p->used += 4;
+	return true;
+}
+
+static void wfinish(struct wpage *p, uint64_t ts0)
+{
+	uint64_t t = htole64(ts0), c = htole64(p->used);
+
+	memcpy(p->b, &t, 8);
+	memcpy(p->b + 8, &c, 8);
+}
+
+/* kbuffer's times for a sub-buffer: how many into @ts */
+static int kbuffer_times(struct kbuffer *kb, unsigned char *page, int64_t *ts)
+{
+	unsigned long long t;
+	int n = 0;
+
+	CU_ASSERT_FATAL(kbuffer_load_subbuffer(kb, page) == 0);
+	for (void *d = kbuffer_read_event(kb, &t); d; d = kbuffer_next_event(kb, &t))
+		ts[n++] = (int64_t)t;
+	return n;
+}
+
+/*
+ * Random well-formed sub-buffers of data records of every length (type_len
+ * 1-28 and 0 with the length word) and time extends: the walker gives exactly
+ * kbuffer's times. Each record kind that it leaves to kbuffer makes it say -1.
+ */
+static void test_subbuf_times(void)
+{
+	struct kbuffer *kb = kbuffer_alloc(KBUFFER_LSIZE_8, KBUFFER_ENDIAN_LITTLE);
+	int64_t want[PSIZE / 4], got[PSIZE / 4];
+	uint64_t seed = 42;
+	struct wpage p;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(kb);
+	for (int round = 0; round < 2000; round++) {
+		int events = 0;
+
+		memset(&p, 0, sizeof(p));
+		for (bool room = true; room;) {
+			uint64_t r = wrnd(&seed);
+			uint32_t delta = (uint32_t)(r >> 40) & (DELTA_MAX - 1);
+
+			if (r % 8 == 0) {		/* time extend */
+				room = p.used + 8 <= PSIZE - PHDR &&
+				       wput(&p, TYPE_EXTEND | delta << 5) &&
+				       wput(&p, (uint32_t)(r >> 8) & 0xffffff);
+			} else if (r % 8 == 1) {	/* long record: type_len 0 */
+				uint32_t words = 29 + (uint32_t)(r >> 16) % 40;
+
+				room = p.used + 8 + 4 * words <= PSIZE - PHDR;
+				if (room) {
+					wput(&p, delta << 5);
+					wput(&p, 4 + 4 * words);
+					for (uint32_t i = 0; i < words; i++)
+						wput(&p, (uint32_t)r);
+					events++;
+				}
+			} else {
+				uint32_t tl = 1 + (uint32_t)(r >> 16) % 28;
+
+				room = p.used + 4 + 4 * tl <= PSIZE - PHDR;
+				if (room) {
+					wput(&p, tl | (r % 4 ? delta % 5000 : delta) << 5);
+					for (uint32_t i = 0; i < tl; i++)
+						wput(&p, (uint32_t)(r >> 3));
+					events++;
+				}
+			}
+		}
+		wfinish(&p, round * 1000000007ULL);
+		CU_ASSERT_EQUAL(kbuffer_times(kb, p.b, want), events);
+		CU_ASSERT_EQUAL_FATAL(xt_subbuf_times((char *)p.b, p.used, got), events);
+		CU_ASSERT(!memcmp(want, got, events * sizeof(*got)));
+	}
+
+	/* an empty sub-buffer */
+	memset(&p, 0, sizeof(p));
+	wfinish(&p, 5);
+	CU_ASSERT_EQUAL(xt_subbuf_times((char *)p.b, 0, got), 0);
+
+	/* what only kbuffer reads, after a good record: -1 */
+	static const uint32_t bad[][4] = {
+		{ 29 | 7 << 5, 8, 1 | 1 << 5, 7 },	/* padding: a discarded event */
+		{ 29, 0, 1 | 1 << 5, 7 },		/* padding without a delta */
+		{ 31 | 3 << 5, 1, 1 | 1 << 5, 7 },	/* an absolute time stamp */
+		{ 0 | 3 << 5, 6, 1 | 1 << 5, 7 },	/* a length that is not whole words */
+		{ 0 | 3 << 5, 2, 1 | 1 << 5, 7 },	/* a length shorter than its word */
+		{ 0 | 3 << 5, 4000, 1 | 1 << 5, 7 },	/* longer than the sub-buffer */
+	};
+	for (size_t i = 0; i < N_(bad); i++) {
+		memset(&p, 0, sizeof(p));
+		wput(&p, 2 | 10 << 5);
+		wput(&p, 1);
+		wput(&p, 2);
+		for (int k = 0; k < 4; k++)
+			wput(&p, bad[i][k]);
+		wfinish(&p, 100);
+		CU_ASSERT_EQUAL(xt_subbuf_times((char *)p.b, p.used, got), -1);
+	}
+	/* records cut by the end of the data: a short record, a time extend, a length word */
+	static const struct { uint32_t w[2]; size_t size; } cut[] = {
+		{ { 4 | 1 << 5, 0 }, 12 },	/* needs 20 bytes */
+		{ { TYPE_EXTEND, 1 }, 12 },	/* its second word beyond */
+		{ { 0 | 1 << 5, 16 }, 12 },	/* the length word beyond */
+	};
+	for (size_t i = 0; i < N_(cut); i++) {
+		memset(&p, 0, sizeof(p));
+		wput(&p, 1 | 10 << 5);
+		wput(&p, 1);
+		wput(&p, cut[i].w[0]);
+		wput(&p, cut[i].w[1]);
+		wfinish(&p, 100);
+		CU_ASSERT_EQUAL(xt_subbuf_times((char *)p.b, cut[i].size, got), -1);
+	}
+	kbuffer_free(kb);
+}
+
 int add_reader_suite(void)
 {
 	static const struct {
@@ -1057,6 +1200,7 @@ int add_reader_suite(void)
 		{ "reader: a sub-buffer with an impossible commit is skipped",
 		  test_malformed_subbuffer },
 		{ "reader: lost events flags and counts", test_lost_events },
+		{ "reader: the merge's sub-buffer walker gives kbuffer's times", test_subbuf_times },
 	};
 	CU_pSuite s = CU_add_suite("reader", suite_init, suite_clean);
 
