@@ -18,7 +18,9 @@
 #     out by this kernel's formats; $BENCH_MULTI_EVENTS events in all); then
 #     xtrace-multi-merge -q -o OUT host vm1 vm2 (events/s, input bytes/s, peak RSS; median
 #     of $BENCH_MULTI_REPS), the same on a tenth of the input (RSS must not grow with it),
-#     xtrace-view OUT > /dev/null and xtrace-view host vm1 vm2 > /dev/null; beside
+#     the same with XTRACE_MERGE_KBUFFER=1 (kbuffer reads every sub-buffer), the merge of 3
+#     REAL recordings (xtrace-run x 3 at once in UTS namespaces under 2 x sysload for
+#     $BENCH_MULTI_TC_SECS s), xtrace-view OUT > /dev/null and xtrace-view host vm1 vm2; beside
 #     trace-cmd report -i a.dat -i b.dat -i c.dat > /dev/null on 3 REAL recordings made
 #     at once (trace-cmd record -B, one instance each) under 2 x sysload for
 #     $BENCH_MULTI_TC_SECS s: recordings of comparable size, not the same data.
@@ -505,6 +507,8 @@ if [ "$m_gen_ok" = 1 ]; then
 	done
 	if [ "$m_ok" = 1 ]; then
 		m_merged=$(m_events "$B/out")
+		# the same with kbuffer reading every sub-buffer (the walker's share; same output)
+		XTRACE_MERGE_KBUFFER=1 m_merge kbuffer "$B"
 		[ "$m_merged" = "$M_EVENTS" ] ||
 			note "BUG: the merge holds ${m_merged:-no} events, $M_EVENTS were generated"
 		m_outb=$(du -sb "$B/out" | cut -f1)
@@ -558,6 +562,35 @@ if [ "$MULTI" = 1 ]; then
 		m_timed tcreport trace-cmd report -i "$TD/1.dat" -i "$TD/2.dat" -i "$TD/3.dat"
 	fi
 	[ "${BENCH_KEEP:-0}" = 1 ] || rm -rf "$TD"
+fi
+if [ "$m_gen_ok" = 1 ] && command -v unshare > /dev/null; then
+	# xtrace: 3 real recordings made at once under the same load (own host names), merged
+	RD=$MD/real
+	mkdir -p "$RD"
+	m_pids=()
+	for n in host vm1 vm2; do
+		unshare --uts sh -c 'hostname "$1" && shift && exec "$@"' sh "$n" \
+			"$XRUN" -q -e "$XEV" -o "$RD/$n" -- sleep $((M_TC_SECS + 2)) >"$RD/$n.err" 2>&1 &
+		m_pids+=($!)
+		our_pids+=($!)
+	done
+	sleep 1
+	"$RU" -o "$RD/load.ru" -n 2 "$OUT/sysload" "$M_TC_SECS" mix >"$RD/load.out" 2>&1
+	m_real_ok=1
+	for n in 1 2 3; do
+		if ! wait "${m_pids[$((n - 1))]}"; then
+			m_real_ok=0
+			note "xtrace-run (real recording $n) failed:"; sed 's/^/  /' "$RD"/*.err >&2
+		fi
+	done
+	m_pids=()
+	if [ "$m_real_ok" = 1 ]; then
+		m_real_in=$(du -sbc "$RD/host" "$RD/vm1" "$RD/vm2" | awk 'END { print $1 }')
+		m_real_raw=$(m_meta bytes_raw "$RD/host" "$RD/vm1" "$RD/vm2")
+		for r in $(seq "$M_REPS"); do m_merge "real$r" "$RD"; done
+		m_real=$(m_events "$RD/out")
+	fi
+	[ "${BENCH_KEEP:-0}" = 1 ] || rm -rf "$RD"
 fi
 
 # ----------------------------------------------------------------- table
@@ -713,6 +746,12 @@ else
 	mrow merge "xtrace-multi-merge" "${m_merged:-0}" "$m_in" "$m_raw" \
 		"  OUT: $(awk -v b="${m_outb:-0}" 'BEGIN { printf "%.0f MiB", b / 1048576 }')"
 	mrow small "  the same, 1/10 the input" "${m_small:-0}" 0 0 ""
+	mrow kbuffer "  the same, kbuffer only" "${m_merged:-0}" "$m_in" "$m_raw" \
+		"  (XTRACE_MERGE_KBUFFER=1: Debian's unoptimised libtraceevent)"
+	if [ "${m_real_ok:-0}" = 1 ]; then
+		mrow real "  3 REAL recordings" "${m_real:-0}" "$m_real_in" "$m_real_raw" \
+			"  (xtrace-run -e $XEV x 3 at once, 2 x sysload ${M_TC_SECS} s)"
+	fi
 	mrow view "xtrace-view OUT" "${m_merged:-0}" 0 0 "  (replays OUT's order)"
 	mrow viewdirs "xtrace-view host vm1 vm2" "${m_merged:-0}" 0 0 "  (merges on the fly)"
 	awk -v k=merge -v ev="${m_merged:-0}" '
