@@ -1,5 +1,5 @@
 # xtrace: one build for everything.  make [V=1] | install [PREFIX=… DESTDIR=…] |
-# deps | check | check-mem | bench | clean
+# deps | check | check-mem | check-asan | bench | clean
 VERSION    := 0.1.0
 PREFIX     ?= /usr/local
 prefix     ?= $(PREFIX)
@@ -132,15 +132,22 @@ deps-bench:
 
 # ---------------------------------------------------------------- tests
 check: deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(HELPERS) $(GEN) $(EXTRA_CHECK)
+	$(Q)$(MAKE) --no-print-directory check-build
 	$(Q)tests/run-all.sh
+
+# everything the tests run
+check-build: all $(UNIT_BIN) $(HELPERS) $(GEN) $(EXTRA_CHECK)
 
 check-unit: all $(UNIT_BIN) $(EXTRA_CHECK)
 	$(Q)for u in $(B)/tests/unit/*-unit; do $$u || exit 1; done
 
 check-mem: deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(HELPERS) $(GEN) $(EXTRA_CHECK)
+	$(Q)$(MAKE) --no-print-directory check-build
 	$(Q)XTRACE_VALGRIND=1 tests/run-all.sh
+
+# the tests on an ASan + UBSan build of HEAD, in a temporary clone (scripts/check-asan.sh)
+check-asan: deps
+	$(Q)scripts/check-asan.sh
 
 # The README's main job: record an application that fails and view the recording.
 demo: deps
@@ -155,4 +162,4 @@ clean:
 
 -include $(ALL_OBJS:.o=.d)
 
-.PHONY: all install deps deps-bench check check-unit check-mem demo bench clean
+.PHONY: all install deps deps-bench check check-build check-unit check-mem check-asan demo bench clean

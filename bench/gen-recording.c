@@ -37,6 +37,9 @@
 #include "xtrace.h"
 #include "xtrace-local.h"
 
+/* task names are cut to the kernel's 16 bytes, as the kernel cuts them */
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+
 #define TRACEFS		"/sys/kernel/tracing/events"
 #define PAGE_SIZE_RB	4096
 #define PAGE_HDR	16			/* u64 timestamp, u64 commit (64-bit kernel) */

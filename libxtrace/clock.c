@@ -17,9 +17,18 @@
 #define DEFAULT_STEP_PER_S	100000000LL
 #define STEP_SLACK_NS		10000LL
 
+/*
+ * Times and offsets add modulo 2^64, as the fast path's do (a time decades away
+ * must give the same answer there, not undefined behaviour).
+ */
+static int64_t wrap_add(int64_t a, int64_t b)
+{
+	return (int64_t)((uint64_t)a + (uint64_t)b);
+}
+
 static int64_t offset_of(const struct xtrace_clock_sample *s)
 {
-	return s->tod - (int64_t)s->trace;
+	return (int64_t)((uint64_t)s->tod - s->trace);
 }
 
 bool xtrace_clock_is_step(const struct xtrace_clock *clk, const struct xtrace_clock_sample *a,
@@ -72,7 +81,7 @@ static int64_t interpolate(const struct xtrace_clock_sample *a, const struct xtr
 
 	if (!dt)
 		return a->tod;
-	return a->tod + (int64_t)(((__int128)b->tod - a->tod) * ((__int128)ts - a->trace) / dt);
+	return wrap_add(a->tod, (int64_t)(((__int128)b->tod - a->tod) * ((__int128)ts - a->trace) / dt));
 }
 
 int64_t xtrace_clock_to_tod(const struct xtrace_clock *clk, uint64_t ts, size_t *hint)
@@ -84,13 +93,13 @@ int64_t xtrace_clock_to_tod(const struct xtrace_clock *clk, uint64_t ts, size_t 
 		return (int64_t)ts;
 	if (ts < s[0].trace) {
 		if (clk->ns_units || n < 2)
-			return (int64_t)ts + offset_of(&s[0]);
+			return wrap_add((int64_t)ts, offset_of(&s[0]));
 		return interpolate(&s[0], &s[1], ts);
 	}
 	i = find_interval(clk, ts, hint);
 	if (i + 1 >= n) {
 		if (clk->ns_units || n < 2)
-			return (int64_t)ts + offset_of(&s[n - 1]);
+			return wrap_add((int64_t)ts, offset_of(&s[n - 1]));
 		return interpolate(&s[n - 2], &s[n - 1], ts);
 	}
 	if (!clk->ns_units) {
@@ -99,19 +108,20 @@ int64_t xtrace_clock_to_tod(const struct xtrace_clock *clk, uint64_t ts, size_t 
 			if (i > 0)
 				return interpolate(&s[i - 1], &s[i], ts);
 			if (i + 2 < n && !xtrace_clock_is_step(clk, &s[i + 1], &s[i + 2]))
-				return s[i].tod + (interpolate(&s[i + 1], &s[i + 2], ts) -
-						   interpolate(&s[i + 1], &s[i + 2], s[i].trace));
+				return (int64_t)((uint64_t)s[i].tod +
+						 (uint64_t)interpolate(&s[i + 1], &s[i + 2], ts) -
+						 (uint64_t)interpolate(&s[i + 1], &s[i + 2], s[i].trace));
 		}
 		return interpolate(&s[i], &s[i + 1], ts);
 	}
 	if (xtrace_clock_is_step(clk, &s[i], &s[i + 1]))
-		return (int64_t)ts + offset_of(&s[i]);
+		return wrap_add((int64_t)ts, offset_of(&s[i]));
 	{
 		__int128 dt = (__int128)s[i + 1].trace - s[i].trace;
 		__int128 doff = (__int128)offset_of(&s[i + 1]) - offset_of(&s[i]);
 
-		return (int64_t)ts + offset_of(&s[i]) +
-		       (int64_t)(doff * ((__int128)ts - s[i].trace) / dt);
+		return wrap_add(wrap_add((int64_t)ts, offset_of(&s[i])),
+				(int64_t)(doff * ((__int128)ts - s[i].trace) / dt));
 	}
 }
 

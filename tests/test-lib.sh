@@ -6,6 +6,8 @@ set -u
 : "${XT_TOP:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 : "${XT_BIN:=$XT_TOP/bin}"
 : "${XT_OUT:=$XT_TOP/tests/out}"
+# recordings in the on-disk format without tracing (bench/gen-recording.c; make check builds it)
+XT_GEN=$XT_TOP/build/bench/gen-recording
 T=$XT_OUT/$(basename "$0" .sh)
 rm -rf "$T"
 mkdir -p "$T"
@@ -19,6 +21,7 @@ fi
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "$*"; exit 77; }
+need_gen() { [ -x "$XT_GEN" ] || fail "$XT_GEN is not built (make check builds it)"; }
 ok() { echo "ok: $*"; }
 
 # expect_status WANT CMD...: run CMD, fail unless it exits with WANT

@@ -344,8 +344,10 @@ int main(int argc, char **argv)
 
 		switch (opt) {
 		case 1:
-			if (add_input(&c, optarg, NULL))
-				return 1;
+			if (add_input(&c, optarg, NULL)) {
+				ret = 1;
+				goto out;
+			}
 			break;
 		case 'o':
 			c.m.out = optarg;
@@ -354,11 +356,14 @@ int main(int argc, char **argv)
 			eq = strchr(optarg, '=');
 			if (!eq || eq == optarg || !eq[1]) {
 				fprintf(stderr, PROG ": -n takes NAME=DIR, not '%s'\n", optarg);
-				return 2;
+				ret = 2;
+				goto out;
 			}
 			*eq = '\0';
-			if (add_input(&c, eq + 1, optarg))
-				return 1;
+			if (add_input(&c, eq + 1, optarg)) {
+				ret = 1;
+				goto out;
+			}
 			break;
 		case 'O': {
 			int n = c.m.nr_offsets;
@@ -366,12 +371,15 @@ int main(int argc, char **argv)
 			eq = strchr(optarg, '=');
 			c.offset_names = realloc(c.offset_names, (n + 1) * sizeof(char *));
 			c.offsets = realloc(c.offsets, (n + 1) * sizeof(int64_t));
-			if (!c.offset_names || !c.offsets)
-				return 1;
+			if (!c.offset_names || !c.offsets) {
+				ret = 1;
+				goto out;
+			}
 			if (!eq || eq == optarg || parse_ns(eq + 1, &c.offsets[n])) {
 				fprintf(stderr, PROG ": --offset takes NAME=NS (e.g. vm1=-1500us), "
 					"not '%s'\n", optarg);
-				return 2;
+				ret = 2;
+				goto out;
 			}
 			*eq = '\0';
 			c.offset_names[n] = optarg;
@@ -386,33 +394,40 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			tool_usage(stdout, usage_text);
-			return 0;
+			ret = 0;
+			goto out;
 		case 'V':
 			printf(PROG " %s\n", XTRACE_VERSION);
-			return 0;
+			ret = 0;
+			goto out;
 		default:
 			switch (tool_ssh_option(opt, optarg, &c.ssh)) {
 			case 1:
 				continue;
 			case -1:
-				return 2;
+				ret = 2;
+				goto out;
 			}
 			tool_usage(stderr, usage_text);
-			return 2;
+			ret = 2;
+			goto out;
 		}
 	}
 	if (!c.m.out) {
 		fprintf(stderr, PROG ": no output directory (-o OUT)\n");
 		tool_usage(stderr, usage_text);
-		return 2;
+		ret = 2;
+		goto out;
 	}
 	if (!c.m.nr_inputs) {
 		fprintf(stderr, PROG ": no recording to merge\n");
 		tool_usage(stderr, usage_text);
-		return 2;
+		ret = 2;
+		goto out;
 	}
 	tool_init(PROG, c.quiet ? -1 : 0);
-	ret = run_merge(&c);
+	ret = tool_exit(run_merge(&c));
+out:
 	if (c.fetch_dir) {
 		for (int i = 0; i < c.m.nr_inputs; i++) {
 			if (c.fetched[i])
@@ -429,5 +444,5 @@ int main(int argc, char **argv)
 	free(c.names);
 	free(c.offset_names);
 	free(c.offsets);
-	return tool_exit(ret);
+	return ret;
 }

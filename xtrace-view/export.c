@@ -133,7 +133,7 @@ static int spans(struct view *v, span_fn fn, void *ctx, struct cpu_state **state
 			arg_word(text, 2, vm, sizeof(vm));
 			if (!vm[0])
 				arg_word(text, 0, vm, sizeof(vm));
-			snprintf(word, sizeof(word), "guest %s", vm);
+			snprintf(word, sizeof(word), "guest %.*s", (int)sizeof(word) - 7, vm);
 			open_span(&c->s[S_GUEST], ev->tod, word);
 			break;
 		case VK_IRQ_ENTER:

@@ -218,7 +218,8 @@ int namer_load_vms(struct namer *n, const char *dir)
 	}
 	fclose(f);
 	/* by tid, and for one tid the latest line last: keep that one (later lines win) */
-	qsort(n->threads, nt, sizeof(*n->threads), cmp_thread);
+	if (nt)
+		qsort(n->threads, nt, sizeof(*n->threads), cmp_thread);
 	{
 		int k = 0;
 

@@ -12,7 +12,7 @@ expect_grep "^prefix=/usr$" "$root/usr/lib/pkgconfig/xtrace.pc"
 flags=$(PKG_CONFIG_PATH=$root/usr/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$root \
 	pkg-config --cflags --libs xtrace) || fail "pkg-config xtrace"
 flags="$flags $(pkg-config --cflags --libs libtraceevent)"
-cc -o count "$XT_TOP/samples/count-events.c" $flags || fail "cannot build against the installed library"
+${CC:-cc} -o count "$XT_TOP/samples/count-events.c" $flags || fail "cannot build against the installed library"
 expect_status 0 "$root/usr/bin/xtrace-run" -q -o rec sh -c 'echo installed > $XTRACE_MARKER'
 LD_LIBRARY_PATH=$root/usr/lib ./count rec > counts.txt || fail "count-events on the installed library"
 expect_grep "^event ftrace:print [1-9]" counts.txt

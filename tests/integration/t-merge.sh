@@ -56,8 +56,8 @@ XTRACE_MERGE_KBUFFER=1 expect_status 0 "$XT_BIN/xtrace-multi-merge" -q -o svm1 "
 expect_status 0 "$XT_BIN/xtrace-multi-merge" -q -o svm2 "$XT_TOP/tests/data/kvm-svm"
 diff -r svm1 svm2 > /dev/null || fail "the walker's merge of kvm-svm differs from kbuffer's"
 # generated recordings have idle gaps within sub-buffers: time extends, seldom seen here
-G=$XT_TOP/build/bench/gen-recording
-[ -x "$G" ] || fail "$G missing (make check builds it)"
+need_gen
+G=$XT_GEN
 "$G" -q -o g1 -n g1 -c 3 -e 60000 -s 5 -r 2000 && "$G" -q -o g2 -n g2 -g -c 2 -e 40000 -s 6 -r 3000 ||
 	fail "gen-recording"
 XTRACE_MERGE_KBUFFER=1 expect_status 0 "$XT_BIN/xtrace-multi-merge" -q -o gen1 g1 g2

@@ -3,11 +3,8 @@
 # is rendered in headless Chromium; both checked against the plain view of the window.
 . "$(dirname "$0")/lib.sh"
 
-GEN=$T/gen-recording
-cc -O2 -std=gnu11 -I"$XT_TOP/libxtrace/include" -I"$XT_TOP/libxtrace" -o "$GEN" \
-	"$XT_TOP/bench/gen-recording.c" "$XT_TOP/lib/libxtrace.a" \
-	$(pkg-config --libs libtracefs libtraceevent libzstd) -lpthread 2> cc.txt ||
-	skip "cannot build bench/gen-recording.c: $(tail -1 cc.txt)"
+need_gen
+GEN=$XT_GEN
 t0=1795000000000000000
 "$GEN" -q -o host -n host -c 2 -e 200000 -s 3 -t $t0 || fail "gen host"
 "$GEN" -q -o vm1 -n vm1 -c 2 -e 100000 -s 4 -t $((t0 + 3000)) -g || fail "gen guest"

@@ -41,11 +41,8 @@ if [ -e /dev/kvm ]; then expect_grep "kvm:kvm_exit" rec/xtrace.meta; fi
 ok "vms file: VM testvm, vCPU threads 0 and 1"
 
 # ---- a host with VM vm1 and the guest vm1, merged
-GEN=$T/gen-recording
-cc -O2 -std=gnu11 -I"$XT_TOP/libxtrace/include" -I"$XT_TOP/libxtrace" -o "$GEN" \
-	"$XT_TOP/bench/gen-recording.c" "$XT_TOP/lib/libxtrace.a" \
-	$(pkg-config --libs libtracefs libtraceevent libzstd) -lpthread 2> cc.txt ||
-	skip "cannot build bench/gen-recording.c: $(tail -1 cc.txt)"
+need_gen
+GEN=$XT_GEN
 t0=1795000000000000000
 "$GEN" -q -o host -n host -c 2 -e 400000 -s 7 -t $t0 || fail "gen host"
 "$GEN" -q -o vm1 -n vm1 -c 2 -e 200000 -s 8 -t $((t0 + 5000)) -g || fail "gen guest"
