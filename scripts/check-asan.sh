@@ -6,6 +6,7 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 dir=$(mktemp -d /tmp/xtrace-asan.XXXXXX)
+chmod 755 "$dir"	# tests that run helpers as nobody (t-kvmrt-libvirtd) go through it
 trap 'rm -rf "$dir"' EXIT
 git -C "$top" rev-parse --verify -q HEAD > /dev/null || { echo "check-asan: no commit" >&2; exit 1; }
 [ -z "$(git -C "$top" status --porcelain --untracked-files=no)" ] ||
