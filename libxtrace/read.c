@@ -330,7 +330,6 @@ struct cpu_stream {
 	bool skip;			/* filtered out (order replay) */
 	int copy_fd;			/* merge: every readable frame is copied here */
 	bool walk;			/* times by xt_subbuf_times() where it can */
-	size_t sub_size;		/* data bytes of the current sub-buffer */
 };
 
 struct order_reader {
@@ -472,8 +471,9 @@ static int load_frame(struct cpu_stream *s)
  * Check a sub-buffer's commit word before kbuffer trusts it (a corrupt one
  * would make it read past the page), and read its lost-events flags directly:
  * kbuffer_missed_events() misses them when the page starts with a time extend.
+ * Returns the bytes of records it holds, or -EBADMSG.
  */
-static int check_subbuffer(struct cpu_stream *s, const char *page, int *missed)
+static long check_subbuffer(struct cpu_stream *s, const char *page, int *missed)
 {
 	int ls = s->rec->meta.long_size, psize = s->rec->meta.page_size;
 	uint64_t commit, size, room = psize - 8 - ls;
@@ -487,7 +487,6 @@ static int check_subbuffer(struct cpu_stream *s, const char *page, int *missed)
 		commit = c;
 	}
 	size = commit & RB_COMMIT_MASK;
-	s->sub_size = size;
 	*missed = 0;
 	if (commit & RB_MISSED_STORED)
 		room -= ls;
@@ -502,7 +501,7 @@ static int check_subbuffer(struct cpu_stream *s, const char *page, int *missed)
 			*missed = n > INT32_MAX ? INT32_MAX : (int)n;
 		}
 	}
-	return 0;
+	return (long)size;
 }
 
 /*
@@ -580,7 +579,7 @@ static int stream_next(struct cpu_stream *s)
 		}
 		s->page++;
 		page = s->pages + (size_t)s->page * psize;
-		if (check_subbuffer(s, page, &s->missed) ||
+		if (check_subbuffer(s, page, &s->missed) < 0 ||
 		    kbuffer_load_subbuffer(s->kbuf, page) < 0) {
 			damaged(s, "malformed sub-buffer skipped");
 			continue;
@@ -638,6 +637,7 @@ int xt_iter_decode(struct xtrace_iter *it, int idx, struct xt_tods *out)
 	/* a record is at least 8 bytes: no page holds more events than this */
 	size_t per_page = s->rec->meta.page_size / 8 + 1;
 	unsigned long long ts;
+	long size;
 	int ret;
 
 	out->n = 0;
@@ -677,13 +677,14 @@ int xt_iter_decode(struct xtrace_iter *it, int idx, struct xt_tods *out)
 		}
 		s->page++;
 		page = s->pages + (size_t)s->page * s->rec->meta.page_size;
-		if (check_subbuffer(s, page, &s->missed)) {
+		size = check_subbuffer(s, page, &s->missed);
+		if (size < 0) {
 			damaged(s, "malformed sub-buffer skipped");
 			continue;
 		}
 		if (s->walk) {
 			int64_t *t = out->tod + out->n;
-			int got = xt_subbuf_times(page, s->sub_size, t);
+			int got = xt_subbuf_times(page, size, t);
 
 			if (got >= 0) {
 				for (int i = 0; i < got; i++)

@@ -22,6 +22,16 @@ fi
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "$*"; exit 77; }
 need_gen() { [ -x "$XT_GEN" ] || fail "$XT_GEN is not built (make check builds it)"; }
+# gen_host_vm1 HOST_EVENTS GUEST_EVENTS SEED GUEST_DELAY_NS: generated recordings 'host' and
+# 'vm1' (2 CPUs each, from 1795000000 s UTC); host/vms names qemu 4000 as VM vm1, whose
+# vCPU threads are gen-recording's "CPU n/KVM", pid 4001 + n
+gen_host_vm1() {
+	local t0=1795000000000000000
+	need_gen
+	"$XT_GEN" -q -o host -n host -c 2 -e "$1" -s "$3" -t $t0 || fail "gen host"
+	"$XT_GEN" -q -o vm1 -n vm1 -c 2 -e "$2" -s $(($3 + 1)) -t $((t0 + $4)) -g || fail "gen guest"
+	printf 'vm 4000 vm1\nthread 4000 4000 -1\nthread 4001 4000 0\nthread 4002 4000 1\n' > host/vms
+}
 ok() { echo "ok: $*"; }
 
 # expect_status WANT CMD...: run CMD, fail unless it exits with WANT

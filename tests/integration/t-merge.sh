@@ -57,9 +57,8 @@ expect_status 0 "$XT_BIN/xtrace-multi-merge" -q -o svm2 "$XT_TOP/tests/data/kvm-
 diff -r svm1 svm2 > /dev/null || fail "the walker's merge of kvm-svm differs from kbuffer's"
 # generated recordings have idle gaps within sub-buffers: time extends, seldom seen here
 need_gen
-G=$XT_GEN
-"$G" -q -o g1 -n g1 -c 3 -e 60000 -s 5 -r 2000 && "$G" -q -o g2 -n g2 -g -c 2 -e 40000 -s 6 -r 3000 ||
-	fail "gen-recording"
+"$XT_GEN" -q -o g1 -n g1 -c 3 -e 60000 -s 5 -r 2000 &&
+	"$XT_GEN" -q -o g2 -n g2 -g -c 2 -e 40000 -s 6 -r 3000 || fail "gen-recording"
 XTRACE_MERGE_KBUFFER=1 expect_status 0 "$XT_BIN/xtrace-multi-merge" -q -o gen1 g1 g2
 expect_status 0 "$XT_BIN/xtrace-multi-merge" -q -o gen2 g1 g2
 diff -r gen1 gen2 > /dev/null || fail "the walker's merge of generated recordings differs from kbuffer's"

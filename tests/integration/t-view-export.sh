@@ -3,12 +3,7 @@
 # is rendered in headless Chromium; both checked against the plain view of the window.
 . "$(dirname "$0")/lib.sh"
 
-need_gen
-GEN=$XT_GEN
-t0=1795000000000000000
-"$GEN" -q -o host -n host -c 2 -e 200000 -s 3 -t $t0 || fail "gen host"
-"$GEN" -q -o vm1 -n vm1 -c 2 -e 100000 -s 4 -t $((t0 + 3000)) -g || fail "gen guest"
-printf 'vm 4000 vm1\nthread 4001 4000 0\nthread 4002 4000 1\n' > host/vms
+gen_host_vm1 200000 100000 3 3000
 W=(--around +0.05s+-300us host vm1)
 xview -F json "${W[@]}" > view.json || fail "json view"
 [ "$(wc -l < view.json)" -gt 200 ] || fail "too few events in the window"

@@ -41,13 +41,7 @@ if [ -e /dev/kvm ]; then expect_grep "kvm:kvm_exit" rec/xtrace.meta; fi
 ok "vms file: VM testvm, vCPU threads 0 and 1"
 
 # ---- a host with VM vm1 and the guest vm1, merged
-need_gen
-GEN=$XT_GEN
-t0=1795000000000000000
-"$GEN" -q -o host -n host -c 2 -e 400000 -s 7 -t $t0 || fail "gen host"
-"$GEN" -q -o vm1 -n vm1 -c 2 -e 200000 -s 8 -t $((t0 + 5000)) -g || fail "gen guest"
-# gen-recording's vCPU threads: "CPU n/KVM" pid 4001+n of qemu 4000
-printf 'vm 4000 vm1\nthread 4000 4000 -1\nthread 4001 4000 0\nthread 4002 4000 1\n' > host/vms
+gen_host_vm1 400000 200000 7 5000
 "$XT_BIN/xtrace-multi-merge" -q -o merged host vm1 || fail "merge"
 
 xview -F json --host host merged > host.json || fail "view"
