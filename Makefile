@@ -123,7 +123,8 @@ install: all
 # Debian packages the build, the tests and the benchmarks need. A no-op when present.
 DEPS_BUILD := gcc make pkg-config libtraceevent-dev libtracefs-dev libzstd-dev libssh-dev \
 	      libcunit1-dev libinih-dev
-DEPS_TEST  := valgrind zstd util-linux procps strace chrony openssh-server openssh-client
+DEPS_TEST  := valgrind zstd util-linux procps strace chrony openssh-server openssh-client \
+	      chromium dropbear-bin
 DEPS_BENCH := trace-cmd linux-perf
 deps:
 	$(Q)scripts/deps.sh $(DEPS_BUILD) $(DEPS_TEST) $(EXTRA_DEPS_BUILD) $(EXTRA_DEPS_TEST)
