@@ -6,7 +6,9 @@
 #ifndef _XTRACE_TOOL_H
 #define _XTRACE_TOOL_H
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 /**
  * tool_init - name the program in messages and route libxtrace's messages to
@@ -34,6 +36,15 @@ int tool_exit(int ret);
  * quoted only where it must be); malloc'ed, NULL if out of memory
  */
 char *tool_shell_quote(char *const *argv);
+
+/**
+ * TOOL_GROW - make the array @p hold @n elements: 0, or -ENOMEM with @p and its elements
+ * untouched (unlike "p = realloc(p, ...)", which loses the block when it fails)
+ */
+#define TOOL_GROW(p, n) ({						\
+	__typeof__(p) grown_ = reallocarray((p), (n), sizeof(*(p)));	\
+	grown_ ? ((p) = grown_, 0) : -ENOMEM;				\
+})
 
 extern const char *tool_prog;
 

@@ -936,17 +936,25 @@ fail:
 	return NULL;
 }
 
+/* Keep the recorder's own threads out of its trace (a 512-CPU host has 513 of them). */
 static void set_notrace_pids(struct xtrace_recorder *r)
 {
-	char buf[4096];
-	int n = snprintf(buf, sizeof(buf), "%d", getpid());
+	int *pids = malloc((r->nr_cpus + 1) * sizeof(*pids));
+	char *list = NULL;
+	size_t n = 0;
 
-	for (int c = 0; c < r->nr_cpus; c++)
-		if (r->readers[c].thread_started)
-			n += snprintf(buf + n, sizeof(buf) - n, " %d", r->readers[c].tid);
-	if (instance_write(r, "set_event_notrace_pid", buf))
+	if (pids) {
+		pids[n++] = getpid();
+		for (int c = 0; c < r->nr_cpus; c++)
+			if (r->readers[c].thread_started)
+				pids[n++] = r->readers[c].tid;
+		list = xt_join_ids(pids, n);
+	}
+	if (!list || instance_write(r, "set_event_notrace_pid", list))
 		xt_log(XTRACE_LOG_WARNING,
 		       "cannot exclude the recorder's own threads: it may record itself");
+	free(list);
+	free(pids);
 }
 
 int xtrace_recorder_start(struct xtrace_recorder *r)

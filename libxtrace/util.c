@@ -168,6 +168,28 @@ int xt_strv_push(char ***strv, size_t *n, char *s)
 	return 0;
 }
 
+/*
+ * The @n IDs of @ids separated by single spaces, in a new string (free it), however many
+ * there are; NULL (errno ENOMEM) if it cannot be allocated.
+ */
+char *xt_join_ids(const int *ids, size_t n)
+{
+	size_t len = 0;
+	char *s = NULL;
+	FILE *f = open_memstream(&s, &len);
+
+	if (!f)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s%d", i ? " " : "", ids[i]);
+	if (fclose(f)) {
+		free(s);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return s;
+}
+
 char *xt_path(const char *dir, const char *name)
 {
 	char *p;

@@ -100,6 +100,7 @@ __hidden void xt_log(enum xtrace_log_level level, const char *fmt, ...)
 
 /* util.c */
 __hidden char *xt_path(const char *dir, const char *name);
+__hidden char *xt_join_ids(const int *ids, size_t n);
 __hidden int xt_read_file(const char *path, char **buf, size_t *len);
 __hidden int xt_write_file(const char *path, const void *buf, size_t len);
 __hidden int xt_write_file_atomic(const char *path, const void *buf, size_t len);

@@ -65,7 +65,14 @@ int main(int argc, char **argv)
 		for (i = 0; i < nr_counts && strcmp(counts[i].name, name); i++)
 			;
 		if (i == nr_counts) {
-			counts = realloc(counts, ++nr_counts * sizeof(*counts));
+			struct count *grown = realloc(counts, (nr_counts + 1) * sizeof(*counts));
+
+			if (!grown) {
+				fprintf(stderr, "count-events: out of memory\n");
+				break;
+			}
+			counts = grown;
+			nr_counts++;
 			snprintf(counts[i].name, sizeof(counts[i].name), "%s", name);
 			counts[i].n = 0;
 		}

@@ -68,12 +68,13 @@ struct ctl_opts {
 
 static const char *const commands[] = { "flush", "pause", "resume", "stop", "status" };
 
-static bool known(const char *cmd)
+/* The command @word names, in any case (the guide writes FLUSH, PAUSE, RESUME), or NULL. */
+static const char *command_of(const char *word)
 {
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(cmd, commands[i]))
-			return true;
-	return false;
+		if (!strcasecmp(word, commands[i]))
+			return commands[i];
+	return NULL;
 }
 
 /* The value of KEY in a status reply's tab-separated key=value list. */
@@ -120,15 +121,16 @@ static void print_status(pid_t pid, const char *r)
 }
 
 /* Run one command on every target. Returns the number of failures. */
-static int run_command(struct ctl_opts *o, struct target *t, int nr, const char *cmd)
+static int run_command(struct ctl_opts *o, struct target *t, int nr, const char *word)
 {
-	bool cpu_cmd = strcmp(cmd, "stop") && strcmp(cmd, "status");
+	const char *cmd = command_of(word);
+	bool cpu_cmd = cmd && strcmp(cmd, "stop") && strcmp(cmd, "status");
 	char request[256];
 	int failures = 0;
 
-	if (!known(cmd)) {
+	if (!cmd) {
 		fprintf(stderr, PROG ": unknown command '%s' (flush, pause, resume, stop, status)\n",
-			cmd);
+			word);
 		return 1;
 	}
 	snprintf(request, sizeof(request), "%s%s%s", cmd, cpu_cmd && o->cpus ? " " : "",
@@ -243,9 +245,9 @@ static int interactive(struct ctl_opts *o, struct target *t, int nr)
 		if (getline(&line, &cap, stdin) < 0)
 			break;
 		for (word = strtok_r(line, " \t\n", &save); word; word = strtok_r(NULL, " \t\n", &save)) {
-			if (!strcmp(word, "quit") || !strcmp(word, "exit"))
+			if (!strcasecmp(word, "quit") || !strcasecmp(word, "exit"))
 				goto out;
-			if (!strcmp(word, "help")) {
+			if (!strcasecmp(word, "help")) {
 				tool_usage(stdout, usage_text);
 				continue;
 			}
@@ -265,7 +267,7 @@ static int run_xtrace_ctl(struct ctl_opts *o)
 	int nr = 0, failures = 0;
 
 	for (int i = 0; i < o->nr_cmds; i++) {
-		if (!known(o->cmds[i])) {
+		if (!command_of(o->cmds[i])) {
 			fprintf(stderr, PROG ": unknown command '%s' (flush, pause, resume, stop, "
 				"status)\n", o->cmds[i]);
 			return 2;

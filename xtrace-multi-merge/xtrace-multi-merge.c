@@ -161,9 +161,7 @@ static int add_input(struct merge_cli *c, const char *dir, const char *name)
 {
 	int n = c->m.nr_inputs;
 
-	c->inputs = realloc(c->inputs, (n + 1) * sizeof(char *));
-	c->names = realloc(c->names, (n + 1) * sizeof(char *));
-	if (!c->inputs || !c->names)
+	if (TOOL_GROW(c->inputs, n + 1) || TOOL_GROW(c->names, n + 1))
 		return -ENOMEM;
 	c->inputs[n] = (char *)dir;
 	c->names[n] = (char *)name;
@@ -261,9 +259,7 @@ static int add_clock_offsets(struct merge_cli *c)
 					sum / n / 1000.0, bound / 1000.0);
 			continue;
 		}
-		c->offset_names = realloc(c->offset_names, (k + 1) * sizeof(char *));
-		c->offsets = realloc(c->offsets, (k + 1) * sizeof(int64_t));
-		if (!c->offset_names || !c->offsets)
+		if (TOOL_GROW(c->offset_names, k + 1) || TOOL_GROW(c->offsets, k + 1))
 			return -1;
 		if (c->names[i]) {
 			c->offset_names[k] = strdup(c->names[i]);
@@ -369,9 +365,7 @@ int main(int argc, char **argv)
 			int n = c.m.nr_offsets;
 
 			eq = strchr(optarg, '=');
-			c.offset_names = realloc(c.offset_names, (n + 1) * sizeof(char *));
-			c.offsets = realloc(c.offsets, (n + 1) * sizeof(int64_t));
-			if (!c.offset_names || !c.offsets) {
+			if (TOOL_GROW(c.offset_names, n + 1) || TOOL_GROW(c.offsets, n + 1)) {
 				ret = 1;
 				goto out;
 			}

@@ -320,8 +320,7 @@ static bool serve_stdin(struct xtrace_recorder *r, struct run_opts *o)
 		do_request(r, o, stop, &ok, msg, sizeof(msg));
 		return true;
 	}
-	o->stdin_buf = realloc(o->stdin_buf, o->stdin_len + n + 1);
-	if (!o->stdin_buf)
+	if (TOOL_GROW(o->stdin_buf, o->stdin_len + n + 1))
 		return false;
 	memcpy(o->stdin_buf + o->stdin_len, buf, n);
 	o->stdin_len += n;
@@ -366,7 +365,7 @@ static int run_xtrace_run(struct run_opts *o)
 	struct xtrace_recorder *r;
 	sigset_t mask, oldmask;
 	int sfd = -1, tfd = -1, lfd = -1, exec_err, wstatus = 0, status = 1, signals = 0;
-	int rstatus = 0;
+	int rstatus = 0, ret;
 	bool stopped = false, remote_cmd = false;
 	char *cmd, *sock = NULL;
 	pid_t child;
@@ -412,8 +411,9 @@ static int run_xtrace_run(struct run_opts *o)
 		goto out;
 	}
 	o->abs_dir = realpath(o->rec.dir, NULL);
-	if (xtrace_recorder_start(r)) {
-		fprintf(stderr, PROG ": cannot start recording: %s\n", strerror(errno));
+	ret = xtrace_recorder_start(r);
+	if (ret) {
+		fprintf(stderr, PROG ": cannot start recording: %s\n", strerror(-ret));
 		collect_abort(o);
 		xtrace_recorder_stop(r, -1);
 		xtrace_recorder_free(r);
@@ -626,13 +626,11 @@ int main(int argc, char **argv)
 			o.serve = true;
 			break;
 		case 'r': {
-			const char **n = realloc(o.remotes, (o.nr_remotes + 1) * sizeof(*n));
 			char *u, *h;
 			int port;
 
-			if (!n)
+			if (TOOL_GROW(o.remotes, o.nr_remotes + 1))
 				return 1;
-			o.remotes = n;
 			if (xtrace_remote_parse(optarg, &u, &h, &port)) {
 				fprintf(stderr, PROG ": --remote '%s': not [user@]host[:port]\n",
 					optarg);

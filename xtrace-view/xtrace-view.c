@@ -448,10 +448,18 @@ static void emit(struct view *v, struct out *out, struct line *ln, const struct 
 			}
 			p = put_u(p, pid, 1);
 			break;
-		case FLD_COMM:
+		case FLD_COMM: {
+			const char *comm;
+			size_t cl;
+
+			/* a recording's tasks file is untrusted: a comm is cut at 63 bytes */
 			pid = tep_data_pid(xtrace_rec_tep(s->rec), ev->record);
-			p += snprintf(p, 64, "%s", tep_data_comm_from_pid(xtrace_rec_tep(s->rec), pid));
+			comm = tep_data_comm_from_pid(xtrace_rec_tep(s->rec), pid);
+			cl = strnlen(comm, 63);
+			memcpy(p, comm, cl);
+			p += cl;
 			break;
+		}
 		case FLD_EVENT:
 			memcpy(p, text, llen);
 			p += llen;

@@ -36,3 +36,28 @@ wait_recorder() {
 
 # events_of CPU FILE: the view lines of one CPU
 events_of() { awk -v c="$1" '$3 == c' "$2"; }
+
+# with_kvm_dev present|absent CMD...: run CMD in a private mount namespace whose /dev has
+# (or lacks) /dev/kvm, whatever this machine has: both cases are tested on every machine.
+# The rest of /dev is this one's (bind mounts); nothing outside the namespace changes.
+with_kvm_dev() {
+	local want=$1; shift
+	unshare -m --propagation private bash -c '
+		set -e
+		want=$1; shift
+		d=$(mktemp -d /tmp/xt-dev.XXXXXX)
+		mount -t tmpfs -o mode=755 xt-dev "$d"
+		for f in /dev/* /dev/.[!.]*; do
+			[ -e "$f" ] || [ -L "$f" ] || continue
+			n=${f#/dev/}
+			[ "$n" = kvm ] && continue
+			if [ -L "$f" ]; then cp -P "$f" "$d/$n"
+			elif [ -d "$f" ]; then mkdir "$d/$n"; mount --rbind "$f" "$d/$n"
+			else touch "$d/$n"; mount --bind "$f" "$d/$n"
+			fi
+		done
+		[ "$want" = present ] && mknod -m 600 "$d/kvm" c 10 232
+		mount --move "$d" /dev
+		rmdir "$d" 2>/dev/null || true
+		exec "$@"' with_kvm_dev "$want" "$@"
+}

@@ -18,15 +18,15 @@ ok "two recorders, each addressable"
 # pause CPU 1 of recorder a: markers written on CPU 1 meanwhile are not recorded,
 # those on CPU 0 are
 ma=/sys/kernel/tracing/instances/xtrace-$ra/trace_marker
-xctl -q -p $ra -c 1 pause || fail "pause"
+xctl -q -p $ra -c 1 PAUSE || fail "PAUSE (the guide writes commands in capitals)"
 xctl -p $ra status | grep -qE "^$ra +overwrite +[^ ]+ +1 " || fail "status does not show CPU 1 paused"
 # (the kernel refuses the marker on a paused CPU: that write may fail)
 taskset -c 1 sh -c "echo during-pause-cpu1 > $ma" 2>/dev/null
 taskset -c 0 sh -c "echo during-pause-cpu0 > $ma"
-xctl -q -d a resume || fail "resume"
+xctl -q -d a Resume || fail "Resume"
 taskset -c 1 sh -c "echo after-resume-cpu1 > $ma"
 # per-CPU flush: only CPU 0
-xctl -q -p $ra -c 0 flush || fail "flush -c 0"
+xctl -q -p $ra -c 0 FLUSH || fail "FLUSH -c 0"
 xctl -q -p $ra stop || fail "stop a"
 wait $ra
 xview a > a.txt
@@ -43,7 +43,7 @@ events_of 1 a.txt | awk '/ PAUSE$/{p=1; next} / RESUME$/{p=0} p {print; bad=1} E
 expect_grep "^flush = [0-9]+ [0-9]+ 0$" a/xtrace.meta
 [ "$(grep -c 'FLUSH \[#1\]' a.txt)" = 1 ] && events_of 0 a.txt | grep -q 'FLUSH \[#1\]' ||
 	fail "FLUSH #1 should be on cpu 0 only"
-ok "pause/resume and per-CPU flush"
+ok "pause/resume and per-CPU flush (commands in any case)"
 
 # --keep-running: stop ends the recording but not the command
 "$XT_BIN/xtrace-run" -q -k -o k sh -c 'while [ ! -e go ]; do sleep 0.05; done; exit 5' &
@@ -66,7 +66,7 @@ expect_status 2 xctl -c x flush 2> e2.txt
 expect_status 1 xctl -p 999999 status 2> e3.txt
 expect_grep "no recorder with pid 999999 is running" e3.txt
 # interactive mode, several commands on a line
-printf 'status\nflush status\nquit\n' | xctl -p $rb > inter.txt || fail "interactive mode"
+printf 'status\nFLUSH status\nQUIT\nstatus\n' | xctl -p $rb > inter.txt || fail "interactive mode"
 [ "$(grep -c "^$rb " inter.txt)" = 2 ] || fail "interactive: $(cat inter.txt)"
 expect_grep "recorder $rb: flush: saved" inter.txt
 printf 'bogus\n' | xctl -p $rb 2> inter.err && fail "interactive: a bad command must fail"

@@ -9,9 +9,12 @@ for f in usr/bin/xtrace-run usr/bin/xtrace-ctl usr/bin/xtrace-view usr/include/x
 	[ -e "$root/$f" ] || fail "not installed: /$f"
 done
 expect_grep "^prefix=/usr$" "$root/usr/lib/pkgconfig/xtrace.pc"
-flags=$(PKG_CONFIG_PATH=$root/usr/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$root \
-	pkg-config --cflags --libs xtrace) || fail "pkg-config xtrace"
-flags="$flags $(pkg-config --cflags --libs libtraceevent)"
+# the installed tree sits under DESTDIR: our prefix moved there, the system's libraries where they are
+mkdir -p pc
+sed "s|^prefix=.*|prefix=$root/usr|" "$root/usr/lib/pkgconfig/xtrace.pc" > pc/xtrace.pc
+flags=$(PKG_CONFIG_PATH=$T/pc pkg-config --cflags --libs xtrace) || fail "pkg-config xtrace"
+# xtrace.h's tep_* types come with their library: pkg-config xtrace alone must be enough
+expect_grep "^Requires: libtraceevent$" "$root/usr/lib/pkgconfig/xtrace.pc"
 ${CC:-cc} -o count "$XT_TOP/samples/count-events.c" $flags || fail "cannot build against the installed library"
 expect_status 0 "$root/usr/bin/xtrace-run" -q -o rec sh -c 'echo installed > $XTRACE_MARKER'
 LD_LIBRARY_PATH=$root/usr/lib ./count rec > counts.txt || fail "count-events on the installed library"

@@ -96,3 +96,17 @@ if command -v strace > /dev/null; then
 	expect_no_grep "/sys/kernel/(debug/)?tracing" strace.txt "xtrace-view's file accesses"
 	ok "view reads no tracefs file"
 fi
+
+# a tasks file naming a task with a 300-byte comm (the kernel's are 15 at most): -f comm prints
+# its first 63 bytes, nothing else (the field once moved on by the length it would have had)
+need_gen
+"$XT_GEN" -q -o longcomm -n longcomm -c 2 -e 2000 -s 3 -t 1795000000000000000 || fail "gen"
+long=$(printf 'x%.0s' $(seq 300))
+sed -i "s/^701 700 .*/701 700 $long/" longcomm/tasks
+expect_grep "^701 700 x{300}$" longcomm/tasks
+expect_status 0 xview -f pid,comm,event longcomm > longcomm.txt
+[ "$(tr -d '\000' < longcomm.txt | cmp - longcomm.txt)" = "" ] || fail "NUL bytes in the view"
+n=$(grep -cE "^701 x{63} [A-Z_]+$" longcomm.txt)
+[ "$n" -gt 0 ] && [ "$n" = "$(grep -c '^701 ' longcomm.txt)" ] ||
+	fail "a long comm: $(grep -a '^701 ' longcomm.txt | head -2 | cut -c1-200)"
+ok "a 300-byte comm from the tasks file prints as its first 63 bytes ($n lines)"

@@ -36,9 +36,26 @@ expect_grep "^thread [0-9]+ $qpid 1$" rec/vms
 expect_grep "^thread $qpid $qpid -1$" rec/vms
 xview -i rec > info.txt
 expect_grep "^vm +testvm \(qemu pid $qpid\)" info.txt
-# no /dev/kvm here: the default set leaves kvm out; where it exists, kvm is in
-if [ -e /dev/kvm ]; then expect_grep "kvm:kvm_exit" rec/xtrace.meta; fi
+expect_no_grep "kvm:" rec/xtrace.meta "an -e sched recording's events"
 ok "vms file: VM testvm, vCPU threads 0 and 1"
+
+# ---- the default set has kvm on a KVM host (/dev/kvm exists), none elsewhere; both
+# cases on every machine, /dev/kvm shown or hidden in a private mount namespace. Whether
+# any kvm event fires is the host's business (PVM hosts fire kvm_pio, not kvm_exit).
+if [ -d /sys/kernel/tracing/events/kvm ]; then
+	expect_status 0 with_kvm_dev present "$XT_BIN/xtrace-run" -q -o def-kvm true
+	expect_grep "^events = .*kvm:kvm_entry,kvm:kvm_exit," def-kvm/xtrace.meta
+	expect_status 0 with_kvm_dev absent "$XT_BIN/xtrace-run" -q -o def-nokvm true
+	expect_grep "^events = .*sched:sched_switch" def-nokvm/xtrace.meta
+	expect_no_grep "kvm:" def-nokvm/xtrace.meta "a default-set recording without /dev/kvm"
+	expect_status 0 with_kvm_dev absent "$XT_BIN/xtrace-run" -q -o nokvm-asked -e sched,kvm true
+	expect_grep "^events = .*kvm:kvm_exit" nokvm-asked/xtrace.meta "-e kvm without /dev/kvm"
+	ok "default set: kvm with /dev/kvm, none without; -e kvm always"
+else
+	expect_status 0 "$XT_BIN/xtrace-run" -q -o def-nokvm true
+	expect_no_grep "kvm:" def-nokvm/xtrace.meta "a default-set recording on a kernel without kvm"
+	ok "default set: this kernel has no kvm events, none recorded"
+fi
 
 # ---- a host with VM vm1 and the guest vm1, merged
 gen_host_vm1 400000 200000 7 5000

@@ -63,9 +63,10 @@ static void check_same(int isa, const struct uapi_reason *t, size_t n)
 	}
 }
 
+#ifdef HAVE_UAPI_KVM
+/* x86 builds only: elsewhere the kernel's uapi has no VMX/SVM headers and the test is not run */
 static void test_reasons_uapi(void)
 {
-#ifdef HAVE_UAPI_KVM
 	static const struct uapi_reason vmx[] = { VMX_EXIT_REASONS };
 	static const struct uapi_reason svm[] = { SVM_EXIT_REASONS };
 
@@ -77,8 +78,8 @@ static void test_reasons_uapi(void)
 		r.code &= 0xffffffffULL;
 		check_same(KVM_ISA_SVM, &r, 1);
 	}
-#endif
 }
+#endif
 
 static void test_reasons_known(void)
 {
@@ -213,8 +214,11 @@ int add_view_suite(void)
 
 	if (!s)
 		return -1;
-	if (!CU_add_test(s, "exit reasons match the uapi headers", test_reasons_uapi) ||
-	    !CU_add_test(s, "exit reasons: lookups and tables", test_reasons_known) ||
+#ifdef HAVE_UAPI_KVM
+	if (!CU_add_test(s, "exit reasons match the uapi headers", test_reasons_uapi))
+		return -1;
+#endif
+	if (!CU_add_test(s, "exit reasons: lookups and tables", test_reasons_known) ||
 	    !CU_add_test(s, "histogram buckets", test_hist_buckets) ||
 	    !CU_add_test(s, "histogram percentiles and merging", test_hist_percentiles))
 		return -1;
