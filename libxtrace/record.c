@@ -78,6 +78,7 @@ struct xtrace_recorder {
 	int64_t next_sample;
 	int stop_fd;
 	bool tracing, stopped;
+	bool traced;			/* tracing was on once: the directory is a recording */
 	pthread_mutex_t start_lock;
 	pthread_cond_t start_cond;
 	int threads_ready;
@@ -925,12 +926,6 @@ struct xtrace_recorder *xtrace_recorder_new(const struct xtrace_recorder_opts *o
 	return r;
 fail:
 	xtrace_strv_free(events);
-	if (r->made_dir && r->dir) {
-		/* nothing was recorded: do not leave a half-made directory behind */
-		if (xt_rm_rf(r->dir))
-			xt_log(XTRACE_LOG_WARNING, "cannot remove '%s'", r->dir);
-		r->made_dir = false;
-	}
 	xtrace_recorder_free(r);
 	errno = -ret;
 	return NULL;
@@ -986,7 +981,7 @@ int xtrace_recorder_start(struct xtrace_recorder *r)
 	ret = instance_write(r, "tracing_on", "1");
 	if (ret)
 		return ret;
-	r->tracing = true;
+	r->tracing = r->traced = true;
 	return xtrace_meta_write(r->dir, &r->meta);
 }
 
@@ -1342,6 +1337,11 @@ void xtrace_recorder_free(struct xtrace_recorder *r)
 			xt_log(XTRACE_LOG_WARNING, "cannot remove tracefs instance '%s': %s",
 			       r->meta.instance, strerror(errno));
 		tracefs_instance_free(r->inst);
+	}
+	if (r->made_dir && !r->traced && r->dir) {
+		/* nothing was recorded: do not leave a half-made directory behind */
+		if (xt_rm_rf(r->dir))
+			xt_log(XTRACE_LOG_WARNING, "cannot remove '%s'", r->dir);
 	}
 	free(r->marker_path);
 	xtrace_meta_free(&r->meta);

@@ -467,7 +467,12 @@ int xtrace_recorder_stop(struct xtrace_recorder *r, int exit_status);
  */
 int xtrace_recorder_set_exit_status(struct xtrace_recorder *r, int exit_status);
 
-/** xtrace_recorder_free - remove the tracefs instance and free @r */
+/**
+ * xtrace_recorder_free - remove the tracefs instance and free @r
+ *
+ * A directory that xtrace_recorder_new() created and that never recorded (tracing was never
+ * turned on: the start failed, or was never called) is removed too.
+ */
 void xtrace_recorder_free(struct xtrace_recorder *r);
 
 /**
