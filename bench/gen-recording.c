@@ -28,11 +28,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
-#include <zstd.h>
 
 #include "xtrace.h"
 #include "xtrace-local.h"
@@ -303,9 +301,7 @@ struct cpu_out {
 	uint8_t *page;			/* the page being filled, NULL if none */
 	size_t used;			/* data bytes in it */
 	uint64_t last_ts;
-	void *zbuf;
-	size_t zcap;
-	ZSTD_CCtx *cctx;
+	struct xt_frame_writer fw;	/* libxtrace's frames, into fd */
 	uint64_t events, pages, bytes_raw, bytes_disk;
 };
 
@@ -321,28 +317,18 @@ static void page_close(struct cpu_out *o)
 
 static void frame_flush(struct cpu_out *o)
 {
-	struct xt_frame_header h = { .magic = XT_FRAME_MAGIC };
-	size_t raw, clen;
-	struct iovec iov[2];
+	long w;
 
 	page_close(o);
 	if (!o->npages)
 		return;
-	raw = (size_t)o->npages * PAGE_SIZE_RB;
-	clen = ZSTD_compress2(o->cctx, o->zbuf, o->zcap, o->frame, raw);
-	if (ZSTD_isError(clen))
-		die("zstd: %s", ZSTD_getErrorName(clen));
-	h.csize = clen;
-	h.nr_pages = o->npages;
-	memcpy(&h.first_ts, o->frame, 8);
-	memcpy(&h.last_ts, o->frame + (size_t)(o->npages - 1) * PAGE_SIZE_RB, 8);
-	iov[0] = (struct iovec){ &h, sizeof(h) };
-	iov[1] = (struct iovec){ o->zbuf, clen };
-	if (writev(o->fd, iov, 2) != (ssize_t)(sizeof(h) + clen))
-		die("cpu%d: write: %s", o->cpu, strerror(errno));
+	o->fw.fd = o->fd;
+	w = xt_frame_write_pages(&o->fw, (const char *)o->frame, o->npages, PAGE_SIZE_RB);
+	if (w < 0)
+		die("cpu%d: write: %s", o->cpu, strerror(-w));
 	o->pages += o->npages;
-	o->bytes_raw += raw;
-	o->bytes_disk += sizeof(h) + clen;
+	o->bytes_raw += (uint64_t)o->npages * PAGE_SIZE_RB;
+	o->bytes_disk += w;
 	o->npages = 0;
 }
 
@@ -737,16 +723,10 @@ int main(int argc, char **argv)
 		struct cpu_out o = { 0 };
 
 		o.frame = malloc((size_t)FRAME_PAGES * PAGE_SIZE_RB);
-		o.zcap = ZSTD_compressBound((size_t)FRAME_PAGES * PAGE_SIZE_RB);
-		o.zbuf = malloc(o.zcap);
-		o.cctx = ZSTD_createCCtx();
-		if (!o.frame || !o.zbuf || !o.cctx)
+		if (!o.frame || xt_frame_writer_init(&o.fw, -1, XT_FRAME_MAGIC, 1,
+						     (size_t)FRAME_PAGES * PAGE_SIZE_RB))
 			die("out of memory");
-		ZSTD_CCtx_setParameter(o.cctx, ZSTD_c_compressionLevel, 1);
-		ZSTD_CCtx_setParameter(o.cctx, ZSTD_c_checksumFlag, 1);
 		for (int cpu = 0; cpu < g.cpus; cpu++) {
-			struct xt_cpu_header h = { .major = XTRACE_FORMAT_MAJOR,
-						   .minor = XTRACE_FORMAT_MINOR };
 			struct cpu_state s = { .o = &o };
 
 			o.cpu = cpu;
@@ -757,10 +737,7 @@ int main(int argc, char **argv)
 			o.fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 			if (o.fd < 0)
 				die("cannot create %s: %s", path, strerror(errno));
-			memcpy(h.magic, XT_CPU_MAGIC, sizeof(h.magic));
-			h.cpu = cpu;
-			h.page_size = PAGE_SIZE_RB;
-			if (write(o.fd, &h, sizeof(h)) != sizeof(h))
+			if (xt_cpufile_write_header(o.fd, cpu, PAGE_SIZE_RB))
 				die("cannot write %s", path);
 			s.seed = seed * 0x100000001B3ULL + cpu * 0x9E3779B97F4A7C15ULL + 1;
 			s.left = events / g.cpus + ((uint64_t)cpu < events % g.cpus);
@@ -782,9 +759,8 @@ int main(int argc, char **argv)
 			tot_raw += o.bytes_raw;
 			tot_disk += o.bytes_disk;
 		}
-		ZSTD_freeCCtx(o.cctx);
+		xt_frame_writer_free(&o.fw);
 		free(o.frame);
-		free(o.zbuf);
 	}
 	max_ts += 1000;
 

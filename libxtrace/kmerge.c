@@ -17,7 +17,7 @@
  * a new key of the last winner's stream replays its leaf-to-root path only
  * (log2 of the streams compares, the path known in advance). A key orders by
  * time, then stream index: ties come out by stream, i.e. by (source, CPU) as
- * the heap of read.c gives them. An exhausted stream's key is all ones, after
+ * the heap of iter.c gives them. An exhausted stream's key is all ones, after
  * every real one.
  */
 #include <errno.h>

@@ -4,7 +4,7 @@
  * (docs/data-directory.md, "Merged directories"): every source is kept as a
  * complete recording of its own under sources/NAME (its readable frames copied
  * as they are), and the file "order" says, in runs of (stream, count), in
- * which order their events interleave in time. The k-way heap of read.c
+ * which order their events interleave in time. The k-way merge of kmerge.c
  * decides that order; the view then replays it.
  */
 #include <dirent.h>
@@ -17,106 +17,11 @@
 #include <unistd.h>
 #include <zstd.h>
 
-#include "xtrace-local.h"
+#include "reader.h"
 
-#define ORDER_FRAME_BYTES	(1 << 20)
 #define PROGRESS_EVERY		(1 << 20)
 #define BATCH			1024	/* events handed over by the k-way merge at once */
 #define MAX_THREADS		64
-
-/* ------------------------------------------------------------- sets */
-
-static int add_rec(struct xtrace_set *set, struct xtrace_rec *rec)
-{
-	struct xtrace_rec **r = realloc(set->recs, (set->nr + 1) * sizeof(*r));
-
-	if (!r)
-		return -ENOMEM;
-	set->recs = r;
-	set->recs[set->nr++] = rec;
-	return 0;
-}
-
-/* Open the sources of the merged directory @dir into @set. */
-static int open_merged(const char *dir, struct xtrace_set *set, struct xtrace_merge_meta *mm)
-{
-	int ret = xtrace_merge_meta_read(dir, mm);
-
-	if (ret)
-		return ret;
-	for (int i = 0; i < mm->nr_sources; i++) {
-		struct xtrace_merge_source *s = &mm->sources[i];
-		struct xtrace_rec *rec;
-		char *sdir;
-
-		if (asprintf(&sdir, "%s/" XT_SOURCES_DIR "/%s", dir, s->name) < 0)
-			return -ENOMEM;
-		rec = xtrace_rec_open(sdir);
-		free(sdir);
-		if (!rec) {
-			ret = errno == ENOENT ? -EBADMSG : -errno;
-			xt_log(XTRACE_LOG_ERROR, "'%s': its system '%s' is missing or damaged", dir,
-			       s->name);
-			return ret;
-		}
-		ret = xt_rec_set_source(rec, s->name, s->offset);
-		if (!ret)
-			ret = add_rec(set, rec);
-		if (ret) {
-			xtrace_rec_close(rec);
-			return ret;
-		}
-	}
-	return 0;
-}
-
-int xtrace_set_open(char *const *dirs, int nr, struct xtrace_set *set, int *bad)
-{
-	int ret = 0;
-
-	memset(set, 0, sizeof(*set));
-	for (int i = 0; i < nr && !ret; i++) {
-		int merged = xtrace_dir_is_merged(dirs[i]);
-
-		*bad = i;
-		if (merged == 1) {
-			struct xtrace_merge_meta mm;
-
-			ret = open_merged(dirs[i], set, &mm);
-			if (!ret && !mm.complete)
-				xt_log(XTRACE_LOG_WARNING, "'%s' is an incomplete merge (%s)", dirs[i],
-				       mm.error ? mm.error : "the merge did not finish");
-			xtrace_merge_meta_free(&mm);
-			if (!ret && nr == 1 && asprintf(&set->order, "%s/" XT_ORDER_FILE, dirs[i]) < 0)
-				ret = -ENOMEM;
-		} else {
-			struct xtrace_rec *rec = xtrace_rec_open(dirs[i]);
-
-			ret = rec ? add_rec(set, rec) : -errno;
-			if (ret && rec)
-				xtrace_rec_close(rec);
-		}
-	}
-	if (ret)
-		xtrace_set_close(set);
-	return ret;
-}
-
-void xtrace_set_close(struct xtrace_set *set)
-{
-	for (int i = 0; i < set->nr; i++)
-		xtrace_rec_close(set->recs[i]);
-	free(set->recs);
-	free(set->order);
-	memset(set, 0, sizeof(*set));
-}
-
-struct xtrace_iter *xtrace_set_iter(struct xtrace_set *set, const struct xtrace_cpuset *cpus)
-{
-	if (set->order)
-		return xt_iter_new_replay(set->recs, set->nr, cpus, set->order);
-	return xtrace_iter_new(set->recs, set->nr, cpus);
-}
 
 /* ------------------------------------------------------------- copying */
 
@@ -176,112 +81,6 @@ static int copy_decoding_files(const char *src, const char *dst)
 
 	free(meta);
 	return ret ? ret : copy_tree(src, dst, true);
-}
-
-/* ---------------------------------------------------------- the order */
-
-struct order_writer {
-	int fd;
-	unsigned char *buf;
-	size_t len;
-	void *zbuf;
-	size_t zcap;
-	ZSTD_CCtx *cctx;
-	int64_t first, last;		/* of the frame being filled */
-	int err;
-};
-
-static inline __attribute__((always_inline)) void put_varint(struct order_writer *w, uint64_t v)
-{
-	if (v < 0x80) {
-		w->buf[w->len++] = v;
-		return;
-	}
-	while (v >= 0x80) {
-		w->buf[w->len++] = (v & 0x7f) | 0x80;
-		v >>= 7;
-	}
-	w->buf[w->len++] = v;
-}
-
-static int order_frame(struct order_writer *w)
-{
-	struct xt_frame_header h = { .magic = XT_ORDER_MAGIC };
-	size_t clen;
-
-	if (!w->len || w->err)
-		return w->err;
-	clen = ZSTD_compress2(w->cctx, w->zbuf, w->zcap, w->buf, w->len);
-	if (ZSTD_isError(clen))
-		return w->err = -EIO;
-	h.csize = clen;
-	h.nr_pages = w->len;
-	h.first_ts = w->first;
-	h.last_ts = w->last;
-	w->err = xt_write_all(w->fd, &h, sizeof(h));
-	if (!w->err)
-		w->err = xt_write_all(w->fd, w->zbuf, clen);
-	w->len = 0;
-	return w->err;
-}
-
-/* The next @count events come from stream @id, the first at @first, the last at @last. */
-static inline __attribute__((always_inline)) void order_run(struct order_writer *w, uint32_t id,
-							     uint64_t count, int64_t first,
-							     int64_t last)
-{
-	if (!w->len)
-		w->first = first;
-	w->last = last;
-	put_varint(w, id);
-	put_varint(w, count);
-	if (w->len > ORDER_FRAME_BYTES - 32)
-		order_frame(w);
-}
-
-static int order_open(struct order_writer *w, const char *out, int nr_streams)
-{
-	struct xt_order_header h = { .major = XTRACE_FORMAT_MAJOR, .minor = XTRACE_FORMAT_MINOR };
-	char *path = xt_path(out, XT_ORDER_FILE);
-
-	memset(w, 0, sizeof(*w));
-	w->fd = -1;
-	if (!path)
-		return -ENOMEM;
-	w->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	free(path);
-	if (w->fd < 0)
-		return -errno;
-	w->buf = malloc(ORDER_FRAME_BYTES);
-	w->zcap = ZSTD_compressBound(ORDER_FRAME_BYTES);
-	w->zbuf = malloc(w->zcap);
-	w->cctx = ZSTD_createCCtx();
-	if (!w->buf || !w->zbuf || !w->cctx)
-		return -ENOMEM;
-	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, 1);
-	/*
-	 * The order is short varints, mostly literals to Huffman-code: the smallest
-	 * match finder compresses it twice as fast as level 1's for 3% more bytes.
-	 */
-	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_hashLog, 6);
-	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_minMatch, 7);
-	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1);
-	memcpy(h.magic, XT_ORDER_HDR_MAGIC, sizeof(h.magic));
-	h.nr_streams = nr_streams;
-	return xt_write_all(w->fd, &h, sizeof(h));
-}
-
-static int order_close(struct order_writer *w)
-{
-	int ret;
-
-	ret = order_frame(w);
-	if (w->fd >= 0 && close(w->fd) && !ret)
-		ret = -errno;
-	free(w->buf);
-	free(w->zbuf);
-	ZSTD_freeCCtx(w->cctx);
-	return ret;
 }
 
 /* ----------------------------------------------------------- the report */
@@ -530,7 +329,7 @@ static int decode_threads(void)
 
 /* What a run of events of one stream adds to the report and the order. */
 struct runs {
-	struct order_writer *w;
+	struct xt_order_writer *w;
 	struct xtrace_merge_meta *m;
 	struct gaps *g;
 	const uint32_t *src_of;
@@ -545,7 +344,7 @@ static inline __attribute__((always_inline)) void run_done(struct runs *r, uint3
 	int src = r->src_of[id];
 	struct xtrace_merge_source *s = &r->m->sources[src];
 
-	order_run(r->w, id, count, first, last);
+	xt_order_run(r->w, id, count, first, last);
 	gap_add(r->g, first - r->prev_last, (src != r->prev_src) & (r->prev_src >= 0));
 	r->prev_src = src;
 	r->prev_last = last;
@@ -560,10 +359,83 @@ static int decode_stream(void *it, int stream, struct xt_tods *out)
 	return xt_iter_decode(it, stream, out);
 }
 
+/*
+ * The copy of every source's event data: each readable frame as it was written, through the
+ * iterator's stream hook (one thread at a time per stream; the first write error is shared).
+ */
+struct copy {
+	char **dirs;			/* per source: OUT/sources/NAME */
+	int *fds;			/* per stream */
+	int nr_fds;
+	int err;
+};
+
+static void copy_failed(struct copy *c, int err)
+{
+	int none = 0;
+
+	__atomic_compare_exchange_n(&c->err, &none, err, false, __ATOMIC_RELAXED,
+				    __ATOMIC_RELAXED);
+}
+
+static int copy_error(struct copy *c)
+{
+	return __atomic_load_n(&c->err, __ATOMIC_RELAXED);
+}
+
+static int copy_open(void *ctx, const struct xt_stream *s)
+{
+	struct copy *c = ctx;
+	char name[32], *path;
+	int fd;
+
+	snprintf(name, sizeof(name), XT_CPU_FILE_FMT, s->cpu);
+	path = xt_path(c->dirs[s->source], name);
+	if (!path)
+		return -ENOMEM;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	free(path);
+	if (fd < 0)
+		return -errno;
+	c->fds[s->index] = fd;
+	return 0;
+}
+
+static void copy_header(void *ctx, const struct xt_stream *s, const struct xt_cpu_header *h)
+{
+	struct copy *c = ctx;
+	int err = copy_error(c) ? 0 : xt_write_all(c->fds[s->index], h, sizeof(*h));
+
+	if (err)
+		copy_failed(c, err);
+}
+
+static void copy_frame(void *ctx, const struct xt_stream *s, const struct xt_frame_header *h,
+		       const void *z)
+{
+	struct copy *c = ctx;
+	int err = copy_error(c) ? 0 : xt_frame_write_raw(c->fds[s->index], h, z);
+
+	if (err)
+		copy_failed(c, err);
+}
+
+static int copy_close(struct copy *c)
+{
+	for (int i = 0; i < c->nr_fds; i++)
+		if (c->fds[i] >= 0 && close(c->fds[i]))
+			copy_failed(c, -errno);
+	free(c->fds);
+	c->fds = NULL;
+	return copy_error(c);
+}
+
 static int run_merge(const struct xtrace_merge_opts *o, struct xtrace_merge_meta *m,
 		     struct xtrace_rec **recs, char **copy_dirs)
 {
-	struct order_writer w;
+	struct copy copy = { .dirs = copy_dirs };
+	struct xt_stream_hook hook = { &copy, copy_open, copy_header, copy_frame };
+	struct xt_order_writer w = { .fw.fd = -1 };
 	struct gaps *g = calloc(1, sizeof(*g));
 	struct xtrace_iter *it = NULL;
 	struct xt_kmerge *km = NULL;
@@ -573,41 +445,47 @@ static int run_merge(const struct xtrace_merge_opts *o, struct xtrace_merge_meta
 	int64_t run_first = 0, run_last = 0;
 	uint32_t run_id = UINT32_MAX;
 	struct runs r = { &w, m, g, NULL, -1, 0 };
-	int nr_streams = 0, ret;
+	int nr_streams, ret;
 	long n;
 
 	for (int i = 0; i < m->nr_sources; i++) {
 		const struct xtrace_meta *meta = xtrace_rec_meta(recs[i]);
 
-		for (int c = 0; c < meta->nr_cpus; c++) {
-			nr_streams += meta->cpu[c].recorded;
+		copy.nr_fds += meta->nr_cpus;
+		for (int c = 0; c < meta->nr_cpus; c++)
 			total += meta->cpu[c].events;
-		}
 	}
-	src_of = calloc(nr_streams ? nr_streams : 1, sizeof(*src_of));
-	if (!g || !src_of) {
+	copy.fds = malloc((copy.nr_fds ? copy.nr_fds : 1) * sizeof(*copy.fds));
+	if (!g || !copy.fds) {
 		ret = -ENOMEM;
 		goto out;
 	}
-	/* stream ids: (source, recorded CPU) in order, as the iterator numbers its streams */
-	nr_streams = 0;
-	for (int i = 0; i < m->nr_sources; i++) {
-		const struct xtrace_meta *meta = xtrace_rec_meta(recs[i]);
-
-		for (int c = 0; c < meta->nr_cpus; c++)
-			if (meta->cpu[c].recorded)
-				src_of[nr_streams++] = i;
+	for (int i = 0; i < copy.nr_fds; i++)
+		copy.fds[i] = -1;
+	/* every stream opened (and its copy started), none merged by the iterator's heap */
+	it = xt_iter_new_full(recs, m->nr_sources, NULL, &hook, true);
+	if (!it) {
+		ret = -errno;
+		goto out;
 	}
+	nr_streams = xt_iter_nr_streams(it);
+	src_of = calloc(nr_streams ? nr_streams : 1, sizeof(*src_of));
+	if (!src_of) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (int i = 0; i < nr_streams; i++)
+		src_of[i] = xt_iter_stream_source(it, i);
 	r.src_of = src_of;
-	ret = order_open(&w, o->out, nr_streams);
+	ret = copy_error(&copy);
+	if (!ret)
+		ret = xt_order_open(&w, o->out, nr_streams);
 	if (ret)
-		goto out_order;
-	/* every stream opened (and its copy started), none merged by read.c's heap */
-	it = xt_iter_new_full(recs, m->nr_sources, NULL, copy_dirs, true);
-	km = it ? xt_kmerge_new(nr_streams, decode_stream, it, decode_threads()) : NULL;
+		goto out;
+	km = xt_kmerge_new(nr_streams, decode_stream, it, decode_threads());
 	if (!km) {
 		ret = -errno;
-		goto out_order;
+		goto out;
 	}
 	while ((n = xt_kmerge_next(km, ids, tods, BATCH)) > 0) {
 		for (long i = 0; i < n; i++) {
@@ -626,13 +504,13 @@ static int run_merge(const struct xtrace_merge_opts *o, struct xtrace_merge_meta
 			next_progress = done + PROGRESS_EVERY;
 			if (o->progress)
 				o->progress(done, total > done ? total : done, o->ctx);
-			if (w.err || xt_iter_write_error(it))
+			if (w.err || copy_error(&copy))
 				break;
 		}
 	}
 	if (run_len)
 		run_done(&r, run_id, run_len, run_first, run_last);
-	ret = n < 0 ? (int)n : w.err ? w.err : xt_iter_write_error(it);
+	ret = n < 0 ? (int)n : w.err ? w.err : copy_error(&copy);
 	xt_kmerge_free(km);
 	if (o->progress)
 		o->progress(done, done, o->ctx);
@@ -643,21 +521,20 @@ static int run_merge(const struct xtrace_merge_opts *o, struct xtrace_merge_meta
 			m->sources[i].first = m->sources[i].last = 0;
 	}
 	report(m, g);
-out_order:
-	{
-		int err = order_close(&w);
-
-		if (!ret)
-			ret = err;
-	}
-	if (it) {
-		int err = xt_iter_write_error(it);
-
-		xtrace_iter_free(it);
-		if (!ret)
-			ret = err;
-	}
 out:
+	{
+		int err = xt_order_close(&w);
+
+		if (!ret)
+			ret = err;
+	}
+	xtrace_iter_free(it);
+	if (copy.fds) {
+		int err = copy_close(&copy);
+
+		if (!ret)
+			ret = err;
+	}
 	free(g);
 	free(src_of);
 	return ret;

@@ -18,12 +18,10 @@
 #include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <tracefs.h>
 #include <unistd.h>
-#include <zstd.h>
 
 #include "xtrace-local.h"
 
@@ -46,11 +44,9 @@ struct cpu_reader {
 	struct tracefs_cpu *tcpu;
 	int out;			/* cpuN.xtd */
 	off_t out_len;
-	ZSTD_CCtx *cctx;
+	struct xt_frame_writer fw;	/* frames into out */
 	char *pages;
 	int nr_pages;
-	void *zbuf;
-	size_t zcap;
 	pthread_mutex_t lock;		/* the thread's drain vs. a flush */
 	pthread_t thread;
 	bool thread_started;
@@ -115,39 +111,20 @@ static uint64_t page_ts(const char *page)
 static int write_frame(struct cpu_reader *rd)
 {
 	struct xtrace_recorder *r = rd->r;
-	size_t raw = (size_t)rd->nr_pages * r->page_size, clen;
-	struct xt_frame_header h;
-	struct iovec iov[2];
-	ssize_t w;
+	long w;
 
 	if (!rd->nr_pages)
 		return 0;
-	clen = ZSTD_compress2(rd->cctx, rd->zbuf, rd->zcap, rd->pages, raw);
-	if (ZSTD_isError(clen)) {
-		xt_log(XTRACE_LOG_ERROR, "cpu%d: zstd: %s", rd->cpu, ZSTD_getErrorName(clen));
-		return -EIO;
-	}
-	h = (struct xt_frame_header){
-		.magic = XT_FRAME_MAGIC,
-		.csize = clen,
-		.nr_pages = rd->nr_pages,
-		.first_ts = page_ts(rd->pages),
-		.last_ts = page_ts(rd->pages + (size_t)(rd->nr_pages - 1) * r->page_size),
-	};
-	iov[0] = (struct iovec){ &h, sizeof(h) };
-	iov[1] = (struct iovec){ rd->zbuf, clen };
-	w = writev(rd->out, iov, 2);
-	if (w != (ssize_t)(sizeof(h) + clen)) {
-		int err = w < 0 ? -errno : -ENOSPC;
-
+	w = xt_frame_write_pages(&rd->fw, rd->pages, rd->nr_pages, r->page_size);
+	if (w < 0) {
 		/* leave the file ending on its last whole frame */
 		if (ftruncate(rd->out, rd->out_len) == 0)
 			lseek(rd->out, rd->out_len, SEEK_SET);
-		return err;
+		return (int)w;
 	}
 	rd->out_len += w;
 	rd->written_pages += rd->nr_pages;
-	rd->bytes_raw += raw;
+	rd->bytes_raw += (uint64_t)rd->nr_pages * r->page_size;
 	rd->bytes_disk += w;
 	rd->nr_pages = 0;
 	return 0;
@@ -613,8 +590,8 @@ static int join_strv(char **v, char **out)
 static int open_reader(struct cpu_reader *rd)
 {
 	struct xtrace_recorder *r = rd->r;
-	struct xt_cpu_header h = { .major = XTRACE_FORMAT_MAJOR, .minor = XTRACE_FORMAT_MINOR };
 	char *path, name[64];
+	int ret;
 
 	rd->out = rd->fd = -1;
 	snprintf(name, sizeof(name), "per_cpu/cpu%d/trace_pipe_raw", rd->cpu);
@@ -631,14 +608,9 @@ static int open_reader(struct cpu_reader *rd)
 		close(rd->pipe[1]);
 		rd->pipe[0] = rd->pipe[1] = -1;
 	}
-	rd->cctx = ZSTD_createCCtx();
 	rd->pages = malloc((size_t)FRAME_PAGES * r->page_size);
-	rd->zcap = ZSTD_compressBound((size_t)FRAME_PAGES * r->page_size);
-	rd->zbuf = malloc(rd->zcap);
-	if (!rd->cctx || !rd->pages || !rd->zbuf)
+	if (!rd->pages)
 		return -ENOMEM;
-	ZSTD_CCtx_setParameter(rd->cctx, ZSTD_c_compressionLevel, r->level);
-	ZSTD_CCtx_setParameter(rd->cctx, ZSTD_c_checksumFlag, 1);
 	snprintf(name, sizeof(name), XT_CPU_FILE_FMT, rd->cpu);
 	path = xt_path(r->dir, name);
 	if (!path)
@@ -647,11 +619,12 @@ static int open_reader(struct cpu_reader *rd)
 	free(path);
 	if (rd->out < 0)
 		return -errno;
-	memcpy(h.magic, XT_CPU_MAGIC, sizeof(h.magic));
-	h.cpu = rd->cpu;
-	h.page_size = r->page_size;
-	rd->out_len = sizeof(h);
-	return xt_write_all(rd->out, &h, sizeof(h));
+	ret = xt_frame_writer_init(&rd->fw, rd->out, XT_FRAME_MAGIC, r->level,
+				   (size_t)FRAME_PAGES * r->page_size);
+	if (ret)
+		return ret;
+	rd->out_len = sizeof(struct xt_cpu_header);
+	return xt_cpufile_write_header(rd->out, rd->cpu, r->page_size);
 }
 
 static int take_sample(struct xtrace_recorder *r, uint32_t flags)
@@ -1319,9 +1292,8 @@ void xtrace_recorder_free(struct xtrace_recorder *r)
 		}
 		if (rd->out >= 0)
 			close(rd->out);
-		ZSTD_freeCCtx(rd->cctx);
+		xt_frame_writer_free(&rd->fw);
 		free(rd->pages);
-		free(rd->zbuf);
 		pthread_mutex_destroy(&rd->lock);
 	}
 	free(r->readers);

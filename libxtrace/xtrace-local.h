@@ -43,6 +43,70 @@ struct xt_frame_header {
 	uint64_t last_ts;	/* timestamp of the last sub-buffer */
 };
 
+/*
+ * frame.c: the only code that lays out frames (struct xt_frame_header, then one zstd frame of
+ * nr_pages units) and the CPU file header. Writers compress and append; readers check each
+ * header against the file, decompress, and say what was wrong (the caller words it).
+ */
+__hidden int xt_cpufile_write_header(int fd, int cpu, int page_size);
+/* 0, -EBADMSG (not this CPU's file of this page size), -ENOTSUP (a newer major version) */
+__hidden int xt_cpufile_check_header(const struct xt_cpu_header *h, int cpu, int page_size);
+
+struct xt_frame_writer {
+	int fd;
+	uint32_t magic;
+	struct ZSTD_CCtx_s *cctx;	/* level and checksum set; callers may tune it */
+	void *zbuf;
+	size_t zcap;
+};
+
+/* frames of at most @max_raw bytes before compression, at zstd @level, to @fd */
+__hidden int xt_frame_writer_init(struct xt_frame_writer *w, int fd, uint32_t magic, int level,
+				  size_t max_raw);
+__hidden void xt_frame_writer_free(struct xt_frame_writer *w);
+/* compress @len bytes of @count units into one frame and append it: its bytes, or -errno */
+__hidden long xt_frame_write(struct xt_frame_writer *w, const void *raw, size_t len,
+			     uint32_t count, uint64_t first, uint64_t last);
+/* @nr sub-buffers: first and last times from their headers */
+__hidden long xt_frame_write_pages(struct xt_frame_writer *w, const char *pages, int nr,
+				   int page_size);
+/* append a frame as read (header @h, @h->csize bytes at @z): 0 or -errno */
+__hidden int xt_frame_write_raw(int fd, const struct xt_frame_header *h, const void *z);
+
+enum xt_frame_status {
+	XT_FRAME_OK = 1,		/* out holds h.nr_pages * unit bytes */
+	XT_FRAME_END = 0,		/* no more bytes */
+	XT_FRAME_SHORT_HEADER = -1,	/* the file ends inside a header */
+	XT_FRAME_BAD_HEADER = -2,	/* wrong magic, or a count of 0 or over the limit */
+	XT_FRAME_SHORT = -3,		/* the file ends inside the frame */
+	XT_FRAME_CORRUPT = -4,		/* does not decompress to its size (error says why);
+					   skipped: off is past it */
+	XT_FRAME_IO_ERROR = -5,
+	XT_FRAME_NO_MEMORY = -6,
+};
+
+struct xt_frame_reader {
+	int fd;
+	off_t off, size;		/* where the next frame starts; the file's size */
+	unsigned int frame;		/* frames read (corrupt ones too) */
+	struct xt_frame_header h;	/* of the last frame read */
+	struct ZSTD_DCtx_s *dctx;
+	void *zbuf, *out;		/* out: the last frame's bytes (len) */
+	size_t zcap, ocap, len;
+	const char *error;		/* XT_FRAME_CORRUPT: zstd's word for it */
+};
+
+/* reading @fd from @off up to @size (the reader does not own @fd) */
+__hidden void xt_frame_reader_init(struct xt_frame_reader *fr, int fd, off_t off, off_t size);
+__hidden void xt_frame_reader_free(struct xt_frame_reader *fr);
+/* the next frame of @magic with 1..@max units of @unit bytes each */
+__hidden enum xt_frame_status xt_frame_read(struct xt_frame_reader *fr, uint32_t magic,
+					    uint32_t max, size_t unit);
+/* a header of @magic at @off (seeking reads headers only) */
+__hidden bool xt_frame_peek(int fd, off_t off, uint32_t magic, struct xt_frame_header *h);
+/* @len bytes at @off: 0, -errno, or -EIO at the end of the file */
+__hidden int xt_read_at(int fd, void *buf, size_t len, off_t off);
+
 /* The merged order file: a header, then frames of (stream, count) varint pairs. */
 #define XT_ORDER_FILE		"order"
 #define XT_SOURCES_DIR		"sources"
@@ -56,27 +120,13 @@ struct xt_order_header {
 	uint64_t reserved[2];
 };
 
-/* read.c: iterators for the merge (copying frames) and for replaying its order */
-struct xtrace_iter;
-__hidden struct xtrace_iter *xt_iter_new_full(struct xtrace_rec **recs, int nr,
-					      const struct xtrace_cpuset *cpus,
-					      char *const *copy_dirs, bool replay);
-__hidden struct xtrace_iter *xt_iter_new_replay(struct xtrace_rec **recs, int nr,
-						const struct xtrace_cpuset *cpus,
-						const char *order_path);
-__hidden int xt_iter_write_error(const struct xtrace_iter *it);
-__hidden int xt_iter_nr_streams(const struct xtrace_iter *it);
-__hidden unsigned int xt_iter_source_damage(const struct xtrace_iter *it, int source);
-__hidden int xt_rec_set_source(struct xtrace_rec *rec, const char *name, int64_t offset);
-
 /* A growing array of event times. */
 struct xt_tods {
 	int64_t *tod;
 	size_t n, cap;
 };
 
-__hidden int xt_iter_decode(struct xtrace_iter *it, int idx, struct xt_tods *out);
-/* a well-formed sub-buffer's trace-clock times without kbuffer; -1: use kbuffer */
+/* stream.c: a well-formed sub-buffer's trace-clock times without kbuffer; -1: use kbuffer */
 __hidden int xt_subbuf_times(const char *page, size_t size, int64_t *ts);
 
 /*
@@ -85,7 +135,7 @@ __hidden int xt_subbuf_times(const char *page, size_t size, int64_t *ts);
  * on worker threads beside the caller's, and merged by a loser tree. Memory: a
  * few chunks per stream. A decoder returns the number of times it put in @out
  * (> 0), 0 at the stream's end, or a negative errno; one thread at a time per
- * stream. xtrace_merge() decodes with xt_iter_decode().
+ * stream. xtrace_merge() decodes with xt_iter_decode() (reader.h).
  */
 struct xt_kmerge;
 typedef int (*xt_kmerge_decode_fn)(void *ctx, int stream, struct xt_tods *out);

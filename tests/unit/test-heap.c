@@ -347,7 +347,7 @@ static int kdecode(void *ctx, int k, struct xt_tods *out)
 	return (int)n;
 }
 
-/* The reference: read.c's heap, keyed on (time, stream). */
+/* The reference: iter.c's heap, keyed on (time, stream). */
 static size_t heap_order(const struct kstreams *ks, uint32_t *ids, int64_t *tods)
 {
 	struct xt_heap h = { 0 };

@@ -207,78 +207,40 @@ static void page_finish(struct page_writer *w, const struct cpu_spec *cs, int pa
 		put64(w->p + PHDR + w->len, lost);	/* the count follows the data */
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
-
-static int flush_frame(int fd, ZSTD_CCtx *cctx, const uint8_t *pages, int nr_pages,
+/* One frame through libxtrace's writer (frame.c), noting where it went for the tests. */
+static int flush_frame(struct xt_frame_writer *fw, const uint8_t *pages, int nr_pages,
 		       struct cpu_spec *cs, int nr_events)
 {
-	size_t raw = (size_t)nr_pages * PSIZE, cap = ZSTD_compressBound(raw), clen;
-	struct xt_frame_header h;
-	void *z = malloc(cap);
-	int ret = -1;
+	off_t at = lseek(fw->fd, 0, SEEK_CUR);
+	long w;
 
-	if (!z || cs->nr_frames >= MAX_FRAMES)
-		goto out;
-	clen = ZSTD_compress2(cctx, z, cap, pages, raw);
-	if (ZSTD_isError(clen))
-		goto out;
-	memset(&h, 0, sizeof(h));
-	h.magic = htole32(XT_FRAME_MAGIC);
-	h.csize = htole32((uint32_t)clen);
-	h.nr_pages = htole32(nr_pages);
-	memcpy(&h.first_ts, pages, 8);
-	memcpy(&h.last_ts, pages + (size_t)(nr_pages - 1) * PSIZE, 8);
-	cs->frame_off[cs->nr_frames] = lseek(fd, 0, SEEK_CUR);
-	cs->csize[cs->nr_frames] = clen;
+	if (cs->nr_frames >= MAX_FRAMES)
+		return -1;
+	w = xt_frame_write_pages(fw, (const char *)pages, nr_pages, PSIZE);
+	if (w < 0)
+		return -1;
+	cs->frame_off[cs->nr_frames] = at;
+	cs->csize[cs->nr_frames] = w - FHDR;
 	cs->frame_events[cs->nr_frames] = nr_events;
 	cs->nr_frames++;
-	if (write_all(fd, &h, sizeof(h)) || write_all(fd, z, clen))
-		goto out;
-	ret = 0;
-out:
-	free(z);
-	return ret;
+	return 0;
 }
 
 /* cpuN.xtd: the file header, then frames of pages_per_frame sub-buffers. */
 static int write_cpu_file(const char *dir, int cpu, struct cpu_spec *cs)
 {
-	struct xt_cpu_header fh;
+	struct xt_frame_writer fw = { .fd = -1 };
 	struct page_writer w = { 0 };
 	uint8_t *pages = malloc((size_t)cs->pages_per_frame * PSIZE);
-	ZSTD_CCtx *cctx = ZSTD_createCCtx();
 	char path[PATH_MAX];
 	int fd = -1, ret = -1, in_frame = 0, frame_events = 0;
 
 	cs->nr_frames = cs->nr_pages = 0;
 	snprintf(path, sizeof(path), "%s/cpu%d.xtd", dir, cpu);
-	if (!pages || !cctx)
-		goto out;
-	ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, 1);
-	ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		goto out;
-	memset(&fh, 0, sizeof(fh));
-	memcpy(fh.magic, XT_CPU_MAGIC, sizeof(fh.magic));
-	fh.major = htole16(XTRACE_FORMAT_MAJOR);
-	fh.minor = htole16(XTRACE_FORMAT_MINOR);
-	fh.cpu = htole32(cpu);
-	fh.page_size = htole32(PSIZE);
-	if (write_all(fd, &fh, sizeof(fh)))
+	if (!pages || fd < 0 ||
+	    xt_frame_writer_init(&fw, fd, XT_FRAME_MAGIC, 1, (size_t)cs->pages_per_frame * PSIZE) ||
+	    xt_cpufile_write_header(fd, cpu, PSIZE))
 		goto out;
 
 	for (int i = 0; i < cs->nr; i++) {
@@ -289,7 +251,7 @@ static int write_cpu_file(const char *dir, int cpu, struct cpu_spec *cs)
 			page_finish(&w, cs, cs->nr_pages++);
 			w.p = NULL;
 			if (++in_frame == cs->pages_per_frame) {
-				if (flush_frame(fd, cctx, pages, in_frame, cs, frame_events))
+				if (flush_frame(&fw, pages, in_frame, cs, frame_events))
 					goto out;
 				in_frame = frame_events = 0;
 			}
@@ -308,13 +270,13 @@ static int write_cpu_file(const char *dir, int cpu, struct cpu_spec *cs)
 		page_finish(&w, cs, cs->nr_pages++);
 		in_frame++;
 	}
-	if (in_frame && flush_frame(fd, cctx, pages, in_frame, cs, frame_events))
+	if (in_frame && flush_frame(&fw, pages, in_frame, cs, frame_events))
 		goto out;
 	ret = 0;
 out:
 	if (fd >= 0 && close(fd))
 		ret = -1;
-	ZSTD_freeCCtx(cctx);
+	xt_frame_writer_free(&fw);
 	free(pages);
 	return ret;
 }

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: LGPL-2.1 */
+/*
+ * The reader's layers, inside libxtrace:
+ *   rec.c     a recording: metadata, clock, decoding files (struct xtrace_rec)
+ *   frame.c   frames of a data file (xtrace-local.h)
+ *   stream.c  one CPU of one recording: frames -> sub-buffers -> events and times, seek
+ *   order.c   the merged order file: writer and reader
+ *   iter.c    streams in time order: a k-way heap, or the replay of an order file
+ *   set.c     recordings and merged directories opened together (xtrace_set_*)
+ * A second input format is another kind of stream behind the same iterator.
+ */
+#ifndef _XTRACE_READER_H
+#define _XTRACE_READER_H
+
+#include <sys/types.h>
+#include <event-parse.h>
+
+#include "xtrace-local.h"
+
+struct xtrace_rec {
+	char *dir;
+	struct xtrace_meta meta;
+	struct xtrace_clock clock;
+	struct xt_clock_fast fclock;	/* clock, per interval: what the readers use */
+	struct tep_handle *tep;
+	char **syscalls;
+	long nr_syscalls;
+	char *name;		/* a merged source's name; NULL: the host name */
+	int64_t offset;		/* ns added to every converted time (merge corrections) */
+};
+
+struct xt_stream;
+
+/*
+ * What a stream's reader hands to whoever keeps its frames as they were read (the merge):
+ * open() when the stream is opened (before its file is read: a nonzero return fails the
+ * iterator), header() when the file's header is sound, frame() for each frame that
+ * decompressed whole. The same stream is never in two calls at once.
+ */
+struct xt_stream_hook {
+	void *ctx;
+	int (*open)(void *ctx, const struct xt_stream *s);
+	void (*header)(void *ctx, const struct xt_stream *s, const struct xt_cpu_header *h);
+	void (*frame)(void *ctx, const struct xt_stream *s, const struct xt_frame_header *h,
+		      const void *z);
+};
+
+/* stream.c: one CPU of one recording */
+struct xt_stream {
+	struct xtrace_rec *rec;
+	int index, source, cpu;
+	int fd;
+	struct xt_frame_reader fr;	/* fr.out: the frame's sub-buffers */
+	int nr_pages, page;
+	struct kbuffer *kbuf;
+	void *data;			/* current event in the current page */
+	unsigned long long ts;
+	int missed;			/* of the current page, for its first event */
+	size_t hint;
+	struct tep_record record;
+	struct xtrace_event ev;
+	bool pending;			/* ev holds an event not yet handed out */
+	unsigned int damage;
+	unsigned int *damage_total;	/* shared by the iterator's streams (atomic) */
+	bool skip;			/* filtered out (order replay) */
+	bool walk;			/* times by xt_subbuf_times() where it can */
+	const struct xt_stream_hook *hook;
+};
+
+/* Open @s (rec, index, source, cpu, damage_total and hook set): 1 at its first event, 0 if it
+ * has none, or -errno. */
+__hidden int xt_stream_open(struct xt_stream *s);
+/* the next event into s->ev: 1, or 0 when there is no more */
+__hidden int xt_stream_next(struct xt_stream *s);
+/* the merge's decoder: the times of the events to the end of the current frame */
+__hidden int xt_stream_times(struct xt_stream *s, struct xt_tods *out);
+/* to the first event at or after @tod: 1, or 0 if none */
+__hidden int xt_stream_seek(struct xt_stream *s, int64_t tod);
+__hidden void xt_stream_close(struct xt_stream *s);
+
+/* order.c: the merged order, runs of (stream, count) in frames of varints */
+#define XT_ORDER_FRAME_BYTES	(1 << 20)
+
+struct xt_order_writer {
+	struct xt_frame_writer fw;
+	unsigned char *buf;
+	size_t len;
+	int64_t first, last;		/* of the frame being filled */
+	int err;
+};
+
+__hidden int xt_order_open(struct xt_order_writer *w, const char *out, int nr_streams);
+__hidden int xt_order_frame(struct xt_order_writer *w);
+__hidden int xt_order_close(struct xt_order_writer *w);
+
+static inline __attribute__((always_inline)) void xt_order_varint(struct xt_order_writer *w,
+								   uint64_t v)
+{
+	if (v < 0x80) {
+		w->buf[w->len++] = v;
+		return;
+	}
+	while (v >= 0x80) {
+		w->buf[w->len++] = (v & 0x7f) | 0x80;
+		v >>= 7;
+	}
+	w->buf[w->len++] = v;
+}
+
+/* The next @count events come from stream @id, the first at @first, the last at @last. */
+static inline __attribute__((always_inline)) void xt_order_run(struct xt_order_writer *w,
+							       uint32_t id, uint64_t count,
+							       int64_t first, int64_t last)
+{
+	if (!w->len)
+		w->first = first;
+	w->last = last;
+	xt_order_varint(w, id);
+	xt_order_varint(w, count);
+	if (w->len > XT_ORDER_FRAME_BYTES - 32)
+		xt_order_frame(w);
+}
+
+struct xt_order_reader {
+	int fd;
+	struct xt_frame_reader fr;	/* fr.out: the frame's varints */
+	size_t pos;
+	int nr_streams;
+	unsigned int *damage;		/* counted here, reported by the iterator */
+};
+
+__hidden int xt_order_reader_open(struct xt_order_reader *o, const char *path, int nr_streams,
+				  unsigned int *damage);
+/* the next run: 1, or 0 at the end (or where the order is damaged: it says so) */
+__hidden int xt_order_next_run(struct xt_order_reader *o, uint32_t *stream, uint64_t *count);
+__hidden void xt_order_reader_close(struct xt_order_reader *o);
+
+/* iter.c */
+__hidden struct xtrace_iter *xt_iter_new_full(struct xtrace_rec **recs, int nr,
+					      const struct xtrace_cpuset *cpus,
+					      const struct xt_stream_hook *hook, bool replay);
+__hidden struct xtrace_iter *xt_iter_new_replay(struct xtrace_rec **recs, int nr,
+						const struct xtrace_cpuset *cpus,
+						const char *order_path);
+__hidden int xt_iter_nr_streams(const struct xtrace_iter *it);
+__hidden int xt_iter_stream_source(const struct xtrace_iter *it, int idx);
+__hidden unsigned int xt_iter_source_damage(const struct xtrace_iter *it, int source);
+__hidden int xt_iter_decode(struct xtrace_iter *it, int idx, struct xt_tods *out);
+
+/* rec.c */
+__hidden int xt_rec_set_source(struct xtrace_rec *rec, const char *name, int64_t offset);
+
+#endif /* _XTRACE_READER_H */
