@@ -32,7 +32,7 @@ B := build
 
 # Every .c file of a program's folder is part of it; add files without touching this.
 objs_of   = $(patsubst %.c,$(B)/%.o,$(sort $(wildcard $(1)/*.c)))
-LIB_OBJS := $(call objs_of,libxtrace)
+LIB_OBJS := $(call objs_of,libxtrace) $(B)/common/sbuf.o	# the string builder libkvmrt shares
 LIB_A    := lib/libxtrace.a
 LIB_SO   := lib/libxtrace.so.$(VERSION)
 

@@ -476,7 +476,7 @@ static void start_section(struct parse_ctx *c, const char *start)
 		return;
 	}
 	cfg->vms = v;
-	memmove(name, strtrim(name), strlen(strtrim(name)) + 1);
+	memmove(name, kvmrt_trim(name), strlen(kvmrt_trim(name)) + 1);
 	vm->uuid = name;
 	vm->line = c->line;
 	cfg->vms[cfg->nr_vms++] = vm;
@@ -788,7 +788,7 @@ int kvmrt_vm_set(struct kvmrt_vm *vm, const char *key, const char *value)
 
 char *kvmrt_vm_format(const struct kvmrt_vm *vm, enum kvmrt_attr_id a)
 {
-	struct kvmrt_buf b = { 0 };
+	struct sbuf b = { 0 };
 
 	switch (a) {
 	case KA_NAME:
@@ -800,11 +800,11 @@ char *kvmrt_vm_format(const struct kvmrt_vm *vm, enum kvmrt_attr_id a)
 	case KA_COMMENTS:
 		return strdup(vm->comments ? vm->comments : "");
 	case KA_NR_VCPUS:
-		return xasprintf("%d", vm->nr_vcpus);
+		return kvmrt_asprintf("%d", vm->nr_vcpus);
 	case KA_CPU_TOPOLOGY:
 		if (vm->topo_auto)
 			return strdup("auto");
-		return xasprintf("%d,%d,%d", vm->sockets, vm->cores, vm->threads);
+		return kvmrt_asprintf("%d,%d,%d", vm->sockets, vm->cores, vm->threads);
 	case KA_CPUSET:
 		return kvmrt_idset_format(vm->cpuset);
 	case KA_NUMATUNE:
@@ -822,10 +822,10 @@ char *kvmrt_vm_format(const struct kvmrt_vm *vm, enum kvmrt_attr_id a)
 	case KA_DISABLED:
 		return strdup(vm->disabled ? "true" : "false");
 	case KA_PCIDEVS:
-		buf_puts(&b, "");
+		sb_puts(&b, "");
 		for (int i = 0; i < vm->nr_pcidevs; i++)
-			buf_printf(&b, "%s%s", i ? "," : "", vm->pcidevs[i]);
-		return buf_steal(&b);
+			sb_printf(&b, "%s%s", i ? "," : "", vm->pcidevs[i]);
+		return sb_steal(&b);
 	default:
 		errno = EINVAL;
 		return NULL;
@@ -937,7 +937,7 @@ int kvmrt_config_save(const struct kvmrt_config *cfg, const char *path)
 
 	if (!path)
 		path = cfg->path;
-	tmp = xasprintf("%s.tmpXXXXXX", path);
+	tmp = kvmrt_asprintf("%s.tmpXXXXXX", path);
 	if (!tmp)
 		return -ENOMEM;
 	fd = mkstemp(tmp);

@@ -93,7 +93,7 @@ static void set_text(xmlNodePtr n, const char *text)
 static char *text_of(xmlNodePtr n)
 {
 	xmlChar *c = n ? xmlNodeGetContent(n) : NULL;
-	char *s = strdup(c ? strtrim((char *)c) : "");
+	char *s = strdup(c ? kvmrt_trim((char *)c) : "");
 
 	xmlFree(c);
 	return s;
@@ -149,13 +149,13 @@ static xmlDocPtr parse(const char *xml, char **err)
 	if (!doc) {
 		const xmlError *e = xmlGetLastError();
 
-		*err = xasprintf("malformed domain XML: %s",
-				 e && e->message ? strtrim(e->message) : "parse error");
+		*err = kvmrt_asprintf("malformed domain XML: %s",
+				 e && e->message ? kvmrt_trim(e->message) : "parse error");
 		return NULL;
 	}
 	root = xmlDocGetRootElement(doc);
 	if (!is_elem(root, "domain")) {
-		*err = xasprintf("not a libvirt domain XML (root element <%s>)",
+		*err = kvmrt_asprintf("not a libvirt domain XML (root element <%s>)",
 				 root ? (const char *)root->name : "none");
 		xmlFreeDoc(doc);
 		return NULL;
@@ -409,7 +409,7 @@ int kvmrt_domxml_apply(const char *xml, const struct kvmrt_vm *vm, const struct 
 	dom = xmlDocGetRootElement(doc);
 	uuid = text_of(child(dom, "uuid"));
 	if (uuid && strcasecmp(uuid, vm->uuid)) {
-		*err = xasprintf("the domain XML has UUID %s, not %s", uuid, vm->uuid);
+		*err = kvmrt_asprintf("the domain XML has UUID %s, not %s", uuid, vm->uuid);
 		free(uuid);
 		goto out;
 	}
@@ -546,7 +546,7 @@ int kvmrt_domxml_read(const char *xml, const struct kvmrt_topo *topo,
 {
 	struct kvmrt_idset *cpus = kvmrt_idset_new();
 	xmlNodePtr dom, n, tune;
-	struct kvmrt_buf b = { 0 };
+	struct sbuf b = { 0 };
 	bool rt = false, locked;
 	xmlDocPtr doc;
 	char *uuid, *t;
@@ -565,7 +565,7 @@ int kvmrt_domxml_read(const char *xml, const struct kvmrt_topo *topo,
 	dom = xmlDocGetRootElement(doc);
 	uuid = text_of(child(dom, "uuid"));
 	if (!uuid || !kvmrt_valid_uuid(uuid)) {
-		*err = xasprintf("the domain XML has no valid <uuid>");
+		*err = kvmrt_asprintf("the domain XML has no valid <uuid>");
 		free(uuid);
 		ret = -EINVAL;
 		goto out;
@@ -582,7 +582,7 @@ int kvmrt_domxml_read(const char *xml, const struct kvmrt_topo *topo,
 	if (t && kvmrt_parse_int(t, 1, 4096, &nr))
 		nr = 1;
 	free(t);
-	s->val[KA_NR_VCPUS] = xasprintf("%ld", nr);
+	s->val[KA_NR_VCPUS] = kvmrt_asprintf("%ld", nr);
 
 	n = child(child(dom, "cpu"), "topology");
 	if (n) {
@@ -594,7 +594,7 @@ int kvmrt_domxml_read(const char *xml, const struct kvmrt_topo *topo,
 		if (so * di == 1 && th == 1 && co == nr)
 			s->val[KA_CPU_TOPOLOGY] = strdup("auto");
 		else
-			s->val[KA_CPU_TOPOLOGY] = xasprintf("%ld,%ld,%ld", so * di, co, th);
+			s->val[KA_CPU_TOPOLOGY] = kvmrt_asprintf("%ld,%ld,%ld", so * di, co, th);
 		for (int i = 0; i < 4; i++)
 			free(v[i]);
 	} else {
@@ -657,7 +657,7 @@ int kvmrt_domxml_read(const char *xml, const struct kvmrt_topo *topo,
 		free(st);
 	}
 
-	buf_puts(&b, "");
+	sb_puts(&b, "");
 	for (n = child(dom, "devices") ? child(dom, "devices")->children : NULL; n; n = n->next) {
 		char pci[13];
 
@@ -665,9 +665,9 @@ int kvmrt_domxml_read(const char *xml, const struct kvmrt_topo *topo,
 			continue;
 		hostdev_pci(n, pci);
 		if (*pci)
-			buf_printf(&b, "%s%s", b.len ? "," : "", pci);
+			sb_printf(&b, "%s%s", b.len ? "," : "", pci);
 	}
-	s->val[KA_PCIDEVS] = buf_steal(&b);
+	s->val[KA_PCIDEVS] = sb_steal(&b);
 
 	ret = 0;
 	for (int i = 0; i < KA_NR; i++)

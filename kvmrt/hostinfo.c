@@ -89,11 +89,11 @@ static char *irq_description(const char *text, int irq)
 			if (!s)
 				return NULL;
 			/* squeeze runs of blanks */
-			for (w = r = strtrim(s); *r; r++)
+			for (w = r = kvmrt_trim(s); *r; r++)
 				if (!(isspace((unsigned char)*r) && isspace((unsigned char)r[1])))
 					*w++ = isspace((unsigned char)*r) ? ' ' : *r;
 			*w = '\0';
-			w = strdup(strtrim(s));
+			w = strdup(kvmrt_trim(s));
 			free(s);
 			return w;
 		}
@@ -137,7 +137,7 @@ int kvmrt_irqs_load(const char *procfs, struct kvmrt_irq **out, int *nout)
 		struct kvmrt_irq *q = &irqs[i];
 
 		snprintf(idir, sizeof(idir), "%s/%d", dir, nums[i]);
-		q->irq = xasprintf("%d", nums[i]);
+		q->irq = kvmrt_asprintf("%d", nums[i]);
 		q->affinity = kvmrt_idset_new();
 		q->name = irq_description(interrupts, nums[i]);
 		if (!q->name)

@@ -239,20 +239,20 @@ bad:
 
 char *kvmrt_idset_format(const struct kvmrt_idset *s)
 {
-	struct kvmrt_buf b = { 0 };
+	struct sbuf b = { 0 };
 	int id = kvmrt_idset_next(s, 0);
 
-	buf_puts(&b, "");
+	sb_puts(&b, "");
 	while (id >= 0) {
 		int end = id;
 
 		while (kvmrt_idset_has(s, end + 1))
 			end++;
 		if (end == id)
-			buf_printf(&b, "%s%d", b.len ? "," : "", id);
+			sb_printf(&b, "%s%d", b.len ? "," : "", id);
 		else
-			buf_printf(&b, "%s%d-%d", b.len ? "," : "", id, end);
+			sb_printf(&b, "%s%d-%d", b.len ? "," : "", id, end);
 		id = kvmrt_idset_next(s, end + 1);
 	}
-	return buf_steal(&b);
+	return sb_steal(&b);
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1
-/* Buffers, diagnostics and file reading shared by libkvmrt. */
+/* Diagnostics, small string helpers and file reading shared by libkvmrt. */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -12,78 +12,12 @@
 #include "kvmrt.h"
 #include "kvmrt-local.h"
 
-static void buf_vprintf(struct kvmrt_buf *b, const char *fmt, va_list ap)
-{
-	va_list aq;
-	int n;
-
-	if (b->oom)
-		return;
-	va_copy(aq, ap);
-	n = vsnprintf(NULL, 0, fmt, aq);
-	va_end(aq);
-	if (n < 0) {
-		b->oom = true;
-		return;
-	}
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->len + n + 1) * 2;
-		char *s = realloc(b->s, cap);
-
-		if (!s) {
-			b->oom = true;
-			return;
-		}
-		b->s = s;
-		b->cap = cap;
-	}
-	vsnprintf(b->s + b->len, n + 1, fmt, ap);
-	b->len += n;
-}
-
-void buf_printf(struct kvmrt_buf *b, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	buf_vprintf(b, fmt, ap);
-	va_end(ap);
-}
-
-void buf_puts(struct kvmrt_buf *b, const char *s)
-{
-	buf_printf(b, "%s", s);
-}
-
-char *buf_steal(struct kvmrt_buf *b)
-{
-	char *s = b->s;
-
-	if (b->oom || !s) {
-		free(s);
-		s = b->oom ? NULL : strdup("");
-		if (!s)
-			errno = ENOMEM;
-	}
-	b->s = NULL;
-	b->len = b->cap = 0;
-	b->oom = false;
-	return s;
-}
-
-void buf_release(struct kvmrt_buf *b)
-{
-	free(b->s);
-	b->s = NULL;
-	b->len = b->cap = 0;
-}
-
-char *xstrdup(const char *s)
+char *kvmrt_strdup(const char *s)
 {
 	return s ? strdup(s) : NULL;
 }
 
-char *xasprintf(const char *fmt, ...)
+char *kvmrt_asprintf(const char *fmt, ...)
 {
 	va_list ap;
 	char *s;
@@ -95,7 +29,7 @@ char *xasprintf(const char *fmt, ...)
 	return s;
 }
 
-char *strtrim(char *s)
+char *kvmrt_trim(char *s)
 {
 	char *e;
 
@@ -120,10 +54,10 @@ void kvmrt_diag_add(struct kvmrt_diags *d, enum kvmrt_level level, const char *f
 	n = &v[d->n];
 	memset(n, 0, sizeof(*n));
 	n->level = level;
-	n->file = xstrdup(file);
+	n->file = kvmrt_strdup(file);
 	n->line = line;
-	n->vm = xstrdup(vm);
-	n->attr = xstrdup(attr);
+	n->vm = kvmrt_strdup(vm);
+	n->attr = kvmrt_strdup(attr);
 	va_start(ap, fmt);
 	if (vasprintf(&n->msg, fmt, ap) < 0)
 		n->msg = NULL;
@@ -137,19 +71,19 @@ void kvmrt_diag_add(struct kvmrt_diags *d, enum kvmrt_level level, const char *f
 
 char *kvmrt_diag_format(const struct kvmrt_diag *d)
 {
-	struct kvmrt_buf b = { 0 };
+	struct sbuf b = { 0 };
 
 	if (d->file && d->line)
-		buf_printf(&b, "%s:%d: ", d->file, d->line);
+		sb_printf(&b, "%s:%d: ", d->file, d->line);
 	else if (d->file)
-		buf_printf(&b, "%s: ", d->file);
-	buf_puts(&b, d->level == KVMRT_ERROR ? "error: " : "warning: ");
+		sb_printf(&b, "%s: ", d->file);
+	sb_puts(&b, d->level == KVMRT_ERROR ? "error: " : "warning: ");
 	if (d->vm)
-		buf_printf(&b, "VM '%s': ", d->vm);
+		sb_printf(&b, "VM '%s': ", d->vm);
 	if (d->attr)
-		buf_printf(&b, "%s: ", d->attr);
-	buf_puts(&b, d->msg ? d->msg : "(no memory)");
-	return buf_steal(&b);
+		sb_printf(&b, "%s: ", d->attr);
+	sb_puts(&b, d->msg ? d->msg : "(no memory)");
+	return sb_steal(&b);
 }
 
 void kvmrt_diags_release(struct kvmrt_diags *d)
@@ -239,6 +173,6 @@ int kvmrt_read_line_at(const char *dir, const char *name, char *buf, size_t len)
 	nl = strchr(buf, '\n');
 	if (nl)
 		*nl = '\0';
-	memmove(buf, strtrim(buf), strlen(strtrim(buf)) + 1);
+	memmove(buf, kvmrt_trim(buf), strlen(kvmrt_trim(buf)) + 1);
 	return 0;
 }

@@ -36,7 +36,7 @@ static char *virt_error(const char *what)
 {
 	const char *m = virGetLastErrorMessage();
 
-	return xasprintf("%s: %s", what, m && *m ? m : "unknown libvirt error");
+	return kvmrt_asprintf("%s: %s", what, m && *m ? m : "unknown libvirt error");
 }
 
 struct kvmrt_virt *kvmrt_virt_open(const char *uri, char **err)
@@ -114,7 +114,7 @@ int kvmrt_virt_get_xml(struct kvmrt_virt *v, const char *key, char **xml, char *
 	*xml = NULL;
 	if (!d) {
 		if (virGetLastErrorCode() == VIR_ERR_NO_DOMAIN) {
-			*err = xasprintf("unknown to libvirt (no domain named '%s')", key);
+			*err = kvmrt_asprintf("unknown to libvirt (no domain named '%s')", key);
 			return -ENOENT;
 		}
 		*err = virt_error(key);
@@ -186,7 +186,7 @@ int kvmrt_sync_vm(struct kvmrt_virt *v, const struct kvmrt_vm *vm, const struct 
 	ret = kvmrt_virt_get_xml(v, vm->uuid, &xml, err);
 	if (ret == -ENOENT) {
 		free(*err);
-		*err = xasprintf("unknown to libvirt (no domain with UUID %s): define it in libvirt "
+		*err = kvmrt_asprintf("unknown to libvirt (no domain with UUID %s): define it in libvirt "
 				 "or remove it from the configuration", vm->uuid);
 	}
 	if (ret)

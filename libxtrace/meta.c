@@ -12,61 +12,7 @@
 #include <time.h>
 
 #include "xtrace-local.h"
-
-struct sbuf {
-	char *buf;
-	size_t len, cap;
-	int err;
-};
-
-static void sb_put(struct sbuf *sb, const char *s, size_t n)
-{
-	if (sb->err)
-		return;
-	if (sb->len + n + 1 > sb->cap) {
-		size_t cap = (sb->len + n + 1) * 2;
-		char *b = realloc(sb->buf, cap);
-
-		if (!b) {
-			sb->err = -ENOMEM;
-			return;
-		}
-		sb->buf = b;
-		sb->cap = cap;
-	}
-	memcpy(sb->buf + sb->len, s, n);
-	sb->len += n;
-	sb->buf[sb->len] = '\0';
-}
-
-static void sb_printf(struct sbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(struct sbuf *sb, const char *fmt, ...)
-{
-	char tmp[256], *big = NULL;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		sb->err = -EINVAL;
-		return;
-	}
-	if ((size_t)n < sizeof(tmp)) {
-		sb_put(sb, tmp, n);
-		return;
-	}
-	va_start(ap, fmt);
-	n = vasprintf(&big, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		sb->err = -ENOMEM;
-		return;
-	}
-	sb_put(sb, big, n);
-	free(big);
-}
+#include "sbuf.h"
 
 static void put_str(struct sbuf *sb, const char *key, const char *val)
 {

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "xtrace-local.h"
+#include "sbuf.h"
 
 /* vms.c: which qemu process and thread is which VM and vCPU (the "vms" file) */
 #define XT_REC_FORMAT_MINOR	1	/* a recording's format: 1.1 added the vms file */
@@ -339,32 +340,14 @@ static int save_formats(struct xtrace_recorder *r, const char *tdir, char **even
 	return ret;
 }
 
-struct sbuf_tasks {
-	char *buf;
-	size_t len, cap;
-};
-
 /* Every task now running: "pid tgid comm" lines. */
-static int append_tasks(struct sbuf_tasks *sb, int pid, int tgid, const char *comm)
+static int append_tasks(struct sbuf *sb, int pid, int tgid, const char *comm)
 {
-	char line[64];
-	int n = snprintf(line, sizeof(line), "%d %d %.*s\n", pid, tgid, 31, comm);
-
-	if (sb->len + n + 1 > sb->cap) {
-		size_t cap = (sb->len + n + 1) * 2;
-		char *b = realloc(sb->buf, cap);
-
-		if (!b)
-			return -ENOMEM;
-		sb->buf = b;
-		sb->cap = cap;
-	}
-	memcpy(sb->buf + sb->len, line, n);
-	sb->len += n;
-	return 0;
+	sb_printf(sb, "%d %d %.*s\n", pid, tgid, 31, comm);
+	return sb->err;
 }
 
-static int scan_proc(struct sbuf_tasks *sb)
+static int scan_proc(struct sbuf *sb)
 {
 	DIR *proc = opendir("/proc");
 	struct dirent *pe;
@@ -405,7 +388,7 @@ static int scan_proc(struct sbuf_tasks *sb)
 }
 
 /* The kernel's own pid->comm cache catches tasks that came and went while we recorded. */
-static void scan_saved_cmdlines(struct xtrace_recorder *r, struct sbuf_tasks *sb)
+static void scan_saved_cmdlines(struct xtrace_recorder *r, struct sbuf *sb)
 {
 	char *cmd = tracefs_instance_file_read(NULL, "saved_cmdlines", NULL);
 	char *tg = tracefs_instance_file_read(NULL, "saved_tgids", NULL);
@@ -438,7 +421,7 @@ static void scan_saved_cmdlines(struct xtrace_recorder *r, struct sbuf_tasks *sb
 
 static int save_tasks(struct xtrace_recorder *r, bool at_end)
 {
-	struct sbuf_tasks sb = { 0 };
+	struct sbuf sb = { 0 };
 	char *path = xt_path(r->dir, XT_TASKS_FILE);
 	int ret, fd;
 
@@ -456,7 +439,7 @@ static int save_tasks(struct xtrace_recorder *r, bool at_end)
 		free(sb.buf);
 		return -errno;
 	}
-	ret = xt_write_all(fd, sb.buf, sb.len);
+	ret = sb.err ? sb.err : xt_write_all(fd, sb.buf, sb.len);
 	close(fd);
 	free(sb.buf);
 	return ret;

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "xtrace-local.h"
+#include "sbuf.h"
 
 #define LIBVIRT_RUN	"/run/libvirt/qemu"
 
@@ -101,40 +102,6 @@ static bool qemu_name(const char *arg, char *name, size_t len)
 	return false;
 }
 
-struct sbuf {
-	char *buf;
-	size_t len, cap;
-};
-
-static int add(struct sbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int add(struct sbuf *sb, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(sb->buf ? sb->buf + sb->len : NULL, sb->buf ? sb->cap - sb->len : 0,
-			      fmt, ap);
-		va_end(ap);
-		if (n < 0)
-			return -EINVAL;
-		if (sb->buf && sb->len + n < sb->cap) {
-			sb->len += n;
-			return 0;
-		}
-		{
-			size_t cap = (sb->len + n + 1) * 2 + 256;
-			char *b = realloc(sb->buf, cap);
-
-			if (!b)
-				return -ENOMEM;
-			sb->buf = b;
-			sb->cap = cap;
-		}
-	}
-}
-
 static void scan_vm(struct sbuf *sb, int pid, const char *cmdline, size_t clen)
 {
 	char name[128] = "", path[300];
@@ -153,7 +120,7 @@ static void scan_vm(struct sbuf *sb, int pid, const char *cmdline, size_t clen)
 	if (!name[0])
 		snprintf(name, sizeof(name), "qemu-%d", pid);
 	clean(name);
-	add(sb, "vm %d %s\n", pid, name);
+	sb_printf(sb, "vm %d %s\n", pid, name);
 	snprintf(path, sizeof(path), "/proc/%d/task", pid);
 	task = opendir(path);
 	while (task && (te = readdir(task))) {
@@ -168,7 +135,7 @@ static void scan_vm(struct sbuf *sb, int pid, const char *cmdline, size_t clen)
 				vcpu = -1;
 			free(comm);
 		}
-		add(sb, "thread %d %d %d\n", tid, pid, vcpu);
+		sb_printf(sb, "thread %d %d %d\n", tid, pid, vcpu);
 	}
 	if (task)
 		closedir(task);
@@ -189,7 +156,7 @@ int xt_vms_save(const char *dir, bool at_end)
 	if (!proc)
 		return -errno;
 	if (!at_end)
-		add(&sb, "# xtrace vms: \"vm PID NAME\" and \"thread TID PID VCPU\" (-1: not a "
+		sb_printf(&sb, "# xtrace vms: \"vm PID NAME\" and \"thread TID PID VCPU\" (-1: not a "
 		    "vCPU); written at start and stop, later lines win\n");
 	while ((pe = readdir(proc))) {
 		int pid = atoi(pe->d_name);
@@ -222,7 +189,7 @@ int xt_vms_save(const char *dir, bool at_end)
 		free(sb.buf);
 		return -errno;
 	}
-	ret = sb.len ? xt_write_all(fd, sb.buf, sb.len) : 0;
+	ret = sb.err ? sb.err : sb.len ? xt_write_all(fd, sb.buf, sb.len) : 0;
 	if (close(fd) && !ret)
 		ret = -errno;
 	free(sb.buf);

@@ -11,7 +11,7 @@ KVMRT_CFLAGS  := $(shell $(PKG_CONFIG) --cflags $(KVMRT_PKGS) 2>/dev/null || \
 KVMRT_LIBS    := $(shell $(PKG_CONFIG) --libs $(KVMRT_PKGS) 2>/dev/null || \
 		   echo -lvirt -lxml2 -linih)
 
-KVMRT_LIB_OBJS := $(addprefix $(B)/kvmrt/, util.o idset.o config.o topology.o placement.o \
+KVMRT_LIB_OBJS := $(B)/common/sbuf.o $(addprefix $(B)/kvmrt/, util.o idset.o config.o topology.o placement.o \
 		  validate.o domxml.o virt.o hostinfo.o kvmrt-tool.o)
 KVMRT_A        := $(B)/kvmrt/libkvmrt.a
 
