@@ -32,7 +32,8 @@ wait $rec
 rc=$?
 [ $rc = 143 ] || fail "xtrace-run exited $rc; expected 143 (sleep ended by SIGTERM)"
 no_instances
-[ -z "$(ls /run/xtrace 2>/dev/null | grep "xtrace-$rec")" ] || fail "control socket left behind"
+[ -z "$(ls "${XTRACE_RUN_DIR:-/run/xtrace}" 2>/dev/null | grep "xtrace-$rec")" ] ||
+	fail "control socket left behind"
 
 xview xtrace-host > view.txt || fail "xtrace-view"
 # in order: the app's markers, the first flush on every CPU, then flushes 2 and 3 (stop)
@@ -107,7 +108,7 @@ ok "two flushes: 2000 markers, each once"
 "$XT_BIN/xtrace-run" -q -m overwrite -o killed sleep 600 &
 rec=$!
 wait_recorder killed
-child=$(pgrep -P $rec)
+child=$(pgrep -P $rec -x sleep)
 echo "saved-before-kill" > /sys/kernel/tracing/instances/xtrace-$rec/trace_marker
 xctl -q -p $rec flush || fail "flush"
 echo "never-flushed" > /sys/kernel/tracing/instances/xtrace-$rec/trace_marker

@@ -36,7 +36,7 @@ ok "SIGINT"
 "$XT_BIN/xtrace-run" -q -o k9 sh -c 'echo before-kill > $XTRACE_MARKER; exec sleep 30' &
 pid=$!
 sleep 2.5
-child=$(pgrep -P $pid)
+child=$(pgrep -P $pid -x sleep)
 kill -KILL $pid
 wait $pid 2>/dev/null
 [ -n "$child" ] && kill $child 2>/dev/null
@@ -51,6 +51,7 @@ ok "kill -9: data up to the last frame readable"
 expect_status 0 xrun -v -o next true 2> next.err
 expect_grep "removed tracefs instance 'xtrace-$pid'" next.err
 expect_grep "recorder $pid is gone; removed its stale socket" next.err
-[ ! -e "/run/xtrace/xtrace-$pid.sock" ] || fail "the dead recorder's socket is still there"
+[ ! -e "${XTRACE_RUN_DIR:-/run/xtrace}/xtrace-$pid.sock" ] ||
+	fail "the dead recorder's socket is still there"
 no_instances
 ok "stale instance removed by the next xtrace-run"
