@@ -65,6 +65,7 @@ struct xtrace_recorder {
 	struct tracefs_instance *inst;
 	char *marker_path;
 	int lock_fd;
+	struct xt_guard guard;		/* stops tracing if this process dies */
 	struct xtrace_meta meta;
 	struct xtrace_cpuset cpus;
 	int nr_cpus;
@@ -766,7 +767,7 @@ struct xtrace_recorder *xtrace_recorder_new(const struct xtrace_recorder_opts *o
 		errno = ENOMEM;
 		return NULL;
 	}
-	r->clock_fd = r->stop_fd = r->lock_fd = -1;
+	r->clock_fd = r->stop_fd = r->lock_fd = r->guard.fd = -1;
 	r->mode = o->mode;
 	r->level = o->compression_level ? o->compression_level : 1;
 	r->nice = o->nice;
@@ -826,6 +827,15 @@ struct xtrace_recorder *xtrace_recorder_new(const struct xtrace_recorder_opts *o
 
 		if (!idir || asprintf(&r->marker_path, "%s/trace_marker", idir) < 0)
 			r->marker_path = NULL;
+		/*
+		 * Before tracing is on: from now on the kernel stops tracing however we
+		 * die. Without a guardian a killed recorder's instance goes on tracing
+		 * until the next xtrace-ctl or xtrace-run removes it.
+		 */
+		ret = idir ? xt_guard_start(&r->guard, idir) : -ENOMEM;
+		if (ret)
+			xt_log(XTRACE_LOG_WARNING, "cannot guard tracefs instance '%s': %s", name,
+			       strerror(-ret));
 		tracefs_put_tracing_file(idir);
 	}
 	r->lock_fd = tracefs_instance_file_open(r->inst, LOCK_FILE, O_WRONLY | O_CLOEXEC);
@@ -941,6 +951,8 @@ static void set_notrace_pids(struct xtrace_recorder *r)
 	char buf[4096];
 	int n = snprintf(buf, sizeof(buf), "%d", getpid());
 
+	if (r->guard.pid > 0)
+		n += snprintf(buf + n, sizeof(buf) - n, " %d", r->guard.pid);
 	for (int c = 0; c < r->nr_cpus; c++)
 		if (r->readers[c].thread_started)
 			n += snprintf(buf + n, sizeof(buf) - n, " %d", r->readers[c].tid);
@@ -1335,6 +1347,8 @@ void xtrace_recorder_free(struct xtrace_recorder *r)
 			       r->meta.instance, strerror(errno));
 		tracefs_instance_free(r->inst);
 	}
+	/* only now: killed before the instance was gone, we still had a guardian */
+	xt_guard_end(&r->guard);
 	free(r->marker_path);
 	xtrace_meta_free(&r->meta);
 	free(r->dir);

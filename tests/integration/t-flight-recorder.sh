@@ -104,7 +104,8 @@ xview twice | grep -oE 'MARKER \[n [0-9]+\]' | grep -oE '[0-9]+' > n.txt
 [ "$(sort -n n.txt | head -1)-$(sort -n n.txt | tail -1)" = 1-2000 ] || fail "markers lost"
 ok "two flushes: 2000 markers, each once"
 
-# kill -9 after a flush: the flushed data stays readable; xtrace-ctl cleans up
+# kill -9 after a flush: the flushed data stays readable; the recorder's guardian removes
+# its instance, xtrace-ctl its socket
 "$XT_BIN/xtrace-run" -q -m overwrite -o killed sleep 600 &
 rec=$!
 wait_recorder killed
@@ -122,4 +123,4 @@ expect_grep "incomplete" killed.err
 expect_status 1 xctl status 2> gone.txt
 expect_grep "recorder $rec is gone" gone.txt
 no_instances
-ok "kill -9: data up to the last flush readable, instance removed by xtrace-ctl"
+ok "kill -9: data up to the last flush readable, instance and socket removed"

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SIGTERM/SIGINT to the recorder: the command ends, the recording is complete
-# and the tracefs instance is gone. kill -9: the data written so far stays
-# readable and the next recorder removes the instance left behind.
+# and the tracefs instance is gone. kill -9 of the recorder and its guardian: the
+# data written so far stays readable and the next recorder removes the instance
+# left behind (t-kill9.sh: the guardian alone removes it).
 . "$(dirname "$0")/lib.sh"
 # job control: without it a script's background jobs ignore SIGINT by design
 set -m
@@ -37,6 +38,9 @@ ok "SIGINT"
 pid=$!
 sleep 2.5
 child=$(pgrep -P $pid -x sleep)
+guard=$(pgrep -P $pid -x xtrace-guard)
+[ -n "$guard" ] || fail "recorder $pid has no guardian"
+kill -KILL $guard
 kill -KILL $pid
 wait $pid 2>/dev/null
 [ -n "$child" ] && kill $child 2>/dev/null
