@@ -62,6 +62,7 @@ struct xtrace_recorder {
 	struct tracefs_instance *inst;
 	char *marker_path;
 	int lock_fd;
+	struct xt_guard guard;		/* stops tracing if this process dies */
 	struct xtrace_meta meta;
 	struct xtrace_cpuset cpus;
 	int nr_cpus;
@@ -723,7 +724,7 @@ struct xtrace_recorder *xtrace_recorder_new(const struct xtrace_recorder_opts *o
 		errno = ENOMEM;
 		return NULL;
 	}
-	r->clock_fd = r->stop_fd = r->lock_fd = -1;
+	r->clock_fd = r->stop_fd = r->lock_fd = r->guard.fd = -1;
 	r->mode = o->mode;
 	r->level = o->compression_level ? o->compression_level : 1;
 	r->nice = o->nice;
@@ -783,6 +784,15 @@ struct xtrace_recorder *xtrace_recorder_new(const struct xtrace_recorder_opts *o
 
 		if (!idir || asprintf(&r->marker_path, "%s/trace_marker", idir) < 0)
 			r->marker_path = NULL;
+		/*
+		 * Before tracing is on: from now on the kernel stops tracing however we
+		 * die. Without a guardian a killed recorder's instance goes on tracing
+		 * until the next xtrace-ctl or xtrace-run removes it.
+		 */
+		ret = idir ? xt_guard_start(&r->guard, idir) : -ENOMEM;
+		if (ret)
+			xt_log(XTRACE_LOG_WARNING, "cannot guard tracefs instance '%s': %s", name,
+			       strerror(-ret));
 		tracefs_put_tracing_file(idir);
 	}
 	r->lock_fd = tracefs_instance_file_open(r->inst, LOCK_FILE, O_WRONLY | O_CLOEXEC);
@@ -890,12 +900,14 @@ fail:
 /* Keep the recorder's own threads out of its trace (a 512-CPU host has 513 of them). */
 static void set_notrace_pids(struct xtrace_recorder *r)
 {
-	int *pids = malloc((r->nr_cpus + 1) * sizeof(*pids));
+	int *pids = malloc((r->nr_cpus + 2) * sizeof(*pids));
 	char *list = NULL;
 	size_t n = 0;
 
 	if (pids) {
 		pids[n++] = getpid();
+		if (r->guard.pid > 0)
+			pids[n++] = r->guard.pid;
 		for (int c = 0; c < r->nr_cpus; c++)
 			if (r->readers[c].thread_started)
 				pids[n++] = r->readers[c].tid;
@@ -1293,6 +1305,8 @@ void xtrace_recorder_free(struct xtrace_recorder *r)
 			       r->meta.instance, strerror(errno));
 		tracefs_instance_free(r->inst);
 	}
+	/* only now: killed before the instance was gone, we still had a guardian */
+	xt_guard_end(&r->guard);
 	if (r->made_dir && !r->traced && r->dir) {
 		/* nothing was recorded: do not leave a half-made directory behind */
 		if (xt_rm_rf(r->dir))

@@ -238,4 +238,19 @@ __hidden int xt_clock_append(int fd, const struct xtrace_clock_sample *s);
 __hidden uint64_t xt_clock_now(int clockid);
 __hidden char *xt_chrony_tracking(int64_t *error_ns);
 
+/*
+ * guard.c: the guardian of a recorder's tracefs instance, a child process that
+ * turns tracing off and removes the instance if the recorder dies without
+ * stopping. xt_guard_start() forks it (0 or -errno; pid 0 and fd -1 when there
+ * is none); xt_guard_end(), once the recorder has removed its instance itself,
+ * tells it there is nothing to do and reaps it.
+ */
+struct xt_guard {
+	pid_t pid;
+	int fd;			/* the recorder's end: closed, the guardian acts */
+};
+
+__hidden int xt_guard_start(struct xt_guard *g, const char *instance_dir);
+__hidden void xt_guard_end(struct xt_guard *g);
+
 #endif /* _XTRACE_LOCAL_H */

@@ -441,7 +441,11 @@ struct xtrace_recorder;
  * and save what decoding needs (formats, symbols, tasks, syscall names)
  *
  * Tracing is not on yet. Instances left behind by recorders that died are
- * removed first. Returns NULL with errno set; the reason is also logged.
+ * removed first. Forks one child process, the instance's guardian ("xtrace-guard"):
+ * if this process dies or execs without xtrace_recorder_free(), it turns the
+ * instance's tracing off and removes it. It is reaped by xtrace_recorder_free();
+ * a caller that reaps any child (waitpid(-1, ...)) may see it only if someone
+ * killed it. Returns NULL with errno set; the reason is also logged.
  */
 struct xtrace_recorder *xtrace_recorder_new(const struct xtrace_recorder_opts *opts);
 
@@ -468,7 +472,7 @@ int xtrace_recorder_stop(struct xtrace_recorder *r, int exit_status);
 int xtrace_recorder_set_exit_status(struct xtrace_recorder *r, int exit_status);
 
 /**
- * xtrace_recorder_free - remove the tracefs instance and free @r
+ * xtrace_recorder_free - remove the tracefs instance, reap its guardian and free @r
  *
  * A directory that xtrace_recorder_new() created and that never recorded (tracing was never
  * turned on: the start failed, or was never called) is removed too.

@@ -16,8 +16,13 @@ trap cleanup_jobs EXIT
 
 no_instances() {
 	local left
-	left=$(ls /sys/kernel/tracing/instances 2>/dev/null | grep '^xtrace-' || true)
-	[ -z "$left" ] || fail "tracefs instances left behind: $left"
+	# an instance may be on its way out still (the kernel's rmdir takes 0.1 s or more)
+	for _ in $(seq 20); do
+		left=$(ls /sys/kernel/tracing/instances 2>/dev/null | grep '^xtrace-' || true)
+		[ -z "$left" ] && return 0
+		sleep 0.1
+	done
+	fail "tracefs instances left behind: $left"
 }
 
 [ "$(id -u)" = 0 ] || skip "needs root to trace"

@@ -74,7 +74,7 @@ expect_grep "unknown command 'bogus'" inter.err
 ok "bad input and interactive mode"
 
 # a recorder that died: its socket and instance are cleaned up, the ctl says so
-orphan=$(pgrep -P $rb)
+orphan=$(pgrep -P $rb -x sleep)
 kill -KILL $rb
 wait $rb 2>/dev/null
 expect_status 1 xctl status 2> e4.txt

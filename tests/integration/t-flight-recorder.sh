@@ -32,7 +32,8 @@ wait $rec
 rc=$?
 [ $rc = 143 ] || fail "xtrace-run exited $rc; expected 143 (sleep ended by SIGTERM)"
 no_instances
-[ -z "$(ls /run/xtrace 2>/dev/null | grep "xtrace-$rec")" ] || fail "control socket left behind"
+[ -z "$(ls "${XTRACE_RUN_DIR:-/run/xtrace}" 2>/dev/null | grep "xtrace-$rec")" ] ||
+	fail "control socket left behind"
 
 xview xtrace-host > view.txt || fail "xtrace-view"
 # in order: the app's markers, the first flush on every CPU, then flushes 2 and 3 (stop)
@@ -103,11 +104,12 @@ xview twice | grep -oE 'MARKER \[n [0-9]+\]' | grep -oE '[0-9]+' > n.txt
 [ "$(sort -n n.txt | head -1)-$(sort -n n.txt | tail -1)" = 1-2000 ] || fail "markers lost"
 ok "two flushes: 2000 markers, each once"
 
-# kill -9 after a flush: the flushed data stays readable; xtrace-ctl cleans up
+# kill -9 after a flush: the flushed data stays readable; the recorder's guardian removes
+# its instance, xtrace-ctl its socket
 "$XT_BIN/xtrace-run" -q -m overwrite -o killed sleep 600 &
 rec=$!
 wait_recorder killed
-child=$(pgrep -P $rec)
+child=$(pgrep -P $rec -x sleep)
 echo "saved-before-kill" > /sys/kernel/tracing/instances/xtrace-$rec/trace_marker
 xctl -q -p $rec flush || fail "flush"
 echo "never-flushed" > /sys/kernel/tracing/instances/xtrace-$rec/trace_marker
@@ -121,4 +123,4 @@ expect_grep "incomplete" killed.err
 expect_status 1 xctl status 2> gone.txt
 expect_grep "recorder $rec is gone" gone.txt
 no_instances
-ok "kill -9: data up to the last flush readable, instance removed by xtrace-ctl"
+ok "kill -9: data up to the last flush readable, instance and socket removed"

@@ -85,8 +85,9 @@ xrun --help | grep -q "^usage: xtrace-run" || fail "--help"
 xrun --list-events | grep -qE "^  kvm +VM entries" || fail "--list-events"
 no_instances
 
-# a start that fails (no thread or process can be made: a pids cgroup of 1 task) says why,
-# leaves nothing tracing, no socket and no half-made directory
+# a start that fails says why, leaves nothing tracing, no socket and no half-made directory:
+# in a pids cgroup of 1 task no guardian can be forked (xtrace_recorder_new fails); of 2 the
+# guardian is made but no reader thread (xtrace_recorder_start fails)
 pids_cg=
 if [ -f /sys/fs/cgroup/pids/cgroup.procs ]; then
 	pids_cg=/sys/fs/cgroup/pids/xtrace-test-$$
@@ -94,16 +95,18 @@ elif grep -qw pids /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null; then
 	pids_cg=/sys/fs/cgroup/xtrace-test-$$
 fi
 [ -n "$pids_cg" ] || fail "no pids cgroup controller (v1 pids or v2 with pids enabled)"
-mkdir "$pids_cg" || fail "cannot make $pids_cg"
-echo 1 > "$pids_cg/pids.max"
 export XTRACE_RUN_DIR=$T/run
-bash -c 'echo $$ > "$1/cgroup.procs" && exec "$2" -o nothreads true' sh "$pids_cg" \
-	"$XT_BIN/xtrace-run" 2> e8.txt
-rc=$?
-rmdir "$pids_cg"
-[ $rc = 1 ] || fail "a failed start exited $rc: $(cat e8.txt)"
-expect_grep "^xtrace-run: .*Resource temporarily unavailable$" e8.txt
-[ ! -e nothreads ] || fail "a failed start left '$T/nothreads' behind: $(ls nothreads)"
-[ -z "$(ls "$XTRACE_RUN_DIR")" ] || fail "a failed start left a socket: $(ls "$XTRACE_RUN_DIR")"
-no_instances
-ok "a failed start: '$(cat e8.txt)'"
+for max in 1 2; do
+	mkdir "$pids_cg" || fail "cannot make $pids_cg"
+	echo $max > "$pids_cg/pids.max"
+	bash -c 'echo $$ > "$1/cgroup.procs" && exec "$2" -o nothreads true' sh "$pids_cg" \
+		"$XT_BIN/xtrace-run" 2> e8.txt
+	rc=$?
+	rmdir "$pids_cg"
+	[ $rc = 1 ] || fail "a failed start (pids.max $max) exited $rc: $(cat e8.txt)"
+	expect_grep "^xtrace-run: cannot start recording: Resource temporarily unavailable$" e8.txt
+	[ ! -e nothreads ] || fail "a failed start left '$T/nothreads' behind: $(ls nothreads)"
+	[ -z "$(ls "$XTRACE_RUN_DIR")" ] || fail "a failed start left a socket: $(ls "$XTRACE_RUN_DIR")"
+	no_instances
+	ok "a failed start in $max task(s): '$(tr '\n' ' ' < e8.txt)'"
+done

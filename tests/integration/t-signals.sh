@@ -1,7 +1,8 @@
 #!/bin/bash
 # SIGTERM/SIGINT to the recorder: the command ends, the recording is complete
-# and the tracefs instance is gone. kill -9: the data written so far stays
-# readable and the next recorder removes the instance left behind.
+# and the tracefs instance is gone. kill -9 of the recorder and its guardian: the
+# data written so far stays readable and the next recorder removes the instance
+# left behind (t-kill9.sh: the guardian alone removes it).
 . "$(dirname "$0")/lib.sh"
 # job control: without it a script's background jobs ignore SIGINT by design
 set -m
@@ -36,7 +37,10 @@ ok "SIGINT"
 "$XT_BIN/xtrace-run" -q -o k9 sh -c 'echo before-kill > $XTRACE_MARKER; exec sleep 30' &
 pid=$!
 sleep 2.5
-child=$(pgrep -P $pid)
+child=$(pgrep -P $pid -x sleep)
+guard=$(pgrep -P $pid -x xtrace-guard)
+[ -n "$guard" ] || fail "recorder $pid has no guardian"
+kill -KILL $guard
 kill -KILL $pid
 wait $pid 2>/dev/null
 [ -n "$child" ] && kill $child 2>/dev/null
@@ -51,6 +55,7 @@ ok "kill -9: data up to the last frame readable"
 expect_status 0 xrun -v -o next true 2> next.err
 expect_grep "removed tracefs instance 'xtrace-$pid'" next.err
 expect_grep "recorder $pid is gone; removed its stale socket" next.err
-[ ! -e "/run/xtrace/xtrace-$pid.sock" ] || fail "the dead recorder's socket is still there"
+[ ! -e "${XTRACE_RUN_DIR:-/run/xtrace}/xtrace-$pid.sock" ] ||
+	fail "the dead recorder's socket is still there"
 no_instances
 ok "stale instance removed by the next xtrace-run"
