@@ -25,14 +25,15 @@ PKG_LIBS    := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -ltracef
 CUNIT_LIBS  := $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null || echo -lcunit)
 
 XT_CFLAGS   := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra $(WERROR) -fPIC -fvisibility=default \
-	       -Ilibxtrace/include -Ilibxtrace -Icommon -Ibuild $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
+	       -Ilibxtrace/include -Ilibxtrace -Icommon -Itests/cunit -Ibuild $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
 XT_LIBS     := $(PKG_LIBS) -lpthread
 
 B := build
 
 # Every .c file of a program's folder is part of it; add files without touching this.
 objs_of   = $(patsubst %.c,$(B)/%.o,$(sort $(wildcard $(1)/*.c)))
-LIB_OBJS := $(call objs_of,libxtrace) $(B)/common/sbuf.o	# the string builder libkvmrt shares
+# common/: the string builder and the recursive remove, shared with libkvmrt and the tests
+LIB_OBJS := $(call objs_of,libxtrace) $(B)/common/sbuf.o $(B)/common/rmtree.o
 LIB_A    := lib/libxtrace.a
 LIB_SO   := lib/libxtrace.so.$(VERSION)
 
@@ -42,7 +43,7 @@ BINS     := $(addprefix bin/, $(PROGS))
 TOOL_OBJS := $(B)/common/tool.o $(B)/common/tool-log.o $(B)/common/tool-ssh.o
 $(foreach p,$(PROGS),$(eval $(p)_OBJS := $(call objs_of,$(p)) $(TOOL_OBJS)))
 
-UNIT_OBJS := $(call objs_of,tests/unit)
+UNIT_OBJS := $(call objs_of,tests/unit) $(B)/tests/cunit/tu.o	# tu.c: both unit binaries' runner
 UNIT_BIN  := $(B)/tests/unit/xtrace-unit
 
 HELPERS   := $(addprefix $(B)/tests/helpers/, syscall-burst clock-touch)

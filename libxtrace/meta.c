@@ -51,13 +51,10 @@ static void put_i64(struct sbuf *sb, const char *key, int64_t v)
 
 static void put_utc(struct sbuf *sb, const char *key, int64_t ns)
 {
-	time_t sec = ns / 1000000000LL;
-	struct tm tm;
 	char tmp[64];
 
-	gmtime_r(&sec, &tm);
-	strftime(tmp, sizeof(tmp), "%Y-%m-%dT%H:%M:%S", &tm);
-	sb_printf(sb, "# %s = %s.%09lldZ\n", key, tmp, (long long)(ns % 1000000000LL));
+	xtrace_format_utc(tmp, sizeof(tmp), ns);
+	sb_printf(sb, "# %s = %sZ\n", key, tmp);
 }
 
 int xtrace_meta_write(const char *dir, const struct xtrace_meta *m)

@@ -1309,7 +1309,7 @@ void xtrace_recorder_free(struct xtrace_recorder *r)
 	xt_guard_end(&r->guard);
 	if (r->made_dir && !r->traced && r->dir) {
 		/* nothing was recorded: do not leave a half-made directory behind */
-		if (xt_rm_rf(r->dir))
+		if (rm_tree(r->dir))
 			xt_log(XTRACE_LOG_WARNING, "cannot remove '%s'", r->dir);
 	}
 	free(r->marker_path);

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <dirent.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -384,18 +383,6 @@ int64_t xt_realtime_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static int rm_cb(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st; (void)type; (void)ftw;
-	return remove(path) ? -errno : 0;
-}
-
-/* Remove a directory tree we created (never follows symlinks out of it). */
-int xt_rm_rf(const char *path)
-{
-	return nftw(path, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 int xt_make_outdir(const char *dir, bool *made)
 {
 	DIR *d = opendir(dir);
@@ -451,4 +438,21 @@ int xtrace_format_ns(char *buf, size_t len, int64_t ns)
 	if (a < 1000000000)
 		return snprintf(buf, len, "%.1f ms", ns / 1e6);
 	return snprintf(buf, len, "%.1f s", ns / 1e9);
+}
+
+int xtrace_format_utc(char *buf, size_t len, int64_t ns)
+{
+	time_t sec = ns / 1000000000LL;
+	long frac = ns % 1000000000LL;
+	struct tm tm;
+	char d[40];
+
+	if (frac < 0) {
+		frac += 1000000000L;
+		sec--;
+	}
+	if (!gmtime_r(&sec, &tm))
+		return snprintf(buf, len, "%lld", (long long)ns);
+	strftime(d, sizeof(d), "%Y-%m-%dT%H:%M:%S", &tm);
+	return snprintf(buf, len, "%s.%09ld", d, frac);
 }

@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include "xtrace.h"
+#include "rmtree.h"
 
 #define __hidden __attribute__((visibility("hidden")))
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -156,7 +157,6 @@ __hidden int xt_write_file(const char *path, const void *buf, size_t len);
 __hidden int xt_write_file_atomic(const char *path, const void *buf, size_t len);
 __hidden int xt_write_all(int fd, const void *buf, size_t len);
 __hidden int xt_mkdir_p(const char *path, mode_t mode);
-__hidden int xt_rm_rf(const char *path);
 __hidden int xt_make_outdir(const char *dir, bool *made);
 __hidden int xt_copy_file(const char *src, const char *dst);
 __hidden int xt_strv_push(char ***strv, size_t *n, char *s);

@@ -6,7 +6,6 @@
  *   xtrace-multi-merge -o OUT [-n NAME=DIR]... [--offset NAME=NS]... DIR...
  */
 #include <errno.h>
-#include <ftw.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 
 #include "xtrace.h"
 #include "xtrace-remote.h"
+#include "rmtree.h"
 #include "tool.h"
 #include "tool-ssh.h"
 
@@ -110,17 +110,6 @@ static int parse_ns(const char *s, int64_t *ns)
 	return -EINVAL;
 }
 
-static void fmt_tod(char *buf, size_t len, int64_t tod)
-{
-	time_t sec = tod / 1000000000LL;
-	struct tm tm;
-	char t[32];
-
-	gmtime_r(&sec, &tm);
-	strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%09lld", t, (long long)(tod % 1000000000LL));
-}
-
 static void fmt_dur(char *buf, size_t len, int64_t ns)
 {
 	if (ns < 0)
@@ -142,8 +131,8 @@ static void print_report(const char *out, const struct xtrace_merge_meta *m)
 		const struct xtrace_merge_source *s = &m->sources[i];
 		char first[64], last[64], err[48], e[32];
 
-		fmt_tod(first, sizeof(first), s->first);
-		fmt_tod(last, sizeof(last), s->last);
+		xtrace_format_utc(first, sizeof(first), s->first);
+		xtrace_format_utc(last, sizeof(last), s->last);
 		if (s->clock_error < 0) {
 			snprintf(err, sizeof(err), "unknown");
 		} else {
@@ -167,18 +156,6 @@ static int add_input(struct merge_cli *c, const char *dir, const char *name)
 	c->names[n] = (char *)name;
 	c->m.nr_inputs = n + 1;
 	return 0;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
-}
-
-/* remove a fetched copy (ours: made by this run) */
-static void rm_tree(const char *dir)
-{
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* Remote inputs ([user@]host[:port]:PATH): fetch each beside OUT, merge the copy. */

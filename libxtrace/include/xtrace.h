@@ -96,6 +96,12 @@ int xtrace_parse_size(const char *str, uint64_t unit, uint64_t *val);
  */
 int xtrace_format_ns(char *buf, size_t len, int64_t ns);
 
+/**
+ * xtrace_format_utc - a time of day (UTC ns since the epoch) as "2026-11-22T14:02:15.866361124"
+ * (no zone letter; times before 1970 too). Returns what snprintf() returns.
+ */
+int xtrace_format_utc(char *buf, size_t len, int64_t ns);
+
 /* ------------------------------------------------------------------ time */
 
 /* A clock-offset sample: the trace clock read between two CLOCK_REALTIME reads. */

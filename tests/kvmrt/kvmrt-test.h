@@ -6,6 +6,7 @@
 #include <CUnit/CUnit.h>
 
 #include "kvmrt.h"
+#include "tu.h"	/* tu_mkdtemp(), tu_rm_rf() */
 
 #ifndef KVMRT_TEST_DIR
 #define KVMRT_TEST_DIR "tests/kvmrt"
@@ -19,15 +20,11 @@ int add_domxml_suite(void);
 int add_virt_suite(void);
 int add_hostinfo_suite(void);
 
-/* A new, empty directory under /tmp (free the name). */
-char *kt_mkdtemp(void);
-/* Remove a tree made by a test; only ever under /tmp. */
-int kt_rm_rf(const char *path);
 /* Write @text to @dir/@name, making the directories on the way. */
 int kt_write(const char *dir, const char *name, const char *text);
 /*
  * A fake sysfs tree (kt_make_sysfs) in DIR/sys, for "SOCKETS CORES THREADS NODES
- * [adjacent] [offline=CPUS]", e.g. "2 10 2 2"; returns DIR (free it, kt_rm_rf it) or NULL.
+ * [adjacent] [offline=CPUS]", e.g. "2 10 2 2"; returns DIR (free it, tu_rm_rf it) or NULL.
  */
 char *kt_sysfs(const char *args);
 /* The topology of such a tree, made, read and removed. */

@@ -14,31 +14,8 @@
 #include <CUnit/Basic.h>
 
 #include "kvmrt-test.h"
+#include "tu.h"
 #include "sysfs-gen.h"
-
-char *kt_mkdtemp(void)
-{
-	char *p = strdup("/tmp/kvmrt-unit-XXXXXX");
-
-	if (p && !mkdtemp(p)) {
-		free(p);
-		p = NULL;
-	}
-	return p;
-}
-
-static int rm_cb(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st; (void)type; (void)ftw;
-	return remove(path) ? -1 : 0;
-}
-
-int kt_rm_rf(const char *path)
-{
-	if (!path || strncmp(path, "/tmp/", 5))
-		return -EINVAL;
-	return nftw(path, rm_cb, 16, FTW_DEPTH | FTW_PHYS) ? -errno : 0;
-}
 
 int kt_write(const char *dir, const char *name, const char *text)
 {
@@ -61,7 +38,7 @@ int kt_write(const char *dir, const char *name, const char *text)
 char *kt_sysfs(const char *args)
 {
 	int sockets, cores, threads, nodes, n = 0;
-	char *dir = kt_mkdtemp(), root[PATH_MAX], off[128] = "";
+	char *dir = tu_mkdtemp(), root[PATH_MAX], off[128] = "";
 	bool adjacent = false;
 
 	if (!dir)
@@ -76,7 +53,7 @@ char *kt_sysfs(const char *args)
 		goto fail;
 	return dir;
 fail:
-	kt_rm_rf(dir);
+	tu_rm_rf(dir);
 	free(dir);
 	return NULL;
 }
@@ -89,7 +66,7 @@ struct kvmrt_topo *kt_topo(const char *args)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
 	snprintf(path, sizeof(path), "%s/sys", dir);
 	t = kvmrt_topo_load(path);
-	kt_rm_rf(dir);
+	tu_rm_rf(dir);
 	free(dir);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
 	return t;
@@ -133,20 +110,15 @@ void kt_dump(const struct kvmrt_diags *d)
 
 int main(void)
 {
-	unsigned int failures;
+	static const tu_suite_fn suites[] = {
+		add_idset_suite,
+		add_config_suite,
+		add_topology_suite,
+		add_validate_suite,
+		add_domxml_suite,
+		add_virt_suite,
+		add_hostinfo_suite,
+	};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	if (add_idset_suite() || add_config_suite() || add_topology_suite() ||
-	    add_validate_suite() || add_domxml_suite() || add_virt_suite() ||
-	    add_hostinfo_suite()) {
-		fprintf(stderr, "kvmrt-unit: cannot register the suites: %s\n", CU_get_error_msg());
-		CU_cleanup_registry();
-		return 2;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	return failures ? 1 : 0;
+	return tu_main("kvmrt-unit", suites, sizeof(suites) / sizeof(suites[0]));
 }

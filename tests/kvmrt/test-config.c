@@ -246,7 +246,7 @@ static void test_missing_and_long(void)
 					 "\r\nname = x\r\ndescription = %s\nnr_vcpus = 3\n", d) > 0);
 		free(d);
 	}
-	dir = kt_mkdtemp();
+	dir = tu_mkdtemp();
 	CU_ASSERT_EQUAL(kt_write(dir, "k.cfg", text), 0);
 	{
 		char path[256];
@@ -259,7 +259,7 @@ static void test_missing_and_long(void)
 	CU_ASSERT_EQUAL(cfg->vms[0]->nr_vcpus, 3);
 	CU_ASSERT_STRING_EQUAL(cfg->vms[0]->name, "x");
 	kvmrt_config_free(cfg);
-	kt_rm_rf(dir);
+	tu_rm_rf(dir);
 	free(dir);
 	free(text);
 }
@@ -346,7 +346,7 @@ static void test_rewrite(void)
 static void test_save(void)
 {
 	struct kvmrt_config *cfg = kt_config("[aeec46cc-0638-4949-ac04-146b233194a9]\nname = x\n"), *back;
-	char *dir = kt_mkdtemp(), path[256];
+	char *dir = tu_mkdtemp(), path[256];
 	struct stat st;
 
 	snprintf(path, sizeof(path), "%s/kvmrt.cfg", dir);
@@ -363,7 +363,7 @@ static void test_save(void)
 	/* no temporary file left behind */
 	snprintf(path, sizeof(path), "ls %s | wc -l | grep -qx 1", dir);
 	CU_ASSERT_EQUAL(system(path), 0);
-	kt_rm_rf(dir);
+	tu_rm_rf(dir);
 	free(dir);
 	kvmrt_config_free(cfg);
 }

@@ -24,7 +24,7 @@ static char *fmt(const struct kvmrt_idset *s)
 
 static void test_fake_proc(void)
 {
-	char *dir = kt_mkdtemp();
+	char *dir = tu_mkdtemp();
 	struct kvmrt_irq *irqs;
 	struct kvmrt_task *tasks;
 	int n;
@@ -80,7 +80,7 @@ static void test_fake_proc(void)
 	kvmrt_tasks_free(tasks, n);
 
 	CU_ASSERT_EQUAL(kvmrt_irqs_load("/nonexistent", &irqs, &n), -ENOENT);
-	kt_rm_rf(dir);
+	tu_rm_rf(dir);
 	free(dir);
 }
 

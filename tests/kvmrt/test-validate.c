@@ -16,7 +16,7 @@ static int setup(void)
 		return -1;
 	snprintf(path, sizeof(path), "%s/sys", dir);
 	big = kvmrt_topo_load(path);
-	kt_rm_rf(dir);
+	tu_rm_rf(dir);
 	free(dir);
 	return big ? 0 : -1;
 }

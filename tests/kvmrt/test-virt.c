@@ -27,7 +27,7 @@ static int setup(void)
 		return -1;
 	snprintf(path, sizeof(path), "%s/sys", dir);
 	big = kvmrt_topo_load(path);
-	kt_rm_rf(dir);
+	tu_rm_rf(dir);
 	free(dir);
 	return big ? 0 : -1;
 }
@@ -252,7 +252,7 @@ static void test_node_file(void)
 		"<emulatorpin cpuset='6'/><vcpusched vcpus='0-1' scheduler='fifo' priority='1'/>"
 		"</cputune><memoryBacking><locked/></memoryBacking>"
 		"<numatune><memory mode='strict' nodeset='0'/></numatune></domain></node>";
-	char *dir = kt_mkdtemp(), uri[300], *xml = NULL, *err = NULL;
+	char *dir = tu_mkdtemp(), uri[300], *xml = NULL, *err = NULL;
 	struct kvmrt_domsettings s;
 	struct kvmrt_virt *v;
 
@@ -270,7 +270,7 @@ static void test_node_file(void)
 	kvmrt_domsettings_release(&s);
 	free(xml);
 	kvmrt_virt_close(v);
-	kt_rm_rf(dir);
+	tu_rm_rf(dir);
 	free(dir);
 }
 

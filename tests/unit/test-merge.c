@@ -6,10 +6,8 @@
 #include <CUnit/CUnit.h>
 
 #include "xtrace.h"
+#include "tu.h"
 
-char *tu_mkdtemp(void);
-int tu_rm_rf(const char *path);
-int tu_write_file(const char *dir, const char *name, const void *buf, size_t len);
 
 static void test_round_trip(void)
 {

@@ -10,12 +10,10 @@
 #include <CUnit/CUnit.h>
 
 #include "xtrace.h"
+#include "tu.h"
 
 int add_meta_suite(void);
 
-char *tu_mkdtemp(void);
-int tu_rm_rf(const char *path);
-int tu_write_file(const char *dir, const char *name, const void *buf, size_t len);
 
 #define N_(a)	(sizeof(a) / sizeof((a)[0]))
 

@@ -21,12 +21,10 @@
 #include <kbuffer.h>
 
 #include "xtrace-local.h"
+#include "tu.h"
 
 int add_reader_suite(void);
 
-char *tu_mkdtemp(void);
-int tu_rm_rf(const char *path);
-int tu_write_file(const char *dir, const char *name, const void *buf, size_t len);
 
 #define N_(a)		(sizeof(a) / sizeof((a)[0]))
 #define MS		1000000ULL
