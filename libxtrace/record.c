@@ -1110,7 +1110,7 @@ int xtrace_recorder_flush(struct xtrace_recorder *r, const struct xtrace_cpuset 
 
 	if (r->stopped)
 		return -ESRCH;
-	snprintf(text, sizeof(text), "xtrace:FLUSH #%d", n);
+	snprintf(text, sizeof(text), XTRACE_MARK "FLUSH #%d", n);
 	affinity_save(r, &aff);
 	for (int c = 0; c < r->nr_cpus; c++) {
 		struct cpu_reader *rd = &r->readers[c];
@@ -1185,7 +1185,7 @@ int xtrace_recorder_pause(struct xtrace_recorder *r, const struct xtrace_cpuset 
 	for (int c = 0; c < r->nr_cpus && !ret; c++) {
 		if (!wanted(r, cpus, c) || xtrace_cpuset_has(&r->paused, c))
 			continue;
-		marker_on(r, c, "xtrace:PAUSE");
+		marker_on(r, c, XTRACE_MARK "PAUSE");
 		xtrace_cpuset_add(&r->paused, c);
 		ret = write_cpumask(r);
 	}
@@ -1208,7 +1208,7 @@ int xtrace_recorder_resume(struct xtrace_recorder *r, const struct xtrace_cpuset
 		r->paused.bits[c / 64] &= ~(1ULL << (c % 64));
 		ret = write_cpumask(r);
 		if (!ret)
-			marker_on(r, c, "xtrace:RESUME");
+			marker_on(r, c, XTRACE_MARK "RESUME");
 	}
 	affinity_restore(&aff);
 	return ret;

@@ -24,6 +24,12 @@
 #define XTRACE_FORMAT_MAJOR	1
 #define XTRACE_FORMAT_MINOR	0
 
+/*
+ * The recorder's own marks in the trace (trace_marker text): XTRACE_MARK "FLUSH #n",
+ * XTRACE_MARK "PAUSE", XTRACE_MARK "RESUME"; the view names them FLUSH [#n], PAUSE, RESUME.
+ */
+#define XTRACE_MARK		"xtrace:"
+
 struct tep_handle;
 struct tep_record;
 
