@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "tool.h"
+#include "xtrace.h"
 
 const char *tool_prog = "xtrace";
 
@@ -37,6 +38,18 @@ int tool_bad_usage(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nTry '%s --help' for more information.\n", tool_prog);
 	return 2;
+}
+
+int tool_try_help(void)
+{
+	fprintf(stderr, "Try '%s --help' for more information.\n", tool_prog);
+	return 2;
+}
+
+int tool_version(void)
+{
+	printf("%s %s\n", tool_prog, XTRACE_VERSION);
+	return 0;
 }
 
 int tool_exit(int ret)

@@ -26,6 +26,15 @@ int tool_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int tool_bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /**
+ * tool_try_help - the answer to an unknown option or a misused one, after getopt's own
+ * message: "Try 'prog --help' for more information." on stderr; returns 2
+ */
+int tool_try_help(void);
+
+/** tool_version - "prog VERSION" on stdout (--version); returns 0 */
+int tool_version(void);
+
+/**
  * tool_exit - the program's exit status: @ret, or 1 if standard output could
  * not be written (a full disk under "> file" must not pass for success)
  */

@@ -15,6 +15,7 @@ static const char *const usage_text[] = {
 	"      --sysfs DIR   read the topology under DIR instead of /sys ($KVMRT_SYSFS)",
 	"  -s, --summary     end with a line counting sockets, cores, CPUs and nodes",
 	"  -h, --help        this text",
+	"  -V, --version     print the version",
 	NULL,
 };
 
@@ -50,6 +51,7 @@ int main(int argc, char **argv)
 		{ "sysfs", required_argument, NULL, OPT_SYSFS },
 		{ "summary", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct kvmrt_common o;
@@ -58,12 +60,13 @@ int main(int argc, char **argv)
 	int c;
 
 	tool_start("cpu-topology", &o);
-	while ((c = getopt_long(argc, argv, "sh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "shV", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_SYSFS: o.sysfs = optarg; break;
 		case 's': summary = true; break;
 		case 'h': tool_usage(stdout, usage_text); return tool_exit(0);
-		default: return tool_bad_usage("invalid option");
+		case 'V': return tool_exit(tool_version());
+		default: return tool_try_help();
 		}
 	}
 	if (optind < argc)

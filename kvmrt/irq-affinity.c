@@ -19,6 +19,7 @@ static const char *const usage_text[] = {
 	"  -e, --effective   with -c: match the effective affinity instead",
 	"      --proc DIR    read DIR instead of /proc ($KVMRT_PROCFS)",
 	"  -h, --help        this text",
+	"  -V, --version     print the version",
 	"",
 	"Exit status: 0 listed, 1 /proc unreadable, 2 usage.",
 	NULL,
@@ -32,6 +33,7 @@ int main(int argc, char **argv)
 		{ "effective", no_argument, NULL, 'e' },
 		{ "proc", required_argument, NULL, OPT_PROC },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct kvmrt_idset *filter = NULL;
@@ -44,7 +46,7 @@ int main(int argc, char **argv)
 	tool_start("irq-affinity", &o);
 	if (!procfs || !*procfs)
 		procfs = "/proc";
-	while ((c = getopt_long(argc, argv, "c:beh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:behV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			kvmrt_idset_free(filter);
@@ -56,7 +58,8 @@ int main(int argc, char **argv)
 		case 'e': effective = true; break;
 		case OPT_PROC: procfs = optarg; break;
 		case 'h': tool_usage(stdout, usage_text); return tool_exit(0);
-		default: kvmrt_idset_free(filter); return tool_bad_usage("invalid option");
+		case 'V': kvmrt_idset_free(filter); return tool_exit(tool_version());
+		default: kvmrt_idset_free(filter); return tool_try_help();
 		}
 	}
 	if (optind < argc) {

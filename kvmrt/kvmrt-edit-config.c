@@ -29,6 +29,7 @@ static const char *const usage_text[] = {
 	"      --no-sync      do not sync libvirt after saving",
 	"  -q, --quiet        print only errors and warnings",
 	"  -h, --help         this text",
+	"  -V, --version      print the version",
 	"",
 	"Exit status: 0 saved (and synced) or nothing changed, 1 edit abandoned, editor",
 	"failed or sync failed, 2 usage.",
@@ -224,13 +225,14 @@ int main(int argc, char **argv)
 		{ "no-sync", no_argument, NULL, OPT_NO_SYNC },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct edit_opts o = { 0 };
 	int c;
 
 	tool_start("kvmrt-edit-config", &o.c);
-	while ((c = getopt_long(argc, argv, "f:c:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:c:qhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': o.c.config = optarg; break;
 		case 'c': o.c.uri = optarg; break;
@@ -238,7 +240,8 @@ int main(int argc, char **argv)
 		case OPT_NO_SYNC: o.no_sync = true; break;
 		case 'q': o.c.quiet = true; break;
 		case 'h': tool_usage(stdout, usage_text); return tool_exit(0);
-		default: return tool_bad_usage("invalid option");
+		case 'V': return tool_exit(tool_version());
+		default: return tool_try_help();
 		}
 	}
 	if (optind < argc)

@@ -23,6 +23,7 @@ static const char *const usage_text[] = {
 	"      --sysfs DIR    host topology under DIR instead of /sys ($KVMRT_SYSFS)",
 	"  -q, --quiet        print only errors",
 	"  -h, --help         this text",
+	"  -V, --version      print the version",
 	"",
 	"Exit status: 0 done, 1 a failure (a VM unknown to libvirt, a file with errors,",
 	"libvirt unreachable), 2 usage.",
@@ -154,13 +155,14 @@ int main(int argc, char **argv)
 		{ "sysfs", required_argument, NULL, OPT_SYSFS },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct import_opts o = { 0 };
 	int c;
 
 	tool_start("kvmrt-import", &o.c);
-	while ((c = getopt_long(argc, argv, "unf:c:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "unf:c:qhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'u': o.update = true; break;
 		case 'n': o.dry_run = true; break;
@@ -169,7 +171,8 @@ int main(int argc, char **argv)
 		case OPT_SYSFS: o.c.sysfs = optarg; break;
 		case 'q': o.c.quiet = true; break;
 		case 'h': tool_usage(stdout, usage_text); return tool_exit(0);
-		default: return tool_bad_usage("invalid option");
+		case 'V': return tool_exit(tool_version());
+		default: return tool_try_help();
 		}
 	}
 	o.names = argv + optind;

@@ -22,6 +22,7 @@ static const char *const usage_text[] = {
 	"  -f, --file FILE   the configuration (default $KVMRT_CONFIG or /etc/kvmrt.cfg)",
 	"      --sysfs DIR   read the topology under DIR instead of /sys ($KVMRT_SYSFS)",
 	"  -h, --help        this text",
+	"  -V, --version     print the version",
 	"",
 	"Exit status: 0 shown, 1 unreadable or erroneous file or unknown VM, 2 usage.",
 	NULL,
@@ -124,6 +125,7 @@ int main(int argc, char **argv)
 		{ "file", required_argument, NULL, 'f' },
 		{ "sysfs", required_argument, NULL, OPT_SYSFS },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct kvmrt_diags d = { 0 };
@@ -134,12 +136,13 @@ int main(int argc, char **argv)
 	int c, n;
 
 	tool_start("kvmrt-show-config", &o);
-	while ((c = getopt_long(argc, argv, "f:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': o.config = optarg; break;
 		case OPT_SYSFS: o.sysfs = optarg; break;
 		case 'h': tool_usage(stdout, usage_text); return tool_exit(0);
-		default: return tool_bad_usage("invalid option");
+		case 'V': return tool_exit(tool_version());
+		default: return tool_try_help();
 		}
 	}
 	cfg = tool_load_config(o.config, false, false);

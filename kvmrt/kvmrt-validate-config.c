@@ -20,6 +20,7 @@ static const char *const usage_text[] = {
 	"  -W, --warnings-as-errors exit 2 on warnings too",
 	"  -q, --quiet              print only the problems, not the summary line",
 	"  -h, --help               this text",
+	"  -V, --version            print the version",
 	"",
 	"Exit status: 0 valid, 1 warnings only, 2 errors (or -W and warnings, or a file",
 	"that cannot be read, or a usage error).",
@@ -34,6 +35,7 @@ int main(int argc, char **argv)
 		{ "warnings-as-errors", no_argument, NULL, 'W' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct kvmrt_common o;
@@ -43,14 +45,15 @@ int main(int argc, char **argv)
 	int c, ret, errors, warnings;
 
 	tool_start("kvmrt-validate-config", &o);
-	while ((c = getopt_long(argc, argv, "f:Wqh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:WqhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': o.config = optarg; break;
 		case OPT_SYSFS: o.sysfs = optarg; break;
 		case 'W': werror = true; break;
 		case 'q': o.quiet = true; break;
 		case 'h': tool_usage(stdout, usage_text); return tool_exit(0);
-		default: return tool_bad_usage("invalid option");
+		case 'V': return tool_exit(tool_version());
+		default: return tool_try_help();
 		}
 	}
 	if (optind < argc)

@@ -128,11 +128,9 @@ static int run_command(struct ctl_opts *o, struct target *t, int nr, const char 
 	char request[256];
 	int failures = 0;
 
-	if (!cmd) {
-		fprintf(stderr, PROG ": unknown command '%s' (flush, pause, resume, stop, status)\n",
-			word);
-		return 1;
-	}
+	if (!cmd)
+		return tool_error("unknown command '%s' (flush, pause, resume, stop, status)",
+				  word);
 	snprintf(request, sizeof(request), "%s%s%s", cmd, cpu_cmd && o->cpus ? " " : "",
 		 cpu_cmd && o->cpus ? o->cpus : "");
 	if (!strcmp(cmd, "status") && !o->quiet)
@@ -147,16 +145,16 @@ static int run_command(struct ctl_opts *o, struct target *t, int nr, const char 
 		}
 		ret = xtrace_ctl_request(t[i].peer.path, request, &reply, REQUEST_TIMEOUT_MS);
 		if (ret) {
-			fprintf(stderr, PROG ": recorder %d: %s: %s\n", (int)t[i].peer.pid, cmd,
-				ret == -ECONNREFUSED || ret == -ENOENT ? "it is gone (did it die?)" :
-				strerror(-ret));
+			tool_error("recorder %d: %s: %s", (int)t[i].peer.pid, cmd,
+				   ret == -ECONNREFUSED || ret == -ENOENT ? "it is gone (did it die?)" :
+				   strerror(-ret));
 			t[i].gone = true;
 			failures++;
 			continue;
 		}
 		if (strncmp(reply, "ok ", 3)) {
-			fprintf(stderr, PROG ": recorder %d: %s: %s\n", (int)t[i].peer.pid, cmd,
-				!strncmp(reply, "err ", 4) ? reply + 4 : reply);
+			tool_error("recorder %d: %s: %s", (int)t[i].peer.pid, cmd,
+				   !strncmp(reply, "err ", 4) ? reply + 4 : reply);
 			failures++;
 		} else if (!strcmp(cmd, "status")) {
 			if (!o->quiet)
@@ -182,8 +180,8 @@ static int find_targets(struct ctl_opts *o, struct target **out, int *nr)
 
 	ret = xtrace_ctl_list(&peers, &n, &stale);
 	if (ret) {
-		fprintf(stderr, PROG ": cannot list recorders in '%s': %s\n", xtrace_ctl_dir(),
-			strerror(-ret));
+		tool_error("cannot list recorders in '%s': %s", xtrace_ctl_dir(),
+			   strerror(-ret));
 		return -1;
 	}
 	t = calloc(n ? n : 1, sizeof(*t));
@@ -213,13 +211,13 @@ static int find_targets(struct ctl_opts *o, struct target **out, int *nr)
 		const char *why = stale ? " (a recorder that died was cleaned up)" : "";
 
 		if (o->pid)
-			fprintf(stderr, PROG ": no recorder with pid %d is running%s\n",
-				(int)o->pid, why);
+			tool_error("no recorder with pid %d is running%s",
+				   (int)o->pid, why);
 		else if (o->dir)
-			fprintf(stderr, PROG ": no recorder writing to '%s' is running%s\n",
-				o->dir, why);
+			tool_error("no recorder writing to '%s' is running%s",
+				   o->dir, why);
 		else
-			fprintf(stderr, PROG ": no recorder is running on this system%s\n", why);
+			tool_error("no recorder is running on this system%s", why);
 		free(t);
 		return -1;
 	}
@@ -267,11 +265,9 @@ static int run_xtrace_ctl(struct ctl_opts *o)
 	int nr = 0, failures = 0;
 
 	for (int i = 0; i < o->nr_cmds; i++) {
-		if (!command_of(o->cmds[i])) {
-			fprintf(stderr, PROG ": unknown command '%s' (flush, pause, resume, stop, "
-				"status)\n", o->cmds[i]);
-			return 2;
-		}
+		if (!command_of(o->cmds[i]))
+			return tool_bad_usage("unknown command '%s' (flush, pause, resume, stop, "
+					      "status)", o->cmds[i]);
 	}
 	if (find_targets(o, &t, &nr))
 		return 1;
@@ -291,14 +287,10 @@ static int run_remote(struct ctl_opts *o)
 	char *argv[64], *cmd, *err = NULL;
 	int n = 0, ret;
 
-	if (!o->nr_cmds) {
-		fprintf(stderr, PROG ": with --remote, give the commands (no interactive mode)\n");
-		return 2;
-	}
-	if (o->nr_cmds > 50) {
-		fprintf(stderr, PROG ": too many commands\n");
-		return 2;
-	}
+	if (!o->nr_cmds)
+		return tool_bad_usage("with --remote, give the commands (no interactive mode)");
+	if (o->nr_cmds > 50)
+		return tool_bad_usage("too many commands");
 	argv[n++] = "xtrace-ctl";
 	if (o->quiet)
 		argv[n++] = "-q";
@@ -323,13 +315,13 @@ static int run_remote(struct ctl_opts *o)
 	ret = xtrace_remote_run(o->remote, &o->ssh, cmd, STDOUT_FILENO, STDERR_FILENO, &err);
 	free(cmd);
 	if (ret < 0) {
-		fprintf(stderr, PROG ": %s\n", err ? err : strerror(-ret));
+		tool_error("%s", err ? err : strerror(-ret));
 		free(err);
 		return 1;
 	}
 	if (ret == 127)
-		fprintf(stderr, PROG ": %s: xtrace-ctl is not installed there (or not on the PATH "
-			"of ssh commands)\n", o->remote);
+		tool_error("%s: xtrace-ctl is not installed there (or not on the PATH "
+			   "of ssh commands)", o->remote);
 	return ret > 2 ? 1 : ret;
 }
 
@@ -358,10 +350,8 @@ int main(int argc, char **argv)
 		case 'p':
 			errno = 0;
 			v = strtol(optarg, &end, 10);
-			if (errno || *end || v <= 0 || v > INT_MAX) {
-				fprintf(stderr, PROG ": invalid pid '%s'\n", optarg);
-				return 2;
-			}
+			if (errno || *end || v <= 0 || v > INT_MAX)
+				return tool_bad_usage("invalid pid '%s'", optarg);
 			o.pid = v;
 			o.pid_arg = optarg;
 			break;
@@ -369,10 +359,8 @@ int main(int argc, char **argv)
 			o.dir_arg = optarg;
 			break;
 		case 'c':
-			if (xtrace_cpuset_parse(optarg, &set)) {
-				fprintf(stderr, PROG ": invalid CPU list '%s' (e.g. 0,2-3)\n", optarg);
-				return 2;
-			}
+			if (xtrace_cpuset_parse(optarg, &set))
+				return tool_bad_usage("invalid CPU list '%s' (e.g. 0,2-3)", optarg);
 			o.cpus = optarg;
 			break;
 		case 'q':
@@ -385,8 +373,7 @@ int main(int argc, char **argv)
 			tool_usage(stdout, usage_text);
 			return 0;
 		case 'V':
-			printf(PROG " %s\n", XTRACE_VERSION);
-			return 0;
+			return tool_exit(tool_version());
 		default:
 			switch (tool_ssh_option(c, optarg, &o.ssh)) {
 			case 1:
@@ -394,17 +381,14 @@ int main(int argc, char **argv)
 			case -1:
 				return 2;
 			}
-			tool_usage(stderr, usage_text);
-			return 2;
+			return tool_try_help();
 		}
 	}
 	tool_init(PROG, o.quiet ? -1 : 0);
 	if (o.dir_arg && !o.remote) {
 		o.dir = realpath(o.dir_arg, NULL);
-		if (!o.dir) {
-			fprintf(stderr, PROG ": cannot find '%s': %s\n", o.dir_arg, strerror(errno));
-			return 1;
-		}
+		if (!o.dir)
+			return tool_error("cannot find '%s': %s", o.dir_arg, strerror(errno));
 	}
 	o.cmds = argv + optind;
 	o.nr_cmds = argc - optind;

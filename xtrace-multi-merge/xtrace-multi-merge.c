@@ -368,8 +368,7 @@ int main(int argc, char **argv)
 			ret = 0;
 			goto out;
 		case 'V':
-			printf(PROG " %s\n", XTRACE_VERSION);
-			ret = 0;
+			ret = tool_version();
 			goto out;
 		default:
 			switch (tool_ssh_option(opt, optarg, &c.ssh)) {
@@ -379,21 +378,16 @@ int main(int argc, char **argv)
 				ret = 2;
 				goto out;
 			}
-			tool_usage(stderr, usage_text);
-			ret = 2;
+			ret = tool_try_help();
 			goto out;
 		}
 	}
 	if (!c.m.out) {
-		fprintf(stderr, PROG ": no output directory (-o OUT)\n");
-		tool_usage(stderr, usage_text);
-		ret = 2;
+		ret = tool_bad_usage("no output directory (-o OUT)");
 		goto out;
 	}
 	if (!c.m.nr_inputs) {
-		fprintf(stderr, PROG ": no recording to merge\n");
-		tool_usage(stderr, usage_text);
-		ret = 2;
+		ret = tool_bad_usage("no recording to merge");
 		goto out;
 	}
 	tool_init(PROG, c.quiet ? -1 : 0);
