@@ -34,6 +34,16 @@ if [ -z "${1:-}" ]; then
 	done
 fi
 
+if [ -z "${1:-}" ]; then
+	# the CLI tier: every program's usage, exit codes and messages, without root
+	if tests/cli/run.sh > "$XT_OUT/cli.log" 2>&1; then
+		echo "PASS $(tail -n 1 "$XT_OUT/cli.log")"; passed=$((passed + 1))
+	else
+		echo "FAIL cli: see $XT_OUT/cli.log"; grep -A12 '^FAIL' "$XT_OUT/cli.log" | head -40
+		failed=$((failed + 1)); failures+=("cli")
+	fi
+fi
+
 for t in tests/integration/t-*.sh; do
 	name=$(basename "$t" .sh)
 	[ -n "${1:-}" ] && [[ $name != *$1* ]] && continue

@@ -1,0 +1,2 @@
+# cpu topology extra argument
+cpu-topology extra

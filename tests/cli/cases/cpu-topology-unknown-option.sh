@@ -1,0 +1,2 @@
+# cpu topology unknown option
+cpu-topology --bogus

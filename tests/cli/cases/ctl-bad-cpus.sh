@@ -1,0 +1,2 @@
+# ctl bad cpus
+xtrace-ctl -c x flush

@@ -1,0 +1,2 @@
+# ctl bad pid
+xtrace-ctl -p 12x status

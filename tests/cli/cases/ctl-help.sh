@@ -1,0 +1,2 @@
+# ctl help
+xtrace-ctl --help | head -3

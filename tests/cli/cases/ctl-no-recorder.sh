@@ -1,0 +1,2 @@
+# ctl no recorder
+xtrace-ctl status

@@ -1,0 +1,2 @@
+# ctl no such pid
+xtrace-ctl -p 999999 status

@@ -1,0 +1,2 @@
+# ctl remote interactive
+xtrace-ctl --remote vm1

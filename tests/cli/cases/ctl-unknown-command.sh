@@ -1,0 +1,2 @@
+# ctl unknown command
+xtrace-ctl frobnicate

@@ -1,0 +1,2 @@
+# ctl unknown option
+xtrace-ctl --bogus

@@ -1,0 +1,2 @@
+# ctl version
+xtrace-ctl --version

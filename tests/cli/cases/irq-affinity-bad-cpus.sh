@@ -1,0 +1,2 @@
+# irq affinity bad cpus
+irq-affinity -c x

@@ -1,0 +1,2 @@
+# kvmrt edit unknown option
+kvmrt-edit-config --bogus

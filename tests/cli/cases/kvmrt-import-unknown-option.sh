@@ -1,0 +1,2 @@
+# kvmrt import unknown option
+kvmrt-import --bogus

@@ -1,0 +1,2 @@
+# kvmrt show unknown option
+kvmrt-show-config --bogus

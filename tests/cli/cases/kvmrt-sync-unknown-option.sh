@@ -1,0 +1,2 @@
+# kvmrt sync unknown option
+kvmrt-sync-config --bogus

@@ -1,0 +1,2 @@
+# kvmrt validate help
+kvmrt-validate-config --help | head -2

@@ -1,0 +1,2 @@
+# kvmrt validate missing file
+kvmrt-validate-config -f nosuch.cfg

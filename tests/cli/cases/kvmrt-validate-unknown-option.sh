@@ -1,0 +1,2 @@
+# kvmrt validate unknown option
+kvmrt-validate-config --bogus

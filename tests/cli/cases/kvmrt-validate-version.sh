@@ -1,0 +1,2 @@
+# kvmrt validate version
+kvmrt-validate-config --version

@@ -1,0 +1,2 @@
+# merge help
+xtrace-multi-merge --help | head -3

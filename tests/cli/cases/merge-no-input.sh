@@ -1,0 +1,2 @@
+# merge no input
+xtrace-multi-merge -o out

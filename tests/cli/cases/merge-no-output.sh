@@ -1,0 +1,2 @@
+# merge no output
+xtrace-multi-merge "$DATA/kvm-svm"

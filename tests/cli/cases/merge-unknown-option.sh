@@ -1,0 +1,2 @@
+# merge unknown option
+xtrace-multi-merge --bogus

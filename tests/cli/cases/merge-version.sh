@@ -1,0 +1,2 @@
+# merge version
+xtrace-multi-merge --version

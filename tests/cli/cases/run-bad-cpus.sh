@@ -1,0 +1,2 @@
+# run bad cpus
+xtrace-run -c 1-x true

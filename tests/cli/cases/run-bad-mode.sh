@@ -1,0 +1,2 @@
+# run bad mode
+xtrace-run -m bogus true

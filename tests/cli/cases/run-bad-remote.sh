@@ -1,0 +1,2 @@
+# run bad remote
+xtrace-run --remote 'user@:x' true

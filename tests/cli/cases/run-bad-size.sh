@@ -1,0 +1,2 @@
+# run bad size
+xtrace-run -b 12Q true

@@ -1,0 +1,2 @@
+# run bad timestamp
+xtrace-run -t bogus true

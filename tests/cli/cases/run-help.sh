@@ -1,0 +1,2 @@
+# run help
+xtrace-run --help | head -3

@@ -1,0 +1,2 @@
+# run no command
+xtrace-run

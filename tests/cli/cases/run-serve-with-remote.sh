@@ -1,0 +1,2 @@
+# run serve with remote
+xtrace-run --serve --remote vm1

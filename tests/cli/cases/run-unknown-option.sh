@@ -1,0 +1,2 @@
+# run unknown option
+xtrace-run --bogus true

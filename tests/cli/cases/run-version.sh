@@ -1,0 +1,2 @@
+# run version
+xtrace-run --version

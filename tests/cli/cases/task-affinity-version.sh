@@ -1,0 +1,2 @@
+# task affinity version
+task-affinity --version

@@ -1,0 +1,2 @@
+# view bad cpus
+xtrace-view -c x "$DATA/kvm-svm"

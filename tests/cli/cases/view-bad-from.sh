@@ -1,0 +1,2 @@
+# view bad from
+xtrace-view --from yesterday "$DATA/kvm-svm"

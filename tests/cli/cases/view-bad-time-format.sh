@@ -1,0 +1,2 @@
+# view bad time format
+xtrace-view -t bogus "$DATA/kvm-svm"

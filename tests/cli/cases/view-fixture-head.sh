@@ -1,0 +1,2 @@
+# view fixture head
+xtrace-view "$DATA/kvm-svm" | head -5

@@ -1,0 +1,2 @@
+# view fixture info
+cd "$DATA" && xtrace-view -i kvm-svm | head -8

@@ -1,0 +1,2 @@
+# view fixture kvm
+xtrace-view -k "$DATA/kvm-svm" | head -12

@@ -1,0 +1,2 @@
+# view fixture summary
+xtrace-view -s "$DATA/kvm-svm"

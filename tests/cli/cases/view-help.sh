@@ -1,0 +1,2 @@
+# view help
+xtrace-view --help | head -3

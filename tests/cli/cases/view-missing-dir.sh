@@ -1,0 +1,2 @@
+# view missing dir
+xtrace-view nosuch

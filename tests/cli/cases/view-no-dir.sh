@@ -1,0 +1,2 @@
+# view no dir
+xtrace-view

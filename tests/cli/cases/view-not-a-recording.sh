@@ -1,0 +1,2 @@
+# view not a recording
+mkdir empty && xtrace-view empty

@@ -1,0 +1,2 @@
+# view unknown option
+xtrace-view --bogus

@@ -1,0 +1,2 @@
+# view version
+xtrace-view --version
