@@ -2,6 +2,7 @@
 # A real KVM recording (AMD SVM, tests/data/kvm-svm: kvm-tiny's 100 outs, 20 vmmcalls,
 # one hlt): exit reasons named from the SVM table, hypercall returns synthesised at the
 # next entry, and --kvm / --summary counts equal to what the program did.
+XT_READ_ONLY=1	# reads a fixture only: runs as any user
 . "$(dirname "$0")/lib.sh"
 D=$XT_TOP/tests/data/kvm-svm
 [ -f "$D/xtrace.meta" ] || skip "no real KVM recording in tests/data/kvm-svm"
