@@ -712,10 +712,133 @@ static int select_cpus(struct xtrace_recorder *r, const char *spec)
 	return -EINVAL;
 }
 
+/*
+ * The recorder's tracefs instance, made ready but not tracing: named, guarded (a guardian
+ * stops it if we die), locked (a live recorder's instance is never taken for a stale one),
+ * with its clock, buffer size, CPUs and events set.
+ */
+static int setup_instance(struct xtrace_recorder *r, const struct xtrace_recorder_opts *o,
+			  char **events)
+{
+	char *name, *idir, num[32];
+	int ret;
+
+	xtrace_cleanup_stale_instances();
+	name = instance_name();
+	if (!name)
+		return -ENOMEM;
+	r->inst = tracefs_instance_create(name);
+	r->meta.instance = name;
+	if (!r->inst) {
+		ret = -(errno ? errno : EIO);
+		xt_log(XTRACE_LOG_ERROR, "cannot create tracefs instance '%s': %s", name,
+		       strerror(-ret));
+		return ret;
+	}
+	idir = tracefs_instance_get_dir(r->inst);
+	if (!idir || asprintf(&r->marker_path, "%s/trace_marker", idir) < 0)
+		r->marker_path = NULL;
+	/*
+	 * Before tracing is on: from now on the kernel stops tracing however we
+	 * die. Without a guardian a killed recorder's instance goes on tracing
+	 * until the next xtrace-ctl or xtrace-run removes it.
+	 */
+	ret = idir ? xt_guard_start(&r->guard, idir) : -ENOMEM;
+	if (ret)
+		xt_log(XTRACE_LOG_WARNING, "cannot guard tracefs instance '%s': %s", name,
+		       strerror(-ret));
+	tracefs_put_tracing_file(idir);
+	r->lock_fd = tracefs_instance_file_open(r->inst, LOCK_FILE, O_WRONLY | O_CLOEXEC);
+	if (r->lock_fd >= 0)
+		flock(r->lock_fd, LOCK_EX | LOCK_NB);
+	ret = instance_write(r, "tracing_on", "0");
+	if (ret) {
+		xt_log(XTRACE_LOG_ERROR, "cannot use tracefs instance '%s': %s", name,
+		       strerror(-ret));
+		return ret;
+	}
+	ret = select_clock(r, o->ts_type);
+	if (ret)
+		return ret;
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)r->meta.buffer_kb);
+	ret = instance_write(r, "buffer_size_kb", num);
+	if (ret) {
+		xt_log(XTRACE_LOG_ERROR, "cannot set a %s KiB buffer: %s", num, strerror(-ret));
+		return ret;
+	}
+	if (o->cpus && tracefs_instance_set_affinity(r->inst, r->meta.cpus) < 0) {
+		xt_log(XTRACE_LOG_ERROR, "cannot restrict tracing to CPUs %s", r->meta.cpus);
+		return -EINVAL;
+	}
+	/* the flight recorder overwrites its oldest events; the stream reads them first */
+	instance_write(r, "options/overwrite", "1");
+	instance_write(r, "buffer_percent", r->mode == XTRACE_MODE_STREAM ? WAKE_PERCENT : "100");
+	return enable_events(r, events);
+}
+
+/* What a reader on another machine needs to decode the events, and the clock file begun. */
+static int save_decoding_files(struct xtrace_recorder *r, const char *tdir, char **events)
+{
+	char *cp;
+	int ret;
+
+	ret = save_formats(r, tdir, events);
+	if (!ret)
+		ret = save_symbols(r, tdir);
+	if (!ret)
+		ret = save_syscalls(r);
+	if (!ret)
+		ret = save_tasks(r, false);
+	if (!ret)
+		ret = xt_vms_save(r->dir, false);
+	if (ret) {
+		xt_log(XTRACE_LOG_ERROR, "cannot save decoding files in '%s': %s", r->dir,
+		       strerror(-ret));
+		return ret;
+	}
+	cp = xt_path(r->dir, XT_CLOCK_FILE);
+	if (!cp)
+		return -ENOMEM;
+	r->clock_fd = open(cp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	free(cp);
+	if (r->clock_fd < 0)
+		return -errno;
+	return xt_write_all(r->clock_fd, "# trace_clock_ns utc_ns error_ns flags\n", 39);
+}
+
+/* A reader (buffer, pipe, output file) for every recorded CPU; the threads start later. */
+static int open_readers(struct xtrace_recorder *r)
+{
+	int ret;
+
+	r->readers = calloc(r->nr_cpus, sizeof(*r->readers));
+	if (!r->readers)
+		return -ENOMEM;
+	for (int c = 0; c < r->nr_cpus; c++) {
+		struct cpu_reader *rd = &r->readers[c];
+
+		rd->r = r;
+		rd->cpu = c;
+		rd->fd = rd->out = -1;
+		rd->pipe[0] = rd->pipe[1] = -1;
+		pthread_mutex_init(&rd->lock, NULL);
+		if (!xtrace_cpuset_has(&r->cpus, c))
+			continue;
+		r->meta.cpu[c].recorded = true;
+		ret = open_reader(rd);
+		if (ret) {
+			xt_log(XTRACE_LOG_ERROR, "cannot open the buffer of CPU %d: %s", c,
+			       strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
 struct xtrace_recorder *xtrace_recorder_new(const struct xtrace_recorder_opts *o)
 {
 	struct xtrace_recorder *r;
-	char **events = NULL, *bad = NULL, *name, num[32];
+	char **events = NULL, *bad = NULL;
 	const char *tdir;
 	int ret;
 
@@ -744,141 +867,26 @@ struct xtrace_recorder *xtrace_recorder_new(const struct xtrace_recorder_opts *o
 	ret = xtrace_events_resolve(o->events, tdir, &events, &bad);
 	if (ret) {
 		if (ret == -ENOENT && bad)
-			xt_log(XTRACE_LOG_ERROR, "unknown event '%s': nothing on this kernel matches "
-			       "it (see xtrace-run --list-events)", bad);
+			xt_log(XTRACE_LOG_ERROR, "unknown event '%s': nothing on this kernel matches it (see xtrace-run --list-events)",
+			       bad);
 		free(bad);
 		ret = -EINVAL;
 		goto fail;
 	}
 	r->dir = strdup(o->dir);
-	if (!r->dir) {
-		ret = -ENOMEM;
-		goto fail;
-	}
-	ret = xt_make_outdir(o->dir, &r->made_dir);
-	if (ret)
-		goto fail;
-	ret = fill_system_meta(r, o);
-	if (ret)
-		goto fail;
-	ret = join_strv(events, &r->meta.events);
-	if (ret)
-		goto fail;
-
-	xtrace_cleanup_stale_instances();
-	name = instance_name();
-	if (!name) {
-		ret = -ENOMEM;
-		goto fail;
-	}
-	r->inst = tracefs_instance_create(name);
-	r->meta.instance = name;
-	if (!r->inst) {
-		ret = -(errno ? errno : EIO);
-		xt_log(XTRACE_LOG_ERROR, "cannot create tracefs instance '%s': %s", name,
-		       strerror(-ret));
-		goto fail;
-	}
-	{
-		char *idir = tracefs_instance_get_dir(r->inst);
-
-		if (!idir || asprintf(&r->marker_path, "%s/trace_marker", idir) < 0)
-			r->marker_path = NULL;
-		/*
-		 * Before tracing is on: from now on the kernel stops tracing however we
-		 * die. Without a guardian a killed recorder's instance goes on tracing
-		 * until the next xtrace-ctl or xtrace-run removes it.
-		 */
-		ret = idir ? xt_guard_start(&r->guard, idir) : -ENOMEM;
-		if (ret)
-			xt_log(XTRACE_LOG_WARNING, "cannot guard tracefs instance '%s': %s", name,
-			       strerror(-ret));
-		tracefs_put_tracing_file(idir);
-	}
-	r->lock_fd = tracefs_instance_file_open(r->inst, LOCK_FILE, O_WRONLY | O_CLOEXEC);
-	if (r->lock_fd >= 0)
-		flock(r->lock_fd, LOCK_EX | LOCK_NB);
-	ret = instance_write(r, "tracing_on", "0");
-	if (ret) {
-		xt_log(XTRACE_LOG_ERROR, "cannot use tracefs instance '%s': %s", name,
-		       strerror(-ret));
-		goto fail;
-	}
-	ret = select_clock(r, o->ts_type);
-	if (ret)
-		goto fail;
-	snprintf(num, sizeof(num), "%llu", (unsigned long long)r->meta.buffer_kb);
-	ret = instance_write(r, "buffer_size_kb", num);
-	if (ret) {
-		xt_log(XTRACE_LOG_ERROR, "cannot set a %s KiB buffer: %s", num, strerror(-ret));
-		goto fail;
-	}
-	if (o->cpus) {
-		ret = tracefs_instance_set_affinity(r->inst, r->meta.cpus) < 0 ? -EINVAL : 0;
-		if (ret) {
-			xt_log(XTRACE_LOG_ERROR, "cannot restrict tracing to CPUs %s", r->meta.cpus);
-			goto fail;
-		}
-	}
-	/* the flight recorder overwrites its oldest events; the stream reads them first */
-	instance_write(r, "options/overwrite", "1");
-	instance_write(r, "buffer_percent", r->mode == XTRACE_MODE_STREAM ? WAKE_PERCENT : "100");
-	ret = enable_events(r, events);
-	if (ret)
-		goto fail;
-
-	ret = save_formats(r, tdir, events);
+	ret = r->dir ? xt_make_outdir(o->dir, &r->made_dir) : -ENOMEM;
 	if (!ret)
-		ret = save_symbols(r, tdir);
+		ret = fill_system_meta(r, o);
 	if (!ret)
-		ret = save_syscalls(r);
+		ret = join_strv(events, &r->meta.events);
 	if (!ret)
-		ret = save_tasks(r, false);
+		ret = setup_instance(r, o, events);
 	if (!ret)
-		ret = xt_vms_save(r->dir, false);
-	if (ret) {
-		xt_log(XTRACE_LOG_ERROR, "cannot save decoding files in '%s': %s", r->dir,
-		       strerror(-ret));
+		ret = save_decoding_files(r, tdir, events);
+	if (!ret)
+		ret = open_readers(r);
+	if (ret)
 		goto fail;
-	}
-	{
-		char *cp = xt_path(r->dir, XT_CLOCK_FILE);
-
-		if (!cp) {
-			ret = -ENOMEM;
-			goto fail;
-		}
-		r->clock_fd = open(cp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-		free(cp);
-		if (r->clock_fd < 0) {
-			ret = -errno;
-			goto fail;
-		}
-		xt_write_all(r->clock_fd, "# trace_clock_ns utc_ns error_ns flags\n", 39);
-	}
-	r->readers = calloc(r->nr_cpus, sizeof(*r->readers));
-	if (!r->readers) {
-		ret = -ENOMEM;
-		goto fail;
-	}
-	for (int c = 0; c < r->nr_cpus; c++) {
-		struct cpu_reader *rd = &r->readers[c];
-
-		rd->r = r;
-		rd->cpu = c;
-		rd->fd = rd->out = -1;
-		rd->pipe[0] = rd->pipe[1] = -1;
-		pthread_mutex_init(&rd->lock, NULL);
-		if (!xtrace_cpuset_has(&r->cpus, c))
-			continue;
-		r->meta.cpu[c].recorded = true;
-		ret = open_reader(rd);
-		if (ret) {
-			xt_log(XTRACE_LOG_ERROR, "cannot open the buffer of CPU %d: %s", c,
-			       strerror(-ret));
-			goto fail;
-		}
-	}
 	r->stop_fd = eventfd(0, EFD_CLOEXEC);
 	if (r->stop_fd < 0) {
 		ret = -errno;
