@@ -12,6 +12,9 @@
  * libvirt's (/run/libvirt/qemu/NAME.pid holding the pid), else qemu's
  * "-name guest=NAME,..." or "-name NAME"; else "qemu-PID". vCPU threads are
  * named "CPU N/KVM" by qemu (libvirt turns on debug-threads).
+ *
+ * Its reader (xtrace_vms_read()) is here too: the file is untrusted input, and
+ * lines it cannot read are skipped.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -194,4 +197,131 @@ int xt_vms_save(const char *dir, bool at_end)
 		ret = -errno;
 	free(sb.buf);
 	return ret;
+}
+
+/* ------------------------------------------------------------ reading */
+
+static int cmp_thread(const void *a, const void *b)
+{
+	const struct xtrace_vm_thread *x = a, *y = b;
+
+	return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
+struct numbered {
+	struct xtrace_vm_thread t;
+	int line;
+};
+
+static int cmp_numbered(const void *a, const void *b)
+{
+	const struct numbered *x = a, *y = b;
+
+	if (x->t.tid != y->t.tid)
+		return (x->t.tid > y->t.tid) - (x->t.tid < y->t.tid);
+	return (x->line > y->line) - (x->line < y->line);
+}
+
+/* Sort the threads by tid, keeping for each tid its latest line. */
+static int dedup_threads(struct xtrace_vms *v)
+{
+	struct numbered *n;
+	int k = 0;
+
+	if (!v->nr_threads)
+		return 0;
+	n = malloc(v->nr_threads * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	for (int i = 0; i < v->nr_threads; i++)
+		n[i] = (struct numbered){ v->threads[i], i };
+	qsort(n, v->nr_threads, sizeof(*n), cmp_numbered);
+	for (int i = 0; i < v->nr_threads; i++) {
+		if (k && v->threads[k - 1].tid == n[i].t.tid)
+			k--;
+		v->threads[k++] = n[i].t;
+	}
+	v->nr_threads = k;
+	free(n);
+	return 0;
+}
+
+int xtrace_vms_read(const char *dir, struct xtrace_vms *v)
+{
+	char *path = xt_path(dir, XT_VMS_FILE), line[256];
+	int cap_t = 0, cap_v = 0;
+	FILE *f;
+
+	memset(v, 0, sizeof(*v));
+	if (!path)
+		return -ENOMEM;
+	f = fopen(path, "re");
+	free(path);
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		struct xtrace_vm_thread t;
+		char name[64];
+		int pid, i;
+
+		if (sscanf(line, "thread %d %d %d", &t.tid, &t.pid, &t.vcpu) == 3) {
+			if (v->nr_threads == cap_t) {
+				struct xtrace_vm_thread *p;
+
+				cap_t = cap_t * 2 + 16;
+				p = realloc(v->threads, cap_t * sizeof(*p));
+				if (!p)
+					goto nomem;
+				v->threads = p;
+			}
+			v->threads[v->nr_threads++] = t;
+		} else if (sscanf(line, "vm %d %63s", &pid, name) == 2) {
+			/* later lines win */
+			for (i = 0; i < v->nr_vms && v->vms[i].pid != pid; i++)
+				;
+			if (i == v->nr_vms) {
+				if (v->nr_vms == cap_v) {
+					struct xtrace_vm *p;
+
+					cap_v = cap_v * 2 + 4;
+					p = realloc(v->vms, cap_v * sizeof(*p));
+					if (!p)
+						goto nomem;
+					v->vms = p;
+				}
+				v->nr_vms++;
+			}
+			v->vms[i].pid = pid;
+			snprintf(v->vms[i].name, sizeof(v->vms[i].name), "%s", name);
+		}
+	}
+	fclose(f);
+	return dedup_threads(v);
+nomem:
+	fclose(f);
+	return -ENOMEM;
+}
+
+const struct xtrace_vm_thread *xtrace_vms_thread(const struct xtrace_vms *v, int tid)
+{
+	struct xtrace_vm_thread key = { .tid = tid };
+
+	if (!v->nr_threads)
+		return NULL;
+	return bsearch(&key, v->threads, v->nr_threads, sizeof(key), cmp_thread);
+}
+
+const char *xtrace_vms_name(const struct xtrace_vms *v, int pid)
+{
+	for (int i = 0; i < v->nr_vms; i++)
+		if (v->vms[i].pid == pid)
+			return v->vms[i].name;
+	return NULL;
+}
+
+void xtrace_vms_free(struct xtrace_vms *v)
+{
+	free(v->vms);
+	free(v->threads);
+	memset(v, 0, sizeof(*v));
 }

@@ -277,6 +277,42 @@ const char *xtrace_rec_syscall_name(const struct xtrace_rec *rec, long nr);
 /** xtrace_rec_comm - command name of task @pid as recorded, or NULL */
 const char *xtrace_rec_comm(const struct xtrace_rec *rec, int pid);
 
+/* ------------------------------------------------------------ the vms file */
+
+/* A recording's VMs (its "vms" file, saved on a KVM host): which qemu is which VM. */
+struct xtrace_vm {
+	int pid;		/* the qemu process */
+	char name[64];
+};
+
+struct xtrace_vm_thread {
+	int tid, pid;		/* a thread of VM process @pid */
+	int vcpu;		/* the vCPU it runs, -1 if none */
+};
+
+struct xtrace_vms {
+	struct xtrace_vm *vms;
+	int nr_vms;
+	struct xtrace_vm_thread *threads;	/* sorted by tid, one each */
+	int nr_threads;
+};
+
+/**
+ * xtrace_vms_read - read the vms file of the recording @dir into @v (later lines win)
+ *
+ * Returns 0, -ENOENT if the recording has none (recorded where no VM ran, or before format
+ * 1.1), or -errno. Free @v with xtrace_vms_free() (also after an error).
+ */
+int xtrace_vms_read(const char *dir, struct xtrace_vms *v);
+
+/** xtrace_vms_thread - the VM thread @tid, or NULL */
+const struct xtrace_vm_thread *xtrace_vms_thread(const struct xtrace_vms *v, int tid);
+
+/** xtrace_vms_name - the name of the VM whose qemu is @pid, or NULL */
+const char *xtrace_vms_name(const struct xtrace_vms *v, int pid);
+
+void xtrace_vms_free(struct xtrace_vms *v);
+
 /* One event handed out by an iterator; valid until the next call. */
 struct xtrace_event {
 	int64_t tod;			/* UTC ns (tsc recordings: converted from samples) */

@@ -34,6 +34,14 @@ static int suite_clean(void)
 	return ret;
 }
 
+static void unlink_vms(void)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/vms", dir);
+	unlink(path);
+}
+
 static int write_meta_text(const char *text)
 {
 	return tu_write_file(dir, "xtrace.meta", text, strlen(text));
@@ -384,6 +392,50 @@ static void test_missing(void)
 	}
 }
 
+/* The vms file: later lines win, for VMs and threads; lines it cannot read are skipped. */
+static void test_vms_read(void)
+{
+	static const char text[] =
+		"# xtrace vms: header\n"
+		"vm 4000 early-name\n"
+		"thread 4002 4000 1\n"
+		"thread 4001 4000 0\n"
+		"thread 4000 4000 -1\n"
+		"vm 5000 other\n"
+		"thread 5001 5000 0\n"
+		"garbage line\n"
+		"thread x y z\n"
+		"vm 4000 vm1\n"
+		"thread 4002 4000 3\n";
+	const struct xtrace_vm_thread *t;
+	struct xtrace_vms v;
+
+	CU_ASSERT_EQUAL(xtrace_vms_read(dir, &v), -ENOENT);
+	xtrace_vms_free(&v);
+	CU_ASSERT_EQUAL_FATAL(tu_write_file(dir, "vms", text, strlen(text)), 0);
+	CU_ASSERT_EQUAL_FATAL(xtrace_vms_read(dir, &v), 0);
+	CU_ASSERT_EQUAL(v.nr_vms, 2);
+	CU_ASSERT_EQUAL(v.nr_threads, 4);
+	CU_ASSERT_STRING_EQUAL(xtrace_vms_name(&v, 4000), "vm1");
+	CU_ASSERT_STRING_EQUAL(xtrace_vms_name(&v, 5000), "other");
+	CU_ASSERT_PTR_NULL(xtrace_vms_name(&v, 4001));
+	t = xtrace_vms_thread(&v, 4002);
+	CU_ASSERT_FATAL(t != NULL);
+	CU_ASSERT_EQUAL(t->pid, 4000);
+	CU_ASSERT_EQUAL(t->vcpu, 3);
+	t = xtrace_vms_thread(&v, 4000);
+	CU_ASSERT_FATAL(t != NULL);
+	CU_ASSERT_EQUAL(t->vcpu, -1);
+	t = xtrace_vms_thread(&v, 5001);
+	CU_ASSERT_FATAL(t != NULL);
+	CU_ASSERT_EQUAL(t->pid, 5000);
+	CU_ASSERT_PTR_NULL(xtrace_vms_thread(&v, 4003));
+	for (int i = 1; i < v.nr_threads; i++)
+		CU_ASSERT(v.threads[i - 1].tid < v.threads[i].tid);
+	xtrace_vms_free(&v);
+	unlink_vms();
+}
+
 int add_meta_suite(void)
 {
 	static const struct {
@@ -399,6 +451,7 @@ int add_meta_suite(void)
 		  test_newer_major_new_syntax },
 		{ "meta: malformed files are -EBADMSG", test_malformed },
 		{ "meta: missing file is -ENOENT", test_missing },
+		{ "vms: later lines win, unreadable lines skipped", test_vms_read },
 	};
 	CU_pSuite s = CU_add_suite("metadata", suite_init, suite_clean);
 
