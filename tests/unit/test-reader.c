@@ -996,6 +996,124 @@ static void test_lost_events(void)
 	xtrace_rec_close(rec);
 }
 
+/* -------------------------------------------- the merge and its replay */
+
+struct seen_ev {
+	int source, cpu;
+	uint64_t ts;
+	int64_t tod;
+	unsigned long long seq;
+};
+
+/* Every event of @it, in its order (at most @max): how many. */
+static int collect(struct xtrace_iter *it, struct seen_ev *out, int max)
+{
+	struct xtrace_event *ev;
+	int n = 0;
+
+	while (xtrace_iter_next(it, &ev) == 1 && n < max)
+		out[n++] = (struct seen_ev){ ev->source, ev->cpu, ev->ts, ev->tod,
+					     field_of(ev->rec, ev->record, "seq") };
+	return n;
+}
+
+/*
+ * xtrace_merge() of two recordings and the replay of its order: the same events, in the order
+ * of the heap over the two recordings (ties by source, then CPU), with the report's counts;
+ * a CPU filter replays a subsequence; a cut order file ends the view where it was cut, as
+ * damage.
+ */
+static void test_merge_replay(void)
+{
+	enum { MAX = 2 * (NR0 + NR1) + 1 };
+	struct seen_ev *heap = calloc(MAX, sizeof(*heap)), *replay = calloc(MAX, sizeof(*replay));
+	char a[1100], b[1100], out[1100], order[1200];
+	char *inputs[2] = { a, b }, *names[2] = { "a", "b" }, *dirs[1] = { out };
+	struct xtrace_merge_opts o = { .out = out, .inputs = inputs, .names = names,
+				       .nr_inputs = 2 };
+	struct xtrace_merge_meta mm;
+	struct xtrace_rec *recs[2];
+	struct xtrace_cpuset only1;
+	struct xtrace_set set;
+	struct xtrace_iter *it;
+	int nh, nr, bad, k;
+	struct stat st;
+
+	CU_ASSERT_FATAL(heap && replay);
+	default_spec();
+	CU_ASSERT_EQUAL_FATAL(new_recording(), 0);
+	snprintf(a, sizeof(a), "%s", rec_dir);
+	/* the second system: CPU 1's events 7 ms later, so the two interleave unevenly */
+	for (int i = 0; i < NR1; i++)
+		ev1[i].ts += 7 * MS;
+	CU_ASSERT_EQUAL_FATAL(new_recording(), 0);
+	snprintf(b, sizeof(b), "%s", rec_dir);
+	snprintf(out, sizeof(out), "%s/merged%d", base, rec_nr++);
+
+	CU_ASSERT_EQUAL_FATAL(xtrace_merge(&o, &mm), 0);
+	CU_ASSERT_TRUE(mm.complete);
+	CU_ASSERT_EQUAL(mm.nr_sources, 2);
+	CU_ASSERT_EQUAL(mm.events, 2 * (NR0 + NR1));
+	CU_ASSERT_STRING_EQUAL(mm.sources[0].name, "a");
+	CU_ASSERT_EQUAL(mm.sources[1].events, NR0 + NR1);
+	CU_ASSERT_EQUAL(mm.sources[0].damage + mm.sources[1].damage, 0);
+	xtrace_merge_meta_free(&mm);
+
+	recs[0] = xtrace_rec_open(a);
+	recs[1] = xtrace_rec_open(b);
+	CU_ASSERT_FATAL(recs[0] && recs[1]);
+	it = xtrace_iter_new(recs, 2, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(it);
+	nh = collect(it, heap, MAX);
+	xtrace_iter_free(it);
+	CU_ASSERT_EQUAL(nh, 2 * (NR0 + NR1));
+
+	CU_ASSERT_EQUAL_FATAL(xtrace_set_open(dirs, 1, &set, &bad), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(set.order);
+	CU_ASSERT_EQUAL(set.nr, 2);
+	CU_ASSERT_STRING_EQUAL(xtrace_rec_name(set.recs[1]), "b");
+	it = xtrace_set_iter(&set, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(it);
+	nr = collect(it, replay, MAX);
+	CU_ASSERT_EQUAL(xtrace_iter_damage(it), 0);
+	xtrace_iter_free(it);
+	CU_ASSERT_EQUAL(nr, nh);
+	CU_ASSERT_EQUAL(memcmp(heap, replay, nh * sizeof(*heap)), 0);
+
+	/* CPU 1 only: the replay's subsequence of CPU 1's events */
+	CU_ASSERT_EQUAL(xtrace_cpuset_parse("1", &only1), 0);
+	it = xtrace_set_iter(&set, &only1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(it);
+	nr = collect(it, replay, MAX);
+	xtrace_iter_free(it);
+	k = 0;
+	for (int i = 0; i < nh; i++)
+		if (heap[i].cpu == 1 && k < nr && !memcmp(&heap[i], &replay[k], sizeof(*heap)))
+			k++;
+	CU_ASSERT_EQUAL(k, nr);
+	CU_ASSERT_EQUAL(nr, 2 * NR1);
+
+	/* the order cut inside its only frame (a frame holds 1 MiB of runs): nothing of that
+	 * frame is replayed, and the view says the order is damaged */
+	snprintf(order, sizeof(order), "%s/order", out);
+	CU_ASSERT_EQUAL_FATAL(stat(order, &st), 0);
+	CU_ASSERT_EQUAL_FATAL(truncate(order, st.st_size - 5), 0);
+	warnings = 0;
+	it = xtrace_set_iter(&set, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(it);
+	nr = collect(it, replay, MAX);
+	CU_ASSERT_EQUAL(xtrace_iter_damage(it), 1);
+	CU_ASSERT_EQUAL(warnings, 1);
+	xtrace_iter_free(it);
+	CU_ASSERT_EQUAL(nr, 0);
+
+	xtrace_set_close(&set);
+	xtrace_rec_close(recs[0]);
+	xtrace_rec_close(recs[1]);
+	free(heap);
+	free(replay);
+}
+
 /* ------------------------------------------- xt_subbuf_times vs kbuffer */
 
 struct wpage {
@@ -1161,6 +1279,7 @@ int add_reader_suite(void)
 		  test_malformed_subbuffer },
 		{ "reader: lost events flags and counts", test_lost_events },
 		{ "reader: the merge's sub-buffer walker gives kbuffer's times", test_subbuf_times },
+		{ "merge: xtrace_merge() and its replay, filtered and cut", test_merge_replay },
 	};
 	CU_pSuite s = CU_add_suite("reader", suite_init, suite_clean);
 
