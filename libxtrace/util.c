@@ -456,3 +456,48 @@ int xtrace_format_utc(char *buf, size_t len, int64_t ns)
 	strftime(d, sizeof(d), "%Y-%m-%dT%H:%M:%S", &tm);
 	return snprintf(buf, len, "%s.%09ld", d, frac);
 }
+
+int xtrace_parse_duration(const char *str, int64_t *ns)
+{
+	static const struct { const char *unit; int64_t mult; } units[] = {
+		{ "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", 1000000000 },
+		{ "", 1000000000 },
+	};
+	const char *p = str;
+	__int128 v = 0, frac = 0;
+	int digits = 0, scale = 0;
+	bool neg = false;
+
+	if (*p == '+' || *p == '-')
+		neg = *p++ == '-';
+	for (; *p >= '0' && *p <= '9'; p++, digits++) {
+		v = v * 10 + (*p - '0');
+		if (v > INT64_MAX)
+			return -ERANGE;
+	}
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++, digits++) {
+			if (scale < 9) {
+				frac = frac * 10 + (*p - '0');
+				scale++;
+			}
+		}
+	}
+	if (!digits)
+		return -EINVAL;
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
+		__int128 t;
+
+		if (strcmp(p, units[i].unit))
+			continue;
+		/* the number in billionths, times the unit, in ns */
+		for (int k = scale; k < 9; k++)
+			frac *= 10;
+		t = (v * 1000000000 + frac) * units[i].mult / 1000000000;
+		if (t > INT64_MAX)
+			return -ERANGE;
+		*ns = neg ? -(int64_t)t : (int64_t)t;
+		return 0;
+	}
+	return -EINVAL;
+}

@@ -3,7 +3,7 @@
  * xtrace-multi-merge: merge the recordings of several systems (host and
  * guests) into one directory that xtrace-view prints as one stream.
  *
- *   xtrace-multi-merge -o OUT [-n NAME=DIR]... [--offset NAME=NS]... DIR...
+ *   xtrace-multi-merge -o OUT [-n NAME=DIR]... [--offset NAME=DURATION]... DIR...
  */
 #include <errno.h>
 #include <getopt.h>
@@ -32,8 +32,8 @@ static const char *const usage_text[] = {
 	"  -o, --output OUT       the merged directory (must not exist, or be empty)",
 	"  -n, --name NAME=DIR    merge DIR as system NAME (default: its host name; needed",
 	"                         when two recordings come from one host name)",
-	"      --offset NAME=NS   shift system NAME's clock by NS (signed; suffix ns, us, ms",
-	"                         or s), e.g. --offset vm1=-1500us",
+	"      --offset NAME=DUR  shift system NAME's clock by DUR (signed, with a unit: ns,",
+	"                         us, ms or s; a bare number is seconds), e.g. vm1=-1500us",
 	"      --correct-clocks   shift each system by the clock offset measured over ssh",
 	"                         when it was collected (its file 'clockcheck')",
 	"  -q, --quiet            no report, no progress line, no warnings",
@@ -85,29 +85,6 @@ static void progress(uint64_t done, uint64_t total, void *ctx)
 	fprintf(stderr, "\r" PROG ": %.1fM events, %.1fM/s, ETA %.0f s\033[K", done / 1e6,
 		rate / 1e6, rate > 0 ? (total - done) / rate : 0);
 	c->progress_shown = true;
-}
-
-static int parse_ns(const char *s, int64_t *ns)
-{
-	static const struct { const char *unit; int64_t mult; } units[] = {
-		{ "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", 1000000000 }, { "", 1 },
-	};
-	char *end;
-	long long v;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || end == s)
-		return -EINVAL;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcmp(end, units[i].unit))
-			continue;
-		if (v > INT64_MAX / units[i].mult || v < INT64_MIN / units[i].mult)
-			return -ERANGE;
-		*ns = v * units[i].mult;
-		return 0;
-	}
-	return -EINVAL;
 }
 
 static void fmt_dur(char *buf, size_t len, int64_t ns)
@@ -346,10 +323,9 @@ int main(int argc, char **argv)
 				ret = 1;
 				goto out;
 			}
-			if (!eq || eq == optarg || parse_ns(eq + 1, &c.offsets[n])) {
-				fprintf(stderr, PROG ": --offset takes NAME=NS (e.g. vm1=-1500us), "
-					"not '%s'\n", optarg);
-				ret = 2;
+			if (!eq || eq == optarg || xtrace_parse_duration(eq + 1, &c.offsets[n])) {
+				ret = tool_bad_usage("--offset takes NAME=DURATION (e.g. vm1=-1500us), not '%s'",
+						     optarg);
 				goto out;
 			}
 			*eq = '\0';

@@ -97,6 +97,16 @@ static inline void xtrace_cpuset_add(struct xtrace_cpuset *set, int cpu)
 int xtrace_parse_size(const char *str, uint64_t unit, uint64_t *val);
 
 /**
+ * xtrace_parse_duration - a duration as every program takes it: an optional sign, a decimal
+ * number (up to 9 digits after the point) and a unit: ns, us, ms or s; a number without a unit
+ * is seconds ("1.5" = "1500ms")
+ * @ns: filled on success
+ *
+ * Returns 0, -EINVAL for text that is not a duration, -ERANGE past about 292 years.
+ */
+int xtrace_parse_duration(const char *str, int64_t *ns);
+
+/**
  * xtrace_format_ns - a duration for people: "250 ns", "12.5 us", "2.0 ms", "1.5 s"
  * Returns what snprintf() returns.
  */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1
 /* ID-sets (xtrace_cpuset_parse/format) and sizes (xtrace_parse_size). */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -301,6 +302,35 @@ static void test_join_ids_many(void)
 	free(s);
 }
 
+/* One duration grammar for every program: a bare number is seconds. */
+static void test_duration(void)
+{
+	static const struct {
+		const char *s;
+		int ret;
+		int64_t ns;
+	} cases[] = {
+		{ "1500us", 0, 1500000 }, { "-1500us", 0, -1500000 }, { "+3s", 0, 3000000000 },
+		{ "1.5", 0, 1500000000 }, { "1.5ms", 0, 1500000 }, { "250ns", 0, 250 },
+		{ "0.0000000019", 0, 1 }, { "2", 0, 2000000000 }, { "-0.5s", 0, -500000000 },
+		{ "9223372036.854775807", 0, INT64_MAX }, { "9223372037", -ERANGE, 0 },
+		{ "99999999999999999999ns", -ERANGE, 0 }, { "", -EINVAL, 0 }, { "s", -EINVAL, 0 },
+		{ "1.5x", -EINVAL, 0 }, { "1 s", -EINVAL, 0 }, { "--1", -EINVAL, 0 },
+		{ ".5s", 0, 500000000 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int64_t ns = 42;
+		int ret = xtrace_parse_duration(cases[i].s, &ns);
+
+		if (ret != cases[i].ret || (!ret && ns != cases[i].ns))
+			fprintf(stderr, "\n  '%s': %d %lld ", cases[i].s, ret, (long long)ns);
+		CU_ASSERT_EQUAL(ret, cases[i].ret);
+		if (!ret)
+			CU_ASSERT_EQUAL(ns, cases[i].ns);
+	}
+}
+
 int add_cpuset_suite(void)
 {
 	static const struct {
@@ -317,6 +347,7 @@ int add_cpuset_suite(void)
 		{ "size: iB/i without a unit letter is invalid", test_size_stray_binary_suffix },
 		{ "size: overflow gives -ERANGE", test_size_overflow },
 		{ "ID lists: as long as the host has threads", test_join_ids_many },
+		{ "durations: units, signs, a bare number is seconds", test_duration },
 	};
 	CU_pSuite s = CU_add_suite("cpuset and size parsing", NULL, NULL);
 
