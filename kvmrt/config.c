@@ -401,8 +401,7 @@ static int vm_interpret(struct kvmrt_vm *vm, struct kvmrt_diags *d, const char *
 			       "missing: every VM needs a name");
 	if (!vm->topo_auto && vm->sockets * vm->cores * vm->threads != vm->nr_vcpus)
 		kvmrt_diag_add(d, KVMRT_ERROR, file, vm->attr_line[KA_CPU_TOPOLOGY], label,
-			       "cpu_topology", "%d sockets x %d cores x %d threads make %d vCPUs, "
-			       "but nr_vcpus is %d", vm->sockets, vm->cores, vm->threads,
+			       "cpu_topology", "%d sockets x %d cores x %d threads make %d vCPUs, but nr_vcpus is %d", vm->sockets, vm->cores, vm->threads,
 			       vm->sockets * vm->cores * vm->threads, vm->nr_vcpus);
 	if (vm->topo_auto) {
 		vm->sockets = 1;
@@ -523,8 +522,7 @@ static char *reader(char *str, int num, void *stream)
 	if (*s == '[') {
 		start_section(c, s);
 	} else if (!strpbrk(s, "=:")) {
-		note_bad_line(c, "syntax error: not a [UUID] line, a 'name = value' line, a "
-			      "comment or an indented continuation line");
+		note_bad_line(c, "syntax error: not a [UUID] line, a 'name = value' line, a comment or an indented continuation line");
 	}
 	return str;
 }

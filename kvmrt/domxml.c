@@ -295,7 +295,8 @@ static void hostdev_pci(xmlNodePtr hd, char out[13])
 	if (v[1] && v[2] && v[3]) {
 		unsigned long d = v[0] ? strtoul(v[0], NULL, 0) : 0;
 
-		snprintf(out, 13, "%04lx:%02lx:%02lx.%lx", d & 0xffff, strtoul(v[1], NULL, 0) & 0xff,
+		snprintf(out, 13, "%04lx:%02lx:%02lx.%lx", d & 0xffff,
+			 strtoul(v[1], NULL, 0) & 0xff,
 			 strtoul(v[2], NULL, 0) & 0x1f, strtoul(v[3], NULL, 0) & 7);
 	}
 	for (int i = 0; i < 4; i++)
@@ -603,7 +604,8 @@ int kvmrt_domxml_read(const char *xml, const struct kvmrt_topo *topo,
 
 	tune = child(dom, "cputune");
 	for (n = tune ? tune->children : NULL; n; n = n->next) {
-		if (is_elem(n, "vcpupin") || is_elem(n, "emulatorpin") || is_elem(n, "iothreadpin")) {
+		if (is_elem(n, "vcpupin") || is_elem(n, "emulatorpin") ||
+		    is_elem(n, "iothreadpin")) {
 			if (add_pin(cpus, n) == -ENOMEM)
 				goto out;
 		} else if (is_elem(n, "vcpusched")) {

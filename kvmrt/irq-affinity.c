@@ -69,7 +69,8 @@ int main(int argc, char **argv)
 	ret = kvmrt_irqs_load(procfs, &irqs, &n);
 	if (ret) {
 		kvmrt_idset_free(filter);
-		return tool_error("cannot read the IRQs under '%s/irq': %s", procfs, strerror(-ret));
+		return tool_error("cannot read the IRQs under '%s/irq': %s", procfs,
+				  strerror(-ret));
 	}
 	printf("%-6s %-16s %-16s %s\n", "IRQ", "AFFINITY", "EFFECTIVE", "DESCRIPTION");
 	for (int i = 0; i < n; i++) {

@@ -136,7 +136,7 @@ static int run_edit(struct edit_opts *o)
 	char *orig, *text = NULL, *last_bad = NULL, tmp[] = "/tmp/kvmrt-edit-XXXXXX.cfg";
 	struct kvmrt_config *cfg = NULL;
 	struct kvmrt_topo *topo;
-	int fd, ret = 1, round = 0;
+	int fd, ret = 1, round = 0, n;
 
 	topo = tool_load_topo(o->c.sysfs);
 	if (!topo)
@@ -187,8 +187,8 @@ static int run_edit(struct edit_opts *o)
 			kvmrt_diags_release(&d);
 			break;
 		}
-		tool_error("%d error%s: the configuration is not saved", cfg->diags.errors + d.errors,
-			   cfg->diags.errors + d.errors == 1 ? "" : "s");
+		n = cfg->diags.errors + d.errors;
+		tool_error("%d error%s: the configuration is not saved", n, n == 1 ? "" : "s");
 		kvmrt_diags_release(&d);
 		free(last_bad);
 		last_bad = strdup(text);

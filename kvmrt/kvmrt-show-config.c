@@ -93,7 +93,8 @@ static void show_vm(const struct kvmrt_vm *vm, const struct kvmrt_topo *topo)
 	if (vm->rt)
 		printf(FIELD "FIFO (vcpusched fifo priority 1)\n", "vCPU scheduling:");
 	printf(FIELD "%s (rt_memory %s)\n", "memory locked:", yes_no(p->rt_memory),
-	       vm->rt_memory == KVMRT_AUTO ? "auto" : vm->rt_memory == KVMRT_YES ? "true" : "false");
+	       vm->rt_memory == KVMRT_AUTO ? "auto" :
+	       vm->rt_memory == KVMRT_YES ? "true" : "false");
 	s = kvmrt_idset_format(p->numa_nodes);
 	printf(FIELD "%s (numatune %s)\n", "NUMA nodes:",
 	       s && *s ? s : "any (memory not restricted)", vm->numatune_auto ? "auto" : "set");
@@ -162,8 +163,8 @@ int main(int argc, char **argv)
 	}
 	d.warnings += cfg->diags.warnings;
 	if (kvmrt_validate(cfg, topo, &d) >= 0 && (d.errors || d.warnings))
-		fprintf(stderr, "%s: note: %d error%s and %d warning%s in '%s' (see "
-			"kvmrt-validate-config)\n", tool_prog, d.errors, d.errors == 1 ? "" : "s",
+		fprintf(stderr, "%s: note: %d error%s and %d warning%s in '%s' (see kvmrt-validate-config)\n",
+			tool_prog, d.errors, d.errors == 1 ? "" : "s",
 			d.warnings, d.warnings == 1 ? "" : "s", cfg->path);
 	kvmrt_diags_release(&d);
 	free(vms);

@@ -143,8 +143,8 @@ static int run_sync(struct sync_opts *o)
 
 		if (kvmrt_validate(cfg, topo, &d) > 0 && !o->force) {
 			tool_print_diags(&d, stderr, true);
-			tool_error("'%s' breaks the KVM-RT rules: nothing synced (--force to sync "
-				   "anyway)", cfg->path);
+			tool_error("'%s' breaks the KVM-RT rules: nothing synced (--force to sync anyway)",
+				   cfg->path);
 			kvmrt_diags_release(&d);
 			goto out;
 		}

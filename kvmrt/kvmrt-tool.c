@@ -94,8 +94,8 @@ struct kvmrt_config *tool_load_config(const char *path, bool missing_ok, bool er
 	}
 	if (cfg->diags.errors && !errors_ok) {
 		tool_print_diags(&cfg->diags, stderr, true);
-		tool_error("'%s' has %d error%s: fix %s first (kvmrt-validate-config lists every "
-			   "problem)", path, cfg->diags.errors, cfg->diags.errors == 1 ? "" : "s",
+		tool_error("'%s' has %d error%s: fix %s first (kvmrt-validate-config lists every problem)",
+			   path, cfg->diags.errors, cfg->diags.errors == 1 ? "" : "s",
 			   cfg->diags.errors == 1 ? "it" : "them");
 		kvmrt_config_free(cfg);
 		return NULL;

@@ -58,9 +58,12 @@ struct kvmrt_placement *kvmrt_place(const struct kvmrt_vm *vm, const struct kvmr
 		for (unsigned int i = 0; i < n; i++)
 			kvmrt_idset_add(p->vcpu[i], p->emulator_cpu);
 	} else {
-		for (k = 0; k < (rest > n ? rest : n); k++)
-			if (kvmrt_idset_add(p->vcpu[k % n], kvmrt_idset_nth(vm->cpuset, 1 + k % rest)))
+		for (k = 0; k < (rest > n ? rest : n); k++) {
+			int cpu = kvmrt_idset_nth(vm->cpuset, 1 + k % rest);
+
+			if (kvmrt_idset_add(p->vcpu[k % n], cpu))
 				goto oom;
+		}
 	}
 
 	if (topo && kvmrt_topo_nodes_of(topo, vm->cpuset, p->cpuset_nodes))

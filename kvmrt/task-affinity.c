@@ -87,8 +87,8 @@ int main(int argc, char **argv)
 		if (!tool_cpu_match(t->affinity, filter, bound))
 			continue;
 		a = kvmrt_idset_format(t->affinity);
-		printf("%-8d %-8d %-8s %4d  %-16s %s\n", t->pid, t->tid, kvmrt_policy_name(t->policy),
-		       t->rt_priority, a ? a : "?", t->comm);
+		printf("%-8d %-8d %-8s %4d  %-16s %s\n", t->pid, t->tid,
+		       kvmrt_policy_name(t->policy), t->rt_priority, a ? a : "?", t->comm);
 		free(a);
 	}
 	kvmrt_tasks_free(tasks, n);

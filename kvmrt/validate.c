@@ -104,18 +104,16 @@ static void check_vm(struct vctx *c, const struct kvmrt_vm *vm, const struct kvm
 		return;
 
 	if (!p->bound) {
-		diag(c, KVMRT_ERROR, vm, KA_RT, "a real-time VM needs a cpuset (the host CPUs "
-		     "it owns); set cpuset to at least %d CPUs", vm->nr_vcpus + 1);
+		diag(c, KVMRT_ERROR, vm, KA_RT, "a real-time VM needs a cpuset (the host CPUs it owns); set cpuset to at least %d CPUs",
+		     vm->nr_vcpus + 1);
 		return;
 	}
 	if (vm->rt_memory == KVMRT_NO)
-		diag(c, KVMRT_ERROR, vm, KA_RT_MEMORY, "a real-time VM needs locked memory: set "
-		     "rt_memory to auto or true");
+		diag(c, KVMRT_ERROR, vm, KA_RT_MEMORY, "a real-time VM needs locked memory: set rt_memory to auto or true");
 	if (p->prov == KVMRT_PROV_UNDER) {
 		s = kvmrt_idset_format(vm->cpuset);
-		diag(c, KVMRT_ERROR, vm, KA_CPUSET, "under-provisioned: %u CPU%s (%s) for %d vCPU%s; "
-		     "a real-time VM needs at least nr_vcpus + 1 = %d (one for the emulator "
-		     "threads, one per vCPU)", kvmrt_idset_count(vm->cpuset),
+		diag(c, KVMRT_ERROR, vm, KA_CPUSET, "under-provisioned: %u CPU%s (%s) for %d vCPU%s; a real-time VM needs at least nr_vcpus + 1 = %d (one for the emulator threads, one per vCPU)",
+		     kvmrt_idset_count(vm->cpuset),
 		     plural(vm->cpuset) ? "s" : "", s ? s : "?", vm->nr_vcpus,
 		     vm->nr_vcpus == 1 ? "" : "s", vm->nr_vcpus + 1);
 		free(s);
@@ -123,19 +121,18 @@ static void check_vm(struct vctx *c, const struct kvmrt_vm *vm, const struct kvm
 	if (kvmrt_idset_count(p->cpuset_nodes) > 1) {
 		s = kvmrt_idset_format(vm->cpuset);
 		s2 = kvmrt_idset_format(p->cpuset_nodes);
-		diag(c, KVMRT_WARNING, vm, KA_CPUSET, "CPUs %s span NUMA nodes %s: a real-time "
-		     "VM is best kept in one node", s ? s : "?", s2 ? s2 : "?");
+		diag(c, KVMRT_WARNING, vm, KA_CPUSET, "CPUs %s span NUMA nodes %s: a real-time VM is best kept in one node",
+		     s ? s : "?", s2 ? s2 : "?");
 		free(s);
 		free(s2);
 	}
 	if (!vm->numatune_auto && kvmrt_idset_empty(vm->numatune)) {
-		diag(c, KVMRT_WARNING, vm, KA_NUMATUNE, "off: the memory of a real-time VM may come "
-		     "from any NUMA node (auto is recommended)");
+		diag(c, KVMRT_WARNING, vm, KA_NUMATUNE, "off: the memory of a real-time VM may come from any NUMA node (auto is recommended)");
 	} else if (!vm->numatune_auto && !kvmrt_idset_subset(vm->numatune, p->cpuset_nodes)) {
 		s = set_op(vm->numatune, p->cpuset_nodes, true);
 		s2 = kvmrt_idset_format(p->cpuset_nodes);
-		diag(c, KVMRT_WARNING, vm, KA_NUMATUNE, "NUMA nodes %s are outside the nodes of "
-		     "the cpuset (%s) (auto is recommended)", s ? s : "?", s2 ? s2 : "?");
+		diag(c, KVMRT_WARNING, vm, KA_NUMATUNE, "NUMA nodes %s are outside the nodes of the cpuset (%s) (auto is recommended)",
+		     s ? s : "?", s2 ? s2 : "?");
 		free(s);
 		free(s2);
 	}
@@ -143,8 +140,8 @@ static void check_vm(struct vctx *c, const struct kvmrt_vm *vm, const struct kvm
 		int first = kvmrt_topo_first_cpu_of_socket(t, sock);
 
 		if (first >= 0 && kvmrt_idset_has(vm->cpuset, first))
-			diag(c, KVMRT_WARNING, vm, KA_CPUSET, "CPU %d is the first CPU of socket %d: "
-			     "leave it to the host (its IRQs may not migrate)", first, sock);
+			diag(c, KVMRT_WARNING, vm, KA_CPUSET, "CPU %d is the first CPU of socket %d: leave it to the host (its IRQs may not migrate)",
+			     first, sock);
 	}
 	/* two threads of one core in the cpuset: one of them goes offline */
 	nodes = kvmrt_idset_dup(vm->cpuset);
@@ -152,9 +149,8 @@ static void check_vm(struct vctx *c, const struct kvmrt_vm *vm, const struct kvm
 		kvmrt_idset_and(nodes, p->offline);
 		if (!kvmrt_idset_empty(nodes)) {
 			s = kvmrt_idset_format(nodes);
-			diag(c, KVMRT_WARNING, vm, KA_CPUSET, "CPU%s %s share%s a core with another "
-			     "CPU of the cpuset: a real-time VM keeps one thread per core online, "
-			     "so %s will be taken offline and not used", plural(nodes) ? "s" : "",
+			diag(c, KVMRT_WARNING, vm, KA_CPUSET, "CPU%s %s share%s a core with another CPU of the cpuset: a real-time VM keeps one thread per core online, so %s will be taken offline and not used",
+			     plural(nodes) ? "s" : "",
 			     s ? s : "?", plural(nodes) ? "" : "s", s ? s : "?");
 			free(s);
 		}
@@ -163,8 +159,9 @@ static void check_vm(struct vctx *c, const struct kvmrt_vm *vm, const struct kvm
 }
 
 /* The rules between the real-time VM @a and another VM @b. */
-static void check_pair(struct vctx *c, const struct kvmrt_vm *a, const struct kvmrt_placement *pa,
-		       const struct kvmrt_vm *b, const struct kvmrt_placement *pb, bool report_overlap)
+static void check_pair(struct vctx *c, const struct kvmrt_vm *a,
+		       const struct kvmrt_placement *pa, const struct kvmrt_vm *b,
+		       const struct kvmrt_placement *pb, bool report_overlap)
 {
 	struct kvmrt_idset *sib, *bnodes;
 	char *s;
@@ -173,8 +170,8 @@ static void check_pair(struct vctx *c, const struct kvmrt_vm *a, const struct kv
 		return;
 	if (pb->bound && kvmrt_idset_intersects(a->cpuset, b->cpuset) && report_overlap) {
 		s = set_op(a->cpuset, b->cpuset, false);
-		diag(c, KVMRT_ERROR, a, KA_CPUSET, "overlaps the cpuset of VM '%s' on CPU%s %s: a "
-		     "real-time VM's CPUs are its own", label(b), s && strpbrk(s, ",-") ? "s" : "",
+		diag(c, KVMRT_ERROR, a, KA_CPUSET, "overlaps the cpuset of VM '%s' on CPU%s %s: a real-time VM's CPUs are its own",
+		     label(b), s && strpbrk(s, ",-") ? "s" : "",
 		     s ? s : "?");
 		free(s);
 	}
@@ -185,8 +182,7 @@ static void check_pair(struct vctx *c, const struct kvmrt_vm *a, const struct kv
 		kvmrt_idset_and(sib, b->cpuset);
 		if (!kvmrt_idset_empty(sib)) {
 			s = kvmrt_idset_format(sib);
-			diag(c, KVMRT_ERROR, b, KA_CPUSET, "CPU%s %s %s hyper-thread sibling%s of the "
-			     "CPUs of real-time VM '%s', which owns them and takes them offline",
+			diag(c, KVMRT_ERROR, b, KA_CPUSET, "CPU%s %s %s hyper-thread sibling%s of the CPUs of real-time VM '%s', which owns them and takes them offline",
 			     plural(sib) ? "s" : "", s ? s : "?", plural(sib) ? "are" : "is a",
 			     plural(sib) ? "s" : "", label(a));
 			free(s);
@@ -199,8 +195,8 @@ static void check_pair(struct vctx *c, const struct kvmrt_vm *a, const struct kv
 		kvmrt_idset_and(bnodes, pa->cpuset_nodes);
 		if (!kvmrt_idset_empty(bnodes)) {
 			s = kvmrt_idset_format(bnodes);
-			diag(c, KVMRT_WARNING, b, KA_CPUSET, "shares NUMA node%s %s with real-time VM "
-			     "'%s'", plural(bnodes) ? "s" : "", s ? s : "?", label(a));
+			diag(c, KVMRT_WARNING, b, KA_CPUSET, "shares NUMA node%s %s with real-time VM '%s'",
+			     plural(bnodes) ? "s" : "", s ? s : "?", label(a));
 			free(s);
 		}
 	}
@@ -208,8 +204,8 @@ static void check_pair(struct vctx *c, const struct kvmrt_vm *a, const struct kv
 	if (!b->numatune_auto && pb->bound &&
 	    kvmrt_idset_intersects(pb->numa_nodes, pa->cpuset_nodes)) {
 		s = set_op(pb->numa_nodes, pa->cpuset_nodes, false);
-		diag(c, KVMRT_WARNING, b, KA_NUMATUNE, "NUMA node%s %s %s used by the cpuset of "
-		     "real-time VM '%s'", s && strpbrk(s, ",-") ? "s" : "", s ? s : "?",
+		diag(c, KVMRT_WARNING, b, KA_NUMATUNE, "NUMA node%s %s %s used by the cpuset of real-time VM '%s'",
+		     s && strpbrk(s, ",-") ? "s" : "", s ? s : "?",
 		     s && strpbrk(s, ",-") ? "are" : "is", label(a));
 		free(s);
 	}
@@ -265,8 +261,8 @@ int kvmrt_validate(const struct kvmrt_config *cfg, const struct kvmrt_topo *topo
 			for (int x = 0; x < a->nr_pcidevs; x++)
 				for (int y = 0; y < b->nr_pcidevs; y++)
 					if (!strcmp(a->pcidevs[x], b->pcidevs[y]))
-						diag(&c, KVMRT_ERROR, b, KA_PCIDEVS, "PCI device %s "
-						     "is also passed to VM '%s'", b->pcidevs[y],
+						diag(&c, KVMRT_ERROR, b, KA_PCIDEVS, "PCI device %s is also passed to VM '%s'",
+						     b->pcidevs[y],
 						     label(a));
 		}
 	}

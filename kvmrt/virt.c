@@ -186,8 +186,8 @@ int kvmrt_sync_vm(struct kvmrt_virt *v, const struct kvmrt_vm *vm, const struct 
 	ret = kvmrt_virt_get_xml(v, vm->uuid, &xml, err);
 	if (ret == -ENOENT) {
 		free(*err);
-		*err = kvmrt_asprintf("unknown to libvirt (no domain with UUID %s): define it in libvirt "
-				 "or remove it from the configuration", vm->uuid);
+		*err = kvmrt_asprintf("unknown to libvirt (no domain with UUID %s): define it in libvirt or remove it from the configuration",
+				      vm->uuid);
 	}
 	if (ret)
 		return ret;

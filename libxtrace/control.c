@@ -44,8 +44,8 @@ static int check_dir(const char *dir, bool create)
 	if (lstat(dir, &st))
 		return -errno;
 	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022)) {
-		xt_log(XTRACE_LOG_ERROR, "unsafe control directory '%s': it must be a directory "
-		       "owned by uid %d that no one else can write", dir, (int)geteuid());
+		xt_log(XTRACE_LOG_ERROR, "unsafe control directory '%s': it must be a directory owned by uid %d that no one else can write",
+		       dir, (int)geteuid());
 		return -EPERM;
 	}
 	return 0;

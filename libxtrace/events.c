@@ -98,7 +98,8 @@ static int match(struct ctx *c, const char *sysglob, const char *evglob, bool de
 			at = sel_has(c, name);
 			if (del && at >= 0) {
 				free(c->sel[at]);
-				memmove(&c->sel[at], &c->sel[at + 1], (c->nsel - at) * sizeof(char *));
+				memmove(&c->sel[at], &c->sel[at + 1],
+					(c->nsel - at) * sizeof(char *));
 				c->nsel--;
 			}
 			if (del || at >= 0) {

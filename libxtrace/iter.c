@@ -151,8 +151,8 @@ static int replay_next(struct xtrace_iter *it, struct xtrace_event **ev)
 		it->run_left--;
 		if (!s->pending && (s->fd < 0 || !xt_stream_next(s))) {
 			it->damage++;
-			xt_log(XTRACE_LOG_WARNING, "'%s' cpu%d: the merged order names more events "
-			       "than the data holds", s->rec->dir, s->cpu);
+			xt_log(XTRACE_LOG_WARNING, "'%s' cpu%d: the merged order names more events than the data holds",
+			       s->rec->dir, s->cpu);
 			it->run_left = 0;
 			continue;
 		}

@@ -28,7 +28,8 @@
 #include "xtrace-local.h"
 
 #define KM_DEPTH	4		/* chunks (frames) queued per stream, at most */
-#define KM_AHEAD	8		/* chunks ahead of the merge per thread, beyond one a stream */
+/* chunks ahead of the merge per thread, beyond one a stream */
+#define KM_AHEAD	8
 #define KM_SIGN		0x8000000000000000ULL
 #define KM_DONE64	UINT64_MAX
 #define KM_DONE		(~(unsigned __int128)0)

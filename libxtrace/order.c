@@ -105,8 +105,7 @@ static int order_load(struct xt_order_reader *o)
 		return 0;
 	case XT_FRAME_CORRUPT:
 		(*o->damage)++;
-		xt_log(XTRACE_LOG_WARNING, "a frame of the merged order is corrupt: the view stops "
-		       "there");
+		xt_log(XTRACE_LOG_WARNING, "a frame of the merged order is corrupt: the view stops there");
 		o->fr.off = o->fr.size;
 		return 0;
 	case XT_FRAME_NO_MEMORY:

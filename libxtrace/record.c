@@ -210,7 +210,8 @@ static int drain(struct cpu_reader *rd, bool partial)
 
 			/* an empty sub-buffer carries nothing, not even a lost-events flag */
 			if (!page_commit(r, page)) {
-				memmove(page, page + r->page_size, (size_t)(pages - i - 1) * r->page_size);
+				memmove(page, page + r->page_size,
+					(size_t)(pages - i - 1) * r->page_size);
 				pages--;
 				i--;
 				continue;
@@ -587,7 +588,8 @@ static int open_reader(struct cpu_reader *rd)
 		return -ENOMEM;
 	/* a frame's worth of pages fits in the pipe; without a pipe, read() does it all */
 	if (pipe2(rd->pipe, O_CLOEXEC | O_NONBLOCK) == 0 &&
-	    fcntl(rd->pipe[1], F_SETPIPE_SZ, FRAME_PAGES * r->page_size) < FRAME_PAGES * r->page_size) {
+	    fcntl(rd->pipe[1], F_SETPIPE_SZ, FRAME_PAGES * r->page_size) <
+	    FRAME_PAGES * r->page_size) {
 		close(rd->pipe[0]);
 		close(rd->pipe[1]);
 		rd->pipe[0] = rd->pipe[1] = -1;

@@ -70,10 +70,11 @@ int xtrace_set_open(char *const *dirs, int nr, struct xtrace_set *set, int *bad)
 
 			ret = open_merged(dirs[i], set, &mm);
 			if (!ret && !mm.complete)
-				xt_log(XTRACE_LOG_WARNING, "'%s' is an incomplete merge (%s)", dirs[i],
-				       mm.error ? mm.error : "the merge did not finish");
+				xt_log(XTRACE_LOG_WARNING, "'%s' is an incomplete merge (%s)",
+				       dirs[i], mm.error ? mm.error : "the merge did not finish");
 			xtrace_merge_meta_free(&mm);
-			if (!ret && nr == 1 && asprintf(&set->order, "%s/" XT_ORDER_FILE, dirs[i]) < 0)
+			if (!ret && nr == 1 &&
+			    asprintf(&set->order, "%s/" XT_ORDER_FILE, dirs[i]) < 0)
 				ret = -ENOMEM;
 		} else {
 			struct xtrace_rec *rec = xtrace_rec_open(dirs[i]);

@@ -98,7 +98,8 @@ int xtrace_cpuset_format(const struct xtrace_cpuset *set, char *buf, size_t len)
 		if (first == last)
 			n = snprintf(buf + used, len - used, "%s%d", used ? "," : "", first);
 		else
-			n = snprintf(buf + used, len - used, "%s%d-%d", used ? "," : "", first, last);
+			n = snprintf(buf + used, len - used, "%s%d-%d", used ? "," : "", first,
+				     last);
 		if (n < 0 || (size_t)n >= len - used)
 			return -ENOSPC;
 		used += n;
@@ -405,8 +406,8 @@ int xt_make_outdir(const char *dir, bool *made)
 	while ((de = readdir(d))) {
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
 			closedir(d);
-			xt_log(XTRACE_LOG_ERROR, "'%s' exists and is not empty: will not overwrite "
-			       "it (remove it or choose another -o)", dir);
+			xt_log(XTRACE_LOG_ERROR, "'%s' exists and is not empty: will not overwrite it (remove it or choose another -o)",
+			       dir);
 			return -EEXIST;
 		}
 	}

@@ -159,11 +159,11 @@ int xt_vms_save(const char *dir, bool at_end)
 	if (!proc)
 		return -errno;
 	if (!at_end)
-		sb_printf(&sb, "# xtrace vms: \"vm PID NAME\" and \"thread TID PID VCPU\" (-1: not a "
-		    "vCPU); written at start and stop, later lines win\n");
+		sb_printf(&sb, "# xtrace vms: \"vm PID NAME\" and \"thread TID PID VCPU\" (-1: not a vCPU); written at start and stop, later lines win\n");
 	while ((pe = readdir(proc))) {
 		int pid = atoi(pe->d_name);
 		char p[300], *comm = NULL, *cmd = NULL;
+		const char *argv0;
 		size_t clen = 0;
 
 		if (pid <= 0)
@@ -174,8 +174,8 @@ int xt_vms_save(const char *dir, bool at_end)
 		snprintf(p, sizeof(p), "/proc/%d/cmdline", pid);
 		if (xt_read_file(p, &cmd, &clen))
 			cmd = NULL;
-		if (strstr(comm, "qemu") || (cmd && clen && strstr(strrchr(cmd, '/') ?
-								   strrchr(cmd, '/') : cmd, "qemu")))
+		argv0 = cmd && clen ? (strrchr(cmd, '/') ? strrchr(cmd, '/') : cmd) : "";
+		if (strstr(comm, "qemu") || strstr(argv0, "qemu"))
 			scan_vm(&sb, pid, cmd ? cmd : "", cmd ? clen : 0);
 		free(comm);
 		free(cmd);

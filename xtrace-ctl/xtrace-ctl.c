@@ -242,7 +242,8 @@ static int interactive(struct ctl_opts *o, struct target *t, int nr)
 		}
 		if (getline(&line, &cap, stdin) < 0)
 			break;
-		for (word = strtok_r(line, " \t\n", &save); word; word = strtok_r(NULL, " \t\n", &save)) {
+		for (word = strtok_r(line, " \t\n", &save); word;
+		     word = strtok_r(NULL, " \t\n", &save)) {
 			if (!strcasecmp(word, "quit") || !strcasecmp(word, "exit"))
 				goto out;
 			if (!strcasecmp(word, "help")) {
@@ -266,8 +267,8 @@ static int run_xtrace_ctl(struct ctl_opts *o)
 
 	for (int i = 0; i < o->nr_cmds; i++) {
 		if (!command_of(o->cmds[i]))
-			return tool_bad_usage("unknown command '%s' (flush, pause, resume, stop, "
-					      "status)", o->cmds[i]);
+			return tool_bad_usage("unknown command '%s' (flush, pause, resume, stop, status)",
+					      o->cmds[i]);
 	}
 	if (find_targets(o, &t, &nr))
 		return 1;
@@ -320,8 +321,8 @@ static int run_remote(struct ctl_opts *o)
 		return 1;
 	}
 	if (ret == 127)
-		tool_error("%s: xtrace-ctl is not installed there (or not on the PATH "
-			   "of ssh commands)", o->remote);
+		tool_error("%s: xtrace-ctl is not installed there (or not on the PATH of ssh commands)",
+			   o->remote);
 	return ret > 2 ? 1 : ret;
 }
 

@@ -564,7 +564,7 @@ struct xtrace_recorder_status {
 	char paused[256];		/* ID-set paused, "" if none */
 	uint64_t saved;			/* events read from the kernel so far */
 	uint64_t in_buffer;		/* events in the buffers now */
-	uint64_t overrun;		/* overwritten (flight recorder: history beyond the buffer) */
+	uint64_t overrun;		/* overwritten: the flight recorder's older history */
 	uint64_t dropped;
 	int flushes;
 };
