@@ -113,6 +113,20 @@ __hidden int xt_zstd_file_write(const char *path, const void *buf, size_t len, i
 __hidden int xt_zstd_file_read(const char *path, char **buf, size_t *len);
 __hidden int64_t xt_realtime_ns(void);
 
+/* dirstream.c: XXH64 (xxHash's 64-bit hash), the checksum of directory streams */
+struct xt_xxh64 {
+	uint64_t v[4];
+	uint64_t total;
+	uint64_t seed;
+	unsigned char mem[32];
+	size_t nmem;
+};
+
+__hidden void xt_xxh64_init(struct xt_xxh64 *h, uint64_t seed);
+__hidden void xt_xxh64_update(struct xt_xxh64 *h, const void *buf, size_t len);
+__hidden uint64_t xt_xxh64_digest(const struct xt_xxh64 *h);
+__hidden uint64_t xt_xxh64(const void *buf, size_t len, uint64_t seed);
+
 /* heap.c: a binary min-heap keyed on (key, tie); ties give a stable, deterministic order */
 struct xt_heap_item {
 	int64_t key;

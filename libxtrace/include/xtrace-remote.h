@@ -114,6 +114,64 @@ int xtrace_remote_fetch(struct xtrace_remote *r, const char *rdir, const char *l
 /** xtrace_remote_rmdir - remove the remote directory @rdir and what it holds (SFTP) */
 int xtrace_remote_rmdir(struct xtrace_remote *r, const char *rdir);
 
+/* --------------------------------------------------- directory streams */
+
+struct xtrace_dirstream_stats {
+	uint64_t files, dirs, bytes;
+};
+
+/**
+ * xtrace_dirstream_write - write directory @dir as a directory stream on @fd
+ * (regular files and subdirectories, in name order; each file's size is taken
+ * when it is opened). Returns 0, or -errno: then the stream has no end record,
+ * and a reader refuses it. *@sent (may be NULL; free with xtrace_strv_free):
+ * what was sent, paths relative to @dir, directories ending in '/'.
+ */
+int xtrace_dirstream_write(const char *dir, int fd, struct xtrace_dirstream_stats *st,
+			   char ***sent);
+
+/**
+ * xtrace_dirstream_remove - remove what @sent lists (as xtrace_dirstream_write
+ * gave it), then @dir, which fails (-ENOTEMPTY) if it holds anything else.
+ * With @sent NULL: whatever a stream of @dir would send, then @dir.
+ */
+int xtrace_dirstream_remove(const char *dir, char *const *sent);
+
+struct xtrace_dirstream_reader;
+
+/**
+ * xtrace_dirstream_reader_new - a reader that fills the directory @dir
+ * (existing and empty). The stream is untrusted: names are single path
+ * components, and a file gets its name only after its size and checksum
+ * checked. Returns NULL with errno set.
+ */
+struct xtrace_dirstream_reader *xtrace_dirstream_reader_new(const char *dir);
+
+/**
+ * xtrace_dirstream_feed - the next @len bytes of the stream
+ * Returns 0 (more to come), 1 (the end record came and checked: @dir is
+ * whole), -EBADMSG (malformed, a checksum mismatch, bytes after the end),
+ * -ENOTSUP (another stream version) or -errno (writing). After an error every
+ * call returns it again.
+ */
+int xtrace_dirstream_feed(struct xtrace_dirstream_reader *rd, const void *buf, size_t len);
+
+/**
+ * xtrace_dirstream_reader_end - there is no more: 0 if the stream was whole,
+ * else -EBADMSG (cut short) or the error met before
+ */
+int xtrace_dirstream_reader_end(struct xtrace_dirstream_reader *rd);
+
+/** xtrace_dirstream_reader_error - what was wrong, in words; NULL if nothing */
+const char *xtrace_dirstream_reader_error(const struct xtrace_dirstream_reader *rd);
+
+/** xtrace_dirstream_reader_stats - files, directories and bytes received whole */
+void xtrace_dirstream_reader_stats(const struct xtrace_dirstream_reader *rd,
+				   struct xtrace_dirstream_stats *st);
+
+/** xtrace_dirstream_reader_free - also removes a file still being received */
+void xtrace_dirstream_reader_free(struct xtrace_dirstream_reader *rd);
+
 /**
  * xtrace_remote_is_spec - true if @arg names a remote directory:
  * "[user@]host[:port]:path" and no local file of that name exists
