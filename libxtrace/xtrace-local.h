@@ -9,6 +9,14 @@
 #define __hidden __attribute__((visibility("hidden")))
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/*
+ * The start of a remote shell command that runs xtrace-run: a clear message
+ * and exit status 127 if it is not on the PATH that sshd gives commands.
+ */
+#define XT_NEED_XTRACE_RUN "command -v xtrace-run >/dev/null 2>&1 || { echo \"" \
+	"xtrace-run: not found on this system's PATH ($PATH) for ssh commands; install xtrace there" \
+	"\" >&2; exit 127; }; "
+
 /* File names inside a data directory (docs/data-directory.md). */
 #define XT_META_FILE		"xtrace.meta"
 #define XT_CLOCK_FILE		"clock"

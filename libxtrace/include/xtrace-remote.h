@@ -103,16 +103,47 @@ int xtrace_remote_run(const char *spec, const struct xtrace_ssh_opts *o, const c
 
 /* ------------------------------------------------------------- files */
 
-/**
- * xtrace_remote_fetch - copy the remote directory @rdir into the local @ldir
- * (created; must not exist) over SFTP, recursively, regular files only.
- * Returns 0 or -errno, with *@err saying which file failed. *@bytes: copied.
+/*
+ * Recordings are fetched over SFTP. A system whose ssh server has no SFTP (an
+ * OpenSSH sshd without "Subsystem sftp", a dropbear without sftp-server) is
+ * fetched over an exec channel instead: "xtrace-run --send DIR" there writes a
+ * directory stream (below) that is checked here file by file. Either way a copy
+ * is built beside @ldir and renamed to @ldir only once it is whole, so @ldir
+ * never holds a partial copy.
  */
+#define XTRACE_FETCH_REMOVE	(1u << 0)	/* then remove the remote copy */
+
+struct xtrace_fetch_info {
+	uint64_t bytes;			/* copied */
+	bool stream;			/* over an exec stream: no SFTP there */
+	int removed;			/* XTRACE_FETCH_REMOVE: 0, or -errno (it stays there) */
+};
+
+/**
+ * xtrace_remote_fetch_dir - copy the remote directory @rdir into the local @ldir
+ * (must not exist), recursively, regular files only; with XTRACE_FETCH_REMOVE
+ * in @flags, remove @rdir on the remote once @ldir holds the whole copy.
+ * Returns 0 or -errno (-EBADMSG: the stream was damaged or cut short), with
+ * *@err saying which file failed; @info (may be NULL) says how it went.
+ */
+int xtrace_remote_fetch_dir(struct xtrace_remote *r, const char *rdir, const char *ldir,
+			    unsigned int flags, struct xtrace_fetch_info *info, char **err);
+
+/** xtrace_remote_fetch - xtrace_remote_fetch_dir() without flags; *@bytes: copied */
 int xtrace_remote_fetch(struct xtrace_remote *r, const char *rdir, const char *ldir,
 			uint64_t *bytes, char **err);
 
-/** xtrace_remote_rmdir - remove the remote directory @rdir and what it holds (SFTP) */
+/**
+ * xtrace_remote_rmdir - remove the remote directory @rdir and what it holds
+ * (over SFTP, else with "xtrace-run --remove" there)
+ */
 int xtrace_remote_rmdir(struct xtrace_remote *r, const char *rdir);
+
+/**
+ * xtrace_remote_no_sftp - why SFTP cannot be used on this system (then fetches
+ * and removals go over exec channels), or NULL: SFTP works or was not tried yet
+ */
+const char *xtrace_remote_no_sftp(const struct xtrace_remote *r);
 
 /* --------------------------------------------------- directory streams */
 
@@ -254,9 +285,11 @@ int xtrace_rrec_clock_check(struct xtrace_rrec *rr);
 int xtrace_rrec_stop(struct xtrace_rrec *rr);
 
 /**
- * xtrace_rrec_fetch - copy its recording into the local @ldir over SFTP, with
- * its clock checks (file "clockcheck"); then remove it on the remote unless
- * @keep. Works on a recorder that died too: what it wrote is fetched.
+ * xtrace_rrec_fetch - copy its recording into the local @ldir (over SFTP, or an
+ * exec stream where there is none: xtrace_remote_no_sftp(@rr->ssh) says why),
+ * with its clock checks (file "clockcheck"); then, once the copy is whole,
+ * remove it on the remote unless @keep. Works on a recorder that died too:
+ * what it wrote is fetched.
  */
 int xtrace_rrec_fetch(struct xtrace_rrec *rr, const char *ldir, bool keep, uint64_t *bytes);
 
