@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Time xtrace_remote_fetch(): sftp-fetch SSH_CONFIG HOST REMOTE_DIR LOCAL_DIR */
+/*
+ * Time xtrace_remote_fetch_dir(): sftp-fetch SSH_CONFIG HOST REMOTE_DIR LOCAL_DIR
+ * (over SFTP, or over an exec stream of xtrace-run --send where there is none)
+ */
 #include <stdio.h>
 #include <time.h>
 
@@ -8,9 +11,9 @@
 int main(int argc, char **argv)
 {
 	struct xtrace_ssh_opts o = { 0 };
+	struct xtrace_fetch_info info;
 	struct xtrace_remote *r;
 	struct timespec t0, t1;
-	uint64_t bytes = 0;
 	char *err = NULL;
 	double s;
 	int ret;
@@ -26,7 +29,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	ret = xtrace_remote_fetch(r, argv[3], argv[4], &bytes, &err);
+	ret = xtrace_remote_fetch_dir(r, argv[3], argv[4], 0, &info, &err);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	xtrace_remote_close(r);
 	if (ret) {
@@ -34,7 +37,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
-	printf("fetched %.1f MiB in %.2f s: %.1f MiB/s\n", bytes / 1048576.0, s,
-	       bytes / 1048576.0 / s);
+	printf("fetched %.1f MiB in %.2f s: %.1f MiB/s over %s\n", info.bytes / 1048576.0, s,
+	       info.bytes / 1048576.0 / s, info.stream ? "an exec stream" : "SFTP");
 	return 0;
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1
 /*
  * Recorders on other systems: "xtrace-run --serve" started over ssh, driven
- * by one-line requests on its standard input, fetched home over SFTP.
+ * by one-line requests on its standard input, fetched home over SFTP (or an
+ * exec stream of "xtrace-run --send" where there is no SFTP).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -86,9 +87,7 @@ int xtrace_rrec_start(struct xtrace_rrec *rr, const char *spec, const struct xtr
 		free(err);
 		return ret;
 	}
-	if (asprintf(&cmd, "command -v xtrace-run >/dev/null 2>&1 || { echo \"xtrace-run: not "
-		     "found on this system's PATH ($PATH) for ssh commands; install xtrace "
-		     "there\" >&2; exit 127; }; exec xtrace-run --serve -q %s", args ?: "") < 0)
+	if (asprintf(&cmd, XT_NEED_XTRACE_RUN "exec xtrace-run --serve -q %s", args ?: "") < 0)
 		return -ENOMEM;
 	rr->ch = xtrace_rchan_open(rr->ssh, cmd);
 	free(cmd);
@@ -234,13 +233,19 @@ int xtrace_rrec_stop(struct xtrace_rrec *rr)
 
 int xtrace_rrec_fetch(struct xtrace_rrec *rr, const char *ldir, bool keep, uint64_t *bytes)
 {
+	/* a recorder still running keeps its recording */
+	unsigned int flags = !keep && rr->state != XTRACE_RREC_RECORDING ? XTRACE_FETCH_REMOVE : 0;
+	struct xtrace_fetch_info info;
 	struct utsname u;
 	char *err = NULL;
 	int ret;
 
 	if (!rr->ssh || !rr->dir)
 		return -ENOENT;
-	ret = xtrace_remote_fetch(rr->ssh, rr->dir, ldir, bytes, &err);
+	/* removed there only once the copy here is whole (a failed removal is logged) */
+	ret = xtrace_remote_fetch_dir(rr->ssh, rr->dir, ldir, flags, &info, &err);
+	if (bytes)
+		*bytes = info.bytes;
 	if (ret) {
 		xt_log(XTRACE_LOG_ERROR, "%s", err ? err : strerror(-ret));
 		free(err);
@@ -249,12 +254,6 @@ int xtrace_rrec_fetch(struct xtrace_rrec *rr, const char *ldir, bool keep, uint6
 	uname(&u);
 	if (rr->nr_checks)
 		xtrace_clockcheck_write(ldir, u.nodename, rr->checks, rr->nr_checks);
-	if (!keep && rr->state != XTRACE_RREC_RECORDING) {
-		ret = xtrace_remote_rmdir(rr->ssh, rr->dir);
-		if (ret)
-			xt_log(XTRACE_LOG_WARNING, "%s: cannot remove %s there: %s", rr->spec,
-			       rr->dir, strerror(-ret));
-	}
 	return 0;
 }
 

@@ -2,7 +2,9 @@
 /*
  * Remote systems over ssh (libssh): connect as OpenSSH would (config, agent,
  * identity files, known_hosts), run commands, talk to "xtrace-run --serve",
- * fetch recordings over SFTP, and measure clock offsets over the link.
+ * fetch recordings over SFTP (or, on systems without SFTP, as a directory
+ * stream of "xtrace-run --send" over an exec channel), and measure clock
+ * offsets over the link.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +18,7 @@
 #include <unistd.h>
 
 #include <libssh/libssh.h>
+#include <libssh/callbacks.h>
 #include <libssh/sftp.h>
 
 #include "xtrace-remote.h"
@@ -23,11 +26,20 @@
 
 #define DEFAULT_TIMEOUT 10
 
+/* The last bytes a command wrote on its standard error. */
+struct tail {
+	char buf[2048];
+	size_t len;
+};
+
 struct xtrace_remote {
 	ssh_session s;
 	char *spec;
 	char *host;		/* as given (alias) */
 	int timeout_ms;
+	char *no_sftp;		/* why SFTP cannot be used here; NULL: not known */
+	struct ssh_channel_callbacks_struct sftp_cb;
+	struct tail sftp_err;	/* what the SFTP server said on stderr */
 };
 
 struct xtrace_rchan {
@@ -35,8 +47,7 @@ struct xtrace_rchan {
 	ssh_channel ch;
 	char obuf[16384];
 	size_t olen;
-	char ebuf[2048];	/* the tail of its standard error */
-	size_t elen;
+	struct tail err;	/* the tail of its standard error */
 	int status;		/* -1 while running */
 	bool ended;
 };
@@ -289,6 +300,7 @@ void xtrace_remote_close(struct xtrace_remote *r)
 	}
 	free(r->spec);
 	free(r->host);
+	free(r->no_sftp);
 	free(r);
 }
 
@@ -321,26 +333,42 @@ struct xtrace_rchan *xtrace_rchan_open(struct xtrace_remote *r, const char *cmd)
 	return c;
 }
 
-static void keep_stderr(struct xtrace_rchan *c, const char *buf, size_t n)
+static void tail_add(struct tail *t, const char *buf, size_t n)
 {
-	if (n >= sizeof(c->ebuf) - 1) {
-		buf += n - (sizeof(c->ebuf) - 1);
-		n = sizeof(c->ebuf) - 1;
+	if (n >= sizeof(t->buf) - 1) {
+		buf += n - (sizeof(t->buf) - 1);
+		n = sizeof(t->buf) - 1;
 	}
-	if (c->elen + n > sizeof(c->ebuf) - 1) {
-		size_t drop = c->elen + n - (sizeof(c->ebuf) - 1);
+	if (t->len + n > sizeof(t->buf) - 1) {
+		size_t drop = t->len + n - (sizeof(t->buf) - 1);
 
-		memmove(c->ebuf, c->ebuf + drop, c->elen - drop);
-		c->elen -= drop;
+		memmove(t->buf, t->buf + drop, t->len - drop);
+		t->len -= drop;
 	}
-	memcpy(c->ebuf + c->elen, buf, n);
-	c->elen += n;
-	c->ebuf[c->elen] = '\0';
+	memcpy(t->buf + t->len, buf, n);
+	t->len += n;
+	t->buf[t->len] = '\0';
+}
+
+/* The last non-empty line of @t, in @out; NULL if there is none. */
+static const char *tail_last(const struct tail *t, char *out, size_t size)
+{
+	const char *end = t->buf + t->len, *start;
+
+	while (end > t->buf && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
+		end--;
+	start = end;
+	while (start > t->buf && start[-1] != '\n')
+		start--;
+	if (start == end)
+		return NULL;
+	snprintf(out, size, "%.*s", (int)(end - start), start);
+	return out;
 }
 
 const char *xtrace_rchan_stderr(struct xtrace_rchan *c)
 {
-	return c->ebuf;
+	return c->err.buf;
 }
 
 /* The command ended: its exit status (255 when a signal ended it, as ssh says). */
@@ -377,7 +405,7 @@ static int drain(struct xtrace_rchan *c, int out_fd, int err_fd)
 				break;
 			moved += n;
 			if (is_err) {
-				keep_stderr(c, buf, n);
+				tail_add(&c->err, buf, n);
 				if (err_fd >= 0 && write(err_fd, buf, n) < 0)
 					return -errno;
 			} else if (out_fd >= 0) {
@@ -550,7 +578,7 @@ int xtrace_remote_exec(struct xtrace_remote *r, const char *cmd, char **out, cha
 	if (ret == 0)
 		ret = c->status;
 	if (errout)
-		e = strdup(c->ebuf);
+		e = strdup(c->err.buf);
 	xtrace_rchan_close(c);
 	if (out)
 		*out = o ? o : strdup("");
@@ -604,17 +632,70 @@ static int sftp_errno(sftp_session sf)
 	}
 }
 
+/*
+ * The SFTP channel's standard error, read as it comes: libssh 0.10's
+ * sftp_init() spins forever on a channel that ended with unread bytes there
+ * (an SFTP server that could not be run, as on a dropbear without sftp-server).
+ */
+static int sftp_stderr(ssh_session s, ssh_channel ch, void *data, uint32_t len, int is_stderr,
+		       void *userdata)
+{
+	struct xtrace_remote *r = userdata;
+
+	(void)s;
+	(void)ch;
+	if (!is_stderr)
+		return 0;	/* SFTP's own bytes: left for sftp_*() */
+	tail_add(&r->sftp_err, data, len);
+	return len;
+}
+
+/*
+ * An SFTP session; or NULL, then with r->no_sftp set if the link works but
+ * SFTP does not (an exec stream can do the job), else *@err saying why.
+ */
 static sftp_session sftp_start(struct xtrace_remote *r, char **err)
 {
-	sftp_session sf = sftp_new(r->s);
+	char buf[512], last[256];
+	sftp_session sf;
+	int n;
 
-	if (!sf || sftp_init(sf) != SSH_OK) {
-		*err = fmt("%s: cannot start SFTP: %s", r->spec, ssh_get_error(r->s));
-		if (sf)
-			sftp_free(sf);
+	if (r->no_sftp)
 		return NULL;
+	r->sftp_err.len = 0;
+	r->sftp_err.buf[0] = '\0';
+	sf = sftp_new(r->s);
+	if (sf) {
+		memset(&r->sftp_cb, 0, sizeof(r->sftp_cb));
+		r->sftp_cb.userdata = r;
+		r->sftp_cb.channel_data_function = sftp_stderr;
+		ssh_callbacks_init(&r->sftp_cb);
+		ssh_set_channel_callbacks(sf->channel, &r->sftp_cb);
+		/* what came before the callback was there */
+		while ((n = ssh_channel_read_nonblocking(sf->channel, buf, sizeof(buf), 1)) > 0)
+			tail_add(&r->sftp_err, buf, n);
+		if (sftp_init(sf) == SSH_OK)
+			return sf;
 	}
-	return sf;
+	if (!ssh_is_connected(r->s))
+		*err = fmt("%s: cannot start SFTP: %s", r->spec, ssh_get_error(r->s));
+	else if (!sf)
+		r->no_sftp = fmt("its ssh server refused the SFTP subsystem: %s",
+				 ssh_get_error(r->s));
+	else if (tail_last(&r->sftp_err, last, sizeof(last)))
+		r->no_sftp = fmt("its SFTP server did not start: %s", last);
+	else
+		r->no_sftp = fmt("its SFTP server did not start: %s", ssh_get_error(r->s));
+	if (sf)
+		sftp_free(sf);
+	if (!*err && !r->no_sftp)
+		*err = fmt("%s: cannot start SFTP: %s", r->spec, strerror(ENOMEM));
+	return NULL;
+}
+
+const char *xtrace_remote_no_sftp(const struct xtrace_remote *r)
+{
+	return r->no_sftp;
 }
 
 /*
@@ -670,6 +751,7 @@ static int fetch_file(struct xtrace_remote *r, sftp_session sf, const char *rpat
 {
 	static char buf[SFTP_CHUNK];
 	sftp_file f = sftp_open(sf, rpath, O_RDONLY, 0);
+	uint64_t before = *bytes;
 	int fd, ret = 0;
 	ssize_t n = 0;
 
@@ -708,9 +790,15 @@ static int fetch_file(struct xtrace_remote *r, sftp_session sf, const char *rpat
 	}
 	if (n < 0 && !ret)
 		ret = -EIO;
-	if (ret)
+	if (ret) {
 		*err = fmt("%s:%s -> %s: %s", r->spec, rpath, lpath,
 			   ret == -EIO ? ssh_get_error(r->s) : strerror(-ret));
+	} else if (*bytes - before < size) {
+		/* it ended before the size it was listed with: not a whole copy */
+		ret = -EIO;
+		*err = fmt("%s:%s: %" PRIu64 " bytes read of the %" PRIu64 " listed", r->spec,
+			   rpath, *bytes - before, size);
+	}
 	if (close(fd) && !ret) {
 		ret = -errno;
 		*err = fmt("%s: %s", lpath, strerror(errno));
@@ -719,6 +807,7 @@ static int fetch_file(struct xtrace_remote *r, sftp_session sf, const char *rpat
 	return ret;
 }
 
+/* Copy the remote @rdir into the local @ldir, which exists. */
 static int fetch_dir(struct xtrace_remote *r, sftp_session sf, const char *rdir,
 		     const char *ldir, uint64_t *bytes, char **err)
 {
@@ -731,12 +820,6 @@ static int fetch_dir(struct xtrace_remote *r, sftp_session sf, const char *rdir,
 		*err = fmt("%s:%s: %s", r->spec, rdir, ssh_get_error(r->s));
 		return ret;
 	}
-	if (mkdir(ldir, 0755)) {
-		ret = -errno;
-		*err = fmt("%s: %s", ldir, strerror(errno));
-		sftp_closedir(d);
-		return ret;
-	}
 	while (!ret && (a = sftp_readdir(sf, d))) {
 		char *rp = NULL, *lp = NULL;
 
@@ -745,12 +828,18 @@ static int fetch_dir(struct xtrace_remote *r, sftp_session sf, const char *rdir,
 		     a->type == SSH_FILEXFER_TYPE_DIRECTORY)) {
 			rp = fmt("%s/%s", rdir, a->name);
 			lp = fmt("%s/%s", ldir, a->name);
-			if (!rp || !lp)
+			if (!rp || !lp) {
 				ret = -ENOMEM;
-			else if (a->type == SSH_FILEXFER_TYPE_DIRECTORY)
-				ret = fetch_dir(r, sf, rp, lp, bytes, err);
-			else
+			} else if (a->type == SSH_FILEXFER_TYPE_DIRECTORY) {
+				if (mkdir(lp, 0755)) {
+					ret = -errno;
+					*err = fmt("%s: %s", lp, strerror(errno));
+				} else {
+					ret = fetch_dir(r, sf, rp, lp, bytes, err);
+				}
+			} else {
 				ret = fetch_file(r, sf, rp, lp, a->size, bytes, err);
+			}
 		}
 		free(rp);
 		free(lp);
@@ -761,24 +850,6 @@ static int fetch_dir(struct xtrace_remote *r, sftp_session sf, const char *rdir,
 		*err = fmt("%s:%s: cannot list: %s", r->spec, rdir, ssh_get_error(r->s));
 	}
 	sftp_closedir(d);
-	return ret;
-}
-
-int xtrace_remote_fetch(struct xtrace_remote *r, const char *rdir, const char *ldir,
-			uint64_t *bytes, char **err)
-{
-	sftp_session sf;
-	uint64_t n = 0;
-	int ret;
-
-	*err = NULL;
-	sf = sftp_start(r, err);
-	if (!sf)
-		return -EIO;
-	ret = fetch_dir(r, sf, rdir, ldir, &n, err);
-	sftp_free(sf);
-	if (bytes)
-		*bytes = n;
 	return ret;
 }
 
@@ -810,17 +881,327 @@ static int rm_dir(sftp_session sf, const char *rdir)
 	return ret;
 }
 
+/* ------------------------------------------- exec streams (no SFTP there) */
+
+/* @s quoted for a POSIX shell: 'it'\''s' */
+static char *sh_quote(const char *s)
+{
+	size_t n = 3;
+	char *q, *o;
+
+	for (const char *p = s; *p; p++)
+		n += *p == '\'' ? 4 : 1;
+	q = o = malloc(n);
+	if (!q)
+		return NULL;
+	*o++ = '\'';
+	for (const char *p = s; *p; p++) {
+		if (*p == '\'') {
+			memcpy(o, "'\\''", 4);
+			o += 4;
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o++ = '\'';
+	*o = '\0';
+	return q;
+}
+
+/* "xtrace-run --OPT @rdir" there, as a shell command line (malloc'ed) */
+static char *xtrace_run_cmd(const char *opt, const char *rdir)
+{
+	char *q = sh_quote(rdir), *cmd = q ? fmt(XT_NEED_XTRACE_RUN "exec xtrace-run %s %s",
+						 opt, q) : NULL;
+
+	free(q);
+	return cmd;
+}
+
+static ssh_channel exec_channel(struct xtrace_remote *r, const char *cmd)
+{
+	ssh_channel ch = ssh_channel_new(r->s);
+
+	if (ch && ssh_channel_open_session(ch) == SSH_OK &&
+	    ssh_channel_request_exec(ch, cmd) == SSH_OK)
+		return ch;
+	if (ch)
+		ssh_channel_free(ch);
+	return NULL;
+}
+
+static void drain_stderr(ssh_channel ch, struct tail *t)
+{
+	char buf[1024];
+	int n;
+
+	while ((n = ssh_channel_read_nonblocking(ch, buf, sizeof(buf), 1)) > 0)
+		tail_add(t, buf, n);
+}
+
+/*
+ * Read one line of @ch's standard output (the sender's answer to "remove"),
+ * waiting up to the connection's timeout. 0, -ETIMEDOUT or -EPIPE.
+ */
+static int read_answer(struct xtrace_remote *r, ssh_channel ch, char *line, size_t size,
+		       struct tail *et)
+{
+	size_t len = 0;
+
+	while (len < size - 1) {
+		int n = ssh_channel_read_timeout(ch, line + len, 1, 0, r->timeout_ms);
+
+		drain_stderr(ch, et);
+		if (n == SSH_AGAIN || (n == 0 && !ssh_channel_is_eof(ch)))
+			return -ETIMEDOUT;
+		if (n <= 0)
+			return -EPIPE;
+		if (line[len] == '\n')
+			break;
+		len++;
+	}
+	line[len] = '\0';
+	return 0;
+}
+
+/* After a whole copy: ask the sender to remove what it sent. 0 or -errno. */
+static int stream_remove(struct xtrace_remote *r, ssh_channel ch, const char *rdir,
+			 struct tail *et)
+{
+	char line[512], last[256];
+	int ret;
+
+	if (ssh_channel_write(ch, "remove\n", 7) != 7)
+		ret = -EPIPE;
+	else
+		ret = read_answer(r, ch, line, sizeof(line), et);
+	if (!ret && !strcmp(line, "removed"))
+		return 0;
+	xt_log(XTRACE_LOG_WARNING, "%s: cannot remove %s there: %s", r->spec, rdir,
+	       !ret && !strncmp(line, "error ", 6) ? line + 6 :
+	       tail_last(et, last, sizeof(last)) ?: strerror(-ret ?: EPROTO));
+	return ret ?: -EIO;
+}
+
+/* The copy is whole: give it its name (never over another directory). */
+static int put_in_place(const char *tmp, const char *ldir, char **err)
+{
+	if (!renameat2(AT_FDCWD, tmp, AT_FDCWD, ldir, RENAME_NOREPLACE))
+		return 0;
+	/* a file system without RENAME_NOREPLACE */
+	if (errno == EINVAL && access(ldir, F_OK) && errno == ENOENT && !rename(tmp, ldir))
+		return 0;
+	*err = fmt("%s: %s", ldir, strerror(errno));
+	return -errno;
+}
+
+#define STREAM_BUF (256 * 1024)
+
+/*
+ * Fetch @rdir into @tmp (an empty directory) as the directory stream that
+ * "xtrace-run --send" writes there; once it is whole and checked, rename @tmp
+ * to @ldir, and with XTRACE_FETCH_REMOVE have the sender remove what it sent.
+ */
+static int stream_fetch(struct xtrace_remote *r, const char *rdir, const char *tmp,
+			const char *ldir, unsigned int flags, struct xtrace_fetch_info *info,
+			char **err)
+{
+	struct xtrace_dirstream_reader *rd = xtrace_dirstream_reader_new(tmp);
+	char *cmd = xtrace_run_cmd("--send", rdir), *buf = malloc(STREAM_BUF), last[256];
+	struct xtrace_dirstream_stats st;
+	struct tail et = { .len = 0 };
+	uint64_t received = 0;
+	ssh_channel ch = NULL;
+	int ret = 0, status;
+
+	if (!rd || !cmd || !buf) {
+		ret = !rd && errno != ENOMEM ? -errno : -ENOMEM;
+		*err = fmt("%s: %s", tmp, strerror(-ret));
+		goto out;
+	}
+	ch = exec_channel(r, cmd);
+	if (!ch) {
+		ret = -EIO;
+		*err = fmt("%s: no SFTP there (%s), and xtrace-run --send cannot be run: %s",
+			   r->spec, r->no_sftp, ssh_get_error(r->s));
+		goto out;
+	}
+	for (;;) {
+		int n = ssh_channel_read_timeout(ch, buf, STREAM_BUF, 0, r->timeout_ms);
+
+		drain_stderr(ch, &et);
+		if (n > 0) {
+			received += n;
+			ret = xtrace_dirstream_feed(rd, buf, n);
+			if (ret)
+				break;
+			continue;
+		}
+		if (n == SSH_ERROR) {
+			ret = -EIO;
+		} else if (ssh_channel_is_eof(ch) || ssh_channel_is_closed(ch)) {
+			ret = xtrace_dirstream_reader_end(rd);
+		} else {
+			ret = -ETIMEDOUT;
+		}
+		break;
+	}
+	if (ret == 1) {
+		xtrace_dirstream_reader_stats(rd, &st);
+		info->bytes = st.bytes;
+		ret = put_in_place(tmp, ldir, err);
+		if (!ret && (flags & XTRACE_FETCH_REMOVE))
+			info->removed = stream_remove(r, ch, rdir, &et);
+		goto out;
+	}
+	/* why: the sender's own words first, if it said why before it ended */
+	status = ret == -ETIMEDOUT || ret == -EIO ? -1 : ssh_channel_get_exit_status(ch);
+	drain_stderr(ch, &et);
+	if (status == 127) {
+		*err = fmt("%s: no SFTP there (%s), and %s", r->spec, r->no_sftp,
+			   tail_last(&et, last, sizeof(last)) ?: "xtrace-run: not found");
+	} else if (!received && (status == 2 || strstr(et.buf, "unrecognized option"))) {
+		*err = fmt("%s: no SFTP there (%s), and its xtrace-run is too old to send a "
+			   "recording without it (no --send): install this version of xtrace "
+			   "there, or an SFTP server", r->spec, r->no_sftp);
+		ret = -ENOTSUP;
+	} else if (ret == -ETIMEDOUT) {
+		*err = fmt("%s:%s: the exec stream of xtrace-run --send stalled (nothing for %d s)",
+			   r->spec, rdir, r->timeout_ms / 1000);
+	} else if (ret == -EIO) {
+		*err = fmt("%s:%s: the link broke during the exec stream: %s", r->spec, rdir,
+			   ssh_get_error(r->s));
+	} else {
+		const char *why = tail_last(&et, last, sizeof(last));
+
+		*err = fmt("%s:%s: the copy over an exec stream (no SFTP there) was refused: "
+			   "%s%s%s", r->spec, rdir, xtrace_dirstream_reader_error(rd) ?:
+			   strerror(-ret), why ? "; xtrace-run there said: " : "", why ?: "");
+	}
+out:
+	if (ch) {
+		ssh_channel_send_eof(ch);
+		ssh_channel_close(ch);
+		ssh_channel_free(ch);
+	}
+	xtrace_dirstream_reader_free(rd);
+	free(cmd);
+	free(buf);
+	return ret;
+}
+
+/* ------------------------------------------------------------ fetching */
+
+/* A new directory beside @path for the copy in the making: ".NAME.part-XXXXXX" */
+static char *temp_beside(const char *path)
+{
+	size_t len = strlen(path);
+	const char *base;
+	char *t;
+
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	base = path + len;
+	while (base > path && base[-1] != '/')
+		base--;
+	t = fmt("%.*s.%.*s.part-XXXXXX", (int)(base - path), path, (int)(path + len - base),
+		base);
+	if (t && !mkdtemp(t)) {
+		int e = errno;
+
+		free(t);
+		errno = e;
+		return NULL;
+	}
+	return t;
+}
+
+int xtrace_remote_fetch_dir(struct xtrace_remote *r, const char *rdir, const char *ldir,
+			    unsigned int flags, struct xtrace_fetch_info *info, char **err)
+{
+	struct xtrace_fetch_info none;
+	sftp_session sf;
+	char *tmp;
+	int ret;
+
+	*err = NULL;
+	if (!info)
+		info = &none;
+	memset(info, 0, sizeof(*info));
+	ret = !access(ldir, F_OK) ? -EEXIST : errno != ENOENT ? -errno : 0;
+	if (ret) {
+		*err = fmt("%s: %s", ldir, strerror(-ret));
+		return ret;
+	}
+	tmp = temp_beside(ldir);
+	if (!tmp) {
+		ret = -errno;
+		*err = fmt("cannot make a directory beside %s: %s", ldir, strerror(errno));
+		return ret;
+	}
+	sf = sftp_start(r, err);
+	if (sf) {
+		ret = fetch_dir(r, sf, rdir, tmp, &info->bytes, err);
+		if (!ret)
+			ret = put_in_place(tmp, ldir, err);
+		if (!ret && (flags & XTRACE_FETCH_REMOVE)) {
+			info->removed = rm_dir(sf, rdir);
+			if (info->removed)
+				xt_log(XTRACE_LOG_WARNING, "%s: cannot remove %s there: %s",
+				       r->spec, rdir, strerror(-info->removed));
+		}
+		sftp_free(sf);
+	} else if (r->no_sftp) {
+		info->stream = true;
+		ret = stream_fetch(r, rdir, tmp, ldir, flags, info, err);
+	} else {
+		ret = -EIO;
+	}
+	/* a copy that is not whole is not kept */
+	if (ret)
+		xt_rm_rf(tmp);
+	free(tmp);
+	return ret;
+}
+
+int xtrace_remote_fetch(struct xtrace_remote *r, const char *rdir, const char *ldir,
+			uint64_t *bytes, char **err)
+{
+	struct xtrace_fetch_info info;
+	int ret = xtrace_remote_fetch_dir(r, rdir, ldir, 0, &info, err);
+
+	if (bytes)
+		*bytes = info.bytes;
+	return ret;
+}
+
 int xtrace_remote_rmdir(struct xtrace_remote *r, const char *rdir)
 {
-	char *err = NULL;
+	char *err = NULL, *cmd, *e = NULL, last[256];
 	sftp_session sf = sftp_start(r, &err);
+	struct tail t = { .len = 0 };
 	int ret;
 
 	free(err);
-	if (!sf)
+	if (sf) {
+		ret = rm_dir(sf, rdir);
+		sftp_free(sf);
+		return ret;
+	}
+	if (!r->no_sftp)
 		return -EIO;
-	ret = rm_dir(sf, rdir);
-	sftp_free(sf);
+	cmd = xtrace_run_cmd("--remove", rdir);
+	if (!cmd)
+		return -ENOMEM;
+	ret = xtrace_remote_exec(r, cmd, NULL, &e);
+	free(cmd);
+	if (ret > 0) {
+		tail_add(&t, e ?: "", e ? strlen(e) : 0);
+		xt_log(XTRACE_LOG_WARNING, "%s: cannot remove %s there: %s", r->spec, rdir,
+		       tail_last(&t, last, sizeof(last)) ?: "xtrace-run --remove failed");
+		ret = ret == 127 ? -ENOENT : -EIO;
+	}
+	free(e);
 	return ret;
 }
 

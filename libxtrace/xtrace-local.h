@@ -10,6 +10,14 @@
 #define __hidden __attribute__((visibility("hidden")))
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/*
+ * The start of a remote shell command that runs xtrace-run: a clear message
+ * and exit status 127 if it is not on the PATH that sshd gives commands.
+ */
+#define XT_NEED_XTRACE_RUN "command -v xtrace-run >/dev/null 2>&1 || { echo \"" \
+	"xtrace-run: not found on this system's PATH ($PATH) for ssh commands; install xtrace there" \
+	"\" >&2; exit 127; }; "
+
 /* File names inside a data directory (docs/data-directory.md). */
 #define XT_META_FILE		"xtrace.meta"
 #define XT_CLOCK_FILE		"clock"
@@ -163,6 +171,20 @@ __hidden int xt_strv_push(char ***strv, size_t *n, char *s);
 __hidden int xt_zstd_file_write(const char *path, const void *buf, size_t len, int level);
 __hidden int xt_zstd_file_read(const char *path, char **buf, size_t *len);
 __hidden int64_t xt_realtime_ns(void);
+
+/* dirstream.c: XXH64 (xxHash's 64-bit hash), the checksum of directory streams */
+struct xt_xxh64 {
+	uint64_t v[4];
+	uint64_t total;
+	uint64_t seed;
+	unsigned char mem[32];
+	size_t nmem;
+};
+
+__hidden void xt_xxh64_init(struct xt_xxh64 *h, uint64_t seed);
+__hidden void xt_xxh64_update(struct xt_xxh64 *h, const void *buf, size_t len);
+__hidden uint64_t xt_xxh64_digest(const struct xt_xxh64 *h);
+__hidden uint64_t xt_xxh64(const void *buf, size_t len, uint64_t seed);
 
 /* heap.c: a binary min-heap keyed on (key, tie); ties give a stable, deterministic order */
 struct xt_heap_item {

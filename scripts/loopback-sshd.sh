@@ -3,17 +3,39 @@
 # in its own UTS namespace (its own host name), reached through an ssh config
 # with a Host alias per system, keys and known_hosts of its own.
 #
-#   loopback-sshd.sh start DIR NAME [PATH]   start system NAME; PATH: the remote
+#   loopback-sshd.sh start [--no-sftp] [--dropbear] DIR NAME [PATH]
+#                                          start system NAME; PATH: the remote
 #                                          commands' PATH (default: bin/ first)
 #   loopback-sshd.sh stop DIR NAME           stop it (by its PID)
 #   loopback-sshd.sh stop-all DIR            stop every system started in DIR
+#
+# --no-sftp: a system without SFTP. OpenSSH's sshd gets no "Subsystem sftp"
+# (it refuses the subsystem); dropbear accepts it but finds no sftp-server to
+# run, as on a small guest that has none.
+# --dropbear: Debian's dropbear instead of OpenSSH's sshd. Dropbear reads the
+# authorized keys of root's home only and sets its own PATH; so it runs in a
+# private mount namespace too, where /etc/passwd gives root a home in DIR
+# (holding the test's authorized_keys) and a login shell in DIR that sets PATH
+# (and, with --no-sftp, a tmpfs hides the directory of its sftp-server). The
+# real /root, /etc and /usr are never written.
 #
 # DIR/ssh_config then has "Host NAME" (use: xtrace-run -F DIR/ssh_config
 # --remote NAME ...). Nothing outside DIR is touched but /run/sshd, which sshd
 # needs and which is removed again if this script made it.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-cmd=${1:?usage: loopback-sshd.sh start|stop|stop-all DIR [NAME [PATH]]}
+cmd=${1:?usage: loopback-sshd.sh start|stop|stop-all [--no-sftp] [--dropbear] DIR [NAME [PATH]]}
+shift
+no_sftp= dropbear=
+while [ "$cmd" = start ] && [ $# -gt 0 ]; do
+	case $1 in
+	--no-sftp) no_sftp=1 ;;
+	--dropbear) dropbear=1 ;;
+	*) break ;;
+	esac
+	shift
+done
+set -- "$cmd" "$@"
 dir=${2:?DIR missing}
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
@@ -44,19 +66,10 @@ stop_one() {
 	rm -f "$dir/$name.pid"
 }
 
-case $cmd in
-start)
-	name=${3:?NAME missing}
-	path=${4:-$top/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin}
-	[ -x /usr/sbin/sshd ] || { echo "loopback-sshd: /usr/sbin/sshd missing (openssh-server)" >&2; exit 1; }
-	if [ ! -d /run/sshd ]; then
-		mkdir -p /run/sshd && chmod 755 /run/sshd
-		touch "$dir/.made-run-sshd"
-	fi
-	[ -f "$dir/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C xtrace-test -f "$dir/id_ed25519"
-	cp "$dir/id_ed25519.pub" "$dir/authorized_keys"
+# start_sshd NAME PORT PATH: OpenSSH's sshd as system NAME
+start_sshd() {
+	local name=$1 port=$2 path=$3
 	[ -f "$dir/$name.hostkey" ] || ssh-keygen -q -t ed25519 -N '' -C "$name" -f "$dir/$name.hostkey"
-	port=$(free_port)
 	cat > "$dir/$name.sshd_config" <<-EOF
 	Port $port
 	ListenAddress 127.0.0.1
@@ -71,11 +84,60 @@ start)
 	PrintMotd no
 	LogLevel ERROR
 	SetEnv PATH=$path
-	Subsystem sftp internal-sftp
 	EOF
+	[ -n "$no_sftp" ] || echo "Subsystem sftp internal-sftp" >> "$dir/$name.sshd_config"
 	unshare --uts sh -c "hostname '$name' && exec /usr/sbin/sshd -D -e -f '$dir/$name.sshd_config'" \
 		> "$dir/$name.log" 2>&1 &
 	echo $! > "$dir/$name.pid"
+}
+
+# start_dropbear NAME PORT PATH: dropbear as system NAME (see the top)
+start_dropbear() {
+	local name=$1 port=$2 path=$3 home=$dir/$1.home sftp mounts
+	[ -x /usr/sbin/dropbear ] ||
+		{ echo "loopback-sshd: /usr/sbin/dropbear missing (dropbear-bin)" >&2; exit 1; }
+	[ -f "$dir/$name.dbkey" ] || dropbearkey -t ed25519 -f "$dir/$name.dbkey" > /dev/null 2>&1
+	dropbearkey -y -f "$dir/$name.dbkey" | awk '/^ssh-ed25519 / { print $1, $2 }' \
+		> "$dir/$name.hostkey.pub"
+	mkdir -p "$home/.ssh"
+	chmod 700 "$home" "$home/.ssh"
+	install -m 600 "$dir/authorized_keys" "$home/.ssh/authorized_keys"
+	printf '#!/bin/sh\nPATH=%s\nexport PATH\nexec /bin/sh "$@"\n' "$path" > "$dir/$name.shell"
+	chmod 755 "$dir/$name.shell"
+	awk -F: -v OFS=: -v h="$home" -v s="$dir/$name.shell" '$1 == "root" { $6 = h; $7 = s } 1' \
+		/etc/passwd > "$dir/$name.passwd"
+	{ cat /etc/shells; echo "$dir/$name.shell"; } > "$dir/$name.shells"
+	mounts="mount --bind '$dir/$name.passwd' /etc/passwd"
+	mounts="$mounts && mount --bind '$dir/$name.shells' /etc/shells"
+	sftp=$(readlink -f /usr/lib/sftp-server 2>/dev/null || true)
+	if [ -n "$no_sftp" ] && [ -e "$sftp" ]; then
+		mounts="$mounts && mount -t tmpfs -o size=64k,mode=755 none '$(dirname "$sftp")'"
+	fi
+	# -P: its pid file in DIR (its default is /run/dropbear.pid)
+	unshare --uts --mount --propagation private sh -c "$mounts && hostname '$name' &&
+		exec /usr/sbin/dropbear -F -E -s -j -k -p 127.0.0.1:$port -r '$dir/$name.dbkey' \
+		-P '$dir/$name.dbpid'" > "$dir/$name.log" 2>&1 &
+	echo $! > "$dir/$name.pid"
+}
+
+case $cmd in
+start)
+	name=${3:?NAME missing}
+	path=${4:-$top/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin}
+	[ -n "$dropbear" ] || [ -x /usr/sbin/sshd ] ||
+		{ echo "loopback-sshd: /usr/sbin/sshd missing (openssh-server)" >&2; exit 1; }
+	if [ -z "$dropbear" ] && [ ! -d /run/sshd ]; then
+		mkdir -p /run/sshd && chmod 755 /run/sshd
+		touch "$dir/.made-run-sshd"
+	fi
+	[ -f "$dir/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C xtrace-test -f "$dir/id_ed25519"
+	cp "$dir/id_ed25519.pub" "$dir/authorized_keys"
+	port=$(free_port)
+	if [ -n "$dropbear" ]; then
+		start_dropbear "$name" "$port" "$path"
+	else
+		start_sshd "$name" "$port" "$path"
+	fi
 	up=
 	for _ in $(seq 100); do
 		if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then up=1; break; fi
@@ -83,7 +145,7 @@ start)
 		sleep 0.05
 	done
 	if [ -z "$up" ]; then
-		echo "loopback-sshd: sshd for $name did not start:" >&2
+		echo "loopback-sshd: the ssh server of $name did not start:" >&2
 		cat "$dir/$name.log" >&2
 		stop_one "$name"
 		exit 1

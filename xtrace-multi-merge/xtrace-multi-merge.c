@@ -139,9 +139,9 @@ static int add_input(struct merge_cli *c, const char *dir, const char *name)
 static int fetch_remote_inputs(struct merge_cli *c)
 {
 	for (int i = 0; i < c->m.nr_inputs; i++) {
-		char *spec, *path, *err = NULL, *local = NULL;
+		char *spec, *path, *err = NULL, *local = NULL, *no_sftp = NULL;
+		struct xtrace_fetch_info info = { 0 };
 		struct xtrace_remote *r;
-		uint64_t bytes = 0;
 		int ret;
 
 		if (!xtrace_remote_is_spec(c->inputs[i], &spec, &path))
@@ -162,9 +162,11 @@ static int fetch_remote_inputs(struct merge_cli *c)
 		r = xtrace_remote_connect(spec, &c->ssh, &err);
 		ret = r ? 0 : -errno;
 		if (r && c->fetched && asprintf(&local, "%s/%d", c->fetch_dir, i) >= 0)
-			ret = xtrace_remote_fetch(r, path, local, &bytes, &err);
+			ret = xtrace_remote_fetch_dir(r, path, local, 0, &info, &err);
 		else if (r)
 			ret = -ENOMEM;
+		if (!ret && info.stream && xtrace_remote_no_sftp(r))
+			no_sftp = strdup(xtrace_remote_no_sftp(r));
 		xtrace_remote_close(r);
 		if (ret) {
 			fprintf(stderr, PROG ": %s: %s\n", c->inputs[i], err ? err : strerror(-ret));
@@ -174,9 +176,15 @@ static int fetch_remote_inputs(struct merge_cli *c)
 			free(path);
 			return -1;
 		}
-		if (!c->quiet)
+		/* how it came matters when it did not come over SFTP: say so */
+		if (!c->quiet && info.stream)
+			fprintf(stderr, PROG ": fetched %s (%.1f KiB) over an exec stream, sizes "
+				"and checksums checked (no SFTP there: %s)\n", c->inputs[i],
+				info.bytes / 1024.0, no_sftp ?: "?");
+		else if (!c->quiet)
 			fprintf(stderr, PROG ": fetched %s (%.1f KiB)\n", c->inputs[i],
-				bytes / 1024.0);
+				info.bytes / 1024.0);
+		free(no_sftp);
 		c->fetched[i] = local;
 		c->inputs[i] = local;
 		free(spec);

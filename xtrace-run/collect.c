@@ -3,7 +3,8 @@
  * xtrace-run --remote: record this system and others at once, run the command
  * here or on one of them (--on), and bring every recording home:
  *
- *   DIR/<host>/     one recording per system (remote ones fetched over SFTP)
+ *   DIR/<host>/     one recording per system (remote ones fetched over SFTP, or
+ *                   an exec stream of "xtrace-run --send" where there is none)
  *   DIR/merged/     all of them merged (xtrace-multi-merge's format)
  *   DIR/collection  what happened to each system (docs/remote.md)
  */
@@ -352,8 +353,13 @@ static void write_collection(struct run_opts *o, int status)
 			xtrace_rrec_state_name(rr->state));
 		if (rr->error)
 			fprintf(f, "error=%s\n", rr->error);
-		if (c->names[i])
-			fprintf(f, "dir=%s\n", c->names[i]);
+		if (c->names[i]) {
+			const char *no_sftp = rr->ssh ? xtrace_remote_no_sftp(rr->ssh) : NULL;
+
+			fprintf(f, "dir=%s\nfetch=%s\n", c->names[i], no_sftp ? "stream" : "sftp");
+			if (no_sftp)
+				fprintf(f, "no_sftp=%s\n", no_sftp);
+		}
 		for (int k = 0; k < rr->nr_checks; k++)
 			fprintf(f, "clock_check=at %" PRId64 " offset %" PRId64 " bound %" PRId64
 				"\n", rr->checks[k].at, rr->checks[k].offset, rr->checks[k].bound);
@@ -391,6 +397,7 @@ int collect_end(struct run_opts *o, int status)
 		char *ldir = NULL;
 		uint64_t bytes = 0;
 		struct timespec t0, t1;
+		const char *no_sftp;
 
 		if (!rr->dir) {
 			push(&notes, &nr_notes, strdup(rr->error ?: rr->spec));
@@ -415,12 +422,19 @@ int collect_end(struct run_opts *o, int status)
 			continue;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &t1);
+		no_sftp = xtrace_remote_no_sftp(rr->ssh);
 		if (o->verbose > 0) {
 			double s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 
-			fprintf(stderr, PROG ": %s: fetched %.1f KiB in %.2f s (%.1f MiB/s)\n",
-				rr->spec, bytes / 1024.0, s, s > 0 ? bytes / s / 1048576 : 0);
+			fprintf(stderr, PROG ": %s: fetched %.1f KiB in %.2f s (%.1f MiB/s) "
+				"over %s\n", rr->spec, bytes / 1024.0, s,
+				s > 0 ? bytes / s / 1048576 : 0,
+				no_sftp ? "an exec stream" : "SFTP");
 		}
+		/* not the usual way: say so, and why */
+		if (no_sftp && o->verbose >= 0)
+			fprintf(stderr, PROG ": %s: fetched over an exec stream, sizes and "
+				"checksums checked (no SFTP there: %s)\n", rr->spec, no_sftp);
 		if (rr->state != XTRACE_RREC_STOPPED) {
 			char *n = NULL;
 

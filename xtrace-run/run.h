@@ -34,6 +34,10 @@ struct run_opts {
 	const char *top;	/* -o with --remote: DIR/<host>/ for each, DIR/merged */
 	char *local_dir;
 	struct collect *col;
+
+	/* --send DIR, --remove DIR: what a collector runs here when there is no SFTP */
+	const char *send_dir;
+	const char *remove_dir;
 };
 
 /*
@@ -52,5 +56,8 @@ void collect_flush_send(struct run_opts *o);
 void collect_flush_wait(struct run_opts *o);
 int collect_end(struct run_opts *o, int status);
 void collect_abort(struct run_opts *o);
+
+/* send.c: --send (a directory stream on stdout, then remove on request) and --remove */
+int run_send(struct run_opts *o);
 
 #endif

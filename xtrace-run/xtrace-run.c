@@ -30,6 +30,7 @@
 enum {
 	OPT_SERVE = 0x100, OPT_ON, OPT_NO_MERGE, OPT_KEEP_REMOTE,
 	OPT_CORRECT_CLOCKS,
+	OPT_SEND, OPT_REMOVE,
 };
 
 static const char *const usage_text[] = {
@@ -578,6 +579,8 @@ int main(int argc, char **argv)
 		{ "no-merge", no_argument, NULL, OPT_NO_MERGE },
 		{ "keep-remote", no_argument, NULL, OPT_KEEP_REMOTE },
 		{ "correct-clocks", no_argument, NULL, OPT_CORRECT_CLOCKS },
+		{ "send", required_argument, NULL, OPT_SEND },
+		{ "remove", required_argument, NULL, OPT_REMOVE },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -653,6 +656,12 @@ int main(int argc, char **argv)
 		case OPT_CORRECT_CLOCKS:
 			o.correct_clocks = true;
 			break;
+		case OPT_SEND:
+			o.send_dir = optarg;
+			break;
+		case OPT_REMOVE:
+			o.remove_dir = optarg;
+			break;
 		case 'z': {
 			char *end;
 			long lv = strtol(optarg, &end, 10);
@@ -712,6 +721,16 @@ int main(int argc, char **argv)
 		}
 	}
 	tool_init(PROG, o.verbose);
+	if (o.send_dir || o.remove_dir) {
+		/* what a collector runs here, over ssh, when this system has no SFTP */
+		if ((o.send_dir && o.remove_dir) || o.serve || o.nr_remotes || o.on ||
+		    optind < argc) {
+			fprintf(stderr, PROG ": --send and --remove take a directory and nothing "
+				"else\n");
+			return 2;
+		}
+		return tool_exit(run_send(&o));
+	}
 	if (o.on && !strcmp(o.on, "local"))
 		o.on = NULL;
 	if (o.serve && (o.nr_remotes || o.on)) {

@@ -103,16 +103,105 @@ int xtrace_remote_run(const char *spec, const struct xtrace_ssh_opts *o, const c
 
 /* ------------------------------------------------------------- files */
 
-/**
- * xtrace_remote_fetch - copy the remote directory @rdir into the local @ldir
- * (created; must not exist) over SFTP, recursively, regular files only.
- * Returns 0 or -errno, with *@err saying which file failed. *@bytes: copied.
+/*
+ * Recordings are fetched over SFTP. A system whose ssh server has no SFTP (an
+ * OpenSSH sshd without "Subsystem sftp", a dropbear without sftp-server) is
+ * fetched over an exec channel instead: "xtrace-run --send DIR" there writes a
+ * directory stream (below) that is checked here file by file. Either way a copy
+ * is built beside @ldir and renamed to @ldir only once it is whole, so @ldir
+ * never holds a partial copy.
  */
+#define XTRACE_FETCH_REMOVE	(1u << 0)	/* then remove the remote copy */
+
+struct xtrace_fetch_info {
+	uint64_t bytes;			/* copied */
+	bool stream;			/* over an exec stream: no SFTP there */
+	int removed;			/* XTRACE_FETCH_REMOVE: 0, or -errno (it stays there) */
+};
+
+/**
+ * xtrace_remote_fetch_dir - copy the remote directory @rdir into the local @ldir
+ * (must not exist), recursively, regular files only; with XTRACE_FETCH_REMOVE
+ * in @flags, remove @rdir on the remote once @ldir holds the whole copy.
+ * Returns 0 or -errno (-EBADMSG: the stream was damaged or cut short), with
+ * *@err saying which file failed; @info (may be NULL) says how it went.
+ */
+int xtrace_remote_fetch_dir(struct xtrace_remote *r, const char *rdir, const char *ldir,
+			    unsigned int flags, struct xtrace_fetch_info *info, char **err);
+
+/** xtrace_remote_fetch - xtrace_remote_fetch_dir() without flags; *@bytes: copied */
 int xtrace_remote_fetch(struct xtrace_remote *r, const char *rdir, const char *ldir,
 			uint64_t *bytes, char **err);
 
-/** xtrace_remote_rmdir - remove the remote directory @rdir and what it holds (SFTP) */
+/**
+ * xtrace_remote_rmdir - remove the remote directory @rdir and what it holds
+ * (over SFTP, else with "xtrace-run --remove" there)
+ */
 int xtrace_remote_rmdir(struct xtrace_remote *r, const char *rdir);
+
+/**
+ * xtrace_remote_no_sftp - why SFTP cannot be used on this system (then fetches
+ * and removals go over exec channels), or NULL: SFTP works or was not tried yet
+ */
+const char *xtrace_remote_no_sftp(const struct xtrace_remote *r);
+
+/* --------------------------------------------------- directory streams */
+
+struct xtrace_dirstream_stats {
+	uint64_t files, dirs, bytes;
+};
+
+/**
+ * xtrace_dirstream_write - write directory @dir as a directory stream on @fd
+ * (regular files and subdirectories, in name order; each file's size is taken
+ * when it is opened). Returns 0, or -errno: then the stream has no end record,
+ * and a reader refuses it. *@sent (may be NULL; free with xtrace_strv_free):
+ * what was sent, paths relative to @dir, directories ending in '/'.
+ */
+int xtrace_dirstream_write(const char *dir, int fd, struct xtrace_dirstream_stats *st,
+			   char ***sent);
+
+/**
+ * xtrace_dirstream_remove - remove what @sent lists (as xtrace_dirstream_write
+ * gave it), then @dir, which fails (-ENOTEMPTY) if it holds anything else.
+ * With @sent NULL: whatever a stream of @dir would send, then @dir.
+ */
+int xtrace_dirstream_remove(const char *dir, char *const *sent);
+
+struct xtrace_dirstream_reader;
+
+/**
+ * xtrace_dirstream_reader_new - a reader that fills the directory @dir
+ * (existing and empty). The stream is untrusted: names are single path
+ * components, and a file gets its name only after its size and checksum
+ * checked. Returns NULL with errno set.
+ */
+struct xtrace_dirstream_reader *xtrace_dirstream_reader_new(const char *dir);
+
+/**
+ * xtrace_dirstream_feed - the next @len bytes of the stream
+ * Returns 0 (more to come), 1 (the end record came and checked: @dir is
+ * whole), -EBADMSG (malformed, a checksum mismatch, bytes after the end),
+ * -ENOTSUP (another stream version) or -errno (writing). After an error every
+ * call returns it again.
+ */
+int xtrace_dirstream_feed(struct xtrace_dirstream_reader *rd, const void *buf, size_t len);
+
+/**
+ * xtrace_dirstream_reader_end - there is no more: 0 if the stream was whole,
+ * else -EBADMSG (cut short) or the error met before
+ */
+int xtrace_dirstream_reader_end(struct xtrace_dirstream_reader *rd);
+
+/** xtrace_dirstream_reader_error - what was wrong, in words; NULL if nothing */
+const char *xtrace_dirstream_reader_error(const struct xtrace_dirstream_reader *rd);
+
+/** xtrace_dirstream_reader_stats - files, directories and bytes received whole */
+void xtrace_dirstream_reader_stats(const struct xtrace_dirstream_reader *rd,
+				   struct xtrace_dirstream_stats *st);
+
+/** xtrace_dirstream_reader_free - also removes a file still being received */
+void xtrace_dirstream_reader_free(struct xtrace_dirstream_reader *rd);
 
 /**
  * xtrace_remote_is_spec - true if @arg names a remote directory:
@@ -196,9 +285,11 @@ int xtrace_rrec_clock_check(struct xtrace_rrec *rr);
 int xtrace_rrec_stop(struct xtrace_rrec *rr);
 
 /**
- * xtrace_rrec_fetch - copy its recording into the local @ldir over SFTP, with
- * its clock checks (file "clockcheck"); then remove it on the remote unless
- * @keep. Works on a recorder that died too: what it wrote is fetched.
+ * xtrace_rrec_fetch - copy its recording into the local @ldir (over SFTP, or an
+ * exec stream where there is none: xtrace_remote_no_sftp(@rr->ssh) says why),
+ * with its clock checks (file "clockcheck"); then, once the copy is whole,
+ * remove it on the remote unless @keep. Works on a recorder that died too:
+ * what it wrote is fetched.
  */
 int xtrace_rrec_fetch(struct xtrace_rrec *rr, const char *ldir, bool keep, uint64_t *bytes);
 

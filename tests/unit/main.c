@@ -12,6 +12,7 @@ int add_heap_suite(void);
 int add_reader_suite(void);
 int add_merge_suite(void);
 int add_view_suite(void);
+int add_dirstream_suite(void);
 
 int main(void)
 {
@@ -23,6 +24,7 @@ int main(void)
 		add_reader_suite,
 		add_merge_suite,
 		add_view_suite,
+		add_dirstream_suite,
 	};
 
 	return tu_main("xtrace-unit", suites, sizeof(suites) / sizeof(suites[0]));
