@@ -1159,7 +1159,7 @@ int xtrace_remote_fetch_dir(struct xtrace_remote *r, const char *rdir, const cha
 	}
 	/* a copy that is not whole is not kept */
 	if (ret)
-		xt_rm_rf(tmp);
+		rm_tree(tmp);
 	free(tmp);
 	return ret;
 }
