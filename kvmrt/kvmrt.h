@@ -400,6 +400,54 @@ int kvmrt_tasks_load(const char *procfs, struct kvmrt_task **tasks, int *n);
 void kvmrt_tasks_free(struct kvmrt_task *tasks, int n);
 const char *kvmrt_policy_name(int policy);
 
+/* ------------------------------------------------------------ host checks */
+
+enum kvmrt_check_level { KVMRT_PASS, KVMRT_WARN, KVMRT_FAIL };
+
+/* One line of kvmrt-validate-host. */
+struct kvmrt_check {
+	enum kvmrt_check_level level;
+	char *what;		/* "kernel preemption", "isolcpus", ... */
+	char *result;		/* what was found */
+	char *fix;		/* how to fix it (WARN and FAIL), NULL if none */
+};
+
+struct kvmrt_checks {
+	struct kvmrt_check *v;
+	int n;
+	enum kvmrt_check_level worst;
+};
+
+/* Where the host is read: "/sys", "/proc", "/dev" or fake trees. */
+struct kvmrt_host_roots {
+	const char *sysfs, *procfs, *devfs;
+};
+
+/**
+ * kvmrt_check_host - check whether the host can run real-time VMs: kernel
+ * preemption model, boot parameters, IOMMU and VFIO, /dev/kvm and the kvm
+ * modules, SMT, cpufreq, idle states, irqbalance, THP, RT throttling, timer
+ * migration, RT group scheduling, the cpuset cgroup, the memlock limit and
+ * chronyd. @cfg (may be NULL) gives the real-time CPUs (placed on @topo) and
+ * the PCI devices the checks are about. Checks are added to @c (release it).
+ * Returns 0 or -ENOMEM.
+ */
+int kvmrt_check_host(const struct kvmrt_host_roots *r, const struct kvmrt_config *cfg,
+		     const struct kvmrt_topo *topo, struct kvmrt_checks *c);
+/** kvmrt_checks_add - add a check; @fix is dropped for PASS. 0 or -ENOMEM */
+int kvmrt_checks_add(struct kvmrt_checks *c, enum kvmrt_check_level level, const char *what,
+		     const char *fix, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void kvmrt_checks_release(struct kvmrt_checks *c);
+/** kvmrt_checks_find - the first check called @what, or NULL */
+const struct kvmrt_check *kvmrt_checks_find(const struct kvmrt_checks *c, const char *what);
+const char *kvmrt_check_level_name(enum kvmrt_check_level l);
+/**
+ * kvmrt_cmdline_param - the value of kernel parameter @name on @cmdline (the
+ * last wins; "" for a bare flag; words after "--" are init's), NULL when absent;
+ * free it
+ */
+char *kvmrt_cmdline_param(const char *cmdline, const char *name);
+
 /* ------------------------------------------------------------------ utils */
 
 /** kvmrt_read_file - a whole file (malloc'd, NUL-terminated); NULL with errno */

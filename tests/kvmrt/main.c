@@ -118,6 +118,7 @@ int main(void)
 		add_domxml_suite,
 		add_virt_suite,
 		add_hostinfo_suite,
+		add_hostcheck_suite,
 	};
 
 	return tu_main("kvmrt-unit", suites, sizeof(suites) / sizeof(suites[0]));
