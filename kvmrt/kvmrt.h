@@ -349,6 +349,12 @@ int kvmrt_virt_list(struct kvmrt_virt *v, char ***uuids, char **err);
  * or name @key; -ENOENT when libvirt does not know it
  */
 int kvmrt_virt_get_xml(struct kvmrt_virt *v, const char *key, char **xml, char **err);
+/**
+ * kvmrt_virt_state - the state of domain @key: "running", "paused", "shut off",
+ * "crashed", "shutting down", "blocked", "suspended" or "unknown" in @state
+ * (static); -ENOENT when libvirt does not know it
+ */
+int kvmrt_virt_state(struct kvmrt_virt *v, const char *key, const char **state, char **err);
 /** kvmrt_virt_define - define (or redefine) a domain from @xml */
 int kvmrt_virt_define(struct kvmrt_virt *v, const char *xml, char **err);
 /** kvmrt_virt_rename - rename the inactive domain @uuid to @name */
@@ -392,6 +398,7 @@ struct kvmrt_task {
 	char *comm;
 	int policy;		/* SCHED_OTHER, SCHED_FIFO, ... */
 	int rt_priority;
+	int last_cpu;		/* the CPU it last ran on (stat field 39) */
 	struct kvmrt_idset *affinity;
 };
 
@@ -399,6 +406,22 @@ struct kvmrt_task {
 int kvmrt_tasks_load(const char *procfs, struct kvmrt_task **tasks, int *n);
 void kvmrt_tasks_free(struct kvmrt_task *tasks, int n);
 const char *kvmrt_policy_name(int policy);
+
+/**
+ * kvmrt_find_qemu - the PID of the QEMU process of the VM with UUID @uuid
+ * (its command line has "-uuid UUID") under @procfs; 0 if none runs, -errno
+ */
+int kvmrt_find_qemu(const char *procfs, const char *uuid);
+
+/* What a QEMU thread does, from its name. */
+enum kvmrt_thread_role { KVMRT_THREAD_EMULATOR, KVMRT_THREAD_VCPU, KVMRT_THREAD_IOTHREAD };
+
+/**
+ * kvmrt_thread_role - the role of the QEMU thread named @comm: "CPU n/KVM" or
+ * "CPU n/TCG" is vCPU n (*@vcpu), "IO iothreadN" an I/O thread, anything else
+ * (the main thread, "worker", "SPICE Worker", "IO mon_iothread") the emulator's
+ */
+enum kvmrt_thread_role kvmrt_thread_role(const char *comm, int *vcpu);
 
 /* ------------------------------------------------------------ host checks */
 
