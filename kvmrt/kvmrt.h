@@ -471,6 +471,40 @@ const char *kvmrt_check_level_name(enum kvmrt_check_level l);
  */
 char *kvmrt_cmdline_param(const char *cmdline, const char *name);
 
+/* ----------------------------------------------------------------- shield */
+
+/* What kvmrt_shield_apply() does for one real-time VM. */
+struct kvmrt_shield_req {
+	const char *sysfs, *procfs;	/* "/sys", "/proc" or fake trees */
+	const char *name;		/* the VM's cpuset is kvmrt-NAME (its UUID) */
+	const struct kvmrt_idset *cpus;		/* shielded: the VM's cpuset */
+	const struct kvmrt_idset *offline;	/* hyper-thread siblings to take offline */
+	const struct kvmrt_idset *housekeeping;	/* where everything else goes */
+	const int *pids;	/* the processes whose threads move to housekeeping; */
+	int nr_pids;		/* -1: every task of the root cpuset */
+};
+
+/**
+ * kvmrt_shield_apply - shield @q->cpus: siblings offline, the cgroup v1
+ * cpusets kvmrt-housekeeping and kvmrt-NAME (exclusive, no load balancing),
+ * the tasks in scope moved to housekeeping, IRQs (smp_affinity_list) and
+ * default_smp_affinity off the shielded CPUs. Each change is appended to the
+ * journal @journal before it is made. @report (malloc'd) says what was done
+ * and what could not be (managed IRQs by number and device). Returns 0 or
+ * -errno; on failure the journal holds what was changed (kvmrt_shield_undo).
+ */
+int kvmrt_shield_apply(const struct kvmrt_shield_req *q, const char *journal, char **report);
+/**
+ * kvmrt_shield_undo - undo the journal @journal from its end (old values
+ * written back, tasks moved back, cpusets removed), then remove it. A
+ * missing journal is nothing to undo. @report (malloc'd) lists what failed.
+ */
+int kvmrt_shield_undo(const char *journal, char **report);
+/** kvmrt_idset_mask - the set as the kernel's hex CPU mask ("f", "1,00000000"); malloc'd */
+char *kvmrt_idset_mask(const struct kvmrt_idset *set);
+/** kvmrt_rm_files - remove the files of directory @dir, then @dir (fake trees) */
+int kvmrt_rm_files(const char *dir);
+
 /* ------------------------------------------------------------------ utils */
 
 /** kvmrt_read_file - a whole file (malloc'd, NUL-terminated); NULL with errno */
