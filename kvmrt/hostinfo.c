@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "kvmrt.h"
 #include "kvmrt-local.h"
@@ -210,7 +211,9 @@ static int load_task(const char *dir, struct kvmrt_task *t)
 	t->affinity = kvmrt_idset_new();
 	/* fields after "pid (comm)": state is field 3, rt_priority 40, policy 41 */
 	for (p = strtok(close_paren + 1, " \n"); p; p = strtok(NULL, " \n"), field++) {
-		if (field == 40)
+		if (field == 39)
+			t->last_cpu = atoi(p);
+		else if (field == 40)
 			t->rt_priority = atoi(p);
 		else if (field == 41)
 			t->policy = atoi(p);
@@ -285,4 +288,51 @@ int kvmrt_tasks_load(const char *procfs, struct kvmrt_task **out, int *nout)
 	*out = v;
 	*nout = n;
 	return 0;
+}
+
+int kvmrt_find_qemu(const char *procfs, const char *uuid)
+{
+	const char *root = procfs ? procfs : "/proc";
+	int *pids, np, found = 0;
+	char path[PATH_MAX];
+
+	np = numeric_entries(root, &pids);
+	if (np < 0)
+		return np;
+	for (int i = 0; i < np && !found; i++) {
+		size_t len;
+		char *cmd;
+
+		snprintf(path, sizeof(path), "%s/%d/cmdline", root, pids[i]);
+		cmd = kvmrt_read_file(path, &len);
+		if (!cmd)
+			continue;
+		/* NUL-separated words: "-uuid" then the UUID */
+		for (size_t o = 0; o < len; o += strlen(cmd + o) + 1) {
+			size_t next = o + strlen(cmd + o) + 1;
+
+			if (!strcmp(cmd + o, "-uuid") && next < len && !strcasecmp(cmd + next, uuid)) {
+				found = pids[i];
+				break;
+			}
+		}
+		free(cmd);
+	}
+	free(pids);
+	return found;
+}
+
+enum kvmrt_thread_role kvmrt_thread_role(const char *comm, int *vcpu)
+{
+	char kind[8];
+	int n, end = 0;
+
+	if (sscanf(comm, "CPU %d/%7[A-Za-z]%n", &n, kind, &end) == 2 && !comm[end] && n >= 0) {
+		*vcpu = n;
+		return KVMRT_THREAD_VCPU;
+	}
+	*vcpu = -1;
+	if (!strncmp(comm, "IO ", 3) && strcmp(comm, "IO mon_iothread"))
+		return KVMRT_THREAD_IOTHREAD;
+	return KVMRT_THREAD_EMULATOR;
 }

@@ -17,4 +17,10 @@ char *kvmrt_trim(char *s);
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* grow array @p to @n elements: 0, or -ENOMEM with @p untouched */
+#define TOOL_GROW_LOCAL(p, n) ({					\
+	__typeof__(p) grown_ = reallocarray((p), (n), sizeof(*(p)));	\
+	grown_ ? ((p) = grown_, 0) : -ENOMEM;				\
+})
+
 #endif

@@ -349,6 +349,12 @@ int kvmrt_virt_list(struct kvmrt_virt *v, char ***uuids, char **err);
  * or name @key; -ENOENT when libvirt does not know it
  */
 int kvmrt_virt_get_xml(struct kvmrt_virt *v, const char *key, char **xml, char **err);
+/**
+ * kvmrt_virt_state - the state of domain @key: "running", "paused", "shut off",
+ * "crashed", "shutting down", "blocked", "suspended" or "unknown" in @state
+ * (static); -ENOENT when libvirt does not know it
+ */
+int kvmrt_virt_state(struct kvmrt_virt *v, const char *key, const char **state, char **err);
 /** kvmrt_virt_define - define (or redefine) a domain from @xml */
 int kvmrt_virt_define(struct kvmrt_virt *v, const char *xml, char **err);
 /** kvmrt_virt_rename - rename the inactive domain @uuid to @name */
@@ -392,6 +398,7 @@ struct kvmrt_task {
 	char *comm;
 	int policy;		/* SCHED_OTHER, SCHED_FIFO, ... */
 	int rt_priority;
+	int last_cpu;		/* the CPU it last ran on (stat field 39) */
 	struct kvmrt_idset *affinity;
 };
 
@@ -399,6 +406,104 @@ struct kvmrt_task {
 int kvmrt_tasks_load(const char *procfs, struct kvmrt_task **tasks, int *n);
 void kvmrt_tasks_free(struct kvmrt_task *tasks, int n);
 const char *kvmrt_policy_name(int policy);
+
+/**
+ * kvmrt_find_qemu - the PID of the QEMU process of the VM with UUID @uuid
+ * (its command line has "-uuid UUID") under @procfs; 0 if none runs, -errno
+ */
+int kvmrt_find_qemu(const char *procfs, const char *uuid);
+
+/* What a QEMU thread does, from its name. */
+enum kvmrt_thread_role { KVMRT_THREAD_EMULATOR, KVMRT_THREAD_VCPU, KVMRT_THREAD_IOTHREAD };
+
+/**
+ * kvmrt_thread_role - the role of the QEMU thread named @comm: "CPU n/KVM" or
+ * "CPU n/TCG" is vCPU n (*@vcpu), "IO iothreadN" an I/O thread, anything else
+ * (the main thread, "worker", "SPICE Worker", "IO mon_iothread") the emulator's
+ */
+enum kvmrt_thread_role kvmrt_thread_role(const char *comm, int *vcpu);
+
+/* ------------------------------------------------------------ host checks */
+
+enum kvmrt_check_level { KVMRT_PASS, KVMRT_WARN, KVMRT_FAIL };
+
+/* One line of kvmrt-validate-host. */
+struct kvmrt_check {
+	enum kvmrt_check_level level;
+	char *what;		/* "kernel preemption", "isolcpus", ... */
+	char *result;		/* what was found */
+	char *fix;		/* how to fix it (WARN and FAIL), NULL if none */
+};
+
+struct kvmrt_checks {
+	struct kvmrt_check *v;
+	int n;
+	enum kvmrt_check_level worst;
+};
+
+/* Where the host is read: "/sys", "/proc", "/dev" or fake trees. */
+struct kvmrt_host_roots {
+	const char *sysfs, *procfs, *devfs;
+};
+
+/**
+ * kvmrt_check_host - check whether the host can run real-time VMs: kernel
+ * preemption model, boot parameters, IOMMU and VFIO, /dev/kvm and the kvm
+ * modules, SMT, cpufreq, idle states, irqbalance, THP, RT throttling, timer
+ * migration, RT group scheduling, the cpuset cgroup, the memlock limit and
+ * chronyd. @cfg (may be NULL) gives the real-time CPUs (placed on @topo) and
+ * the PCI devices the checks are about. Checks are added to @c (release it).
+ * Returns 0 or -ENOMEM.
+ */
+int kvmrt_check_host(const struct kvmrt_host_roots *r, const struct kvmrt_config *cfg,
+		     const struct kvmrt_topo *topo, struct kvmrt_checks *c);
+/** kvmrt_checks_add - add a check; @fix is dropped for PASS. 0 or -ENOMEM */
+int kvmrt_checks_add(struct kvmrt_checks *c, enum kvmrt_check_level level, const char *what,
+		     const char *fix, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void kvmrt_checks_release(struct kvmrt_checks *c);
+/** kvmrt_checks_find - the first check called @what, or NULL */
+const struct kvmrt_check *kvmrt_checks_find(const struct kvmrt_checks *c, const char *what);
+const char *kvmrt_check_level_name(enum kvmrt_check_level l);
+/**
+ * kvmrt_cmdline_param - the value of kernel parameter @name on @cmdline (the
+ * last wins; "" for a bare flag; words after "--" are init's), NULL when absent;
+ * free it
+ */
+char *kvmrt_cmdline_param(const char *cmdline, const char *name);
+
+/* ----------------------------------------------------------------- shield */
+
+/* What kvmrt_shield_apply() does for one real-time VM. */
+struct kvmrt_shield_req {
+	const char *sysfs, *procfs;	/* "/sys", "/proc" or fake trees */
+	const char *name;		/* the VM's cpuset is kvmrt-NAME (its UUID) */
+	const struct kvmrt_idset *cpus;		/* shielded: the VM's cpuset */
+	const struct kvmrt_idset *offline;	/* hyper-thread siblings to take offline */
+	const struct kvmrt_idset *housekeeping;	/* where everything else goes */
+	const int *pids;	/* the processes whose threads move to housekeeping; */
+	int nr_pids;		/* -1: every task of the root cpuset */
+};
+
+/**
+ * kvmrt_shield_apply - shield @q->cpus: siblings offline, the cgroup v1
+ * cpusets kvmrt-housekeeping and kvmrt-NAME (exclusive, no load balancing),
+ * the tasks in scope moved to housekeeping, IRQs (smp_affinity_list) and
+ * default_smp_affinity off the shielded CPUs. Each change is appended to the
+ * journal @journal before it is made. @report (malloc'd) says what was done
+ * and what could not be (managed IRQs by number and device). Returns 0 or
+ * -errno; on failure the journal holds what was changed (kvmrt_shield_undo).
+ */
+int kvmrt_shield_apply(const struct kvmrt_shield_req *q, const char *journal, char **report);
+/**
+ * kvmrt_shield_undo - undo the journal @journal from its end (old values
+ * written back, tasks moved back, cpusets removed), then remove it. A
+ * missing journal is nothing to undo. @report (malloc'd) lists what failed.
+ */
+int kvmrt_shield_undo(const char *journal, char **report);
+/** kvmrt_idset_mask - the set as the kernel's hex CPU mask ("f", "1,00000000"); malloc'd */
+char *kvmrt_idset_mask(const struct kvmrt_idset *set);
+/** kvmrt_rm_files - remove the files of directory @dir, then @dir (fake trees) */
+int kvmrt_rm_files(const char *dir);
 
 /* ------------------------------------------------------------------ utils */
 

@@ -129,6 +129,37 @@ int kvmrt_virt_get_xml(struct kvmrt_virt *v, const char *key, char **xml, char *
 	return *xml ? 0 : -EIO;
 }
 
+int kvmrt_virt_state(struct kvmrt_virt *v, const char *key, const char **state, char **err)
+{
+	static const char *const names[] = {
+		[VIR_DOMAIN_NOSTATE] = "unknown", [VIR_DOMAIN_RUNNING] = "running",
+		[VIR_DOMAIN_BLOCKED] = "blocked", [VIR_DOMAIN_PAUSED] = "paused",
+		[VIR_DOMAIN_SHUTDOWN] = "shutting down", [VIR_DOMAIN_SHUTOFF] = "shut off",
+		[VIR_DOMAIN_CRASHED] = "crashed", [VIR_DOMAIN_PMSUSPENDED] = "suspended",
+	};
+	virDomainPtr d = lookup(v, key);
+	int st, reason;
+
+	*state = "unknown";
+	if (!d) {
+		if (virGetLastErrorCode() == VIR_ERR_NO_DOMAIN) {
+			*err = kvmrt_asprintf("unknown to libvirt (no domain '%s')", key);
+			return -ENOENT;
+		}
+		*err = virt_error(key);
+		return -EIO;
+	}
+	if (virDomainGetState(d, &st, &reason, 0) < 0) {
+		*err = virt_error(key);
+		virDomainFree(d);
+		return -EIO;
+	}
+	if (st >= 0 && st < (int)ARRAY_SIZE(names) && names[st])
+		*state = names[st];
+	virDomainFree(d);
+	return 0;
+}
+
 int kvmrt_virt_define(struct kvmrt_virt *v, const char *xml, char **err)
 {
 	virDomainPtr d = virDomainDefineXML(v->conn, xml);

@@ -12,16 +12,16 @@ KVMRT_LIBS    := $(shell $(PKG_CONFIG) --libs $(KVMRT_PKGS) 2>/dev/null || \
 		   echo -lvirt -lxml2 -linih)
 
 KVMRT_LIB_OBJS := $(B)/common/sbuf.o $(addprefix $(B)/kvmrt/, util.o idset.o config.o topology.o placement.o \
-		  validate.o domxml.o virt.o hostinfo.o kvmrt-tool.o)
+		  validate.o domxml.o virt.o hostinfo.o hostcheck.o shield.o kvmrt-tool.o)
 KVMRT_A        := $(B)/kvmrt/libkvmrt.a
 
 KVMRT_PROGS := kvmrt-validate-config kvmrt-show-config kvmrt-import kvmrt-sync-config \
-	       kvmrt-edit-config cpu-topology irq-affinity task-affinity
+	       kvmrt-edit-config kvmrt-validate-host kvmrt-stat cpu-topology irq-affinity task-affinity
 KVMRT_BINS  := $(addprefix bin/, $(KVMRT_PROGS))
 KVMRT_MAIN_OBJS := $(addprefix $(B)/kvmrt/, $(addsuffix .o, $(KVMRT_PROGS)))
 
 KVMRT_UNIT_OBJS := $(addprefix $(B)/tests/kvmrt/, main.o test-idset.o test-config.o \
-		   test-topology.o test-validate.o test-domxml.o test-virt.o test-hostinfo.o \
+		   test-topology.o test-validate.o test-domxml.o test-virt.o test-hostinfo.o test-hostcheck.o test-shield.o \
 		   sysfs-gen.o) $(B)/tests/cunit/tu.o $(B)/common/rmtree.o
 KVMRT_UNIT      := $(B)/tests/unit/kvmrt-unit
 KVMRT_HELPERS   := $(B)/tests/kvmrt/virt-helper $(B)/tests/kvmrt/mksysfs

@@ -118,6 +118,8 @@ int main(void)
 		add_domxml_suite,
 		add_virt_suite,
 		add_hostinfo_suite,
+		add_hostcheck_suite,
+		add_shield_suite,
 	};
 
 	return tu_main("kvmrt-unit", suites, sizeof(suites) / sizeof(suites[0]));

@@ -144,3 +144,91 @@ out:
 	free(set);
 	return ret;
 }
+
+/* @root/@rel with @text, making the directories on the way */
+static int putp(const char *root, const char *rel, const char *text)
+{
+	char path[PATH_MAX], *slash;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	slash = strrchr(path, '/');
+	*slash = '\0';
+	if (mkdirs(path))
+		return -errno;
+	*slash = '/';
+	return put(root, rel, "%s", text);
+}
+
+int kt_make_host(const char *dir, int ncpus, bool good)
+{
+	static const char *const good_files[] = {
+		"sys/kernel/realtime", "1\n",
+		"proc/sys/kernel/version", "#1 SMP PREEMPT_RT Thu Jan 1 00:00:00 UTC 2026\n",
+		"proc/cmdline", "BOOT_IMAGE=/vmlinuz root=/dev/sda1 isolcpus=managed_irq,domain,2-3 nohz_full=2-3 rcu_nocbs=2-3 irqaffinity=0-1 intel_iommu=on iommu=pt -- isolcpus=9\n",
+		"sys/kernel/iommu_groups/0/type", "identity\n",
+		"sys/kernel/iommu_groups/1/type", "identity\n",
+		"sys/bus/pci/devices/0000:03:00.0/iommu_group/type", "identity\n",
+		"sys/module/vfio_pci/refcnt", "0\n",
+		"sys/module/kvm/refcnt", "1\n",
+		"sys/module/kvm_intel/refcnt", "0\n",
+		"dev/kvm", "",
+		"sys/devices/system/cpu/smt/control", "off\n",
+		"sys/devices/system/cpu/smt/active", "0\n",
+		"sys/kernel/mm/transparent_hugepage/enabled", "always madvise [never]\n",
+		"proc/sys/kernel/sched_rt_runtime_us", "-1\n",
+		"proc/sys/kernel/sched_rt_period_us", "1000000\n",
+		"proc/sys/kernel/timer_migration", "0\n",
+		"sys/fs/cgroup/cpu/cpu.shares", "1024\n",
+		"sys/fs/cgroup/cpuset/cpuset.cpus", "0-3\n",
+		"proc/self/limits", "Max locked memory         unlimited            unlimited            bytes\n",
+		"proc/500/comm", "chronyd\n",
+		"proc/501/comm", "libvirtd\n",
+		"proc/501/status", "Name:\tlibvirtd\nUid:\t0\t0\t0\t0\n",
+		"proc/501/limits", "Max locked memory         65536            65536            bytes\n",
+		NULL,
+	};
+	static const char *const bad_files[] = {
+		"proc/sys/kernel/version", "#1 SMP PREEMPT_DYNAMIC Thu Jan 1 00:00:00 UTC 2026\n",
+		"proc/cmdline", "BOOT_IMAGE=/vmlinuz root=/dev/sda1 quiet isolcpus=1 rcu_nocbs=x-y\n",
+		"sys/module/kvm/refcnt", "0\n",
+		"sys/devices/system/cpu/smt/control", "on\n",
+		"sys/devices/system/cpu/smt/active", "1\n",
+		"sys/kernel/mm/transparent_hugepage/enabled", "[always] madvise never\n",
+		"proc/sys/kernel/sched_rt_runtime_us", "950000\n",
+		"proc/sys/kernel/sched_rt_period_us", "1000000\n",
+		"proc/sys/kernel/timer_migration", "1\n",
+		"sys/fs/cgroup/cpu/cpu.rt_runtime_us", "950000\n",
+		"sys/fs/cgroup/cpu/machine.slice/cpu.rt_runtime_us", "0\n",
+		"sys/fs/cgroup/unified/cgroup.controllers", "memory pids\n",
+		"proc/self/limits", "Max locked memory         8388608              8388608              bytes\n",
+		"proc/300/comm", "irqbalance\n",
+		"proc/301/comm", "libvirtd\n",
+		"proc/301/status", "Name:\tlibvirtd\nUid:\t65534\t65534\t65534\t65534\n",
+		"proc/301/limits", "Max locked memory         65536            65536            bytes\n",
+		NULL,
+	};
+	const char *const *f = good ? good_files : bad_files;
+	char rel[256];
+	int ret = 0;
+
+	for (int i = 0; f[i] && !ret; i += 2)
+		ret = putp(dir, f[i], f[i + 1]);
+	if (!good) {
+		/* the good host has no cpuidle (a VM), this one deep C-states */
+		snprintf(rel, sizeof(rel), "%s/dev", dir);
+		ret = ret ? ret : mkdirs(rel);
+	}
+	for (int cpu = 0; cpu < ncpus && !ret; cpu++) {
+		snprintf(rel, sizeof(rel), "sys/devices/system/cpu/cpu%d/cpufreq/scaling_governor", cpu);
+		ret = putp(dir, rel, good ? "performance\n" : cpu ? "powersave\n" : "performance\n");
+		snprintf(rel, sizeof(rel), "sys/devices/system/cpu/cpu%d/cpuidle/state0/latency", cpu);
+		ret = ret ? ret : putp(dir, rel, "0\n");
+		snprintf(rel, sizeof(rel), "sys/devices/system/cpu/cpu%d/cpuidle/state1/latency", cpu);
+		ret = ret ? ret : putp(dir, rel, "133\n");
+		snprintf(rel, sizeof(rel), "sys/devices/system/cpu/cpu%d/cpuidle/state1/name", cpu);
+		ret = ret ? ret : putp(dir, rel, "C6\n");
+		snprintf(rel, sizeof(rel), "sys/devices/system/cpu/cpu%d/cpuidle/state1/disable", cpu);
+		ret = ret ? ret : putp(dir, rel, good ? "1\n" : "0\n");
+	}
+	return ret;
+}

@@ -16,4 +16,13 @@
 int kt_make_sysfs(const char *root, int sockets, int cores, int threads, int nodes,
 		  bool adjacent, const char *offline);
 
+/**
+ * kt_make_host - the rest of a fake host under @dir for kvmrt-validate-host:
+ * DIR/sys (kernel, modules, cgroups, cpufreq and cpuidle of @ncpus CPUs),
+ * DIR/proc (cmdline, sysctls, limits, a few processes by comm) and DIR/dev.
+ * A @good host (PREEMPT_RT, isolcpus=2-3, IOMMU, kvm_intel, no SMT, ...)
+ * passes every check; the other fails or warns on each. Returns 0 or -errno.
+ */
+int kt_make_host(const char *dir, int ncpus, bool good);
+
 #endif

@@ -77,6 +77,8 @@ static void test_fake_proc(void)
 	CU_ASSERT_EQUAL(tasks[1].rt_priority, 1);
 	CU_ASSERT_STRING_EQUAL(kvmrt_policy_name(tasks[1].policy), "FIFO");
 	CU_ASSERT_STRING_EQUAL(fmt(tasks[1].affinity), "5");
+	CU_ASSERT_EQUAL(tasks[1].last_cpu, 5);
+	CU_ASSERT_EQUAL(tasks[0].last_cpu, 2);
 	kvmrt_tasks_free(tasks, n);
 
 	CU_ASSERT_EQUAL(kvmrt_irqs_load("/nonexistent", &irqs, &n), -ENOENT);
@@ -119,12 +121,44 @@ static void test_real_proc(void)
 	kvmrt_tasks_free(tasks, n);
 }
 
+static void test_qemu_threads(void)
+{
+	static const char cmd[] = "/usr/bin/qemu-system-x86_64\0-name\0guest=vm1\0-uuid\0"
+				  "FDE74E84-0E1B-404E-90E7-72101E79C48A\0-smp\0002\0";
+	char *dir = tu_mkdtemp();
+	int vcpu;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+	kt_write(dir, "10/cmdline", "bash\0-c\0echo -uuid fde74e84-0e1b-404e-90e7-72101e79c48a");
+	CU_ASSERT_EQUAL(kvmrt_find_qemu(dir, "fde74e84-0e1b-404e-90e7-72101e79c48a"), 0);
+	CU_ASSERT_EQUAL(tu_write_file(dir, "42/cmdline", cmd, sizeof(cmd)), -ENOENT);
+	kt_write(dir, "42/x", "");
+	CU_ASSERT_EQUAL(tu_write_file(dir, "42/cmdline", cmd, sizeof(cmd)), 0);
+	CU_ASSERT_EQUAL(kvmrt_find_qemu(dir, "fde74e84-0e1b-404e-90e7-72101e79c48a"), 42);
+	CU_ASSERT_EQUAL(kvmrt_find_qemu(dir, "aaaaaaaa-0e1b-404e-90e7-72101e79c48a"), 0);
+	CU_ASSERT(kvmrt_find_qemu("/nonexistent", "x") < 0);
+	tu_rm_rf(dir);
+	free(dir);
+
+	CU_ASSERT_EQUAL(kvmrt_thread_role("CPU 3/KVM", &vcpu), KVMRT_THREAD_VCPU);
+	CU_ASSERT_EQUAL(vcpu, 3);
+	CU_ASSERT_EQUAL(kvmrt_thread_role("CPU 12/TCG", &vcpu), KVMRT_THREAD_VCPU);
+	CU_ASSERT_EQUAL(vcpu, 12);
+	CU_ASSERT_EQUAL(kvmrt_thread_role("CPU 1/KVMx y", &vcpu), KVMRT_THREAD_EMULATOR);
+	CU_ASSERT_EQUAL(vcpu, -1);
+	CU_ASSERT_EQUAL(kvmrt_thread_role("IO iothread1", &vcpu), KVMRT_THREAD_IOTHREAD);
+	CU_ASSERT_EQUAL(kvmrt_thread_role("IO mon_iothread", &vcpu), KVMRT_THREAD_EMULATOR);
+	CU_ASSERT_EQUAL(kvmrt_thread_role("qemu-system-x86", &vcpu), KVMRT_THREAD_EMULATOR);
+	CU_ASSERT_EQUAL(kvmrt_thread_role("worker", &vcpu), KVMRT_THREAD_EMULATOR);
+}
+
 int add_hostinfo_suite(void)
 {
 	CU_pSuite s = CU_add_suite("host inspection", NULL, NULL);
 
 	if (!s || !CU_add_test(s, "a fake /proc", test_fake_proc) ||
-	    !CU_add_test(s, "this thread in /proc", test_real_proc))
+	    !CU_add_test(s, "this thread in /proc", test_real_proc) ||
+	    !CU_add_test(s, "QEMU processes and thread roles", test_qemu_threads))
 		return -1;
 	return 0;
 }

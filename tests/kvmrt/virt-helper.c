@@ -25,7 +25,7 @@ int main(int argc, char **argv)
 	int ret = 1;
 
 	if (argc < 3 || (strcmp(argv[2], "list") && argc < 4)) {
-		fprintf(stderr, "usage: virt-helper URI define FILE | dumpxml NAME | undefine NAME | list\n");
+		fprintf(stderr, "usage: virt-helper URI define FILE | dumpxml NAME | undefine NAME | start NAME | destroy NAME | list\n");
 		return 2;
 	}
 	virSetErrorFunc(NULL, silent);
@@ -52,6 +52,12 @@ int main(int argc, char **argv)
 	} else if (!strcmp(argv[2], "undefine")) {
 		d = virDomainLookupByName(c, argv[3]);
 		ret = !d || virDomainUndefine(d) < 0;
+	} else if (!strcmp(argv[2], "start")) {
+		d = virDomainLookupByName(c, argv[3]);
+		ret = !d || virDomainCreate(d) < 0;
+	} else if (!strcmp(argv[2], "destroy")) {
+		d = virDomainLookupByName(c, argv[3]);
+		ret = !d || virDomainDestroy(d) < 0;
 	} else if (!strcmp(argv[2], "list")) {
 		virDomainPtr *doms;
 		int n = virConnectListAllDomains(c, &doms, 0);

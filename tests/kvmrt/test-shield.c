@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: LGPL-2.1
+/* The shield on a fake host: what it changes, and that undoing restores every file. */
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "kvmrt-test.h"
+#include "sysfs-gen.h"
+
+static FILE *snap_f;
+static size_t snap_skip;
+
+static int snap_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	/* a fake tasks file cannot move tasks: the journal's move lines are checked instead */
+	if (strstr(path, "journal") || !strcmp(path + strlen(path) - 6, "/tasks"))
+		return 0;
+	if (type == FTW_F) {
+		char *text = kvmrt_read_file(path, NULL);
+
+		fprintf(snap_f, "%s=%s|", path + snap_skip, text ? text : "?");
+		free(text);
+	} else {
+		fprintf(snap_f, "%s/|", path + snap_skip);
+	}
+	return 0;
+}
+
+/* every file and directory under @dir with its contents (nftw's order is stable here) */
+static char *snapshot(const char *dir)
+{
+	char *buf = NULL;
+	size_t len = 0;
+
+	snap_f = open_memstream(&buf, &len);
+	snap_skip = strlen(dir);
+	nftw(dir, snap_one, 16, FTW_PHYS);
+	fclose(snap_f);
+	return buf;
+}
+
+static char *rd(const char *dir, const char *name)
+{
+	static char buf[4][256];
+	static int i;
+
+	i = (i + 1) % 4;
+	if (kvmrt_read_line_at(dir, name, buf[i], sizeof(buf[i])))
+		snprintf(buf[i], sizeof(buf[i]), "(none)");
+	return buf[i];
+}
+
+/* 1 socket x 2 cores x 2 threads: core 0 = CPUs 0,2, core 1 = CPUs 1,3 */
+static char *make_host(char *sys, char *proc, size_t len)
+{
+	char *dir = tu_mkdtemp();
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+	snprintf(sys, len, "%s/sys", dir);
+	snprintf(proc, len, "%s/proc", dir);
+	CU_ASSERT_EQUAL_FATAL(kt_make_sysfs(sys, 1, 2, 2, 1, false, NULL), 0);
+	kt_write(dir, "sys/fs/cgroup/cpuset/cpuset.mems", "0\n");
+	kt_write(dir, "sys/fs/cgroup/cpuset/cpuset.cpus", "0-3\n");
+	kt_write(dir, "sys/fs/cgroup/cpuset/cpuset.sched_load_balance", "1\n");
+	kt_write(dir, "sys/fs/cgroup/cpuset/tasks", "1\n100\n101\n200\n");
+	kt_write(dir, "proc/interrupts", "           CPU0       CPU1\n"
+		 "  9:          1          0   IO-APIC   9-fasteoi   acpi\n"
+		 " 24:          1          0   PCI-MSI 512000-edge      nvme0q1\n");
+	kt_write(dir, "proc/irq/0/smp_affinity_list", "0-3\n");
+	kt_write(dir, "proc/irq/9/smp_affinity_list", "1\n");
+	kt_write(dir, "proc/irq/24/smp_affinity_list", "0\n");
+	kt_write(dir, "proc/irq/default_smp_affinity", "f\n");
+	kt_write(dir, "proc/100/task/100/comm", "test\n");
+	kt_write(dir, "proc/100/task/101/comm", "test\n");
+	kt_write(dir, "proc/100/cpuset", "/\n");
+	kt_write(dir, "proc/101/cpuset", "/\n");
+	kt_write(dir, "proc/200/task/200/comm", "other\n");
+	kt_write(dir, "proc/200/cpuset", "/\n");
+	return dir;
+}
+
+static void run_shield(int nr_pids, bool fail_middle)
+{
+	struct kvmrt_idset *cpus = kvmrt_idset_new(), *off = kvmrt_idset_new();
+	struct kvmrt_idset *hk = kvmrt_idset_new();
+	char sys[PATH_MAX], proc[PATH_MAX], journal[PATH_MAX + 16], cg[PATH_MAX + 64];
+	char *dir = make_host(sys, proc, sizeof(sys)), *before, *after, *report = NULL;
+	static const int pids[] = { 100 };
+	struct kvmrt_shield_req q = {
+		.sysfs = sys, .procfs = proc, .name = "fde74e84", .cpus = cpus, .offline = off,
+		.housekeeping = hk, .pids = pids, .nr_pids = nr_pids,
+	};
+	int ret;
+
+	kvmrt_idset_parse(cpus, "1", NULL);
+	kvmrt_idset_parse(off, "3", NULL);
+	kvmrt_idset_parse(hk, "0,2", NULL);
+	if (fail_middle) {
+		/* the default IRQ affinity cannot be read: the shield stops at its last step */
+		snprintf(cg, sizeof(cg), "%s/irq/default_smp_affinity", proc);
+		remove(cg);
+		mkdir(cg, 0755);
+		kt_write(dir, "proc/irq/default_smp_affinity/y", "");
+	}
+	snprintf(journal, sizeof(journal), "%s/journal", dir);
+	before = snapshot(dir);
+	ret = kvmrt_shield_apply(&q, journal, &report);
+	CU_ASSERT_PTR_NOT_NULL(report);
+	if (fail_middle) {
+		CU_ASSERT(ret < 0);
+		/* what it had done by then */
+		CU_ASSERT_STRING_EQUAL(rd(sys, "devices/system/cpu/cpu3/online"), "0");
+		CU_ASSERT_STRING_EQUAL(rd(proc, "irq/9/smp_affinity_list"), "0,2");
+	} else {
+		CU_ASSERT_EQUAL(ret, 0);
+		CU_ASSERT_STRING_EQUAL(rd(sys, "devices/system/cpu/cpu3/online"), "0");
+		CU_ASSERT_STRING_EQUAL(rd(sys, "devices/system/cpu/cpu1/online"), "1");
+		snprintf(cg, sizeof(cg), "%s/fs/cgroup/cpuset", sys);
+		CU_ASSERT_STRING_EQUAL(rd(cg, "kvmrt-housekeeping/cpuset.cpus"), "0,2");
+		CU_ASSERT_STRING_EQUAL(rd(cg, "kvmrt-housekeeping/cpuset.mems"), "0");
+		CU_ASSERT_STRING_EQUAL(rd(cg, "kvmrt-fde74e84/cpuset.cpus"), "1");
+		CU_ASSERT_STRING_EQUAL(rd(cg, "kvmrt-fde74e84/cpuset.cpu_exclusive"), "1");
+		CU_ASSERT_STRING_EQUAL(rd(cg, "kvmrt-fde74e84/cpuset.sched_load_balance"), "0");
+		/* a fake tasks file keeps the last TID written */
+		CU_ASSERT_STRING_EQUAL(rd(cg, "kvmrt-housekeeping/tasks"),
+				       nr_pids < 0 ? "200" : "101");
+		CU_ASSERT_STRING_EQUAL(rd(cg, "cpuset.sched_load_balance"), nr_pids < 0 ? "0" : "1");
+		CU_ASSERT_STRING_EQUAL(rd(proc, "irq/0/smp_affinity_list"), "0,2");
+		CU_ASSERT_STRING_EQUAL(rd(proc, "irq/9/smp_affinity_list"), "0,2");
+		CU_ASSERT_STRING_EQUAL(rd(proc, "irq/24/smp_affinity_list"), "0");
+		CU_ASSERT_STRING_EQUAL(rd(proc, "irq/default_smp_affinity"), "5");
+		CU_ASSERT_PTR_NOT_NULL(strstr(report, "CPU 3 (a hyper-thread sibling) offline"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(report, nr_pids < 0 ? "tasks: 3 moved" : "tasks: 2 moved"));
+	}
+	free(report);
+	{
+		char *j = kvmrt_read_file(journal, NULL), want[PATH_MAX + 64];
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+		snprintf(want, sizeof(want), "move 101\t%s/fs/cgroup/cpuset/tasks\n", sys);
+		CU_ASSERT_PTR_NOT_NULL(strstr(j, want));
+		snprintf(want, sizeof(want), "move 200\t%s/fs/cgroup/cpuset/tasks\n", sys);
+		CU_ASSERT_EQUAL(strstr(j, want) != NULL, nr_pids < 0);
+		free(j);
+	}
+	after = snapshot(dir);
+	CU_ASSERT(strcmp(before, after) != 0);
+	free(after);
+	CU_ASSERT_EQUAL(kvmrt_shield_undo(journal, &report), 0);
+	CU_ASSERT_STRING_EQUAL(report, "");
+	free(report);
+	after = snapshot(dir);
+	if (strcmp(before, after))
+		fprintf(stderr, "\n    before: %s\n    after:  %s\n", before, after);
+	CU_ASSERT_STRING_EQUAL(before, after);
+	/* nothing left to undo */
+	CU_ASSERT_EQUAL(kvmrt_shield_undo(journal, &report), 0);
+	free(report);
+	free(before);
+	free(after);
+	tu_rm_rf(dir);
+	free(dir);
+	kvmrt_idset_free(cpus);
+	kvmrt_idset_free(off);
+	kvmrt_idset_free(hk);
+}
+
+static void test_scoped(void) { run_shield(1, false); }
+static void test_all_tasks(void) { run_shield(-1, false); }
+static void test_fail_middle(void) { run_shield(1, true); }
+
+static void test_mask(void)
+{
+	struct kvmrt_idset *s = kvmrt_idset_new();
+	char *m;
+
+	kvmrt_idset_parse(s, "0,2", NULL);
+	m = kvmrt_idset_mask(s);
+	CU_ASSERT_STRING_EQUAL(m, "5");
+	free(m);
+	kvmrt_idset_parse(s, "0-3,32,67", NULL);
+	m = kvmrt_idset_mask(s);
+	CU_ASSERT_STRING_EQUAL(m, "8,00000001,0000000f");
+	free(m);
+	kvmrt_idset_clear(s);
+	m = kvmrt_idset_mask(s);
+	CU_ASSERT_STRING_EQUAL(m, "0");
+	free(m);
+	kvmrt_idset_free(s);
+}
+
+int add_shield_suite(void)
+{
+	CU_pSuite s = CU_add_suite("shield", NULL, NULL);
+
+	return !s || !CU_add_test(s, "CPU masks", test_mask) ||
+	       !CU_add_test(s, "scoped shield and undo", test_scoped) ||
+	       !CU_add_test(s, "every task, root load balancing", test_all_tasks) ||
+	       !CU_add_test(s, "a failure in the middle is undone", test_fail_middle);
+}
