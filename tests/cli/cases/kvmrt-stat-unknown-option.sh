@@ -1,0 +1,2 @@
+# kvmrt-stat unknown option
+kvmrt-stat --bogus

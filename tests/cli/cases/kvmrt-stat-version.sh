@@ -1,0 +1,2 @@
+# kvmrt-stat version
+kvmrt-stat --version

@@ -1,0 +1,2 @@
+# kvmrt-validate-host unknown option
+kvmrt-validate-host --bogus

@@ -1,0 +1,2 @@
+# kvmrt-validate-host version
+kvmrt-validate-host --version
