@@ -638,7 +638,8 @@ static void check_memlock(struct ctx *x)
 	enum kvmrt_check_level l = x->rt_memory ? KVMRT_FAIL : KVMRT_WARN;
 
 	if (!known)
-		ADD(x, KVMRT_WARN, "memlock limit", "check that /proc is mounted", "unknown: no limits of %s", who);
+		ADD(x, KVMRT_WARN, "memlock limit", "check that /proc is mounted", "unknown: no limits of %s",
+		    who);
 	else if (hard < 0)
 		ADD(x, KVMRT_PASS, "memlock limit", NULL, "unlimited for %s", who);
 	else if (pid && runs_as_root(x->r->procfs, pid))

@@ -108,8 +108,8 @@ int xtrace_rrec_start(struct xtrace_rrec *rr, const char *spec, const struct xtr
 			set_error(rr, XTRACE_RREC_NO_XTRACE, "%s: %s", spec,
 				  why && *why ? why : "xtrace-run not found");
 		else
-			set_error(rr, XTRACE_RREC_FAILED, "%s: xtrace-run could not start "
-				  "recording (exit status %d)%s%s", spec, st, why && *why ? ": " : "",
+			set_error(rr, XTRACE_RREC_FAILED, "%s: xtrace-run could not start recording (exit status %d)%s%s",
+				  spec, st, why && *why ? ": " : "",
 				  why ? why : "");
 		free(why);
 		return -EIO;
@@ -145,12 +145,12 @@ static void note_died(struct xtrace_rrec *rr)
 	int st = xtrace_rchan_status(rr->ch);
 
 	if (st == 255)
-		set_error(rr, XTRACE_RREC_DIED, "%s: the recorder (pid %d) died before it was "
-			  "stopped (killed by a signal, or the link broke)%s%s", rr->spec, rr->pid,
+		set_error(rr, XTRACE_RREC_DIED, "%s: the recorder (pid %d) died before it was stopped (killed by a signal, or the link broke)%s%s",
+			  rr->spec, rr->pid,
 			  why && *why ? ": " : "", why ? why : "");
 	else
-		set_error(rr, XTRACE_RREC_DIED, "%s: the recorder (pid %d) ended before it was "
-			  "stopped (exit status %d)%s%s", rr->spec, rr->pid, st,
+		set_error(rr, XTRACE_RREC_DIED, "%s: the recorder (pid %d) ended before it was stopped (exit status %d)%s%s",
+			  rr->spec, rr->pid, st,
 			  why && *why ? ": " : "", why ? why : "");
 	free(why);
 }
@@ -223,8 +223,8 @@ int xtrace_rrec_stop(struct xtrace_rrec *rr)
 	st = xtrace_rchan_close(rr->ch);
 	rr->ch = NULL;
 	if (st) {
-		set_error(rr, XTRACE_RREC_FAILED, "%s: the recording on it is incomplete (xtrace-run "
-			  "exit status %d)", rr->spec, st);
+		set_error(rr, XTRACE_RREC_FAILED, "%s: the recording on it is incomplete (xtrace-run exit status %d)",
+			  rr->spec, st);
 		return -EIO;
 	}
 	rr->state = XTRACE_RREC_STOPPED;

@@ -763,8 +763,7 @@ static int do_line(struct xtrace_dirstream_reader *rd, char *line, size_t len)
 	case RD_MAGIC:
 		if (strcmp(line, DS_MAGIC)) {
 			if (!strncmp(line, DS_MAGIC_PREFIX, strlen(DS_MAGIC_PREFIX)))
-				return fail(rd, -ENOTSUP, "directory stream version '%s', not 1 "
-					    "(update xtrace on both systems)",
+				return fail(rd, -ENOTSUP, "directory stream version '%s', not 1 (update xtrace on both systems)",
 					    line + strlen(DS_MAGIC_PREFIX));
 			return fail(rd, -EBADMSG, "not an xtrace directory stream");
 		}
@@ -797,8 +796,7 @@ static int do_line(struct xtrace_dirstream_reader *rd, char *line, size_t len)
 		if (!p || *p++ != ' ' || !(p = parse_hash(p, &h)) || *p)
 			return fail(rd, -EBADMSG, "a malformed end record");
 		if (h != xt_xxh64_digest(&rd->all))
-			return fail(rd, -EBADMSG, "checksum mismatch of the whole stream "
-				    "(damaged in transit)");
+			return fail(rd, -EBADMSG, "checksum mismatch of the whole stream (damaged in transit)");
 		if (rd->depth)
 			return fail(rd, -EBADMSG, "the end record comes inside '%s'", rd->path);
 		if (files != rd->st.files || dirs != rd->st.dirs || bytes != rd->st.bytes)
@@ -903,12 +901,12 @@ int xtrace_dirstream_reader_end(struct xtrace_dirstream_reader *rd)
 		return fail(rd, -EBADMSG, "cut short inside '%s%s' (%" PRIu64 " of %" PRIu64
 			    " bytes)", rd->path, rd->name, rd->size - rd->left, rd->size);
 	case RD_HASH:
-		return fail(rd, -EBADMSG, "cut short after the bytes of '%s%s', before their "
-			    "checksum", rd->path, rd->name);
+		return fail(rd, -EBADMSG, "cut short after the bytes of '%s%s', before their checksum",
+			    rd->path, rd->name);
 	default:
 		if (rd->llen)
 			return fail(rd, -EBADMSG, "cut short inside a record");
-		return fail(rd, -EBADMSG, "cut short before its end record (%" PRIu64 " files "
-			    "received)", rd->st.files);
+		return fail(rd, -EBADMSG, "cut short before its end record (%" PRIu64 " files received)",
+			    rd->st.files);
 	}
 }

@@ -167,18 +167,13 @@ static int check_host_key(struct xtrace_remote *r, bool accept_new, char **err)
 	fp = key_fingerprint(r->s, &type);
 	switch (state) {
 	case SSH_KNOWN_HOSTS_CHANGED:
-		*err = fmt("%s: REMOTE HOST IDENTIFICATION HAS CHANGED: its %s key %s is not the "
-			   "one known_hosts holds for it; someone could be eavesdropping, or the "
-			   "key was replaced. Refusing to connect. If the change is expected, "
-			   "remove the old key (ssh-keygen -R HOST) and connect again",
+		*err = fmt("%s: REMOTE HOST IDENTIFICATION HAS CHANGED: its %s key %s is not the one known_hosts holds for it; someone could be eavesdropping, or the key was replaced. Refusing to connect. If the change is expected, remove the old key (ssh-keygen -R HOST) and connect again",
 			   r->spec, type, fp);
 		ret = -EPERM;
 		break;
 	case SSH_KNOWN_HOSTS_OTHER:
-		*err = fmt("%s: known_hosts holds a key of another type for this host, and the "
-			   "server offered a %s key %s; refusing to connect (possible "
-			   "man-in-the-middle). Remove the old key with ssh-keygen -R HOST if the "
-			   "change is expected", r->spec, type, fp);
+		*err = fmt("%s: known_hosts holds a key of another type for this host, and the server offered a %s key %s; refusing to connect (possible man-in-the-middle). Remove the old key with ssh-keygen -R HOST if the change is expected",
+			   r->spec, type, fp);
 		ret = -EPERM;
 		break;
 	case SSH_KNOWN_HOSTS_NOT_FOUND:
@@ -194,9 +189,8 @@ static int check_host_key(struct xtrace_remote *r, bool accept_new, char **err)
 			}
 			break;
 		}
-		*err = fmt("%s: the authenticity of this host can't be established: its %s key "
-			   "%s is not in known_hosts. Check the fingerprint and connect once with "
-			   "ssh to add it, or pass --accept-new-host-key", r->spec, type, fp);
+		*err = fmt("%s: the authenticity of this host can't be established: its %s key %s is not in known_hosts. Check the fingerprint and connect once with ssh to add it, or pass --accept-new-host-key",
+			   r->spec, type, fp);
 		ret = -EPERM;
 		break;
 	default:
@@ -273,8 +267,8 @@ struct xtrace_remote *xtrace_remote_connect(const char *spec, const struct xtrac
 		goto fail;
 	ret = ssh_userauth_publickey_auto(r->s, NULL, NULL);
 	if (ret != SSH_AUTH_SUCCESS) {
-		*err = fmt("%s: permission denied: no key of the ssh agent or the identity files "
-			   "was accepted%s%s", spec, ret == SSH_AUTH_ERROR ? ": " : "",
+		*err = fmt("%s: permission denied: no key of the ssh agent or the identity files was accepted%s%s",
+			   spec, ret == SSH_AUTH_ERROR ? ": " : "",
 			   ret == SSH_AUTH_ERROR ? ssh_get_error(r->s) : "");
 		ret = -EACCES;
 		goto fail;
@@ -715,7 +709,8 @@ static int read_pipelined(sftp_file f, uint64_t size, int fd, char *buf, uint64_
 		int r;
 
 		while (n < SFTP_DEPTH && requested < size) {
-			uint32_t len = size - requested < SFTP_CHUNK ? size - requested : SFTP_CHUNK;
+			uint32_t len = size - requested < SFTP_CHUNK ? size - requested :
+					SFTP_CHUNK;
 			int id = sftp_async_read_begin(f, len);
 
 			if (id < 0)
@@ -1061,9 +1056,8 @@ static int stream_fetch(struct xtrace_remote *r, const char *rdir, const char *t
 		*err = fmt("%s: no SFTP there (%s), and %s", r->spec, r->no_sftp,
 			   tail_last(&et, last, sizeof(last)) ?: "xtrace-run: not found");
 	} else if (!received && (status == 2 || strstr(et.buf, "unrecognized option"))) {
-		*err = fmt("%s: no SFTP there (%s), and its xtrace-run is too old to send a "
-			   "recording without it (no --send): install this version of xtrace "
-			   "there, or an SFTP server", r->spec, r->no_sftp);
+		*err = fmt("%s: no SFTP there (%s), and its xtrace-run is too old to send a recording without it (no --send): install this version of xtrace there, or an SFTP server",
+			   r->spec, r->no_sftp);
 		ret = -ENOTSUP;
 	} else if (ret == -ETIMEDOUT) {
 		*err = fmt("%s:%s: the exec stream of xtrace-run --send stalled (nothing for %d s)",
@@ -1074,8 +1068,7 @@ static int stream_fetch(struct xtrace_remote *r, const char *rdir, const char *t
 	} else {
 		const char *why = tail_last(&et, last, sizeof(last));
 
-		*err = fmt("%s:%s: the copy over an exec stream (no SFTP there) was refused: "
-			   "%s%s%s", r->spec, rdir, xtrace_dirstream_reader_error(rd) ?:
+		*err = fmt("%s:%s: the copy over an exec stream (no SFTP there) was refused: %s%s%s", r->spec, rdir, xtrace_dirstream_reader_error(rd) ?:
 			   strerror(-ret), why ? "; xtrace-run there said: " : "", why ?: "");
 	}
 out:
@@ -1251,8 +1244,8 @@ int xtrace_clockcheck_write(const char *dir, const char *peer,
 	free(path);
 	if (!f)
 		return -errno;
-	fprintf(f, "# xtrace clock checks over ssh: this system's CLOCK_REALTIME minus "
-		"the collector's, in ns\npeer=%s\n", peer);
+	fprintf(f, "# xtrace clock checks over ssh: this system's CLOCK_REALTIME minus the collector's, in ns\npeer=%s\n",
+		peer);
 	for (int i = 0; i < nr; i++)
 		fprintf(f, "check at=%" PRId64 " offset=%" PRId64 " bound=%" PRId64
 			" rounds=%d\n", cc[i].at, cc[i].offset, cc[i].bound, cc[i].rounds);

@@ -178,8 +178,8 @@ static int fetch_remote_inputs(struct merge_cli *c)
 		}
 		/* how it came matters when it did not come over SFTP: say so */
 		if (!c->quiet && info.stream)
-			fprintf(stderr, PROG ": fetched %s (%.1f KiB) over an exec stream, sizes "
-				"and checksums checked (no SFTP there: %s)\n", c->inputs[i],
+			fprintf(stderr, PROG ": fetched %s (%.1f KiB) over an exec stream, sizes and checksums checked (no SFTP there: %s)\n",
+				c->inputs[i],
 				info.bytes / 1024.0, no_sftp ?: "?");
 		else if (!c->quiet)
 			fprintf(stderr, PROG ": fetched %s (%.1f KiB)\n", c->inputs[i],
@@ -216,8 +216,8 @@ static int add_clock_offsets(struct merge_cli *c)
 		}
 		if (!c->correct_clocks) {
 			if (!c->quiet)
-				fprintf(stderr, PROG ": %s: clock %+.1f us from its collector (ssh check, "
-					"+-%.1f us; --correct-clocks applies it)\n", c->inputs[i],
+				fprintf(stderr, PROG ": %s: clock %+.1f us from its collector (ssh check, +-%.1f us; --correct-clocks applies it)\n",
+					c->inputs[i],
 					sum / n / 1000.0, bound / 1000.0);
 			continue;
 		}
@@ -234,8 +234,8 @@ static int add_clock_offsets(struct merge_cli *c)
 		c->offsets[k] = -sum / n;
 		c->m.nr_offsets = k + 1;
 		if (!c->quiet)
-			fprintf(stderr, PROG ": %s: clock %+.1f us from its collector (ssh check); "
-				"shifted by %+.1f us\n", c->offset_names[k], sum / n / 1000.0,
+			fprintf(stderr, PROG ": %s: clock %+.1f us from its collector (ssh check); shifted by %+.1f us\n",
+				c->offset_names[k], sum / n / 1000.0,
 				-sum / n / 1000.0);
 	}
 	return 0;

@@ -197,7 +197,8 @@ bool collect_poll(struct run_opts *o, int *status)
 	for (int i = 0; i < c->nr; i++) {
 		struct xtrace_rrec *rr = &c->rr[i];
 
-		if (rr->state == XTRACE_RREC_RECORDING && !xtrace_rrec_alive(rr) && !c->reported[i]) {
+		if (rr->state == XTRACE_RREC_RECORDING && !xtrace_rrec_alive(rr) &&
+		    !c->reported[i]) {
 			c->reported[i] = true;
 			fprintf(stderr, PROG ": %s\n", rr->error);
 		}
@@ -411,10 +412,10 @@ int collect_end(struct run_opts *o, int status)
 		if (xtrace_rrec_fetch(rr, ldir, o->keep_remote, &bytes)) {
 			char *n = NULL;
 
-			fprintf(stderr, PROG ": %s: cannot fetch its recording; it stays in %s "
-				"there\n", rr->spec, rr->dir);
-			if (asprintf(&n, "%s: its recording could not be fetched; it stays in %s "
-				     "there", rr->spec, rr->dir) >= 0)
+			fprintf(stderr, PROG ": %s: cannot fetch its recording; it stays in %s there\n",
+				rr->spec, rr->dir);
+			if (asprintf(&n, "%s: its recording could not be fetched; it stays in %s there",
+				     rr->spec, rr->dir) >= 0)
 				push(&notes, &nr_notes, n);
 			free(c->names[i]);
 			c->names[i] = NULL;
@@ -426,15 +427,15 @@ int collect_end(struct run_opts *o, int status)
 		if (o->verbose > 0) {
 			double s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 
-			fprintf(stderr, PROG ": %s: fetched %.1f KiB in %.2f s (%.1f MiB/s) "
-				"over %s\n", rr->spec, bytes / 1024.0, s,
+			fprintf(stderr, PROG ": %s: fetched %.1f KiB in %.2f s (%.1f MiB/s) over %s\n",
+				rr->spec, bytes / 1024.0, s,
 				s > 0 ? bytes / s / 1048576 : 0,
 				no_sftp ? "an exec stream" : "SFTP");
 		}
 		/* not the usual way: say so, and why */
 		if (no_sftp && o->verbose >= 0)
-			fprintf(stderr, PROG ": %s: fetched over an exec stream, sizes and "
-				"checksums checked (no SFTP there: %s)\n", rr->spec, no_sftp);
+			fprintf(stderr, PROG ": %s: fetched over an exec stream, sizes and checksums checked (no SFTP there: %s)\n",
+				rr->spec, no_sftp);
 		if (rr->state != XTRACE_RREC_STOPPED) {
 			char *n = NULL;
 
@@ -479,8 +480,8 @@ int collect_end(struct run_opts *o, int status)
 			fprintf(stderr, PROG ": the merge failed: %s; the recordings are in %s\n",
 				strerror(-ret), o->top);
 		} else if (o->verbose >= 0) {
-			fprintf(stderr, PROG ": merged %" PRIu64 " events of %d systems into "
-				"%s/merged (xtrace-view %s/merged)\n", meta.events, meta.nr_sources,
+			fprintf(stderr, PROG ": merged %" PRIu64 " events of %d systems into %s/merged (xtrace-view %s/merged)\n",
+				meta.events, meta.nr_sources,
 				o->top, o->top);
 			for (int i = 0; i < meta.nr_sources; i++)
 				fprintf(stderr, "  %-16s %12" PRIu64 " events %10" PRIu64 " lost\n",

@@ -90,8 +90,7 @@ static int list_events(int verbose)
 	printf("event groups (-e):\n");
 	for (int i = 0; !xtrace_events_group(i, &name, &desc); i++)
 		printf("  %-10s %s\n", name, desc);
-	printf("also: a tracefs system (e.g. kvmmmu), system:event globs (e.g. 'kvm:*'),\n"
-	       "'all', and -ITEM to remove (e.g. default,-syscalls)\n");
+	printf("also: a tracefs system (e.g. kvmmmu), system:event globs (e.g. 'kvm:*'),\n'all', and -ITEM to remove (e.g. default,-syscalls)\n");
 	if (verbose > 0) {
 		char **ev = NULL;
 
@@ -172,15 +171,14 @@ static void summary(const char *dir, int exit_status, int verbose)
 	}
 	lost = xtrace_meta_lost(&m);
 	if (overwritten && m.mode && !strcmp(m.mode, "overwrite") && verbose > 0)
-		fprintf(stderr, PROG ": %llu older events were overwritten (the flight "
-			"recorder keeps the newest)\n", (unsigned long long)overwritten);
+		fprintf(stderr, PROG ": %llu older events were overwritten (the flight recorder keeps the newest)\n",
+			(unsigned long long)overwritten);
 	if (lost) {
-		fprintf(stderr, PROG ": warning: %llu events were lost (buffer overrun); "
-			"try a larger -b\n", (unsigned long long)lost);
+		fprintf(stderr, PROG ": warning: %llu events were lost (buffer overrun); try a larger -b\n",
+			(unsigned long long)lost);
 	}
 	if (verbose >= 0)
-		fprintf(stderr, PROG ": recorded %llu events on %d CPUs into '%s' "
-			"(%.1f KiB, %.2f bytes/event); command exited with %d\n",
+		fprintf(stderr, PROG ": recorded %llu events on %d CPUs into '%s' (%.1f KiB, %.2f bytes/event); command exited with %d\n",
 			(unsigned long long)ev, cpus, dir, disk / 1024.0,
 			ev ? (double)disk / ev : 0.0, exit_status);
 	xtrace_meta_free(&m);
@@ -252,9 +250,8 @@ static bool do_request(struct xtrace_recorder *r, struct run_opts *o, char *line
 		if (ret)
 			snprintf(msg, size, "status failed: %s", strerror(-ret));
 		else
-			snprintf(msg, size, "dir=%s\tmode=%s\tcpus=%s\tpaused=%s\tsaved=%llu"
-				 "\tin_buffer=%llu\toverrun=%llu\tdropped=%llu\tflushes=%d"
-				 "\tcommand=%s", o->abs_dir ? o->abs_dir : st.dir,
+			snprintf(msg, size, "dir=%s\tmode=%s\tcpus=%s\tpaused=%s\tsaved=%llu\tin_buffer=%llu\toverrun=%llu\tdropped=%llu\tflushes=%d\tcommand=%s",
+				 o->abs_dir ? o->abs_dir : st.dir,
 				 st.mode, st.cpus, st.paused[0] ? st.paused : "-",
 				 (unsigned long long)st.saved, (unsigned long long)st.in_buffer,
 				 (unsigned long long)st.overrun, (unsigned long long)st.dropped,
@@ -405,8 +402,8 @@ static int run_xtrace_run(struct run_opts *o)
 	if (!r) {
 		collect_abort(o);
 		if (errno == EACCES || errno == EPERM)
-			fprintf(stderr, PROG ": tracing needs root (or CAP_SYS_ADMIN and tracefs "
-				"access): %s\n", strerror(errno));
+			fprintf(stderr, PROG ": tracing needs root (or CAP_SYS_ADMIN and tracefs access): %s\n",
+				strerror(errno));
 		else if (o->verbose > 0)
 			fprintf(stderr, PROG ": cannot start recording: %s\n", strerror(errno));
 		goto out;
@@ -677,8 +674,8 @@ int main(int argc, char **argv)
 		case 'b':
 			if (xtrace_parse_size(optarg, 1024, &size) || size < 4096 ||
 			    size > (1ULL << 40)) {
-				fprintf(stderr, PROG ": invalid buffer size '%s' "
-					"(KiB, or with K/M/G; at least 4K)\n", optarg);
+				fprintf(stderr, PROG ": invalid buffer size '%s' (KiB, or with K/M/G; at least 4K)\n",
+					optarg);
 				return 2;
 			}
 			o.rec.buffer_kb = size / 1024;
@@ -725,8 +722,7 @@ int main(int argc, char **argv)
 		/* what a collector runs here, over ssh, when this system has no SFTP */
 		if ((o.send_dir && o.remove_dir) || o.serve || o.nr_remotes || o.on ||
 		    optind < argc) {
-			fprintf(stderr, PROG ": --send and --remove take a directory and nothing "
-				"else\n");
+			fprintf(stderr, PROG ": --send and --remove take a directory and nothing else\n");
 			return 2;
 		}
 		return tool_exit(run_send(&o));
