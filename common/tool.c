@@ -16,6 +16,17 @@ void tool_usage(FILE *f, const char *const *text)
 		fprintf(f, "%s\n", text[i]);
 }
 
+void tool_msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", tool_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
 int tool_error(const char *fmt, ...)
 {
 	va_list ap;

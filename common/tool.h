@@ -19,6 +19,9 @@ void tool_init(const char *prog, int verbosity);
 /** tool_usage - print a NULL-terminated usage text */
 void tool_usage(FILE *f, const char *const *text);
 
+/** tool_msg - "prog: message" on stderr: a note or a warning, not a failure */
+void tool_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /** tool_error - "prog: message" on stderr; returns 1 */
 int tool_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -149,8 +149,8 @@ static int fetch_remote_inputs(struct merge_cli *c)
 		if (!c->fetch_dir) {
 			if (asprintf(&c->fetch_dir, "%s.fetch-XXXXXX", c->m.out) < 0 ||
 			    !mkdtemp(c->fetch_dir)) {
-				fprintf(stderr, PROG ": cannot make a directory beside %s: %s\n",
-					c->m.out, strerror(errno));
+				tool_error("cannot make a directory beside %s: %s",
+					   c->m.out, strerror(errno));
 				free(c->fetch_dir);
 				c->fetch_dir = NULL;
 				free(spec);
@@ -169,7 +169,7 @@ static int fetch_remote_inputs(struct merge_cli *c)
 			no_sftp = strdup(xtrace_remote_no_sftp(r));
 		xtrace_remote_close(r);
 		if (ret) {
-			fprintf(stderr, PROG ": %s: %s\n", c->inputs[i], err ? err : strerror(-ret));
+			tool_error("%s: %s", c->inputs[i], err ? err : strerror(-ret));
 			free(err);
 			free(local);
 			free(spec);
@@ -178,12 +178,12 @@ static int fetch_remote_inputs(struct merge_cli *c)
 		}
 		/* how it came matters when it did not come over SFTP: say so */
 		if (!c->quiet && info.stream)
-			fprintf(stderr, PROG ": fetched %s (%.1f KiB) over an exec stream, sizes and checksums checked (no SFTP there: %s)\n",
-				c->inputs[i],
-				info.bytes / 1024.0, no_sftp ?: "?");
+			tool_msg("fetched %s (%.1f KiB) over an exec stream, sizes and checksums checked (no SFTP there: %s)",
+				 c->inputs[i],
+				 info.bytes / 1024.0, no_sftp ?: "?");
 		else if (!c->quiet)
-			fprintf(stderr, PROG ": fetched %s (%.1f KiB)\n", c->inputs[i],
-				info.bytes / 1024.0);
+			tool_msg("fetched %s (%.1f KiB)", c->inputs[i],
+				 info.bytes / 1024.0);
 		free(no_sftp);
 		c->fetched[i] = local;
 		c->inputs[i] = local;
@@ -216,9 +216,9 @@ static int add_clock_offsets(struct merge_cli *c)
 		}
 		if (!c->correct_clocks) {
 			if (!c->quiet)
-				fprintf(stderr, PROG ": %s: clock %+.1f us from its collector (ssh check, +-%.1f us; --correct-clocks applies it)\n",
-					c->inputs[i],
-					sum / n / 1000.0, bound / 1000.0);
+				tool_msg("%s: clock %+.1f us from its collector (ssh check, +-%.1f us; --correct-clocks applies it)",
+					 c->inputs[i],
+					 sum / n / 1000.0, bound / 1000.0);
 			continue;
 		}
 		if (TOOL_GROW(c->offset_names, k + 1) || TOOL_GROW(c->offsets, k + 1))
@@ -234,9 +234,9 @@ static int add_clock_offsets(struct merge_cli *c)
 		c->offsets[k] = -sum / n;
 		c->m.nr_offsets = k + 1;
 		if (!c->quiet)
-			fprintf(stderr, PROG ": %s: clock %+.1f us from its collector (ssh check); shifted by %+.1f us\n",
-				c->offset_names[k], sum / n / 1000.0,
-				-sum / n / 1000.0);
+			tool_msg("%s: clock %+.1f us from its collector (ssh check); shifted by %+.1f us",
+				 c->offset_names[k], sum / n / 1000.0,
+				 -sum / n / 1000.0);
 	}
 	return 0;
 }
@@ -274,7 +274,7 @@ static int run_merge(struct merge_cli *c)
 	if (!ret && !c->quiet)
 		print_report(c->m.out, &meta);
 	for (int i = 0; i < meta.nr_warnings && !c->quiet; i++)
-		fprintf(stderr, PROG ": warning: %s\n", meta.warnings[i]);
+		tool_error("warning: %s", meta.warnings[i]);
 	xtrace_merge_meta_free(&meta);
 	return ret ? 1 : 0;
 }
@@ -313,7 +313,7 @@ int main(int argc, char **argv)
 		case 'n':
 			eq = strchr(optarg, '=');
 			if (!eq || eq == optarg || !eq[1]) {
-				fprintf(stderr, PROG ": -n takes NAME=DIR, not '%s'\n", optarg);
+				tool_error("-n takes NAME=DIR, not '%s'", optarg);
 				ret = 2;
 				goto out;
 			}

@@ -99,12 +99,12 @@ int collect_begin(struct run_opts *o)
 
 	o->top = o->rec.dir;
 	if (!dir_empty_or_missing(o->top, &err)) {
-		fprintf(stderr, PROG ": '%s' %s; give a new directory with -o\n", o->top,
-			err ? strerror(err) : "exists and is not empty");
+		tool_error("'%s' %s; give a new directory with -o", o->top,
+			   err ? strerror(err) : "exists and is not empty");
 		return -1;
 	}
 	if (mkdir(o->top, 0755) && errno != EEXIST) {
-		fprintf(stderr, PROG ": cannot create '%s': %s\n", o->top, strerror(errno));
+		tool_error("cannot create '%s': %s", o->top, strerror(errno));
 		return -1;
 	}
 	uname(&u);
@@ -141,17 +141,17 @@ int collect_begin(struct run_opts *o)
 		struct xtrace_rrec *rr = &c->rr[i];
 
 		if (xtrace_rrec_start(rr, o->remotes[i], &o->ssh, args)) {
-			fprintf(stderr, PROG ": %s\n", rr->error);
+			tool_error("%s", rr->error);
 			continue;
 		}
 		xtrace_rrec_clock_check(rr);
 		if (o->verbose > 0)
-			fprintf(stderr, PROG ": %s: recording on host '%s' in %s (pid %d)\n",
-				rr->spec, rr->host, rr->dir, rr->pid);
+			tool_msg("%s: recording on host '%s' in %s (pid %d)",
+				 rr->spec, rr->host, rr->dir, rr->pid);
 	}
 	free(args);
 	if (c->on >= 0 && c->rr[c->on].state != XTRACE_RREC_RECORDING) {
-		fprintf(stderr, PROG ": cannot run the command on %s; nothing recorded\n", o->on);
+		tool_error("cannot run the command on %s; nothing recorded", o->on);
 		collect_abort(o);
 		rmdir(o->top);	/* ours and empty, or left alone */
 		return -1;
@@ -190,7 +190,7 @@ bool collect_poll(struct run_opts *o, int *status)
 		if (r <= 0) {
 			*status = r == 0 ? xtrace_rchan_status(c->cmd) : 255;
 			if (r < 0)
-				fprintf(stderr, PROG ": %s: the link to the command broke\n", o->on);
+				tool_error("%s: the link to the command broke", o->on);
 			ended = true;
 		}
 	}
@@ -200,7 +200,7 @@ bool collect_poll(struct run_opts *o, int *status)
 		if (rr->state == XTRACE_RREC_RECORDING && !xtrace_rrec_alive(rr) &&
 		    !c->reported[i]) {
 			c->reported[i] = true;
-			fprintf(stderr, PROG ": %s\n", rr->error);
+			tool_error("%s", rr->error);
 		}
 	}
 	return ended;
@@ -235,7 +235,7 @@ void collect_flush_wait(struct run_opts *o)
 			continue;
 		ret = xtrace_rrec_reply(rr, msg, sizeof(msg));
 		if (ret == -EIO)
-			fprintf(stderr, PROG ": %s: flush: %s\n", rr->spec, msg);
+			tool_error("%s: flush: %s", rr->spec, msg);
 	}
 }
 
@@ -387,7 +387,7 @@ int collect_end(struct run_opts *o, int status)
 		xtrace_rrec_clock_check(rr);
 		if (xtrace_rrec_stop(rr) && !c->reported[i]) {
 			c->reported[i] = true;
-			fprintf(stderr, PROG ": %s\n", rr->error);
+			tool_error("%s", rr->error);
 		}
 	}
 	name_dirs(c);
@@ -412,8 +412,8 @@ int collect_end(struct run_opts *o, int status)
 		if (xtrace_rrec_fetch(rr, ldir, o->keep_remote, &bytes)) {
 			char *n = NULL;
 
-			fprintf(stderr, PROG ": %s: cannot fetch its recording; it stays in %s there\n",
-				rr->spec, rr->dir);
+			tool_error("%s: cannot fetch its recording; it stays in %s there",
+				   rr->spec, rr->dir);
 			if (asprintf(&n, "%s: its recording could not be fetched; it stays in %s there",
 				     rr->spec, rr->dir) >= 0)
 				push(&notes, &nr_notes, n);
@@ -427,15 +427,15 @@ int collect_end(struct run_opts *o, int status)
 		if (o->verbose > 0) {
 			double s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 
-			fprintf(stderr, PROG ": %s: fetched %.1f KiB in %.2f s (%.1f MiB/s) over %s\n",
-				rr->spec, bytes / 1024.0, s,
-				s > 0 ? bytes / s / 1048576 : 0,
-				no_sftp ? "an exec stream" : "SFTP");
+			tool_msg("%s: fetched %.1f KiB in %.2f s (%.1f MiB/s) over %s",
+				 rr->spec, bytes / 1024.0, s,
+				 s > 0 ? bytes / s / 1048576 : 0,
+				 no_sftp ? "an exec stream" : "SFTP");
 		}
 		/* not the usual way: say so, and why */
 		if (no_sftp && o->verbose >= 0)
-			fprintf(stderr, PROG ": %s: fetched over an exec stream, sizes and checksums checked (no SFTP there: %s)\n",
-				rr->spec, no_sftp);
+			tool_msg("%s: fetched over an exec stream, sizes and checksums checked (no SFTP there: %s)",
+				 rr->spec, no_sftp);
 		if (rr->state != XTRACE_RREC_STOPPED) {
 			char *n = NULL;
 
@@ -447,8 +447,8 @@ int collect_end(struct run_opts *o, int status)
 		struct xtrace_rec *rec = xtrace_rec_open(ldir);
 
 		if (!rec) {
-			fprintf(stderr, PROG ": %s: its recording cannot be read (%s); not merged\n",
-				c->names[i], strerror(errno));
+			tool_error("%s: its recording cannot be read (%s); not merged",
+				   c->names[i], strerror(errno));
 			free(ldir);
 			continue;
 		}
@@ -469,20 +469,20 @@ int collect_end(struct run_opts *o, int status)
 			off = mean_offset(rr, &bound);
 			fmt_offset(a, sizeof(a), off);
 			snprintf(b, sizeof(b), "%.1f us", bound / 1000.0);
-			fprintf(stderr, PROG ": %s: clock %s from here (ssh check, +-%s)%s\n",
-				c->names[i] ?: rr->spec, a, b,
-				o->correct_clocks ? "; corrected in the merge" : "");
+			tool_msg("%s: clock %s from here (ssh check, +-%s)%s",
+				 c->names[i] ?: rr->spec, a, b,
+				 o->correct_clocks ? "; corrected in the merge" : "");
 		}
 	}
 	if (!o->no_merge) {
 		ret = merge_all(o, dirs, names, nr, &meta, notes, nr_notes);
 		if (ret) {
-			fprintf(stderr, PROG ": the merge failed: %s; the recordings are in %s\n",
-				strerror(-ret), o->top);
+			tool_error("the merge failed: %s; the recordings are in %s",
+				   strerror(-ret), o->top);
 		} else if (o->verbose >= 0) {
-			fprintf(stderr, PROG ": merged %" PRIu64 " events of %d systems into %s/merged (xtrace-view %s/merged)\n",
-				meta.events, meta.nr_sources,
-				o->top, o->top);
+			tool_msg("merged %" PRIu64 " events of %d systems into %s/merged (xtrace-view %s/merged)",
+				 meta.events, meta.nr_sources,
+				 o->top, o->top);
 			for (int i = 0; i < meta.nr_sources; i++)
 				fprintf(stderr, "  %-16s %12" PRIu64 " events %10" PRIu64 " lost\n",
 					meta.sources[i].name, meta.sources[i].events,
@@ -490,7 +490,7 @@ int collect_end(struct run_opts *o, int status)
 		}
 	}
 	for (int i = 0; i < nr_notes; i++)
-		fprintf(stderr, PROG ": partial: %s\n", notes[i]);
+		tool_msg("partial: %s", notes[i]);
 	xtrace_merge_meta_free(&meta);
 	for (int i = 0; i < nr; i++)
 		free(dirs[i]);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "run.h"
+#include "tool.h"
 
 static int send_dir(const char *dir)
 {
@@ -23,10 +24,8 @@ static int send_dir(const char *dir)
 	int ret;
 
 	ret = xtrace_dirstream_write(dir, STDOUT_FILENO, NULL, &sent);
-	if (ret) {
-		fprintf(stderr, PROG ": cannot send '%s': %s\n", dir, strerror(-ret));
-		return 1;
-	}
+	if (ret)
+		return tool_error("cannot send '%s': %s", dir, strerror(-ret));
 	if (!fgets(line, sizeof(line), stdin)) {
 		xtrace_strv_free(sent);
 		return 0;	/* kept: the collector did not ask for more */
@@ -53,9 +52,7 @@ int run_send(struct run_opts *o)
 	if (o->send_dir)
 		return send_dir(o->send_dir);
 	ret = xtrace_dirstream_remove(o->remove_dir, NULL);
-	if (ret) {
-		fprintf(stderr, PROG ": cannot remove '%s': %s\n", o->remove_dir, strerror(-ret));
-		return 1;
-	}
+	if (ret)
+		return tool_error("cannot remove '%s': %s", o->remove_dir, strerror(-ret));
 	return 0;
 }

@@ -171,16 +171,16 @@ static void summary(const char *dir, int exit_status, int verbose)
 	}
 	lost = xtrace_meta_lost(&m);
 	if (overwritten && m.mode && !strcmp(m.mode, "overwrite") && verbose > 0)
-		fprintf(stderr, PROG ": %llu older events were overwritten (the flight recorder keeps the newest)\n",
-			(unsigned long long)overwritten);
+		tool_msg("%llu older events were overwritten (the flight recorder keeps the newest)",
+			 (unsigned long long)overwritten);
 	if (lost) {
-		fprintf(stderr, PROG ": warning: %llu events were lost (buffer overrun); try a larger -b\n",
-			(unsigned long long)lost);
+		tool_msg("warning: %llu events were lost (buffer overrun); try a larger -b",
+			 (unsigned long long)lost);
 	}
 	if (verbose >= 0)
-		fprintf(stderr, PROG ": recorded %llu events on %d CPUs into '%s' (%.1f KiB, %.2f bytes/event); command exited with %d\n",
-			(unsigned long long)ev, cpus, dir, disk / 1024.0,
-			ev ? (double)disk / ev : 0.0, exit_status);
+		tool_msg("recorded %llu events on %d CPUs into '%s' (%.1f KiB, %.2f bytes/event); command exited with %d",
+			 (unsigned long long)ev, cpus, dir, disk / 1024.0,
+			 ev ? (double)disk / ev : 0.0, exit_status);
 	xtrace_meta_free(&m);
 }
 
@@ -383,7 +383,7 @@ static int run_xtrace_run(struct run_opts *o)
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	tfd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (sfd < 0 || tfd < 0 || arm_clock_watch(tfd)) {
-		fprintf(stderr, PROG ": cannot set up signal handling: %s\n", strerror(errno));
+		tool_error("cannot set up signal handling: %s", strerror(errno));
 		goto out;
 	}
 
@@ -402,16 +402,16 @@ static int run_xtrace_run(struct run_opts *o)
 	if (!r) {
 		collect_abort(o);
 		if (errno == EACCES || errno == EPERM)
-			fprintf(stderr, PROG ": tracing needs root (or CAP_SYS_ADMIN and tracefs access): %s\n",
-				strerror(errno));
+			tool_error("tracing needs root (or CAP_SYS_ADMIN and tracefs access): %s",
+				   strerror(errno));
 		else if (o->verbose > 0)
-			fprintf(stderr, PROG ": cannot start recording: %s\n", strerror(errno));
+			tool_error("cannot start recording: %s", strerror(errno));
 		goto out;
 	}
 	o->abs_dir = realpath(o->rec.dir, NULL);
 	ret = xtrace_recorder_start(r);
 	if (ret) {
-		fprintf(stderr, PROG ": cannot start recording: %s\n", strerror(-ret));
+		tool_error("cannot start recording: %s", strerror(-ret));
 		collect_abort(o);
 		xtrace_recorder_stop(r, -1);
 		xtrace_recorder_free(r);
@@ -437,7 +437,7 @@ static int run_xtrace_run(struct run_opts *o)
 	if (child < 0 || exec_err) {
 		int err = child < 0 ? errno : exec_err;
 
-		fprintf(stderr, PROG ": cannot run '%s': %s\n", o->argv[0], strerror(err));
+		tool_error("cannot run '%s': %s", o->argv[0], strerror(err));
 		if (child > 0)
 			waitpid(child, NULL, 0);
 		status = err == ENOENT ? 127 : 126;
@@ -528,8 +528,8 @@ static int run_xtrace_run(struct run_opts *o)
 	if (stopped)
 		xtrace_recorder_set_exit_status(r, status);
 	else if (xtrace_recorder_stop(r, status)) {
-		fprintf(stderr, PROG ": the recording in '%s' is incomplete: %s\n", o->rec.dir,
-			strerror(-xtrace_recorder_failed(r) ?: EIO));
+		tool_error("the recording in '%s' is incomplete: %s", o->rec.dir,
+			   strerror(-xtrace_recorder_failed(r) ?: EIO));
 		if (o->serve)
 			status = 1;
 	}
@@ -603,9 +603,8 @@ int main(int argc, char **argv)
 			else if (!strcmp(optarg, "tsc"))
 				o.rec.ts_type = XTRACE_TS_TSC;
 			else {
-				fprintf(stderr, PROG ": unknown timestamp type '%s' (tod or tsc)\n",
-					optarg);
-				return 2;
+				return tool_bad_usage("unknown timestamp type '%s' (tod or tsc)",
+						      optarg);
 			}
 			break;
 		case 'm':
@@ -614,9 +613,8 @@ int main(int argc, char **argv)
 			} else if (!strcmp(optarg, "overwrite")) {
 				o.rec.mode = XTRACE_MODE_OVERWRITE;
 			} else {
-				fprintf(stderr, PROG ": unknown mode '%s' (stream or overwrite)\n",
-					optarg);
-				return 2;
+				return tool_bad_usage("unknown mode '%s' (stream or overwrite)",
+						      optarg);
 			}
 			break;
 		case 'k':
@@ -631,11 +629,9 @@ int main(int argc, char **argv)
 
 			if (TOOL_GROW(o.remotes, o.nr_remotes + 1))
 				return 1;
-			if (xtrace_remote_parse(optarg, &u, &h, &port)) {
-				fprintf(stderr, PROG ": --remote '%s': not [user@]host[:port]\n",
-					optarg);
-				return 2;
-			}
+			if (xtrace_remote_parse(optarg, &u, &h, &port))
+				return tool_bad_usage("--remote '%s': not [user@]host[:port]",
+						      optarg);
 			free(u);
 			free(h);
 			o.remotes[o.nr_remotes++] = optarg;
@@ -663,31 +659,26 @@ int main(int argc, char **argv)
 			char *end;
 			long lv = strtol(optarg, &end, 10);
 
-			if (*end || end == optarg || lv < -7 || lv > 19 || lv == 0) {
-				fprintf(stderr, PROG ": invalid zstd level '%s' (-7..-1 or 1..19)\n",
-					optarg);
-				return 2;
-			}
+			if (*end || end == optarg || lv < -7 || lv > 19 || lv == 0)
+				return tool_bad_usage("invalid zstd level '%s' (-7..-1 or 1..19)",
+						      optarg);
 			o.rec.compression_level = lv;
 			break;
 		}
 		case 'b':
 			if (xtrace_parse_size(optarg, 1024, &size) || size < 4096 ||
 			    size > (1ULL << 40)) {
-				fprintf(stderr, PROG ": invalid buffer size '%s' (KiB, or with K/M/G; at least 4K)\n",
-					optarg);
-				return 2;
+				return tool_bad_usage("invalid buffer size '%s' (KiB, or with K/M/G; at least 4K)",
+						      optarg);
 			}
 			o.rec.buffer_kb = size / 1024;
 			break;
 		case 'c': {
 			struct xtrace_cpuset set;
 
-			if (xtrace_cpuset_parse(optarg, &set)) {
-				fprintf(stderr, PROG ": invalid CPU list '%s' (e.g. 0,2,4-7)\n",
-					optarg);
-				return 2;
-			}
+			if (xtrace_cpuset_parse(optarg, &set))
+				return tool_bad_usage("invalid CPU list '%s' (e.g. 0,2,4-7)",
+						      optarg);
 			o.rec.cpus = optarg;
 			break;
 		}
@@ -704,8 +695,7 @@ int main(int argc, char **argv)
 			tool_usage(stdout, usage_text);
 			return 0;
 		case 'V':
-			printf(PROG " %s\n", XTRACE_VERSION);
-			return 0;
+			return tool_exit(tool_version());
 		default:
 			switch (tool_ssh_option(c, optarg, &o.ssh)) {
 			case 1:
@@ -713,8 +703,7 @@ int main(int argc, char **argv)
 			case -1:
 				return 2;
 			}
-			tool_usage(stderr, usage_text);
-			return 2;
+			return tool_try_help();
 		}
 	}
 	tool_init(PROG, o.verbose);
@@ -722,34 +711,25 @@ int main(int argc, char **argv)
 		/* what a collector runs here, over ssh, when this system has no SFTP */
 		if ((o.send_dir && o.remove_dir) || o.serve || o.nr_remotes || o.on ||
 		    optind < argc) {
-			fprintf(stderr, PROG ": --send and --remove take a directory and nothing else\n");
-			return 2;
+			return tool_bad_usage("--send and --remove take a directory and nothing else");
 		}
 		return tool_exit(run_send(&o));
 	}
 	if (o.on && !strcmp(o.on, "local"))
 		o.on = NULL;
-	if (o.serve && (o.nr_remotes || o.on)) {
-		fprintf(stderr, PROG ": --serve records this system only (no --remote or --on)\n");
-		return 2;
-	}
-	if (o.serve && optind < argc) {
-		fprintf(stderr, PROG ": --serve takes no command\n");
-		return 2;
-	}
+	if (o.serve && (o.nr_remotes || o.on))
+		return tool_bad_usage("--serve records this system only (no --remote or --on)");
+	if (o.serve && optind < argc)
+		return tool_bad_usage("--serve takes no command");
 	if (o.serve && !o.rec.dir) {
 		o.dir_alloc = strdup("/tmp/xtrace-serve-XXXXXX");
-		if (!o.dir_alloc || !mkdtemp(o.dir_alloc)) {
-			fprintf(stderr, PROG ": cannot make a directory in /tmp: %s\n",
-				strerror(errno));
-			return 1;
-		}
+		if (!o.dir_alloc || !mkdtemp(o.dir_alloc))
+			return tool_error("cannot make a directory in /tmp: %s",
+					  strerror(errno));
 		o.rec.dir = o.dir_alloc;
 	}
 	if (!o.list_events && !o.serve && optind >= argc) {
-		fprintf(stderr, PROG ": no command given\n");
-		tool_usage(stderr, usage_text);
-		return 2;
+		return tool_bad_usage("no command given (xtrace-run [options] command [args...])");
 	}
 	o.argv = argv + optind;
 	if (!o.rec.dir) {
