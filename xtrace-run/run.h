@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* xtrace-run's parts: the local recorder (xtrace-run.c), systems over ssh (collect.c). */
+/* xtrace-run's parts: the local recorder (xtrace-run.c), systems over ssh (run-remote.c). */
 #ifndef _XTRACE_RUN_H
 #define _XTRACE_RUN_H
 
@@ -41,7 +41,7 @@ struct run_opts {
 };
 
 /*
- * collect.c: --remote. collect_begin() makes the directory and starts the
+ * run-remote.c: --remote. collect_begin() makes the directory and starts the
  * remote recorders (before the local one; -1: give up, nothing left running);
  * collect_spawn() starts the command on the --on system; collect_poll() moves
  * its output and watches the remote recorders (returns true once the remote
