@@ -1286,3 +1286,16 @@ int xtrace_clockcheck_read(const char *dir, struct xtrace_clock_check *cc, int m
 	fclose(f);
 	return n < max ? n : max;
 }
+
+int64_t xtrace_clock_checks_offset(const struct xtrace_clock_check *cc, int n, int64_t *bound)
+{
+	int64_t sum = 0;
+
+	*bound = 0;
+	for (int i = 0; i < n; i++) {
+		sum += cc[i].offset;
+		if (cc[i].bound > *bound)
+			*bound = cc[i].bound;
+	}
+	return n > 0 ? sum / n : 0;
+}

@@ -203,22 +203,16 @@ static int add_clock_offsets(struct merge_cli *c)
 		struct xtrace_clock_check cc[4];
 		struct xtrace_meta meta;
 		int n = xtrace_clockcheck_read(c->inputs[i], cc, 4, NULL), k = c->m.nr_offsets;
-		int64_t sum = 0;
-
-		int64_t bound = 0;
+		int64_t bound, off;
 
 		if (n <= 0)
 			continue;
-		for (int j = 0; j < n; j++) {
-			sum += cc[j].offset;
-			if (cc[j].bound > bound)
-				bound = cc[j].bound;
-		}
+		off = xtrace_clock_checks_offset(cc, n, &bound);
 		if (!c->correct_clocks) {
 			if (!c->quiet)
 				tool_msg("%s: clock %+.1f us from its collector (ssh check, +-%.1f us; --correct-clocks applies it)",
 					 c->inputs[i],
-					 sum / n / 1000.0, bound / 1000.0);
+					 off / 1000.0, bound / 1000.0);
 			continue;
 		}
 		if (TOOL_GROW(c->offset_names, k + 1) || TOOL_GROW(c->offsets, k + 1))
@@ -231,12 +225,11 @@ static int add_clock_offsets(struct merge_cli *c)
 			c->offset_names[k] = strdup(meta.hostname ? meta.hostname : "");
 			xtrace_meta_free(&meta);
 		}
-		c->offsets[k] = -sum / n;
+		c->offsets[k] = -off;
 		c->m.nr_offsets = k + 1;
 		if (!c->quiet)
 			tool_msg("%s: clock %+.1f us from its collector (ssh check); shifted by %+.1f us",
-				 c->offset_names[k], sum / n / 1000.0,
-				 -sum / n / 1000.0);
+				 c->offset_names[k], off / 1000.0, -off / 1000.0);
 	}
 	return 0;
 }

@@ -260,19 +260,6 @@ static void name_dirs(struct collect *c)
 	}
 }
 
-static int64_t mean_offset(const struct xtrace_rrec *rr, int64_t *bound)
-{
-	int64_t sum = 0;
-
-	*bound = 0;
-	for (int i = 0; i < rr->nr_checks; i++) {
-		sum += rr->checks[i].offset;
-		if (rr->checks[i].bound > *bound)
-			*bound = rr->checks[i].bound;
-	}
-	return rr->nr_checks ? sum / rr->nr_checks : 0;
-}
-
 static void push(char ***v, int *n, char *s)
 {
 	char **nv = s ? realloc(*v, (*n + 1) * sizeof(**v)) : NULL;
@@ -302,12 +289,14 @@ static int merge_all(struct run_opts *o, char **dirs, char **names, int nr,
 	}
 	if (o->correct_clocks) {
 		for (int i = 0; i < c->nr; i++) {
+			const struct xtrace_rrec *rr = &c->rr[i];
 			int64_t bound;
 
-			if (!c->names[i] || !c->rr[i].nr_checks)
+			if (!c->names[i] || !rr->nr_checks)
 				continue;
 			onames[nr_off] = c->names[i];
-			offs[nr_off++] = -mean_offset(&c->rr[i], &bound);
+			offs[nr_off++] = -xtrace_clock_checks_offset(rr->checks, rr->nr_checks,
+								     &bound);
 		}
 	}
 	mo.out = out;
@@ -466,7 +455,7 @@ int collect_end(struct run_opts *o, int status)
 
 			if (!rr->nr_checks)
 				continue;
-			off = mean_offset(rr, &bound);
+			off = xtrace_clock_checks_offset(rr->checks, rr->nr_checks, &bound);
 			fmt_offset(a, sizeof(a), off);
 			snprintf(b, sizeof(b), "%.1f us", bound / 1000.0);
 			tool_msg("%s: clock %s from here (ssh check, +-%s)%s",
