@@ -157,8 +157,9 @@ static void note_died(struct xtrace_rrec *rr)
 
 int xtrace_rrec_reply(struct xtrace_rrec *rr, char *msg, size_t size)
 {
+	const char *text = "";
 	char line[1024];
-	int ret;
+	int ret, ok = 0;
 
 	for (;;) {
 		if (rr->state != XTRACE_RREC_RECORDING)
@@ -170,13 +171,14 @@ int xtrace_rrec_reply(struct xtrace_rrec *rr, char *msg, size_t size)
 		}
 		if (ret < 0)
 			return ret;
-		if (!strncmp(line, "ok ", 3) || !strncmp(line, "error ", 6))
+		ok = xtrace_reply_parse(line, &text);
+		if (ok >= 0)
 			break;
 		/* anything else ("stopped" after an xtrace-ctl stop there) is not a reply */
 	}
 	if (msg)
-		snprintf(msg, size, "%s", line[0] == 'o' ? line + 3 : line + 6);
-	return line[0] == 'o' ? 0 : -EIO;
+		snprintf(msg, size, "%s", text);
+	return ok ? 0 : -EIO;
 }
 
 bool xtrace_rrec_alive(struct xtrace_rrec *rr)

@@ -152,6 +152,23 @@ int xtrace_ctl_accept(int lfd, char *line, size_t len)
 	return fd;
 }
 
+int xtrace_reply_parse(const char *line, const char **text)
+{
+	static const struct { const char *word; int ret; } words[] = {
+		{ "ok", 1 }, { "err", 0 }, { "error", 0 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(words); i++) {
+		size_t n = strlen(words[i].word);
+
+		if (!strncmp(line, words[i].word, n) && (line[n] == ' ' || !line[n])) {
+			*text = line[n] ? line + n + 1 : line + n;
+			return words[i].ret;
+		}
+	}
+	return -EBADMSG;
+}
+
 int xtrace_ctl_reply(int fd, bool ok, const char *fmt, ...)
 {
 	char buf[4096];

@@ -964,17 +964,18 @@ static int stream_remove(struct xtrace_remote *r, ssh_channel ch, const char *rd
 			 struct tail *et)
 {
 	char line[512], last[256];
-	int ret;
+	const char *text = "";
+	int ret, ok;
 
 	if (ssh_channel_write(ch, "remove\n", 7) != 7)
 		ret = -EPIPE;
 	else
 		ret = read_answer(r, ch, line, sizeof(line), et);
-	if (!ret && !strcmp(line, "removed"))
+	ok = ret ? -EPROTO : xtrace_reply_parse(line, &text);
+	if (ok == 1)
 		return 0;
 	xt_log(XTRACE_LOG_WARNING, "%s: cannot remove %s there: %s", r->spec, rdir,
-	       !ret && !strncmp(line, "error ", 6) ? line + 6 :
-	       tail_last(et, last, sizeof(last)) ?: strerror(-ret ?: EPROTO));
+	       !ok ? text : tail_last(et, last, sizeof(last)) ?: strerror(-ret ?: EPROTO));
 	return ret ?: -EIO;
 }
 

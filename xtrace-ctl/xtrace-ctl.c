@@ -137,7 +137,8 @@ static int run_command(struct ctl_opts *o, struct target *t, int nr, const char 
 		print_status_header();
 	for (int i = 0; i < nr; i++) {
 		char *reply = NULL;
-		int ret;
+		const char *text;
+		int ret, ok;
 
 		if (t[i].gone) {
 			failures++;
@@ -152,16 +153,16 @@ static int run_command(struct ctl_opts *o, struct target *t, int nr, const char 
 			failures++;
 			continue;
 		}
-		if (strncmp(reply, "ok ", 3)) {
-			tool_error("recorder %d: %s: %s", (int)t[i].peer.pid, cmd,
-				   !strncmp(reply, "err ", 4) ? reply + 4 : reply);
+		ok = xtrace_reply_parse(reply, &text);
+		if (ok != 1) {
+			tool_error("recorder %d: %s: %s", (int)t[i].peer.pid, cmd, ok ? reply : text);
 			failures++;
 		} else if (!strcmp(cmd, "status")) {
 			if (!o->quiet)
-				print_status(t[i].peer.pid, reply + 3);
+				print_status(t[i].peer.pid, text);
 		} else {
 			if (!o->quiet)
-				printf("recorder %d: %s: %s\n", (int)t[i].peer.pid, cmd, reply + 3);
+				printf("recorder %d: %s: %s\n", (int)t[i].peer.pid, cmd, text);
 			if (!strcmp(cmd, "stop"))
 				t[i].gone = true;
 		}
@@ -194,10 +195,11 @@ static int find_targets(struct ctl_opts *o, struct target **out, int *nr)
 
 		if (take && o->dir) {
 			char *reply = NULL, dir[PATH_MAX];
+			const char *text;
 
 			take = !xtrace_ctl_request(peers[i].path, "status", &reply, 5000) &&
-			       !strncmp(reply, "ok ", 3) &&
-			       !strcmp(field(reply + 3, "dir", dir, sizeof(dir)), o->dir);
+			       xtrace_reply_parse(reply, &text) == 1 &&
+			       !strcmp(field(text, "dir", dir, sizeof(dir)), o->dir);
 			free(reply);
 		}
 		if (take) {

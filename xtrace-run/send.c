@@ -5,7 +5,7 @@
  *
  * --send writes DIR as a directory stream on standard output, then waits on
  * standard input for the collector's verdict: "remove" once it checked its
- * copy whole (what was sent is removed, and "removed" or "error TEXT"
+ * copy whole (what was sent is removed, and "ok removed" or "err TEXT"
  * answered), or the end of input (nothing is removed).
  * --remove removes DIR, as the collector's SFTP removal would.
  */
@@ -31,14 +31,14 @@ static int send_dir(const char *dir)
 		return 0;	/* kept: the collector did not ask for more */
 	}
 	if (strcmp(line, "remove\n")) {
-		printf("error unknown request\n");
+		printf("err unknown request\n");
 		ret = -EINVAL;
 	} else {
 		ret = xtrace_dirstream_remove(dir, sent);
 		if (ret)
-			printf("error cannot remove '%s': %s\n", dir, strerror(-ret));
+			printf("err cannot remove '%s': %s\n", dir, strerror(-ret));
 		else
-			printf("removed\n");
+			printf("ok removed\n");
 	}
 	fflush(stdout);
 	xtrace_strv_free(sent);

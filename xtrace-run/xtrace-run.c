@@ -334,7 +334,7 @@ static bool serve_stdin(struct xtrace_recorder *r, struct run_opts *o)
 			printf("clock %lld\n", (long long)realtime_ns());
 		} else if (*line) {
 			stopped = do_request(r, o, line, &ok, msg, sizeof(msg));
-			printf("%s %s\n", ok ? "ok" : "error", msg);
+			printf("%s %s\n", ok ? "ok" : "err", msg);
 		}
 		fflush(stdout);
 		o->stdin_len -= nl + 1 - line;

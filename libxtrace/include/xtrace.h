@@ -607,6 +607,20 @@ int xtrace_ctl_listen(char **path);
  */
 int xtrace_ctl_accept(int lfd, char *line, size_t len);
 
+/*
+ * One reply dialect for everything a recorder answers — the control socket, "xtrace-run
+ * --serve" and "xtrace-run --send" over ssh: a line "ok TEXT" or "err TEXT".
+ */
+
+/**
+ * xtrace_reply_parse - read a reply line (without its newline)
+ * @text: set to the TEXT part (may be empty)
+ *
+ * Returns 1 for "ok", 0 for "err" (and the "error" of xtrace 0.1.0's --serve), -EBADMSG for a
+ * line that is not a reply.
+ */
+int xtrace_reply_parse(const char *line, const char **text);
+
 /** xtrace_ctl_reply - answer "ok TEXT" or "err TEXT" on @fd and close it */
 int xtrace_ctl_reply(int fd, bool ok, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -331,6 +331,25 @@ static void test_duration(void)
 	}
 }
 
+/* One reply dialect: "ok TEXT", "err TEXT" (and 0.1.0's "error TEXT"); nothing else. */
+static void test_reply(void)
+{
+	const char *t = NULL;
+
+	CU_ASSERT_EQUAL(xtrace_reply_parse("ok saved 3 sub-buffers", &t), 1);
+	CU_ASSERT_STRING_EQUAL(t, "saved 3 sub-buffers");
+	CU_ASSERT_EQUAL(xtrace_reply_parse("ok", &t), 1);
+	CU_ASSERT_STRING_EQUAL(t, "");
+	CU_ASSERT_EQUAL(xtrace_reply_parse("err no such CPU", &t), 0);
+	CU_ASSERT_STRING_EQUAL(t, "no such CPU");
+	CU_ASSERT_EQUAL(xtrace_reply_parse("error old remote", &t), 0);
+	CU_ASSERT_STRING_EQUAL(t, "old remote");
+	CU_ASSERT_EQUAL(xtrace_reply_parse("okay", &t), -EBADMSG);
+	CU_ASSERT_EQUAL(xtrace_reply_parse("stopped", &t), -EBADMSG);
+	CU_ASSERT_EQUAL(xtrace_reply_parse("", &t), -EBADMSG);
+	CU_ASSERT_EQUAL(xtrace_reply_parse("errors", &t), -EBADMSG);
+}
+
 int add_cpuset_suite(void)
 {
 	static const struct {
@@ -348,6 +367,7 @@ int add_cpuset_suite(void)
 		{ "size: overflow gives -ERANGE", test_size_overflow },
 		{ "ID lists: as long as the host has threads", test_join_ids_many },
 		{ "durations: units, signs, a bare number is seconds", test_duration },
+		{ "replies: ok and err, nothing else", test_reply },
 	};
 	CU_pSuite s = CU_add_suite("cpuset and size parsing", NULL, NULL);
 
