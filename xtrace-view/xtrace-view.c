@@ -5,7 +5,6 @@
  *   TIME HOST CPU EVENT [key]
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,85 +87,6 @@ static void open_failed(const char *dir, int err)
 		fprintf(stderr, PROG ": cannot open '%s': %s\n", dir, open_error(err));
 }
 
-/* ---------------------------------------------------------------- output */
-
-void out_flush(struct out *o)
-{
-	if (o->len && fwrite(o->buf, 1, o->len, stdout) != o->len)
-		o->failed = true;
-	o->len = 0;
-}
-
-void out_write(struct out *o, const char *s, size_t len)
-{
-	while (len) {
-		size_t n = sizeof(o->buf) - o->len;
-
-		if (!n) {
-			out_flush(o);
-			continue;
-		}
-		n = n < len ? n : len;
-		memcpy(o->buf + o->len, s, n);
-		o->len += n;
-		s += n;
-		len -= n;
-	}
-}
-
-void out_printf(struct out *o, const char *fmt, ...)
-{
-	char tmp[1024];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n < sizeof(tmp)) {
-		out_write(o, tmp, n);
-		return;
-	}
-	{
-		char *big = malloc(n + 1);
-
-		if (!big) {
-			o->failed = true;
-			return;
-		}
-		va_start(ap, fmt);
-		vsnprintf(big, n + 1, fmt, ap);
-		va_end(ap);
-		out_write(o, big, n);
-		free(big);
-	}
-}
-
-/* A JSON string, quotes included. */
-void out_json_str(struct out *o, const char *s, size_t len)
-{
-	char tmp[8];
-
-	out_write(o, "\"", 1);
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = s[i];
-
-		if (c == '"' || c == '\\') {
-			tmp[0] = '\\';
-			tmp[1] = c;
-			out_write(o, tmp, 2);
-		} else if (c < 0x20 || c == 0x7f) {
-			snprintf(tmp, sizeof(tmp), "\\u%04x", c);
-			out_write(o, tmp, 6);
-		} else {
-			out_write(o, (const char *)&c, 1);
-		}
-	}
-	out_write(o, "\"", 1);
-}
-
 static char *put_u(char *p, unsigned long long v, int width)
 {
 	char tmp[24];
@@ -234,54 +154,6 @@ static char *put_time(struct timefmt *tf, const struct xtrace_event *ev, int64_t
 	p += tf->cached_len;
 	*p++ = '.';
 	return put_u(p, ns, 9);
-}
-
-/* ------------------------------------------------------------ iteration */
-
-struct xtrace_iter *view_iter(struct view *v, int **map)
-{
-	struct view_opts *o = v->o;
-	const struct xtrace_cpuset *cpus = o->have_cpus ? &o->cpus : NULL;
-	struct xtrace_rec **recs;
-	struct xtrace_iter *it;
-	bool all = true;
-	int n = 0;
-
-	*map = calloc(v->nr ? v->nr : 1, sizeof(**map));
-	recs = calloc(v->nr ? v->nr : 1, sizeof(*recs));
-	if (!*map || !recs) {
-		free(recs);
-		free(*map);
-		*map = NULL;
-		errno = ENOMEM;
-		return NULL;
-	}
-	for (int i = 0; i < v->nr; i++) {
-		if (!v->src[i].selected) {
-			all = false;
-			continue;
-		}
-		(*map)[n] = i;
-		recs[n++] = v->src[i].rec;
-	}
-	if (all && (o->from == INT64_MIN || o->no_skip)) {
-		/* a merged directory replays its order: nothing to seek */
-		free(recs);
-		return xtrace_set_iter(&v->set, cpus);
-	}
-	/* the heap over the selected systems gives the same order, restricted to them */
-	it = xtrace_iter_new(recs, n, cpus);
-	free(recs);
-	if (it && o->from != INT64_MIN && !o->no_skip) {
-		int ret = xtrace_iter_seek(it, o->from);
-
-		if (ret) {
-			xtrace_iter_free(it);
-			errno = -ret;
-			return NULL;
-		}
-	}
-	return it;
 }
 
 static bool pid_wanted(const struct view_opts *o, int pid)
