@@ -22,31 +22,50 @@ make_inputs() {
 	local in=$1 gen=$TOP/build/bench/gen-recording t0=1795000000000000000
 	local run=$TOP/bin/xtrace-run ctl=$TOP/bin/xtrace-ctl
 
-	[ -x "$gen" ] || make -s -C "$TOP" build/bench/gen-recording || die "cannot build gen-recording"
+	[ -x "$gen" ] || make -s -C "$TOP" build/bench/gen-recording ||
+		die "cannot build gen-recording"
 	mkdir -p "$in" && cd "$in" || die "cannot create $in"
-	rm -rf host vm1 merged real flight lossy corrupt
-	ln -sfn "$TOP/tests/data/kvm-svm" svm
-	"$gen" -q -o host -n host -c 2 -e 400000 -s 7 -t $t0 || die "gen host"
-	"$gen" -q -o vm1 -n vm1 -c 2 -e 200000 -s 8 -t $((t0 + 5000)) -g || die "gen vm1"
-	printf 'vm 4000 vm1\nthread 4000 4000 -1\nthread 4001 4000 0\nthread 4002 4000 1\n' > host/vms
-	"$TOP/bin/xtrace-multi-merge" -q -o merged host vm1 || die "merge"
+	# each input is made once: a reference stays valid when inputs are added
+	[ -e svm ] || ln -s "$TOP/tests/data/kvm-svm" svm
+	if [ ! -d merged ]; then
+		rm -rf host vm1
+		"$gen" -q -o host -n host -c 2 -e 400000 -s 7 -t $t0 || die "gen host"
+		"$gen" -q -o vm1 -n vm1 -c 2 -e 200000 -s 8 -t $((t0 + 5000)) -g || die "gen vm1"
+		# as tests/test-lib.sh gen_host_vm1: qemu 4000 is VM vm1, vCPU threads 4001, 4002
+		printf 'vm 4000 vm1\nthread 4000 4000 -1\nthread 4001 4000 0\nthread 4002 4000 1\n' \
+			> host/vms
+		"$TOP/bin/xtrace-multi-merge" -q -o merged host vm1 || die "merge"
+	fi
 	if [ "$(id -u)" != 0 ]; then
 		echo "view-compare: not root: only the generated inputs" >&2
 		return 0
 	fi
-	"$run" -q -o real -e default,file sh -c \
+	[ -d real ] || "$run" -q -o real -e default,file sh -c \
 		'echo hi > $XTRACE_MARKER; ls /; cat /etc/passwd >/dev/null' > /dev/null ||
 		die "xtrace-run real"
 	# a flight recorder: markers, FLUSH, PAUSE, RESUME, a marker with a newline
-	"$run" -q -m overwrite -b 64K -o flight sh -c "echo before > \$XTRACE_MARKER
-		$ctl -q -d flight flush; $ctl -q -d flight pause; echo paused 2> /dev/null > \$XTRACE_MARKER
+	[ -d flight ] || "$run" -q -m overwrite -b 64K -o flight sh -c "echo before > \$XTRACE_MARKER
+		$ctl -q -d flight flush; $ctl -q -d flight pause
+		echo paused 2> /dev/null > \$XTRACE_MARKER
 		$ctl -q -d flight resume; printf 'two words\nand a newline\n' > \$XTRACE_MARKER
 		$ctl -q -d flight flush; ls / > /dev/null" || die "xtrace-run flight"
 	# a small buffer: LOST_EVENTS
-	"$run" -q -b 8K -o lossy sh -c 'for i in $(seq 300); do echo "x$i" > $XTRACE_MARKER
-		cat /proc/stat > /dev/null; done' 2> /dev/null || die "xtrace-run lossy"
-	# the same with a corrupt frame in its largest CPU file
-	cp -r lossy corrupt
+	[ -d lossy ] || "$run" -q -b 8K -o lossy sh -c 'for i in $(seq 300); do
+		echo "x$i" > $XTRACE_MARKER; cat /proc/stat > /dev/null; done' 2> /dev/null ||
+		die "xtrace-run lossy"
+	# markers that test the names: "xtrace:" marks whose label holds a '[' or a newline,
+	# empty ones, ones the kernel splits
+	[ -d odd ] || "$run" -q -e sched -o odd sh -c 'm=$XTRACE_MARKER
+		printf "xtrace:A[B rest" > $m; printf "xtrace:X [y" > $m; printf "xtrace:[x" > $m
+		printf "xtrace: lead" > $m; printf "xtrace:AB\nCD rest\n" > $m
+		printf "xtrace:A\n[B rest" > $m; printf "\n" > $m; printf "xtrace:\n" > $m
+		printf "xtrace:FOO" > $m; printf "xtrace:FLUSH [#9]" > $m
+		printf "tab\there\rcr" > $m; printf "%04090d" 7 > $m
+		printf "x%.0s" $(seq 5000) > $m; printf "ahci[0000:00:17.0] y" > $m' ||
+		die "xtrace-run odd"
+	# lossy with a corrupt frame in its largest CPU file
+	[ -d corrupt ] && return 0
+	cp -r lossy corrupt || die "cp"
 	python3 - "$(ls -S corrupt/cpu*.xtd | head -1)" <<'PY' || die "corrupt"
 import sys
 p = sys.argv[1]
@@ -112,6 +131,8 @@ e-kvmtp -e kvm:*
 e-hc -e KVM_HOST_HC_EXIT
 e-hc-json -e KVM_HOST_HC_*,MARKER -F json
 e-marks -e MARKER,FLUSH,PAUSE,RESUME
+e-odd -e A*,X*,[*,FOO,*CD,
+e-odd-json -e A*,X*,[*,FOO -F json
 e-marktp -e ftrace:print
 e-flush -e FLUSH -f rel,event,args
 e-lost -e LOST_EVENTS,INTERRUPT_*
@@ -157,6 +178,7 @@ real real
 flight flight
 lossy lossy
 corrupt corrupt
+odd odd
 '
 
 run_all() {
@@ -181,8 +203,9 @@ run_all() {
 			[ -n "$cname" ] || continue
 			args=${args//PIDS/$pids}
 			# shellcheck disable=SC2086
-			"$bin" $args $dirs > "$out/$name.$cname.out" 2> "$out/$name.$cname.err" < /dev/null
-			echo $? > "$out/$name.$cname.rc"
+			local o=$out/$name.$cname
+			"$bin" $args $dirs > "$o.out" 2> "$o.err" < /dev/null
+			echo $? > "$o.rc"
 		done
 	done
 }
@@ -213,9 +236,11 @@ diff_runs() {
 }
 
 case "${1:-}" in
-inputs)	[ $# = 2 ] || die "usage: view-compare.sh inputs IN"; make_inputs "$(realpath -m "$2")" ;;
+inputs)	[ $# = 2 ] || die "usage: view-compare.sh inputs IN"
+	make_inputs "$(realpath -m "$2")" ;;
 run)	[ $# -ge 3 ] || die "usage: view-compare.sh run IN OUT [BIN]"
-	run_all "$(realpath "$2")" "$(realpath -m "$3")" "$(realpath "${4:-$TOP/bin/xtrace-view}")" ;;
+	run_all "$(realpath "$2")" "$(realpath -m "$3")" \
+		"$(realpath "${4:-$TOP/bin/xtrace-view}")" ;;
 diff)	[ $# = 3 ] || die "usage: view-compare.sh diff REF OUT"; diff_runs "$2" "$3" ;;
 *)	sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
