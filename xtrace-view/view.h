@@ -91,6 +91,10 @@ void format_tod(int64_t tod, char *buf, size_t len);
  */
 struct xtrace_iter *view_iter(struct view *v, int **map);
 
+/* print.c: the events, one a line (text or JSON) */
+extern const char *const field_names[NR_FIELDS];
+int print_events(struct view *v);
+
 /* analyze.c */
 int run_summary(struct view *v);
 int run_kvm(struct view *v);
