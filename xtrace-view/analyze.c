@@ -783,18 +783,24 @@ static void guest_line(struct view *v, struct out *out, int g, const struct xtra
 		       int n, bool json)
 {
 	struct source *s = &v->src[g];
-	char text[512], t[64];
+	struct decode *d = malloc(sizeof(*d));
+	char t[64];
+	int len;
 
-	namer_format(s->namer, ev, text, sizeof(text));
+	if (!d)
+		return;
+	namer_decode(s->namer, ev, d);
+	len = d->len < 512 ? (int)d->len : 511;	/* the text, cut at 511 bytes */
 	format_tod(ev->tod, t, sizeof(t));
 	if (json) {
 		out_printf(out, "%s{\"time\":\"%s\",\"ns\":%lld,\"event\":", n ? "," : "", t,
 			   (long long)ev->tod);
-		out_json_str(out, text, strlen(text));
+		out_json_str(out, d->text, len);
 		out_printf(out, "}");
 	} else {
-		out_printf(out, "          %s %s %d %s\n", t, s->host, ev->cpu, text);
+		out_printf(out, "          %s %s %d %.*s\n", t, s->host, ev->cpu, len, d->text);
 	}
+	free(d);
 }
 
 /*

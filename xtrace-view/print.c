@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * xtrace-view's lines: every event of the view in time order, as text,
- * "TIME HOST CPU EVENT [args]" or the --fields asked for, or as JSON, one
- * object a line.
+ * xtrace-view's lines: every event of the view in time order, decoded once
+ * (names.h) and written as text, "TIME HOST CPU EVENT [args]" or the --fields
+ * asked for, or as JSON, one object a line. Before an event come the lines the
+ * view adds: LOST_EVENTS where the kernel lost events, KVM_HOST_HC_EXIT where a
+ * hypercall returns.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -11,6 +13,16 @@
 #include <event-parse.h>
 
 #include "view.h"
+
+/* The most a field takes in a text line (the event and its args: their length). */
+#define TIME_MAX	48
+#define NUM_MAX		24
+#define NAME_MAX_	64
+#define LINE_TEXT	4096	/* the default line's event text, -v's fields: cut at 4095 */
+
+const char *const field_names[NR_FIELDS] = {
+	"tod", "rel", "delta", "host", "cpu", "pid", "comm", "event", "args",
+};
 
 static char *put_u(char *p, unsigned long long v, int width)
 {
@@ -81,33 +93,6 @@ static char *put_time(struct timefmt *tf, const struct xtrace_event *ev, int64_t
 	return put_u(p, ns, 9);
 }
 
-static bool pid_wanted(const struct view_opts *o, int pid)
-{
-	for (int i = 0; i < o->nr_pids; i++)
-		if (o->pids[i] == pid)
-			return true;
-	return false;
-}
-
-const char *const field_names[NR_FIELDS] = {
-	"tod", "rel", "delta", "host", "cpu", "pid", "comm", "event", "args",
-};
-
-/* "LABEL [args]" -> the label's length, and the args (without brackets) */
-static size_t split_event(const char *text, size_t len, const char **args, size_t *alen)
-{
-	const char *br = memchr(text, '[', len);
-
-	if (!br || br == text || br[-1] != ' ' || text[len - 1] != ']') {
-		*args = text + len;
-		*alen = 0;
-		return len;
-	}
-	*args = br + 1;
-	*alen = text + len - 1 - (br + 1);
-	return br - 1 - text;
-}
-
 static char *put_rel(char *p, int64_t t, bool sign)
 {
 	if (t < 0) {
@@ -124,280 +109,258 @@ static char *put_rel(char *p, int64_t t, bool sign)
 struct line {
 	struct timefmt tf;
 	int64_t prev;			/* --fields delta: the previous line's time */
-	char text[8192];		/* "LABEL [args]" */
+	const int *fields;
+	int nr_fields;
+	bool whole;			/* the default line: the event's text as decoded */
+	struct decode d;		/* the event */
+	struct decode x;		/* a line the view adds before it */
 };
 
-/* One output line (or JSON object) for @ev whose event text is @text. */
-static void emit(struct view *v, struct out *out, struct line *ln, const struct xtrace_event *ev,
-		 struct source *s, const char *text, size_t tlen, bool verbose)
+static bool pid_wanted(const struct view_opts *o, int pid)
 {
-	struct view_opts *o = v->o;
-	static const int def[] = { FLD_TOD, FLD_HOST, FLD_CPU, FLD_EVENT, FLD_ARGS };
-	const int *flds = o->nr_fields ? o->fields : def;
-	int nf = o->nr_fields ? o->nr_fields : 5;
-	const char *args;
-	size_t alen, llen;
-	char *p, *head;
-	int pid = -1;
+	for (int i = 0; i < o->nr_pids; i++)
+		if (o->pids[i] == pid)
+			return true;
+	return false;
+}
 
-	if (out->len > sizeof(out->buf) - 12288)
-		out_flush(out);
-	llen = split_event(text, tlen, &args, &alen);
-	head = p = out->buf + out->len;
-	if (o->format == F_JSON) {
-		char num[64];
-		bool first = true;
+static void emit_json(struct view *v, struct out *out, struct line *ln,
+		      const struct xtrace_event *ev, struct source *s, const struct decode *d,
+		      bool verbose)
+{
+	char num[64], *p;
 
-		*p++ = '{';
-		out->len = p - out->buf;
-		for (int i = 0; i < nf; i++) {
-			int f = flds[i];
+	out_write(out, "{", 1);
+	for (int i = 0; i < ln->nr_fields; i++) {
+		int f = ln->fields[i];
 
-			if (!first)
-				out_write(out, ",", 1);
-			first = false;
-			out_printf(out, "\"%s\":", f == FLD_TOD ? "time" : field_names[f]);
-			switch (f) {
-			case FLD_TOD:
-				p = put_time(&ln->tf, ev, v->start, num);
-				out_json_str(out, num, p - num);
-				out_printf(out, ",\"ns\":%lld", (long long)ev->tod);
-				break;
-			case FLD_REL:
-				p = put_rel(num, ev->tod - v->start, false);
-				out_write(out, num, p - num);
-				break;
-			case FLD_DELTA:
-				p = put_rel(num, ln->prev == INT64_MIN ? 0 : ev->tod - ln->prev, false);
-				out_write(out, num, p - num);
-				break;
-			case FLD_HOST:
-				out_json_str(out, s->host, strlen(s->host));
-				break;
-			case FLD_CPU:
-				out_printf(out, "%d", ev->cpu);
-				break;
-			case FLD_PID:
-				out_printf(out, "%d", tep_data_pid(xtrace_rec_tep(s->rec), ev->record));
-				break;
-			case FLD_COMM: {
-				const char *c = tep_data_comm_from_pid(xtrace_rec_tep(s->rec),
-						tep_data_pid(xtrace_rec_tep(s->rec), ev->record));
+		if (i)
+			out_write(out, ",", 1);
+		out_printf(out, "\"%s\":", f == FLD_TOD ? "time" : field_names[f]);
+		switch (f) {
+		case FLD_TOD:
+			p = put_time(&ln->tf, ev, v->start, num);
+			out_json_str(out, num, p - num);
+			out_printf(out, ",\"ns\":%lld", (long long)ev->tod);
+			break;
+		case FLD_REL:
+			p = put_rel(num, ev->tod - v->start, false);
+			out_write(out, num, p - num);
+			break;
+		case FLD_DELTA:
+			p = put_rel(num, ln->prev == INT64_MIN ? 0 : ev->tod - ln->prev, false);
+			out_write(out, num, p - num);
+			break;
+		case FLD_HOST:
+			out_json_str(out, s->host, strlen(s->host));
+			break;
+		case FLD_CPU:
+			out_printf(out, "%d", ev->cpu);
+			break;
+		case FLD_PID:
+			out_printf(out, "%d", d->pid);
+			break;
+		case FLD_COMM: {
+			const char *c = tep_data_comm_from_pid(xtrace_rec_tep(s->rec), d->pid);
 
-				out_json_str(out, c, strlen(c));
-				break;
-			}
-			case FLD_EVENT:
-				out_json_str(out, text, llen);
-				if (!o->nr_fields) {
-					const char *tp = namer_tracepoint(s->namer, ev);
-
-					out_write(out, ",\"tracepoint\":", 14);
-					out_json_str(out, tp, strlen(tp));
-				}
-				break;
-			case FLD_ARGS:
-				out_json_str(out, args, alen);
-				break;
-			}
+			out_json_str(out, c, strlen(c));
+			break;
 		}
-		if (verbose) {
-			char *fb = malloc(8192);
-
-			if (fb) {
-				size_t n = namer_fields(s->namer, ev, fb, 8192);
-
-				out_write(out, ",\"fields\":", 10);
-				out_json_str(out, fb, n);
-				free(fb);
+		case FLD_EVENT:
+			out_json_str(out, d->text, d->label_len);
+			if (!v->o->nr_fields) {
+				out_write(out, ",\"tracepoint\":", 14);
+				out_json_str(out, d->tracepoint, strlen(d->tracepoint));
 			}
+			break;
+		case FLD_ARGS:
+			out_json_str(out, d->args, d->args_len);
+			break;
 		}
-		out_write(out, "}\n", 2);
-		ln->prev = ev->tod;
-		return;
 	}
-	for (int i = 0; i < nf; i++) {
-		int f = flds[i];
+	if (verbose) {
+		char *fb = malloc(DECODE_TEXT);
 
-		if (i && !(f == FLD_ARGS && i && flds[i - 1] == FLD_EVENT && !alen))
+		if (fb) {
+			size_t n = namer_fields(s->namer, ev, fb, DECODE_TEXT);
+
+			out_write(out, ",\"fields\":", 10);
+			out_json_str(out, fb, n);
+			free(fb);
+		}
+	}
+	out_write(out, "}\n", 2);
+}
+
+/*
+ * A text line: the fields, space-separated; args in brackets, which --fields leaves
+ * out when they are empty just after the event's name.
+ */
+static void emit_text(struct view *v, struct out *out, struct line *ln,
+		      const struct xtrace_event *ev, struct source *s, const struct decode *d,
+		      bool verbose)
+{
+	const int *flds = ln->fields;
+	char *p = out->buf + out->len;
+	const char *comm;
+	size_t n;
+	int pid;
+
+	for (int i = 0; i < ln->nr_fields; i++) {
+		int f = flds[i];
+		bool after_event = i && flds[i - 1] == FLD_EVENT;
+
+		if (f == FLD_ARGS && after_event && (ln->whole || !d->args_len))
+			continue;	/* written with the event, or nothing to write */
+		if (i)
 			*p++ = ' ';
 		switch (f) {
 		case FLD_TOD:
+			p = out_room(out, p, TIME_MAX);
 			p = put_time(&ln->tf, ev, v->start, p);
 			break;
 		case FLD_REL:
+			p = out_room(out, p, NUM_MAX * 2);
 			p = put_rel(p, ev->tod - v->start, false);
 			break;
 		case FLD_DELTA:
+			p = out_room(out, p, NUM_MAX * 2);
 			p = put_rel(p, ln->prev == INT64_MIN ? 0 : ev->tod - ln->prev, true);
 			break;
 		case FLD_HOST:
+			p = out_room(out, p, NAME_MAX_);
 			p = stpcpy(p, s->host);
 			break;
 		case FLD_CPU:
+			p = out_room(out, p, NUM_MAX);
 			p = put_u(p, ev->cpu, 1);
 			break;
 		case FLD_PID:
-			pid = tep_data_pid(xtrace_rec_tep(s->rec), ev->record);
+			p = out_room(out, p, NUM_MAX);
+			pid = d->pid;
 			if (pid < 0) {
 				*p++ = '-';
 				pid = -pid;
 			}
 			p = put_u(p, pid, 1);
 			break;
-		case FLD_COMM: {
-			const char *comm;
-			size_t cl;
-
+		case FLD_COMM:
 			/* a recording's tasks file is untrusted: a comm is cut at 63 bytes */
-			pid = tep_data_pid(xtrace_rec_tep(s->rec), ev->record);
-			comm = tep_data_comm_from_pid(xtrace_rec_tep(s->rec), pid);
-			cl = strnlen(comm, 63);
-			memcpy(p, comm, cl);
-			p += cl;
+			comm = tep_data_comm_from_pid(xtrace_rec_tep(s->rec), d->pid);
+			n = strnlen(comm, NAME_MAX_ - 1);
+			p = out_room(out, p, n);
+			p = mempcpy(p, comm, n);
 			break;
-		}
 		case FLD_EVENT:
-			memcpy(p, text, llen);
-			p += llen;
+			if (ln->whole && i + 1 < ln->nr_fields && flds[i + 1] == FLD_ARGS) {
+				/* "LABEL [args]" as decoded, brackets and all */
+				n = d->len < LINE_TEXT ? d->len : LINE_TEXT - 1;
+				p = out_room(out, p, n);
+				p = mempcpy(p, d->text, n);
+				break;
+			}
+			p = out_room(out, p, d->label_len);
+			p = mempcpy(p, d->text, d->label_len);
 			break;
 		case FLD_ARGS:
-			if (!alen && i && flds[i - 1] == FLD_EVENT)
-				break;
+			p = out_room(out, p, d->args_len + 2);
 			*p++ = '[';
-			memcpy(p, args, alen);
-			p += alen;
+			p = mempcpy(p, d->args, d->args_len);
 			*p++ = ']';
 			break;
 		}
+		p = out_room(out, p, 1);
 	}
 	if (verbose) {
-		size_t room = out->buf + sizeof(out->buf) - p - 2;
-
+		p = out_room(out, p, 2 + LINE_TEXT);
 		*p++ = ' ';
 		*p++ = ' ';
-		p += namer_fields(s->namer, ev, p, room > 4096 ? 4096 : room);
+		p += namer_fields(s->namer, ev, p, LINE_TEXT);
 	}
+	p = out_room(out, p, 1);
 	*p++ = '\n';
 	out->len = p - out->buf;
-	(void)head;
+}
+
+/* One output line (or JSON object) for @ev as decoded in @d. */
+static void emit(struct view *v, struct out *out, struct line *ln, const struct xtrace_event *ev,
+		 struct source *s, const struct decode *d, bool verbose)
+{
+	if (v->o->format == F_JSON)
+		emit_json(v, out, ln, ev, s, d, verbose);
+	else
+		emit_text(v, out, ln, ev, s, d, verbose);
 	ln->prev = ev->tod;
 }
 
 int print_events(struct view *v)
 {
+	static const int def[] = { FLD_TOD, FLD_HOST, FLD_CPU, FLD_EVENT, FLD_ARGS };
 	struct view_opts *o = v->o;
 	struct out *out = malloc(sizeof(*out));
 	struct line *ln = malloc(sizeof(*ln));
-	struct xtrace_iter *it;
+	struct hc_wait *hc = calloc(v->nr ? v->nr : 1, sizeof(*hc));
+	struct xtrace_iter *it = NULL;
 	struct xtrace_event *ev;
 	unsigned int damage;
-	bool plain = !o->nr_fields && o->format == F_TEXT && !o->events && !o->nr_pids;
-	int ret, *map = NULL;
+	int ret = -ENOMEM, *map = NULL;
 
-	if (!out || !ln) {
-		free(out);
-		free(ln);
-		return -ENOMEM;
-	}
+	if (!out || !ln || !hc)
+		goto out;
 	out->len = 0;
 	out->failed = false;
 	ln->tf = (struct timefmt){ .fmt = o->time, .cached_sec = -1 };
 	ln->prev = INT64_MIN;
+	ln->fields = o->nr_fields ? o->fields : def;
+	ln->nr_fields = o->nr_fields ? o->nr_fields : 5;
+	/* the default line prints each event's text whole ("MARKER []" included) */
+	ln->whole = !o->nr_fields && o->format == F_TEXT && !o->events && !o->nr_pids;
 	it = view_iter(v, &map);
 	if (!it) {
-		free(out);
-		free(ln);
-		free(map);
-		return -errno;
+		ret = -errno;
+		goto out;
 	}
 	while ((ret = xtrace_iter_next(it, &ev)) > 0) {
-		struct source *s = &v->src[map[ev->source]];
-		size_t n;
+		int si = map[ev->source];
+		struct source *s = &v->src[si];
+		struct decode *d = &ln->d;
+		unsigned long long nr;
 
 		if (ev->tod > o->to)
 			break;	/* in time order: nothing later is wanted */
 		if (ev->tod < o->from || !s->selected)
 			continue;
-		if (plain) {
-			/* the common case: TIME HOST CPU EVENT [key], straight into the buffer */
-			char *p, *head;
-			size_t room;
-
-			if (out->len > sizeof(out->buf) - 12288)
-				out_flush(out);
-			head = p = out->buf + out->len;
-			p = put_time(&ln->tf, ev, v->start, p);
-			*p++ = ' ';
-			p = stpcpy(p, s->host);
-			*p++ = ' ';
-			p = put_u(p, ev->cpu, 1);
-			*p++ = ' ';
-			if (ev->missed || ev->missed_unknown) {
-				/* the kernel says events were lost just before this one */
-				size_t hl = p - head;
-
-				if (ev->missed_unknown)
-					p = stpcpy(p, "LOST_EVENTS [unknown]\n");
-				else {
-					p = stpcpy(p, "LOST_EVENTS [");
-					p = put_u(p, ev->missed, 1);
-					p = stpcpy(p, "]\n");
-				}
-				s->lost += ev->missed;
-				s->lost_unknown |= ev->missed_unknown;
-				memmove(p, head, hl);
-				p += hl;
-			}
-			room = out->buf + sizeof(out->buf) - p - 2;
-			n = namer_hc_exit(s->namer, ev, p, room > 4096 ? 4096 : room);
-			if (n) {
-				/* the hypercall's return, synthesised at its vCPU's next entry */
-				size_t hl = p - head;
-
-				p += n;
-				*p++ = '\n';
-				memmove(p, head, hl);
-				p += hl;
-				room = out->buf + sizeof(out->buf) - p - 2;
-			}
-			p += namer_format(s->namer, ev, p, room > 4096 ? 4096 : room);
-			if (o->verbose) {
-				*p++ = ' ';
-				*p++ = ' ';
-				room = out->buf + sizeof(out->buf) - p - 2;
-				p += namer_fields(s->namer, ev, p, room > 4096 ? 4096 : room);
-			}
-			*p++ = '\n';
-			out->len = p - out->buf;
-			continue;
-		}
-		if (o->nr_pids && !pid_wanted(o, tep_data_pid(xtrace_rec_tep(s->rec), ev->record)))
+		namer_facts(s->namer, ev, d);
+		if (o->nr_pids && !pid_wanted(o, d->pid))
 			continue;
 		if (ev->missed || ev->missed_unknown) {
+			/* the kernel says events were lost just before this one */
 			s->lost += ev->missed;
 			s->lost_unknown |= ev->missed_unknown;
-			if (!o->events || namer_match_name(o->events, "LOST_EVENTS")) {
-				n = ev->missed_unknown ? (size_t)snprintf(ln->text, sizeof(ln->text),
-									  "LOST_EVENTS [unknown]") :
-				    (size_t)snprintf(ln->text, sizeof(ln->text), "LOST_EVENTS [%u]",
-						     ev->missed);
-				emit(v, out, ln, ev, s, ln->text, n, false);
-			}
+			namer_lost(s->namer, ev, &ln->x);
+			if (namer_selected(s->namer, ev, &ln->x))
+				emit(v, out, ln, ev, s, &ln->x, false);
 		}
-		n = namer_hc_exit(s->namer, ev, ln->text, sizeof(ln->text));
-		if (n && namer_hc_exit_selected(s->namer))
-			emit(v, out, ln, ev, s, ln->text, n, false);
-		if (!namer_selected(s->namer, ev))
+		if (hc_wait_event(&hc[si], d, &nr)) {
+			/* the hypercall's return, at its vCPU's next entry */
+			namer_hc_exit(s->namer, d, nr, &ln->x);
+			if (namer_selected(s->namer, ev, &ln->x))
+				emit(v, out, ln, ev, s, &ln->x, false);
+		}
+		if (!namer_selected(s->namer, ev, d))
 			continue;
-		n = namer_format(s->namer, ev, ln->text, sizeof(ln->text));
-		emit(v, out, ln, ev, s, ln->text, n, o->verbose);
+		namer_text(s->namer, ev, d);
+		emit(v, out, ln, ev, s, d, o->verbose);
 	}
 	out_flush(out);
 	damage = xtrace_iter_damage(it);
+	ret = out->failed ? -EIO : damage ? -EBADMSG : 0;
+out:
 	xtrace_iter_free(it);
+	for (int i = 0; hc && i < v->nr; i++)
+		hc_wait_free(&hc[i]);
+	free(hc);
 	free(map);
-	ret = out->failed ? -EIO : (damage ? -EBADMSG : 0);
 	free(out);
 	free(ln);
 	return ret;

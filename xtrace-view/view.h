@@ -77,6 +77,20 @@ void out_printf(struct out *o, const char *fmt, ...) __attribute__((format(print
 /** out_json_str - append @len bytes of @s as a JSON string, quotes included */
 void out_json_str(struct out *o, const char *s, size_t len);
 
+/**
+ * out_room - room for @n more bytes (at most the buffer's size) at @p, the end of a
+ * line being written straight into @o's buffer: @p, or after a flush of everything
+ * before @p, the buffer's start
+ */
+static inline char *out_room(struct out *o, char *p, size_t n)
+{
+	if ((size_t)(o->buf + sizeof(o->buf) - p) >= n)
+		return p;
+	o->len = p - o->buf;
+	out_flush(o);
+	return o->buf;
+}
+
 /* time.c: parsing times and windows, formatting durations */
 int parse_time(const char *s, int64_t start, int64_t *tod);
 int parse_window(const char *s, int64_t start, int64_t *from, int64_t *to);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <event-parse.h>
 
@@ -84,6 +85,11 @@ static void open_failed(const char *dir, int err)
 		fprintf(stderr, PROG ": cannot open '%s': %s\n", dir, strerror(ENOENT));
 	else
 		fprintf(stderr, PROG ": cannot open '%s': %s\n", dir, open_error(err));
+}
+
+static const char *rec_syscall(const void *rec, long nr)
+{
+	return xtrace_rec_syscall_name(rec, nr);
 }
 
 static void print_info(struct source *s)
@@ -273,7 +279,7 @@ static int run_xtrace_view(struct view_opts *o)
 			fprintf(stderr, PROG ": warning: '%s' is incomplete (%s); showing what "
 				"was saved\n", xtrace_rec_dir(rec), m->error ? m->error :
 				"the recorder did not stop cleanly");
-		v.src[i].namer = namer_new(rec);
+		v.src[i].namer = namer_new(xtrace_rec_tep(rec), rec_syscall, rec);
 		if (!v.src[i].namer) {
 			status = 1;
 			goto out;
