@@ -22,6 +22,7 @@ int add_heap_suite(void);
 int add_reader_suite(void);
 int add_merge_suite(void);
 int add_view_suite(void);
+int add_names_suite(void);
 
 char *tu_mkdtemp(void);
 int tu_rm_rf(const char *path);
@@ -89,6 +90,7 @@ int main(void)
 		add_reader_suite,
 		add_merge_suite,
 		add_view_suite,
+		add_names_suite,
 	};
 	unsigned int failures;
 
