@@ -39,11 +39,8 @@ struct sys_info {
 	int16_t *label_of;		/* event id -> label index, -1: not selected */
 	struct label *labels;
 	int nr_labels;
-	int print_id;			/* ftrace:print */
-	struct tep_format_field *print_buf;
-	int exit_id, entry_id, hc_id;
-	struct tep_format_field *exit_reason, *exit_isa, *exit_vcpu, *entry_vcpu, *hc_nr;
-	int type_off, pid_off;
+	const struct namer *namer;	/* the workers call namer_facts() only */
+	bool kvm;			/* the recording has kvm_exit or kvm_hypercall */
 };
 
 static int add_label(struct sys_info *si, const char *name)
@@ -62,21 +59,14 @@ static int add_label(struct sys_info *si, const char *name)
 	return si->nr_labels++;
 }
 
-static int event_id(struct tep_handle *tep, const char *sys, const char *name,
-		    struct tep_event **e)
-{
-	*e = tep_find_event_by_name(tep, sys, name);
-	return *e ? (*e)->id : -1;
-}
-
 static int sys_info_init(struct sys_info *si, struct source *s)
 {
 	struct tep_handle *tep = xtrace_rec_tep(s->rec);
-	struct tep_event **all = tep_list_events(tep, TEP_EVENT_SORT_ID), *e;
-	struct tep_format_field *f;
+	struct tep_event **all = tep_list_events(tep, TEP_EVENT_SORT_ID);
 
 	memset(si, 0, sizeof(*si));
-	si->print_id = si->exit_id = si->entry_id = si->hc_id = -1;
+	si->namer = s->namer;
+	si->kvm = namer_has_kind(s->namer, VK_KVM_EXIT) || namer_has_kind(s->namer, VK_KVM_HC);
 	if (!all)
 		return -ENOMEM;
 	for (int i = 0; all[i]; i++)
@@ -87,42 +77,13 @@ static int sys_info_init(struct sys_info *si, struct source *s)
 		return -ENOMEM;
 	for (int i = 0; i < si->nr_ids; i++)
 		si->label_of[i] = -1;
+	/* labels in the order of the event ids: the order of equal counts */
 	for (int i = 0; all[i]; i++) {
 		bool sel;
 		const char *l = namer_label_id(s->namer, all[i]->id, &sel);
 
 		if (l && sel)
 			si->label_of[all[i]->id] = add_label(si, l);
-	}
-	si->print_id = event_id(tep, "ftrace", "print", &e);
-	if (e)
-		si->print_buf = tep_find_field(e, "buf");
-	si->exit_id = event_id(tep, "kvm", "kvm_exit", &e);
-	if (e) {
-		si->exit_reason = tep_find_field(e, "exit_reason");
-		si->exit_isa = tep_find_field(e, "isa");
-		si->exit_vcpu = tep_find_field(e, "vcpu_id");
-		if (!si->exit_reason)
-			si->exit_id = -1;
-	}
-	si->entry_id = event_id(tep, "kvm", "kvm_entry", &e);
-	if (e)
-		si->entry_vcpu = tep_find_field(e, "vcpu_id");
-	si->hc_id = event_id(tep, "kvm", "kvm_hypercall", &e);
-	if (e) {
-		si->hc_nr = tep_find_field(e, "nr");
-		if (!si->hc_nr)
-			si->hc_id = -1;
-	}
-	si->type_off = 0;
-	si->pid_off = 4;
-	if (all[0]) {
-		f = tep_find_common_field(all[0], "common_type");
-		if (f)
-			si->type_off = f->offset;
-		f = tep_find_common_field(all[0], "common_pid");
-		if (f)
-			si->pid_off = f->offset;
 	}
 	return 0;
 }
@@ -131,31 +92,6 @@ static void sys_info_free(struct sys_info *si)
 {
 	free(si->label_of);
 	free(si->labels);
-}
-
-static inline int rec_type(const struct sys_info *si, const struct tep_record *r)
-{
-	uint16_t t;
-
-	memcpy(&t, (const char *)r->data + si->type_off, 2);
-	return t;
-}
-
-static inline int rec_pid(const struct sys_info *si, const struct tep_record *r)
-{
-	int32_t p;
-
-	memcpy(&p, (const char *)r->data + si->pid_off, 4);
-	return p;
-}
-
-static unsigned long long fnum(struct tep_format_field *f, const struct tep_record *r)
-{
-	unsigned long long v = 0;
-
-	if (f)
-		tep_read_number_field(f, r->data, &v);
-	return v;
 }
 
 /* ------------------------------------------------------------- the work */
@@ -312,38 +248,33 @@ static void pair(struct task *t, struct kopen *o, bool hc, int64_t now)
 	add_worst(k, t->v->o->top, dur, at, o->cpu);
 }
 
-static void kvm_event(struct task *t, const struct sys_info *si, const struct xtrace_event *ev,
-		      int type)
+static void kvm_event(struct task *t, const struct decode *d, const struct xtrace_event *ev)
 {
-	const struct tep_record *r = ev->record;
-	int pid = rec_pid(si, r);
 	struct kopen *o;
 
-	if (type != si->exit_id && type != si->entry_id && type != si->hc_id)
+	if (d->kind != VK_KVM_EXIT && d->kind != VK_KVM_ENTRY && d->kind != VK_KVM_HC)
 		return;
-	seen_on(t, pid, ev->cpu);
-	o = kopen_of(t, pid);
+	seen_on(t, d->pid, ev->cpu);
+	o = kopen_of(t, d->pid);
 	if (!o) {
 		t->err = -ENOMEM;
 		return;
 	}
-	if (type == si->exit_id) {
-		unsigned long long isa = fnum(si->exit_isa, r);
-
+	if (d->kind == VK_KVM_EXIT) {
 		if (o->exit)
 			t->unpaired++;	/* an exit without its entry (lost or cut off) */
 		o->exit = true;
 		o->exit_tod = ev->tod;
-		o->key = isa << 32 | (fnum(si->exit_reason, r) & 0xffffffffULL);
+		o->key = d->exit_key;
 		o->cpu = ev->cpu;
-		if (si->exit_vcpu)
-			o->vcpu = (int)fnum(si->exit_vcpu, r);
-	} else if (type == si->hc_id) {
+		if (d->has_vcpu)
+			o->vcpu = d->vcpu;
+	} else if (d->kind == VK_KVM_HC) {
 		o->hc = true;
 		o->hc_tod = ev->tod;
-		o->nr = fnum(si->hc_nr, r);
+		o->nr = d->nr;
 	} else {
-		o->vcpu = (int)fnum(si->entry_vcpu, r);
+		o->vcpu = d->vcpu;
 		if (o->exit)
 			pair(t, o, false, ev->tod);
 		if (o->hc)
@@ -358,12 +289,15 @@ static void run_task(struct task *t, const struct sys_info *si)
 	struct source *s = &t->v->src[t->source];
 	struct xtrace_iter *it = xtrace_iter_new(&s->rec, 1, &t->cpus);
 	struct xtrace_event *ev;
+	struct decode *d = malloc(sizeof(*d));
 	char word[32];
 
 	t->first = INT64_MAX;
 	t->last = INT64_MIN;
-	if (!it) {
-		t->err = -errno;
+	if (!it || !d) {
+		t->err = it ? -ENOMEM : -errno;
+		xtrace_iter_free(it);
+		free(d);
 		return;
 	}
 	if (!t->kvm) {
@@ -376,38 +310,31 @@ static void run_task(struct task *t, const struct sys_info *si)
 	if (o->from != INT64_MIN && !o->no_skip)
 		t->err = xtrace_iter_seek(it, o->from);
 	while (!t->err && xtrace_iter_next(it, &ev) > 0) {
-		const struct tep_record *r = ev->record;
-		int type;
-
 		if (ev->tod > o->to)
 			break;
 		if (ev->tod < o->from)
 			continue;
+		namer_facts(si->namer, ev, d);
 		if (o->nr_pids) {
-			int pid = rec_pid(si, r), k;
+			int k;
 
-			for (k = 0; k < o->nr_pids && o->pids[k] != pid; k++)
+			for (k = 0; k < o->nr_pids && o->pids[k] != d->pid; k++)
 				;
 			if (k == o->nr_pids)
 				continue;
 		}
-		type = rec_type(si, r);
 		if (t->kvm) {
-			kvm_event(t, si, ev, type);
+			kvm_event(t, d, ev);
 			continue;
 		}
 		t->lost += ev->missed;
 		t->lost_unknown |= ev->missed_unknown;
-		if (type >= si->nr_ids || si->label_of[type] < 0)
+		if (d->type < 0 || d->type >= si->nr_ids || si->label_of[d->type] < 0)
 			continue;
-		if (type == si->print_id && si->print_buf) {
-			int off = si->print_buf->offset, len = r->size - off;
-			const char *l = len > 0 ? namer_marker_label((const char *)r->data + off,
-						  strnlen((const char *)r->data + off, len), word,
-						  sizeof(word)) : "MARKER";
-
-			if (l != word) {
-				t->counts[si->label_of[type]]++;
+		if (d->kind == VK_MARKER) {
+			/* FLUSH, PAUSE, RESUME apart from MARKER */
+			if (namer_marker_label(d->mark, d->mark_len, word, sizeof(word)) != word) {
+				t->counts[si->label_of[d->type]]++;
 			} else {
 				static const char *const marks[] = { "FLUSH", "PAUSE", "RESUME" };
 				int m;
@@ -417,7 +344,7 @@ static void run_task(struct task *t, const struct sys_info *si)
 				t->extra[m]++;
 			}
 		} else {
-			t->counts[si->label_of[type]]++;
+			t->counts[si->label_of[d->type]]++;
 		}
 		if (ev->tod < t->first)
 			t->first = ev->tod;
@@ -431,6 +358,7 @@ out:
 		t->unpaired += t->ko[i].exit;
 	t->damage = xtrace_iter_damage(it);
 	xtrace_iter_free(it);
+	free(d);
 }
 
 static void *worker(void *arg)
@@ -783,18 +711,24 @@ static void guest_line(struct view *v, struct out *out, int g, const struct xtra
 		       int n, bool json)
 {
 	struct source *s = &v->src[g];
-	char text[512], t[64];
+	struct decode *d = malloc(sizeof(*d));
+	char t[64];
+	int len;
 
-	namer_format(s->namer, ev, text, sizeof(text));
+	if (!d)
+		return;
+	namer_decode(s->namer, ev, d);
+	len = d->len < 512 ? (int)d->len : 511;	/* the text, cut at 511 bytes */
 	format_tod(ev->tod, t, sizeof(t));
 	if (json) {
 		out_printf(out, "%s{\"time\":\"%s\",\"ns\":%lld,\"event\":", n ? "," : "", t,
 			   (long long)ev->tod);
-		out_json_str(out, text, strlen(text));
+		out_json_str(out, d->text, len);
 		out_printf(out, "}");
 	} else {
-		out_printf(out, "          %s %s %d %s\n", t, s->host, ev->cpu, text);
+		out_printf(out, "          %s %s %d %.*s\n", t, s->host, ev->cpu, len, d->text);
 	}
+	free(d);
 }
 
 /*
@@ -905,7 +839,7 @@ int run_kvm(struct view *v)
 	}
 	/* only systems with kvm events have anything to say */
 	for (int k = 0; k < nt; k++)
-		if (si[tasks[k].source].exit_id < 0 && si[tasks[k].source].hc_id < 0)
+		if (!si[tasks[k].source].kvm)
 			tasks[k].source = -1 - tasks[k].source;
 	{
 		int w = 0;

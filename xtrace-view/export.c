@@ -39,24 +39,17 @@ struct cpu_state {
 typedef void (*span_fn)(void *ctx, int source, int cpu, enum span_kind k, int64_t tod,
 			int64_t dur, const char *name, const char *args);
 
-/* The word in "LABEL [a b c]" at @idx (0: the first), into @buf. */
-static void arg_word(const char *text, int idx, char *buf, size_t len)
+/*
+ * A slice's name: one word of @s (@len bytes), up to a space or a ']', at most
+ * @size - 1 bytes (an interrupt "ahci[0000:00:17.0]" is "ahci[0000:00:17.0").
+ */
+static void one_word(char *buf, size_t size, const char *s, size_t len)
 {
-	const char *p = strchr(text, '[');
-	size_t n;
+	size_t n = 0;
 
-	buf[0] = '\0';
-	if (!p)
-		return;
-	p++;
-	while (idx-- > 0) {
-		p = strchr(p, ' ');
-		if (!p)
-			return;
-		p++;
-	}
-	n = strcspn(p, " ]");
-	snprintf(buf, len, "%.*s", (int)(n < len ? n : len - 1), p);
+	while (n < len && s[n] && s[n] != ' ' && s[n] != ']')
+		n++;
+	snprintf(buf, size, "%.*s", (int)(n < size ? n : size - 1), s);
 }
 
 static void open_span(struct open_span *o, int64_t tod, const char *name)
@@ -74,13 +67,28 @@ static void close_span(struct open_span *o, span_fn fn, void *ctx, int src, int 
 	o->open = false;
 }
 
+struct pass {
+	struct decode d;		/* the event */
+	struct decode x;		/* a hypercall's return before it */
+	char text[1024];		/* an instant's text */
+};
+
+/* An instant's text: the event's, cut at 1023 bytes. */
+static const char *instant(struct pass *ps, const struct decode *d)
+{
+	snprintf(ps->text, sizeof(ps->text), "%.*s", (int)d->len, d->text);
+	return ps->text;
+}
+
 static int spans(struct view *v, span_fn fn, void *ctx, struct cpu_state **states)
 {
 	struct view_opts *o = v->o;
 	struct xtrace_iter *it;
 	struct xtrace_event *ev;
 	struct cpu_state *cs;
-	char text[1024], word[64], vm[64];
+	struct hc_wait *hc;
+	struct pass *ps;
+	char word[64], vm[64];
 	int64_t last = INT64_MIN;
 	int *map = NULL, ret, ncpu = 0;
 	unsigned int damage;
@@ -92,70 +100,80 @@ static int spans(struct view *v, span_fn fn, void *ctx, struct cpu_state **state
 	if (!cs)
 		return -ENOMEM;
 	*states = cs;
-	it = view_iter(v, &map);
-	if (!it)
-		return -errno;
+	hc = calloc(v->nr ? v->nr : 1, sizeof(*hc));
+	ps = malloc(sizeof(*ps));
+	it = hc && ps ? view_iter(v, &map) : NULL;
+	if (!it) {
+		ret = hc && ps ? -errno : -ENOMEM;
+		free(hc);
+		free(ps);
+		return ret;
+	}
 	while ((ret = xtrace_iter_next(it, &ev)) > 0) {
 		int si = map[ev->source];
 		struct source *s = &v->src[si];
 		struct cpu_state *c = &cs[si * ncpu + ev->cpu];
-		enum view_kind k;
+		struct decode *d = &ps->d;
+		unsigned long long nr;
 
 		if (ev->tod > o->to)
 			break;
 		if (ev->tod < o->from || !s->selected)
 			continue;
+		namer_facts(s->namer, ev, d);
 		if (o->nr_pids) {
-			int pid = tep_data_pid(xtrace_rec_tep(s->rec), ev->record), i;
+			int i;
 
-			for (i = 0; i < o->nr_pids && o->pids[i] != pid; i++)
+			for (i = 0; i < o->nr_pids && o->pids[i] != d->pid; i++)
 				;
 			if (i == o->nr_pids)
 				continue;
 		}
 		c->seen = true;
 		last = ev->tod;
-		if (namer_hc_exit(s->namer, ev, text, sizeof(text)) &&
-		    namer_hc_exit_selected(s->namer))
-			fn(ctx, si, ev->cpu, S_MARK, ev->tod, 0, "KVM_HOST_HC_EXIT", text);
-		if (!namer_selected(s->namer, ev))
+		if (hc_wait_event(&hc[si], d, &nr)) {
+			namer_hc_exit(s->namer, d, nr, &ps->x);
+			if (namer_selected(s->namer, ev, &ps->x))
+				fn(ctx, si, ev->cpu, S_MARK, ev->tod, 0, "KVM_HOST_HC_EXIT",
+				   instant(ps, &ps->x));
+		}
+		if (!namer_selected(s->namer, ev, d))
 			continue;
-		namer_format(s->namer, ev, text, sizeof(text));
-		k = namer_kind(s->namer, ev);
-		switch (k) {
+		namer_text(s->namer, ev, d);
+		switch (d->kind) {
 		case VK_KVM_EXIT:
 			close_span(&c->s[S_GUEST], fn, ctx, si, ev->cpu, S_GUEST, ev->tod);
-			arg_word(text, 1, word, sizeof(word));
+			one_word(word, sizeof(word), d->reason, strlen(d->reason));
 			open_span(&c->s[S_EXIT], ev->tod, word);
 			break;
 		case VK_KVM_ENTRY:
 			close_span(&c->s[S_EXIT], fn, ctx, si, ev->cpu, S_EXIT, ev->tod);
-			arg_word(text, 2, vm, sizeof(vm));
+			/* the guest by its VM's name, else by the vCPU thread */
+			one_word(vm, sizeof(vm), d->vm ? d->vm : "", d->vm ? strlen(d->vm) : 0);
 			if (!vm[0])
-				arg_word(text, 0, vm, sizeof(vm));
+				snprintf(vm, sizeof(vm), "%d", d->pid);
 			snprintf(word, sizeof(word), "guest %.*s", (int)sizeof(word) - 7, vm);
 			open_span(&c->s[S_GUEST], ev->tod, word);
 			break;
 		case VK_IRQ_ENTER:
-			arg_word(text, 0, word, sizeof(word));
+			one_word(word, sizeof(word), d->key, d->key_len);
 			open_span(&c->s[S_IRQ], ev->tod, word);
 			break;
 		case VK_IRQ_EXIT:
 			close_span(&c->s[S_IRQ], fn, ctx, si, ev->cpu, S_IRQ, ev->tod);
 			break;
 		case VK_SYS_ENTER:
-			arg_word(text, 0, word, sizeof(word));
+			one_word(word, sizeof(word), d->key, d->key_len);
 			open_span(&c->s[S_SYSCALL], ev->tod, word);
 			break;
 		case VK_SYS_EXIT:
 			close_span(&c->s[S_SYSCALL], fn, ctx, si, ev->cpu, S_SYSCALL, ev->tod);
 			break;
 		case VK_MARKER:
-			fn(ctx, si, ev->cpu, S_MARK, ev->tod, 0, text, NULL);
+			fn(ctx, si, ev->cpu, S_MARK, ev->tod, 0, instant(ps, d), NULL);
 			break;
 		default:
-			if (fn != NULL)
-				fn(ctx, si, ev->cpu, S_EVENT, ev->tod, 0, text, NULL);
+			fn(ctx, si, ev->cpu, S_EVENT, ev->tod, 0, instant(ps, d), NULL);
 			break;
 		}
 	}
@@ -166,6 +184,10 @@ static int spans(struct view *v, span_fn fn, void *ctx, struct cpu_state **state
 				close_span(&cs[i * ncpu + c].s[k], fn, ctx, i, c, k, last);
 	damage = xtrace_iter_damage(it);
 	xtrace_iter_free(it);
+	for (int i = 0; i < v->nr; i++)
+		hc_wait_free(&hc[i]);
+	free(hc);
+	free(ps);
 	free(map);
 	return ret < 0 ? ret : damage ? -EBADMSG : 0;
 }

@@ -1,23 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The xtrace names of events (DESIGN.md §5): each known tracepoint maps to a
- * name and one key argument read straight from the record at the offsets its
- * recorded format gives; anything else prints as its tracepoint name and the
- * kernel's own rendering of its fields.
+ * The decoder of xtrace-view (DESIGN.md §5): each known tracepoint is one entry of
+ * specs[], a view kind, a name and the fields of its key arguments, read straight
+ * from the record at the offsets its recorded format gives; anything else is named
+ * by its tracepoint, with the kernel's own rendering of its fields. An event is
+ * decoded once, into a struct decode (names.h), for every printer and analysis.
  */
 #include <fnmatch.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <event-parse.h>
 #include <trace-seq.h>
 
+#include "xtrace.h"
 #include "names.h"
 #include "kvm-reasons.h"
 
+/* How an event's arguments are written. */
 enum kind {
-	K_UNSET,
-	K_GENERIC,
+	K_UNSET,	/* no such event in the recording's formats */
+	K_GENERIC,	/* system:event [the kernel's rendering] */
 	K_NUM,		/* LABEL [decimal f0] */
 	K_HEX,		/* LABEL [0x f0] */
 	K_STR,		/* LABEL [string f0] */
@@ -36,45 +40,47 @@ enum kind {
 struct spec {
 	const char *sys, *name;
 	enum kind kind;
+	enum view_kind vk;
 	const char *label;
 	const char *f[4];
 };
 
 static const struct spec specs[] = {
-	{ "irq", "irq_handler_entry", K_STR, "INTERRUPT_ENTER", { "name" } },
-	{ "irq", "irq_handler_exit", K_NUM, "INTERRUPT_EXIT", { "irq" } },
-	{ "irq", "softirq_entry", K_SOFTIRQ, "SOFTIRQ_ENTER", { "vec" } },
-	{ "irq", "softirq_exit", K_SOFTIRQ, "SOFTIRQ_EXIT", { "vec" } },
-	{ "irq", "softirq_raise", K_SOFTIRQ, "SOFTIRQ_RAISE", { "vec" } },
-	{ "timer", "hrtimer_start", K_HEX, "HRTIMER_START", { "hrtimer" } },
-	{ "timer", "hrtimer_cancel", K_HEX, "HRTIMER_CANCEL", { "hrtimer" } },
-	{ "timer", "hrtimer_expire_entry", K_HEX, "HRTIMER_EXPIRE", { "hrtimer" } },
-	{ "timer", "hrtimer_expire_exit", K_HEX, "HRTIMER_EXPIRE_DONE", { "hrtimer" } },
-	{ "timer", "timer_start", K_HEX, "TIMER_START", { "timer" } },
-	{ "timer", "timer_cancel", K_HEX, "TIMER_CANCEL", { "timer" } },
-	{ "timer", "timer_expire_entry", K_HEX, "TIMER_EXPIRE", { "timer" } },
-	{ "timer", "timer_expire_exit", K_HEX, "TIMER_EXPIRE_DONE", { "timer" } },
-	{ "sched", "sched_wakeup", K_NUM, "SCHED_WAKEUP", { "pid" } },
-	{ "sched", "sched_wakeup_new", K_NUM, "SCHED_WAKEUP_NEW", { "pid" } },
-	{ "sched", "sched_waking", K_NUM, "SCHED_WAKING", { "pid" } },
-	{ "sched", "sched_switch", K_SWITCH, "CONTEXT_SWITCH",
+	{ "irq", "irq_handler_entry", K_STR, VK_IRQ_ENTER, "INTERRUPT_ENTER", { "name" } },
+	{ "irq", "irq_handler_exit", K_NUM, VK_IRQ_EXIT, "INTERRUPT_EXIT", { "irq" } },
+	{ "irq", "softirq_entry", K_SOFTIRQ, VK_IRQ_ENTER, "SOFTIRQ_ENTER", { "vec" } },
+	{ "irq", "softirq_exit", K_SOFTIRQ, VK_IRQ_EXIT, "SOFTIRQ_EXIT", { "vec" } },
+	{ "irq", "softirq_raise", K_SOFTIRQ, VK_OTHER, "SOFTIRQ_RAISE", { "vec" } },
+	{ "timer", "hrtimer_start", K_HEX, VK_OTHER, "HRTIMER_START", { "hrtimer" } },
+	{ "timer", "hrtimer_cancel", K_HEX, VK_OTHER, "HRTIMER_CANCEL", { "hrtimer" } },
+	{ "timer", "hrtimer_expire_entry", K_HEX, VK_OTHER, "HRTIMER_EXPIRE", { "hrtimer" } },
+	{ "timer", "hrtimer_expire_exit", K_HEX, VK_OTHER, "HRTIMER_EXPIRE_DONE", { "hrtimer" } },
+	{ "timer", "timer_start", K_HEX, VK_OTHER, "TIMER_START", { "timer" } },
+	{ "timer", "timer_cancel", K_HEX, VK_OTHER, "TIMER_CANCEL", { "timer" } },
+	{ "timer", "timer_expire_entry", K_HEX, VK_OTHER, "TIMER_EXPIRE", { "timer" } },
+	{ "timer", "timer_expire_exit", K_HEX, VK_OTHER, "TIMER_EXPIRE_DONE", { "timer" } },
+	{ "sched", "sched_wakeup", K_NUM, VK_OTHER, "SCHED_WAKEUP", { "pid" } },
+	{ "sched", "sched_wakeup_new", K_NUM, VK_OTHER, "SCHED_WAKEUP_NEW", { "pid" } },
+	{ "sched", "sched_waking", K_NUM, VK_OTHER, "SCHED_WAKING", { "pid" } },
+	{ "sched", "sched_switch", K_SWITCH, VK_SWITCH, "CONTEXT_SWITCH",
 	  { "prev_comm", "prev_pid", "next_comm", "next_pid" } },
-	{ "sched", "sched_process_fork", K_ARROW, "PROCESS_FORK", { "parent_pid", "child_pid" } },
-	{ "sched", "sched_process_exec", K_STR, "PROCESS_EXEC", { "filename" } },
-	{ "sched", "sched_process_exit", K_NUM, "PROCESS_EXIT", { "pid" } },
-	{ "sched", "sched_migrate_task", K_MIGRATE, "SCHED_MIGRATE",
+	{ "sched", "sched_process_fork", K_ARROW, VK_OTHER, "PROCESS_FORK",
+	  { "parent_pid", "child_pid" } },
+	{ "sched", "sched_process_exec", K_STR, VK_OTHER, "PROCESS_EXEC", { "filename" } },
+	{ "sched", "sched_process_exit", K_NUM, VK_OTHER, "PROCESS_EXIT", { "pid" } },
+	{ "sched", "sched_migrate_task", K_MIGRATE, VK_OTHER, "SCHED_MIGRATE",
 	  { "pid", "orig_cpu", "dest_cpu" } },
-	{ "raw_syscalls", "sys_enter", K_SYSCALL, "SYSCALL_ENTER", { "id" } },
-	{ "raw_syscalls", "sys_exit", K_SYSCALL, "SYSCALL_EXIT", { "id" } },
-	{ "syscalls", "sys_enter_read", K_NUM, "FILE_READ", { "fd" } },
-	{ "syscalls", "sys_enter_pread64", K_NUM, "FILE_READ", { "fd" } },
-	{ "syscalls", "sys_enter_write", K_NUM, "FILE_WRITE", { "fd" } },
-	{ "syscalls", "sys_enter_pwrite64", K_NUM, "FILE_WRITE", { "fd" } },
-	{ "syscalls", "sys_enter_close", K_NUM, "FILE_CLOSE", { "fd" } },
-	{ "kvm", "kvm_entry", K_KVM_ENTRY, "KVM_ENTER_VM_PID", { "vcpu_id" } },
-	{ "kvm", "kvm_exit", K_KVM_EXIT, "KVM_EXIT_VM_PID", { "exit_reason" } },
-	{ "kvm", "kvm_hypercall", K_KVM_HC, "KVM_HOST_HC_ENTER", { "nr" } },
-	{ "ftrace", "print", K_MARKER, "MARKER", { "buf" } },
+	{ "raw_syscalls", "sys_enter", K_SYSCALL, VK_SYS_ENTER, "SYSCALL_ENTER", { "id" } },
+	{ "raw_syscalls", "sys_exit", K_SYSCALL, VK_SYS_EXIT, "SYSCALL_EXIT", { "id" } },
+	{ "syscalls", "sys_enter_read", K_NUM, VK_OTHER, "FILE_READ", { "fd" } },
+	{ "syscalls", "sys_enter_pread64", K_NUM, VK_OTHER, "FILE_READ", { "fd" } },
+	{ "syscalls", "sys_enter_write", K_NUM, VK_OTHER, "FILE_WRITE", { "fd" } },
+	{ "syscalls", "sys_enter_pwrite64", K_NUM, VK_OTHER, "FILE_WRITE", { "fd" } },
+	{ "syscalls", "sys_enter_close", K_NUM, VK_OTHER, "FILE_CLOSE", { "fd" } },
+	{ "kvm", "kvm_entry", K_KVM_ENTRY, VK_KVM_ENTRY, "KVM_ENTER_VM_PID", { "vcpu_id" } },
+	{ "kvm", "kvm_exit", K_KVM_EXIT, VK_KVM_EXIT, "KVM_EXIT_VM_PID", { "exit_reason" } },
+	{ "kvm", "kvm_hypercall", K_KVM_HC, VK_KVM_HC, "KVM_HOST_HC_ENTER", { "nr" } },
+	{ "ftrace", "print", K_MARKER, VK_MARKER, "MARKER", { "buf" } },
 };
 
 static const char *const softirq_names[] = {
@@ -83,7 +89,9 @@ static const char *const softirq_names[] = {
 
 struct evinfo {
 	enum kind kind;
+	enum view_kind vk;
 	const char *label;
+	size_t label_len;		/* in the text: K_GENERIC's is "system:event", uncut */
 	char vector[48];
 	char tracepoint[80];		/* system:event */
 	struct tep_event *event;
@@ -116,10 +124,14 @@ struct pending_hc {
 };
 
 struct namer {
-	struct xtrace_rec *rec;
 	struct tep_handle *tep;
-	struct evinfo *info;
+	const char *(*syscall)(const void *ctx, long nr);
+	const void *ctx;
+	struct evinfo *info;		/* by type id, every event of the formats */
 	int nr_info;
+	int type_off, type_size;	/* common_type, common_pid; size 0: none */
+	int pid_off, pid_size;
+	bool native;			/* recorded in this machine's byte order */
 	struct trace_seq seq;
 	struct reason reasons[REASON_SLOTS];
 	struct vm_thread *threads;	/* sorted by tid */
@@ -128,21 +140,55 @@ struct namer {
 	int nr_vms;
 	int last_tid;			/* one-entry cache of vm_lookup() */
 	const struct vm_thread *last_thread;
-	struct pending_hc *hcs;		/* hypercalls waiting for their vCPU's next entry */
-	int nr_hcs, cap_hcs;
 	char *const *patterns;		/* --event: NULL = everything */
 	bool have_vms;			/* a vms file was read */
 };
 
-struct namer *namer_new(struct xtrace_rec *rec)
+static void classify(struct evinfo *ei, struct tep_event *e);
+
+struct namer *namer_new(struct tep_handle *tep, const char *(*syscall)(const void *ctx, long nr),
+			const void *ctx)
 {
 	struct namer *n = calloc(1, sizeof(*n));
+	int nr = tep_get_events_count(tep);
+	struct tep_format_field *f;
+	struct tep_event *e;
 
 	if (!n)
 		return NULL;
-	n->rec = rec;
-	n->tep = xtrace_rec_tep(rec);
+	n->tep = tep;
+	n->syscall = syscall;
+	n->ctx = ctx;
+	n->native = tep_is_file_bigendian(tep) == tep_is_local_bigendian(tep);
 	trace_seq_init(&n->seq);
+	/* every event type is classified here: decoding changes nothing but caches */
+	for (int i = 0; i < nr; i++) {
+		e = tep_get_event(tep, i);
+		if (e && e->id >= n->nr_info && e->id < 1 << 20)
+			n->nr_info = e->id + 1;
+	}
+	n->info = calloc(n->nr_info ? n->nr_info : 1, sizeof(*n->info));
+	if (!n->info) {
+		namer_free(n);
+		return NULL;
+	}
+	for (int i = 0; i < nr; i++) {
+		e = tep_get_event(tep, i);
+		if (e && e->id >= 0 && e->id < n->nr_info)
+			classify(&n->info[e->id], e);
+	}
+	/* the common fields as libtraceevent finds them: in its first event */
+	e = nr ? tep_get_event(tep, 0) : NULL;
+	f = e ? tep_find_common_field(e, "common_type") : NULL;
+	if (f) {
+		n->type_off = f->offset;
+		n->type_size = f->size;
+	}
+	f = e ? tep_find_common_field(e, "common_pid") : NULL;
+	if (f) {
+		n->pid_off = f->offset;
+		n->pid_size = f->size;
+	}
 	return n;
 }
 
@@ -154,7 +200,6 @@ void namer_free(struct namer *n)
 	free(n->info);
 	free(n->threads);
 	free(n->vms);
-	free(n->hcs);
 	free(n);
 }
 
@@ -294,17 +339,15 @@ void namer_set_event_filter(struct namer *n, char *const *patterns)
 	n->patterns = patterns;
 }
 
-static void classify(struct namer *n, struct evinfo *ei, int id)
+static void classify(struct evinfo *ei, struct tep_event *e)
 {
-	struct tep_event *e = tep_find_event(n->tep, id);
-
 	ei->event = e;
 	ei->kind = K_GENERIC;
+	ei->vk = VK_OTHER;
 	ei->selected = -1;
-	if (!e)
-		return;
 	snprintf(ei->tracepoint, sizeof(ei->tracepoint), "%s:%s", e->system, e->name);
 	ei->label = ei->tracepoint;
+	ei->label_len = strlen(e->system) + 1 + strlen(e->name);
 	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
 		const struct spec *s = &specs[i];
 		bool ok = true;
@@ -319,7 +362,9 @@ static void classify(struct namer *n, struct evinfo *ei, int id)
 		/* a kernel whose format lacks a field we read falls back to the generic form */
 		if (ok) {
 			ei->kind = s->kind;
+			ei->vk = s->vk;
 			ei->label = s->label;
+			ei->label_len = strlen(s->label);
 		}
 		if (s->kind == K_KVM_EXIT) {
 			ei->isa = tep_find_field(e, "isa");
@@ -340,42 +385,89 @@ static void classify(struct namer *n, struct evinfo *ei, int id)
 		else
 			snprintf(ei->vector, sizeof(ei->vector), "%.*s", (int)len, e->name);
 		ei->kind = K_VECTOR;
+		ei->vk = entry ? VK_IRQ_ENTER : VK_IRQ_EXIT;
 		ei->label = entry ? "INTERRUPT_ENTER" : "INTERRUPT_EXIT";
+		ei->label_len = strlen(ei->label);
 	}
 }
 
-static struct evinfo *lookup(struct namer *n, int id)
+/* The event type @id's classification, NULL if the recording has no such event. */
+static inline struct evinfo *info_of(const struct namer *n, int id)
 {
-	if (id < n->nr_info && id >= 0 && n->info[id].kind != K_UNSET)
-		return &n->info[id];
-	if (id < 0 || id > 1 << 20)
+	if (id < 0 || id >= n->nr_info || n->info[id].kind == K_UNSET)
 		return NULL;
-	if (id >= n->nr_info) {
-		int nr = id + 64;
-		struct evinfo *ni = realloc(n->info, nr * sizeof(*ni));
-
-		if (!ni)
-			return NULL;
-		memset(ni + n->nr_info, 0, (nr - n->nr_info) * sizeof(*ni));
-		n->info = ni;
-		n->nr_info = nr;
-	}
-	if (n->info[id].kind == K_UNSET)
-		classify(n, &n->info[id], id);
 	return &n->info[id];
 }
 
-static unsigned long long num(const struct tep_format_field *f, const void *data)
+bool namer_has_kind(const struct namer *n, enum view_kind k)
 {
-	unsigned long long v = 0;
-
-	tep_read_number_field((struct tep_format_field *)f, data, &v);
-	return v;
+	for (int i = 0; i < n->nr_info; i++)
+		if (n->info[i].kind != K_UNSET && n->info[i].vk == k)
+			return true;
+	return false;
 }
 
-static long long snum(const struct tep_format_field *f, const void *data)
+/* A common field (type, pid) as libtraceevent reads it; -1 if the formats have none. */
+static inline int common(const struct namer *n, const void *data, int off, int size)
 {
-	unsigned long long v = num(f, data);
+	if (n->native && size == 2) {
+		uint16_t v;
+
+		memcpy(&v, (const char *)data + off, 2);
+		return v;
+	}
+	if (n->native && size == 4) {
+		int32_t v;
+
+		memcpy(&v, (const char *)data + off, 4);
+		return v;
+	}
+	return size ? (int)tep_read_number(n->tep, (const char *)data + off, size) : -1;
+}
+
+/* A number field; the same value as tep_read_number_field(), straight from the record. */
+static inline unsigned long long num(const struct namer *n, const struct tep_format_field *f,
+				     const void *data)
+{
+	const char *p = (const char *)data + f->offset;
+
+	if (n->native) {
+		switch (f->size) {
+		case 1:
+			return *(const uint8_t *)p;
+		case 2: {
+			uint16_t v;
+
+			memcpy(&v, p, 2);
+			return v;
+		}
+		case 4: {
+			uint32_t v;
+
+			memcpy(&v, p, 4);
+			return v;
+		}
+		case 8: {
+			uint64_t v;
+
+			memcpy(&v, p, 8);
+			return v;
+		}
+		default:
+			return 0;
+		}
+	}
+	{
+		unsigned long long v = 0;
+
+		tep_read_number_field((struct tep_format_field *)f, data, &v);
+		return v;
+	}
+}
+
+static long long snum(const struct namer *n, const struct tep_format_field *f, const void *data)
+{
+	unsigned long long v = num(n, f, data);
 
 	if (!(f->flags & TEP_FIELD_IS_SIGNED))
 		return v;
@@ -387,14 +479,15 @@ static long long snum(const struct tep_format_field *f, const void *data)
 	}
 }
 
-/* A string field, fixed-size or dynamic (__data_loc / __rel_loc); cut at @max. */
-static int str(const struct tep_format_field *f, const struct tep_record *r, const char **s)
+/* A string field, fixed-size or dynamic (__data_loc / __rel_loc), within the record. */
+static int str(const struct namer *n, const struct tep_format_field *f, const struct tep_record *r,
+	       const char **s)
 {
 	const char *data = r->data;
 	int off = f->offset, len = f->size;
 
 	if (f->flags & TEP_FIELD_IS_DYNAMIC) {
-		unsigned int v = num(f, data);
+		unsigned int v = num(n, f, data);
 
 		off = v & 0xffff;
 		len = v >> 16;
@@ -412,8 +505,8 @@ static int str(const struct tep_format_field *f, const struct tep_record *r, con
 static const char *exit_reason(struct namer *n, const struct evinfo *ei,
 			       const struct tep_record *rec)
 {
-	unsigned long long isa = ei->isa ? num(ei->isa, rec->data) : 0;
-	unsigned long long reason = num(ei->f[0], rec->data) & 0xffffffffULL;
+	unsigned long long isa = ei->isa ? num(n, ei->isa, rec->data) : 0;
+	unsigned long long reason = num(n, ei->f[0], rec->data) & 0xffffffffULL;
 	unsigned long long key = (isa << 32) | reason;
 	struct reason *slot = &n->reasons[(key * 0x9E3779B97F4A7C15ULL) >> 55];
 	const char *at, *end, *name;
@@ -465,101 +558,314 @@ static size_t one_line(char *buf, int ret, size_t len)
 	return n;
 }
 
-/* A hypercall waits for its vCPU thread's next kvm_entry: that is its return. */
-static void hc_push(struct namer *n, int pid, unsigned long long nr)
+void namer_facts(const struct namer *n, const struct xtrace_event *ev, struct decode *d)
 {
-	for (int i = 0; i < n->nr_hcs; i++)
-		if (n->hcs[i].pid == pid) {
-			n->hcs[i].nr = nr;
-			return;
+	const struct tep_record *r = ev->record;
+	const struct evinfo *ei;
+
+	d->type = common(n, r->data, n->type_off, n->type_size);
+	d->pid = common(n, r->data, n->pid_off, n->pid_size);
+	d->have_text = false;
+	d->vcpu = -1;
+	d->has_vcpu = false;
+	ei = info_of(n, d->type);
+	d->kind = ei ? ei->vk : VK_OTHER;
+	switch (ei ? ei->kind : K_UNSET) {
+	case K_KVM_ENTRY:
+		d->vcpu = (int)num(n, ei->f[0], r->data);
+		d->has_vcpu = true;
+		break;
+	case K_KVM_EXIT: {
+		unsigned long long isa = ei->isa ? num(n, ei->isa, r->data) : 0;
+
+		d->exit_key = isa << 32 | (num(n, ei->f[0], r->data) & 0xffffffffULL);
+		if (ei->vcpu) {
+			d->vcpu = (int)num(n, ei->vcpu, r->data);
+			d->has_vcpu = true;
 		}
-	if (n->nr_hcs == n->cap_hcs) {
-		int cap = n->cap_hcs * 2 + 8;
-		struct pending_hc *p = realloc(n->hcs, cap * sizeof(*p));
-
-		if (!p)
-			return;
-		n->hcs = p;
-		n->cap_hcs = cap;
+		break;
 	}
-	n->hcs[n->nr_hcs++] = (struct pending_hc){ pid, nr };
-}
-
-static struct evinfo *lookup(struct namer *n, int id);
-
-static inline struct evinfo *info_of(struct namer *n, const struct xtrace_event *ev)
-{
-	return lookup(n, tep_data_type(n->tep, ev->record));
-}
-
-size_t namer_hc_exit(struct namer *n, const struct xtrace_event *ev, char *buf, size_t len)
-{
-	struct evinfo *ei;
-	int pid, vcpu, ret;
-	const char *vm;
-
-	ei = info_of(n, ev);
-	if (!ei || (ei->kind != K_KVM_ENTRY && ei->kind != K_KVM_HC))
-		return 0;
-	pid = tep_data_pid(n->tep, ev->record);
-	if (ei->kind == K_KVM_HC) {
-		hc_push(n, pid, num(ei->f[0], ev->record->data));
-		return 0;
-	}
-	for (int i = 0; i < n->nr_hcs; i++) {
-		unsigned long long nr = n->hcs[i].nr;
-
-		if (n->hcs[i].pid != pid)
-			continue;
-		n->hcs[i] = n->hcs[--n->nr_hcs];
-		vm = namer_vm(n, pid, &vcpu);
-		vcpu = (int)num(ei->f[0], ev->record->data);
-		if (vm)
-			ret = snprintf(buf, len, "KVM_HOST_HC_EXIT [%llu %s/%d]", nr, vm, vcpu);
-		else
-			ret = snprintf(buf, len, "KVM_HOST_HC_EXIT [%llu]", nr);
-		return ret < 0 ? 0 : (size_t)ret < len ? (size_t)ret : len - 1;
-	}
-	return 0;
-}
-
-enum view_kind namer_kind(struct namer *n, const struct xtrace_event *ev)
-{
-	struct evinfo *ei = info_of(n, ev);
-
-	if (!ei || !ei->event)
-		return VK_OTHER;
-	switch (ei->kind) {
-	case K_KVM_ENTRY: return VK_KVM_ENTRY;
-	case K_KVM_EXIT: return VK_KVM_EXIT;
-	case K_KVM_HC: return VK_KVM_HC;
-	case K_MARKER: return VK_MARKER;
-	case K_SWITCH: return VK_SWITCH;
-	case K_SYSCALL: return ei->label[8] == 'E' && ei->label[9] == 'N' ? VK_SYS_ENTER : VK_SYS_EXIT;
-	case K_STR:
-	case K_NUM:
-	case K_VECTOR:
-		if (!strcmp(ei->label, "INTERRUPT_ENTER"))
-			return VK_IRQ_ENTER;
-		if (!strcmp(ei->label, "INTERRUPT_EXIT"))
-			return VK_IRQ_EXIT;
-		return VK_OTHER;
-	case K_SOFTIRQ:
-		if (!strcmp(ei->label, "SOFTIRQ_ENTER"))
-			return VK_IRQ_ENTER;
-		if (!strcmp(ei->label, "SOFTIRQ_EXIT"))
-			return VK_IRQ_EXIT;
-		return VK_OTHER;
+	case K_KVM_HC:
+		d->nr = num(n, ei->f[0], r->data);
+		break;
+	case K_MARKER:
+		d->mark_len = str(n, ei->f[0], r, &d->mark);
+		break;
 	default:
-		return VK_OTHER;
+		break;
 	}
 }
 
-const char *namer_tracepoint(struct namer *n, const struct xtrace_event *ev)
+/* "LABEL [args]" split as the view always has: at its first '[' after a space, if it ends in ']' */
+static void split_text(struct decode *d)
 {
-	struct evinfo *ei = info_of(n, ev);
+	char *br = memchr(d->text, '[', d->len);
 
-	return ei && ei->event ? ei->tracepoint : "unknown";
+	if (!d->len || !br || br == d->text || br[-1] != ' ' || d->text[d->len - 1] != ']') {
+		d->label_len = d->len;
+		d->args = d->text + d->len;
+		d->args_len = 0;
+		d->brackets = false;
+		return;
+	}
+	d->label_len = br - 1 - d->text;
+	d->args = br + 1;
+	d->args_len = d->text + d->len - 1 - (br + 1);
+	d->brackets = true;
+}
+
+/*
+ * The text is written (snprintf()'s @ret): cut it, keep it on one line if its
+ * arguments are free text (@lines), and split it into label and args.
+ */
+static void text_done(struct decode *d, int ret, size_t label_len, bool brackets, bool lines)
+{
+	size_t at = label_len + 2, len = sizeof(d->text) - 1;
+
+	if (ret < 0)
+		len = 0;
+	else if ((size_t)ret < sizeof(d->text))
+		len = ret;
+	d->len = len;
+	if (lines)
+		one_line(d->text, ret, sizeof(d->text));
+	d->key = d->text + (brackets && at < len ? at : len);
+	d->key_len = brackets && at < len ? (size_t)ret - at - 1 : 0;
+	if (d->key + d->key_len > d->text + len)
+		d->key_len = d->text + len - d->key;
+	if ((size_t)ret != len || memchr(d->text, '[', label_len < len ? label_len : len)) {
+		/* cut, or an "xtrace:" mark whose label holds a '[' */
+		split_text(d);
+		return;
+	}
+	d->label_len = label_len;
+	d->brackets = brackets;
+	d->args = d->text + (brackets ? at : len);
+	d->args_len = brackets ? len - at - 1 : 0;
+}
+
+void namer_text(struct namer *n, const struct xtrace_event *ev, struct decode *d)
+{
+	const struct tep_record *r = ev->record;
+	const void *data = r->data;
+	char *buf = d->text;
+	size_t len = sizeof(d->text);
+	const struct evinfo *ei;
+	const char *s1, *s2;
+	int l1, l2, ret = 0;
+
+	if (d->have_text)
+		return;
+	d->have_text = true;
+	d->vm = NULL;
+	d->reason = NULL;
+	ei = info_of(n, d->type);
+	if (!ei) {
+		d->tracepoint = "unknown";
+		ret = snprintf(buf, len, "UNKNOWN_EVENT [type %d]", d->type);
+		text_done(d, ret, 13, true, false);
+		return;
+	}
+	d->tracepoint = ei->tracepoint;
+	switch (ei->kind) {
+	case K_NUM:
+		ret = snprintf(buf, len, "%s [%lld]", ei->label, snum(n, ei->f[0], data));
+		break;
+	case K_HEX:
+		ret = snprintf(buf, len, "%s [0x%llx]", ei->label, num(n, ei->f[0], data));
+		break;
+	case K_STR:
+		l1 = str(n, ei->f[0], r, &s1);
+		ret = snprintf(buf, len, "%s [%.*s]", ei->label, l1, s1);
+		break;
+	case K_SOFTIRQ: {
+		unsigned long long v = num(n, ei->f[0], data);
+
+		if (v < sizeof(softirq_names) / sizeof(softirq_names[0]))
+			ret = snprintf(buf, len, "%s [%s]", ei->label, softirq_names[v]);
+		else
+			ret = snprintf(buf, len, "%s [%llu]", ei->label, v);
+		break;
+	}
+	case K_VECTOR:
+		ret = snprintf(buf, len, "%s [%s]", ei->label, ei->vector);
+		break;
+	case K_SWITCH:
+		l1 = str(n, ei->f[0], r, &s1);
+		l2 = str(n, ei->f[2], r, &s2);
+		ret = snprintf(buf, len, "%s [%.*s:%lld -> %.*s:%lld]", ei->label, l1, s1,
+			       snum(n, ei->f[1], data), l2, s2, snum(n, ei->f[3], data));
+		break;
+	case K_ARROW:
+		ret = snprintf(buf, len, "%s [%lld -> %lld]", ei->label, snum(n, ei->f[0], data),
+			       snum(n, ei->f[1], data));
+		break;
+	case K_MIGRATE:
+		ret = snprintf(buf, len, "%s [%lld %lld->%lld]", ei->label, snum(n, ei->f[0], data),
+			       snum(n, ei->f[1], data), snum(n, ei->f[2], data));
+		break;
+	case K_SYSCALL: {
+		long long nr = snum(n, ei->f[0], data);
+		const char *name = n->syscall ? n->syscall(n->ctx, nr) : NULL;
+
+		if (name)
+			ret = snprintf(buf, len, "%s [%s]", ei->label, name);
+		else
+			ret = snprintf(buf, len, "%s [%lld]", ei->label, nr);
+		break;
+	}
+	case K_KVM_ENTRY:
+		d->vm = namer_vm(n, d->pid, NULL);
+		if (d->vm)
+			ret = snprintf(buf, len, "%s [%d %llu %s]", ei->label, d->pid,
+				       num(n, ei->f[0], data), d->vm);
+		else
+			ret = snprintf(buf, len, "%s [%d %llu]", ei->label, d->pid,
+				       num(n, ei->f[0], data));
+		break;
+	case K_KVM_EXIT:
+		d->vm = namer_vm(n, d->pid, &d->vcpu);
+		if (ei->vcpu)
+			d->vcpu = (int)num(n, ei->vcpu, data);
+		d->reason = exit_reason(n, ei, r);
+		if (d->vm)
+			ret = snprintf(buf, len, "%s [%d %s %s/%d]", ei->label, d->pid, d->reason,
+				       d->vm, d->vcpu);
+		else
+			ret = snprintf(buf, len, "%s [%d %s]", ei->label, d->pid, d->reason);
+		break;
+	case K_KVM_HC:
+		d->vm = namer_vm(n, d->pid, &d->vcpu);
+		if (d->vm)
+			ret = snprintf(buf, len, "%s [%llu %s/%d]", ei->label, d->nr, d->vm,
+				       d->vcpu);
+		else
+			ret = snprintf(buf, len, "%s [%llu]", ei->label, d->nr);
+		break;
+	case K_MARKER:
+		s1 = d->mark;
+		l1 = d->mark_len;
+		while (l1 && (s1[l1 - 1] == '\n' || s1[l1 - 1] == ' '))
+			l1--;
+		if (l1 > 7 && !strncmp(s1, "xtrace:", 7)) {
+			/* the recorder's own marks: FLUSH [#n], PAUSE, RESUME */
+			int w;
+
+			s1 += 7;
+			l1 -= 7;
+			w = strcspn(s1, " ");
+			w = w > l1 ? l1 : w;
+			if (w == l1)
+				ret = snprintf(buf, len, "%.*s", w, s1);
+			else
+				ret = snprintf(buf, len, "%.*s [%.*s]", w, s1, l1 - w - 1, s1 + w + 1);
+			text_done(d, ret, w, w != l1, true);
+		} else {
+			ret = snprintf(buf, len, "MARKER [%.*s]", l1, s1);
+			text_done(d, ret, 6, true, true);
+		}
+		return;
+	default:
+		trace_seq_reset(&n->seq);
+		tep_print_event(n->tep, &n->seq, (struct tep_record *)r, "%s", TEP_PRINT_INFO);
+		trace_seq_terminate(&n->seq);
+		ret = snprintf(buf, len, "%s:%s [%s]", ei->event->system, ei->event->name,
+			       n->seq.buffer);
+		text_done(d, ret, ei->label_len, true, true);
+		return;
+	}
+	text_done(d, ret, ei->label_len, true, false);
+}
+
+void namer_decode(struct namer *n, const struct xtrace_event *ev, struct decode *d)
+{
+	namer_facts(n, ev, d);
+	namer_text(n, ev, d);
+}
+
+bool hc_wait_event(struct hc_wait *w, const struct decode *d, unsigned long long *nr)
+{
+	if (d->kind == VK_KVM_HC) {
+		for (int i = 0; i < w->nr; i++)
+			if (w->p[i].pid == d->pid) {
+				w->p[i].nr = d->nr;
+				return false;
+			}
+		if (w->nr == w->cap) {
+			int cap = w->cap * 2 + 8;
+			struct pending_hc *p = realloc(w->p, cap * sizeof(*p));
+
+			if (!p)
+				return false;
+			w->p = p;
+			w->cap = cap;
+		}
+		w->p[w->nr++] = (struct pending_hc){ d->pid, d->nr };
+		return false;
+	}
+	if (d->kind != VK_KVM_ENTRY)
+		return false;
+	for (int i = 0; i < w->nr; i++) {
+		if (w->p[i].pid != d->pid)
+			continue;
+		*nr = w->p[i].nr;
+		w->p[i] = w->p[--w->nr];
+		return true;
+	}
+	return false;
+}
+
+void hc_wait_free(struct hc_wait *w)
+{
+	free(w->p);
+	w->p = NULL;
+	w->nr = w->cap = 0;
+}
+
+void namer_hc_exit(struct namer *n, const struct decode *entry, unsigned long long nr,
+		   struct decode *d)
+{
+	const struct evinfo *ei = info_of(n, entry->type);
+	int ret;
+
+	d->kind = VK_KVM_HC_EXIT;
+	d->type = entry->type;
+	d->pid = entry->pid;
+	d->vcpu = entry->vcpu;
+	d->has_vcpu = entry->has_vcpu;
+	d->nr = nr;
+	d->have_text = true;
+	d->tracepoint = ei ? ei->tracepoint : "unknown";
+	d->vm = namer_vm(n, entry->pid, NULL);
+	d->reason = NULL;
+	if (d->vm)
+		ret = snprintf(d->text, sizeof(d->text), "KVM_HOST_HC_EXIT [%llu %s/%d]", nr, d->vm,
+			       d->vcpu);
+	else
+		ret = snprintf(d->text, sizeof(d->text), "KVM_HOST_HC_EXIT [%llu]", nr);
+	text_done(d, ret, 16, true, false);
+}
+
+void namer_lost(struct namer *n, const struct xtrace_event *ev, struct decode *d)
+{
+	const struct evinfo *ei = info_of(n, common(n, ev->record->data, n->type_off,
+						    n->type_size));
+	int ret;
+
+	d->kind = VK_LOST;
+	d->type = -1;
+	d->pid = common(n, ev->record->data, n->pid_off, n->pid_size);
+	d->vcpu = -1;
+	d->has_vcpu = false;
+	d->have_text = true;
+	d->tracepoint = ei ? ei->tracepoint : "unknown";
+	d->vm = NULL;
+	d->reason = NULL;
+	if (ev->missed_unknown)
+		ret = snprintf(d->text, sizeof(d->text), "LOST_EVENTS [unknown]");
+	else
+		ret = snprintf(d->text, sizeof(d->text), "LOST_EVENTS [%u]", ev->missed);
+	text_done(d, ret, 11, true, false);
 }
 
 bool namer_match_name(char *const *patterns, const char *name)
@@ -570,23 +876,30 @@ bool namer_match_name(char *const *patterns, const char *name)
 	return false;
 }
 
-bool namer_selected(struct namer *n, const struct xtrace_event *ev)
+bool namer_selected(struct namer *n, const struct xtrace_event *ev, struct decode *d)
 {
 	struct evinfo *ei;
-	char tmp[256];
 
 	if (!n->patterns)
 		return true;
-	ei = info_of(n, ev);
-	if (!ei || !ei->event)
+	if (d->kind == VK_LOST)
+		return namer_match_name(n->patterns, "LOST_EVENTS");
+	if (d->kind == VK_KVM_HC_EXIT)
+		return namer_match_name(n->patterns, "KVM_HOST_HC_EXIT");
+	ei = info_of(n, d->type);
+	if (!ei)
 		return namer_match_name(n->patterns, "UNKNOWN_EVENT");
 	if (ei->kind == K_MARKER) {
-		/* MARKER, FLUSH, PAUSE, RESUME: the label depends on the text */
-		size_t l = namer_format(n, ev, tmp, sizeof(tmp));
+		/* MARKER, FLUSH, PAUSE, RESUME: the label is in the text, to its first space */
+		char word[256];
+		size_t w;
 
-		tmp[strcspn(tmp, " ")] = '\0';
-		(void)l;
-		return namer_match_name(n->patterns, tmp) ||
+		namer_text(n, ev, d);
+		w = strcspn(d->text, " ");
+		w = w < sizeof(word) ? w : sizeof(word) - 1;
+		memcpy(word, d->text, w);
+		word[w] = '\0';
+		return namer_match_name(n->patterns, word) ||
 		       namer_match_name(n->patterns, ei->tracepoint);
 	}
 	if (ei->selected < 0)
@@ -597,9 +910,9 @@ bool namer_selected(struct namer *n, const struct xtrace_event *ev)
 
 const char *namer_label_id(struct namer *n, int id, bool *selected)
 {
-	struct evinfo *ei = lookup(n, id);
+	struct evinfo *ei = info_of(n, id);
 
-	if (!ei || !ei->event) {
+	if (!ei) {
 		*selected = !n->patterns;
 		return NULL;
 	}
@@ -624,144 +937,13 @@ const char *namer_marker_label(const char *text, size_t len, char *word, size_t 
 	return word;
 }
 
-bool namer_hc_exit_selected(struct namer *n)
-{
-	return !n->patterns || namer_match_name(n->patterns, "KVM_HOST_HC_EXIT");
-}
-
-size_t namer_format(struct namer *n, const struct xtrace_event *ev, char *buf, size_t len)
-{
-	const struct tep_record *r = ev->record;
-	const void *d = r->data;
-	struct evinfo *ei = lookup(n, tep_data_type(n->tep, (struct tep_record *)r));
-	const char *s1, *s2;
-	int l1, l2, ret = 0;
-
-	if (!ei || !ei->event)
-		return snprintf(buf, len, "UNKNOWN_EVENT [type %d]",
-				tep_data_type(n->tep, (struct tep_record *)r));
-	switch (ei->kind) {
-	case K_NUM:
-		ret = snprintf(buf, len, "%s [%lld]", ei->label, snum(ei->f[0], d));
-		break;
-	case K_HEX:
-		ret = snprintf(buf, len, "%s [0x%llx]", ei->label, num(ei->f[0], d));
-		break;
-	case K_STR:
-		l1 = str(ei->f[0], r, &s1);
-		ret = snprintf(buf, len, "%s [%.*s]", ei->label, l1, s1);
-		break;
-	case K_SOFTIRQ: {
-		unsigned long long v = num(ei->f[0], d);
-
-		if (v < sizeof(softirq_names) / sizeof(softirq_names[0]))
-			ret = snprintf(buf, len, "%s [%s]", ei->label, softirq_names[v]);
-		else
-			ret = snprintf(buf, len, "%s [%llu]", ei->label, v);
-		break;
-	}
-	case K_VECTOR:
-		ret = snprintf(buf, len, "%s [%s]", ei->label, ei->vector);
-		break;
-	case K_SWITCH:
-		l1 = str(ei->f[0], r, &s1);
-		l2 = str(ei->f[2], r, &s2);
-		ret = snprintf(buf, len, "%s [%.*s:%lld -> %.*s:%lld]", ei->label, l1, s1,
-			       snum(ei->f[1], d), l2, s2, snum(ei->f[3], d));
-		break;
-	case K_ARROW:
-		ret = snprintf(buf, len, "%s [%lld -> %lld]", ei->label, snum(ei->f[0], d),
-			       snum(ei->f[1], d));
-		break;
-	case K_MIGRATE:
-		ret = snprintf(buf, len, "%s [%lld %lld->%lld]", ei->label, snum(ei->f[0], d),
-			       snum(ei->f[1], d), snum(ei->f[2], d));
-		break;
-	case K_SYSCALL: {
-		long long nr = snum(ei->f[0], d);
-		const char *name = xtrace_rec_syscall_name(n->rec, nr);
-
-		if (name)
-			ret = snprintf(buf, len, "%s [%s]", ei->label, name);
-		else
-			ret = snprintf(buf, len, "%s [%lld]", ei->label, nr);
-		break;
-	}
-	case K_KVM_ENTRY: {
-		int pid = tep_data_pid(n->tep, (struct tep_record *)r);
-		const char *vm = namer_vm(n, pid, NULL);
-		unsigned long long vcpu = num(ei->f[0], d);
-
-		if (vm)
-			ret = snprintf(buf, len, "%s [%d %llu %s]", ei->label, pid, vcpu, vm);
-		else
-			ret = snprintf(buf, len, "%s [%d %llu]", ei->label, pid, vcpu);
-		break;
-	}
-	case K_KVM_EXIT: {
-		int pid = tep_data_pid(n->tep, (struct tep_record *)r), vcpu;
-		const char *vm = namer_vm(n, pid, &vcpu);
-
-		if (ei->vcpu)
-			vcpu = (int)num(ei->vcpu, d);
-		if (vm)
-			ret = snprintf(buf, len, "%s [%d %s %s/%d]", ei->label, pid,
-				       exit_reason(n, ei, r), vm, vcpu);
-		else
-			ret = snprintf(buf, len, "%s [%d %s]", ei->label, pid, exit_reason(n, ei, r));
-		break;
-	}
-	case K_KVM_HC: {
-		int pid = tep_data_pid(n->tep, (struct tep_record *)r), vcpu;
-		const char *vm = namer_vm(n, pid, &vcpu);
-		unsigned long long nr = num(ei->f[0], d);
-
-		if (vm)
-			ret = snprintf(buf, len, "%s [%llu %s/%d]", ei->label, nr, vm, vcpu);
-		else
-			ret = snprintf(buf, len, "%s [%llu]", ei->label, nr);
-		break;
-	}
-	case K_MARKER:
-		l1 = str(ei->f[0], r, &s1);
-		while (l1 && (s1[l1 - 1] == '\n' || s1[l1 - 1] == ' '))
-			l1--;
-		if (l1 > 7 && !strncmp(s1, "xtrace:", 7)) {
-			/* the recorder's own marks: FLUSH [#n], PAUSE, RESUME */
-			int w;
-
-			s1 += 7;
-			l1 -= 7;
-			w = strcspn(s1, " ");
-			w = w > l1 ? l1 : w;
-			if (w == l1)
-				ret = snprintf(buf, len, "%.*s", w, s1);
-			else
-				ret = snprintf(buf, len, "%.*s [%.*s]", w, s1, l1 - w - 1, s1 + w + 1);
-		} else {
-			ret = snprintf(buf, len, "MARKER [%.*s]", l1, s1);
-		}
-		return one_line(buf, ret, len);
-	default:
-		trace_seq_reset(&n->seq);
-		tep_print_event(n->tep, &n->seq, (struct tep_record *)r, "%s", TEP_PRINT_INFO);
-		trace_seq_terminate(&n->seq);
-		ret = snprintf(buf, len, "%s:%s [%s]", ei->event->system, ei->event->name,
-			       n->seq.buffer);
-		return one_line(buf, ret, len);
-	}
-	if (ret < 0)
-		ret = 0;
-	return (size_t)ret < len ? (size_t)ret : len - 1;
-}
-
 size_t namer_fields(struct namer *n, const struct xtrace_event *ev, char *buf, size_t len)
 {
 	struct tep_record *r = ev->record;
-	struct evinfo *ei = lookup(n, tep_data_type(n->tep, r));
+	struct evinfo *ei = info_of(n, tep_data_type(n->tep, r));
 	int pid = tep_data_pid(n->tep, r), ret;
 
-	if (!ei || !ei->event)
+	if (!ei)
 		return snprintf(buf, len, "pid=%d", pid) >= (int)len ? len - 1 : strlen(buf);
 	trace_seq_reset(&n->seq);
 	tep_print_fields(&n->seq, r->data, r->size, ei->event);

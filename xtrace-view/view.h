@@ -61,17 +61,35 @@ struct view {
 	int64_t start;			/* earliest recording start (UTC ns): "rel" and +offsets */
 };
 
-/* Buffered standard output. */
+/* out.c: buffered standard output */
 struct out {
 	char buf[1 << 16];
 	size_t len;
-	bool failed;
+	bool failed;			/* a write failed: the caller reports -EIO */
 };
 
+/** out_flush - write what @o holds to standard output */
 void out_flush(struct out *o);
+/** out_write - append @len bytes of @s (flushing when the buffer is full) */
 void out_write(struct out *o, const char *s, size_t len);
+/** out_printf - append formatted text, of any length */
 void out_printf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** out_json_str - append @len bytes of @s as a JSON string, quotes included */
 void out_json_str(struct out *o, const char *s, size_t len);
+
+/**
+ * out_room - room for @n more bytes (at most the buffer's size) at @p, the end of a
+ * line being written straight into @o's buffer: @p, or after a flush of everything
+ * before @p, the buffer's start
+ */
+static inline char *out_room(struct out *o, char *p, size_t n)
+{
+	if ((size_t)(o->buf + sizeof(o->buf) - p) >= n)
+		return p;
+	o->len = p - o->buf;
+	out_flush(o);
+	return o->buf;
+}
 
 /* time.c: parsing times and windows, formatting durations */
 int parse_time(const char *s, int64_t start, int64_t *tod);
@@ -80,12 +98,16 @@ int parse_duration(const char *s, int64_t *ns);
 void format_tod(int64_t tod, char *buf, size_t len);
 
 /**
- * view_iter - the iterator the filters ask for: a merged directory's order when
+ * view_iter - (iter.c) the iterator the filters ask for: a merged directory's order when
  * nothing is filtered by time or system, else the heap over the selected systems,
  * seeked to --from (whole frames before it skipped). *@map (to free) maps the
  * iterator's source index to the view's.
  */
 struct xtrace_iter *view_iter(struct view *v, int **map);
+
+/* print.c: the events, one a line (text or JSON) */
+extern const char *const field_names[NR_FIELDS];
+int print_events(struct view *v);
 
 /* analyze.c */
 int run_summary(struct view *v);

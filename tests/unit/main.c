@@ -13,6 +13,7 @@ int add_reader_suite(void);
 int add_merge_suite(void);
 int add_view_suite(void);
 int add_dirstream_suite(void);
+int add_names_suite(void);
 
 int main(void)
 {
@@ -25,6 +26,7 @@ int main(void)
 		add_merge_suite,
 		add_view_suite,
 		add_dirstream_suite,
+		add_names_suite,
 	};
 
 	return tu_main("xtrace-unit", suites, sizeof(suites) / sizeof(suites[0]));
