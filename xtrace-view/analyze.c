@@ -577,15 +577,15 @@ int run_summary(struct view *v)
 			out_printf(out, ",\"hostname\":");
 			out_json_str(out, m->hostname ? m->hostname : "", m->hostname ?
 				     strlen(m->hostname) : 0);
-			out_printf(out, ",\"events\":%llu,\"first_ns\":%lld,\"last_ns\":%lld,"
-				   "\"span_ns\":%lld,\"lost\":%llu,\"lost_unknown\":%s,"
-				   "\"lost_recorded\":%llu,\"counts\":{", (unsigned long long)events,
+			out_printf(out, ",\"events\":%llu,\"first_ns\":%lld,\"last_ns\":%lld,\"span_ns\":%lld,\"lost\":%llu,\"lost_unknown\":%s,\"lost_recorded\":%llu,\"counts\":{",
+				   (unsigned long long)events,
 				   events ? (long long)first : 0, events ? (long long)last : 0,
 				   events ? (long long)(last - first) : 0, (unsigned long long)lost,
 				   unknown ? "true" : "false", (unsigned long long)mlost);
 			for (int x = 0; x < no; x++) {
-				const char *name = order[x] < s->nr_labels ? s->labels[order[x]].name :
-						   marks[order[x] - s->nr_labels];
+				int k = order[x];
+				const char *name = k < s->nr_labels ? s->labels[k].name :
+						   marks[k - s->nr_labels];
 
 				out_printf(out, "%s", x ? "," : "");
 				out_json_str(out, name, strlen(name));
@@ -595,23 +595,23 @@ int run_summary(struct view *v)
 		} else {
 			if (m->mode && !strcmp(m->mode, "overwrite"))
 				/* a flight recorder's gaps are its older events, overwritten */
-				out_printf(out, "%ssystem %s: %llu events from %s to %s (%s); "
-					   "%llu%s older events overwritten (flight recorder), "
-					   "%llu lost\n", first_sys ? "" : "\n", v->src[i].host,
+				out_printf(out, "%ssystem %s: %llu events from %s to %s (%s); %llu%s older events overwritten (flight recorder), %llu lost\n",
+					   first_sys ? "" : "\n", v->src[i].host,
 					   (unsigned long long)events, a, b, sp,
 					   (unsigned long long)lost, unknown ? "+" : "",
 					   (unsigned long long)mlost);
 			else
-				out_printf(out, "%ssystem %s: %llu events from %s to %s (%s); lost "
-					   "%llu%s (recorder counted %llu)\n", first_sys ? "" : "\n",
+				out_printf(out, "%ssystem %s: %llu events from %s to %s (%s); lost %llu%s (recorder counted %llu)\n",
+					   first_sys ? "" : "\n",
 					   v->src[i].host, (unsigned long long)events, a, b, sp,
 					   (unsigned long long)lost,
 					   unknown ? " and an unknown number" : "",
 					   (unsigned long long)mlost);
 			out_printf(out, "  %12s  %6s  %s\n", "COUNT", "%", "EVENT");
 			for (int x = 0; x < no; x++) {
-				const char *name = order[x] < s->nr_labels ? s->labels[order[x]].name :
-						   marks[order[x] - s->nr_labels];
+				int k = order[x];
+				const char *name = k < s->nr_labels ? s->labels[k].name :
+						   marks[k - s->nr_labels];
 
 				out_printf(out, "  %12llu  %6.2f  %s\n",
 					   (unsigned long long)counts[order[x]],
@@ -788,8 +788,7 @@ static void print_stat(struct out *out, const struct kstat *k, const char *name,
 			out_printf(out, "%llu", k->key);
 		else
 			out_json_str(out, name, strlen(name));
-		out_printf(out, ",\"count\":%llu,\"total_ns\":%llu,\"min_ns\":%llu,\"mean_ns\":%llu,"
-			   "\"p50_ns\":%llu,\"p99_ns\":%llu,\"max_ns\":%llu,\"worst\":[",
+		out_printf(out, ",\"count\":%llu,\"total_ns\":%llu,\"min_ns\":%llu,\"mean_ns\":%llu,\"p50_ns\":%llu,\"p99_ns\":%llu,\"max_ns\":%llu,\"worst\":[",
 			   (unsigned long long)k->h.count, (unsigned long long)k->h.sum,
 			   (unsigned long long)k->h.min,
 			   (unsigned long long)(k->h.count ? k->h.sum / k->h.count : 0),
@@ -925,8 +924,8 @@ int run_kvm(struct view *v)
 			out_printf(out, ",\"unpaired_exits\":%llu,\"vcpus\":[",
 				   (unsigned long long)unpaired);
 		} else {
-			out_printf(out, "%sKVM on %s: time from each VM exit to the vCPU's next entry "
-				   "(percentiles within 0.8%%)\n", first_sys ? "" : "\n",
+			out_printf(out, "%sKVM on %s: time from each VM exit to the vCPU's next entry (percentiles within 0.8%%)\n",
+				   first_sys ? "" : "\n",
 				   v->src[i].host);
 		}
 		first_sys = 0;
@@ -950,12 +949,12 @@ int run_kvm(struct view *v)
 			if (json) {
 				out_printf(out, "%s{\"vm\":", nthr ? "," : "");
 				out_json_str(out, vm ? vm : "", vm ? strlen(vm) : 0);
-				out_printf(out, ",\"vcpu\":%d,\"pid\":%d,\"exits\":%llu,\"total_ns\":%llu,"
-					   "\"reasons\":[", vcpu, pid, (unsigned long long)tot.count,
+				out_printf(out, ",\"vcpu\":%d,\"pid\":%d,\"exits\":%llu,\"total_ns\":%llu,\"reasons\":[",
+					   vcpu, pid, (unsigned long long)tot.count,
 					   (unsigned long long)tot.sum);
 			} else {
-				out_printf(out, "\n  VM %s vCPU %d (thread %d%s%s): %llu exits, %s "
-					   "outside the guest\n", vm ? vm : "?", vcpu, pid,
+				out_printf(out, "\n  VM %s vCPU %d (thread %d%s%s): %llu exits, %s outside the guest\n",
+					   vm ? vm : "?", vcpu, pid,
 					   comm ? " " : "", comm ? comm : "",
 					   (unsigned long long)tot.count, tb);
 				if (nex)
@@ -968,8 +967,8 @@ int run_kvm(struct view *v)
 					continue;
 				if (json && c++)
 					out_printf(out, ",");
-				print_stat(out, &all[x], reason_name(all[x].key, buf, sizeof(buf)), json,
-					   top);
+				print_stat(out, &all[x], reason_name(all[x].key, buf, sizeof(buf)),
+					   json, top);
 			}
 			if (json)
 				out_printf(out, "],\"hypercalls\":[");
@@ -999,9 +998,10 @@ int run_kvm(struct view *v)
 
 				for (int x = a; x < b; x++)
 					for (int w = 0; !all[x].hc && w < all[x].nr_worst; w++) {
+						uint64_t dur = all[x].worst[w].dur;
 						int at;
 
-						if (nl == top && all[x].worst[w].dur <= longest[nl - 1].dur)
+						if (nl == top && dur <= longest[nl - 1].dur)
 							continue;
 						if (nl < top)
 							nl++;
@@ -1011,8 +1011,8 @@ int run_kvm(struct view *v)
 						longest[at] = all[x].worst[w];
 					}
 				if (!json && nl)
-					out_printf(out, "    guest %s CPU %d during the %d longest exits "
-						   "(+-%d us):\n", v->src[g].host, vcpu, nl,
+					out_printf(out, "    guest %s CPU %d during the %d longest exits (+-%d us):\n",
+						   v->src[g].host, vcpu, nl,
 						   GUEST_MARGIN / 1000);
 				for (int l = 0; l < nl; l++) {
 					char t[64], d[24];
@@ -1020,14 +1020,15 @@ int run_kvm(struct view *v)
 					format_tod(longest[l].tod, t, sizeof(t));
 					fmt_ns(d, sizeof(d), longest[l].dur);
 					if (json) {
-						out_printf(out, "%s{\"exit\":\"%s\",\"dur_ns\":%llu,"
-							   "\"events\":[", l ? "," : "", t,
+						out_printf(out, "%s{\"exit\":\"%s\",\"dur_ns\":%llu,\"events\":[",
+							   l ? "," : "", t,
 							   (unsigned long long)longest[l].dur);
 					} else {
 						out_printf(out, "      exit at %s for %s:\n", t, d);
 					}
 					guest_window(v, out, g, vcpu, longest[l].tod,
-						     longest[l].tod + (int64_t)longest[l].dur, json);
+						     longest[l].tod + (int64_t)longest[l].dur,
+						     json);
 					if (json)
 						out_printf(out, "]}");
 				}
@@ -1041,8 +1042,8 @@ int run_kvm(struct view *v)
 		if (json)
 			out_printf(out, "]}");
 		else if (unpaired)
-			out_printf(out, "\n  %llu exits had no entry after them (lost events, or the "
-				   "end of the recording or window)\n", (unsigned long long)unpaired);
+			out_printf(out, "\n  %llu exits had no entry after them (lost events, or the end of the recording or window)\n",
+				   (unsigned long long)unpaired);
 		for (int x = 0; x < nr; x++)
 			hist_free(&all[x].h);
 		free(all);

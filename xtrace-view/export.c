@@ -15,6 +15,7 @@
 #include <string.h>
 #include <event-parse.h>
 
+#include "tool.h"
 #include "view.h"
 
 #define HTML_MAX_ITEMS	200000
@@ -258,15 +259,15 @@ int run_perfetto(struct view *v)
 	for (int i = 0; i < v->nr && cs; i++) {
 		if (!v->src[i].selected)
 			continue;
-		out_printf(out, "%s\n{\"ph\":\"M\",\"pid\":%d,\"name\":\"process_name\",\"args\":"
-			   "{\"name\":", p.first ? "" : ",", i + 1);
+		out_printf(out, "%s\n{\"ph\":\"M\",\"pid\":%d,\"name\":\"process_name\",\"args\":{\"name\":",
+			   p.first ? "" : ",", i + 1);
 		p.first = false;
 		out_json_str(out, v->src[i].host, strlen(v->src[i].host));
 		out_printf(out, "}}");
 		for (int c = 0; c < ncpu; c++)
 			if (cs[i * ncpu + c].seen)
-				out_printf(out, ",\n{\"ph\":\"M\",\"pid\":%d,\"tid\":%d,\"name\":"
-					   "\"thread_name\",\"args\":{\"name\":\"CPU %d\"}}", i + 1, c, c);
+				out_printf(out, ",\n{\"ph\":\"M\",\"pid\":%d,\"tid\":%d,\"name\":\"thread_name\",\"args\":{\"name\":\"CPU %d\"}}",
+					   i + 1, c, c);
 	}
 	out_printf(out, "\n]}\n");
 	out_flush(out);
@@ -327,22 +328,7 @@ static void html_span(void *ctx, int src, int cpu, enum span_kind k, int64_t tod
 }
 
 static const char html_head[] =
-"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>xtrace timeline</title>\n"
-"<style>\n"
-"body{font:12px sans-serif;margin:8px}\n"
-"#tl{position:relative}\n"
-".row{position:relative;height:22px;border-bottom:1px solid #ddd;margin-left:110px}\n"
-".row .lbl{position:absolute;left:-110px;width:105px;text-align:right;line-height:22px}\n"
-".item{position:absolute;top:3px;height:16px;min-width:1px}\n"
-".guest{background:#8c8}.exit{background:#d44;top:1px;height:20px}\n"
-".irq{background:#48c;top:12px;height:8px}\n"
-".marker{background:#000;width:2px;top:0;height:22px}\n"
-"#legend span{display:inline-block;padding:0 6px;margin-right:6px}\n"
-"</style></head><body>\n"
-"<h3 id=\"title\"></h3>\n"
-"<div id=\"legend\"><span class=\"guest\">guest running</span><span class=\"exit\">VM exit"
-"</span><span class=\"irq\">interrupt</span><span class=\"marker\" style=\"color:#fff\">"
-"marker</span></div>\n<div id=\"tl\"></div>\n<script>\n";
+"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>xtrace timeline</title>\n<style>\nbody{font:12px sans-serif;margin:8px}\n#tl{position:relative}\n.row{position:relative;height:22px;border-bottom:1px solid #ddd;margin-left:110px}\n.row .lbl{position:absolute;left:-110px;width:105px;text-align:right;line-height:22px}\n.item{position:absolute;top:3px;height:16px;min-width:1px}\n.guest{background:#8c8}.exit{background:#d44;top:1px;height:20px}\n.irq{background:#48c;top:12px;height:8px}\n.marker{background:#000;width:2px;top:0;height:22px}\n#legend span{display:inline-block;padding:0 6px;margin-right:6px}\n</style></head><body>\n<h3 id=\"title\"></h3>\n<div id=\"legend\"><span class=\"guest\">guest running</span><span class=\"exit\">VM exit</span><span class=\"irq\">interrupt</span><span class=\"marker\" style=\"color:#fff\">marker</span></div>\n<div id=\"tl\"></div>\n<script>\n";
 
 static const char html_tail[] =
 "</script>\n<script>\n"
@@ -399,9 +385,8 @@ int run_html(struct view *v)
 	out_write(out, html_head, sizeof(html_head) - 1);
 	format_tod(from, a, sizeof(a));
 	format_tod(to, b, sizeof(b));
-	out_printf(out, "var DATA={\"title\":\"xtrace: %s to %s UTC%s\",\"from\":%lld,\"to\":%lld,"
-		   "\"kinds\":[\"exit\",\"guest\",\"irq\",\"syscall\",\"marker\",\"event\"],"
-		   "\"rows\":[", a, b, h.dropped ? " (cut: narrow the window)" : "",
+	out_printf(out, "var DATA={\"title\":\"xtrace: %s to %s UTC%s\",\"from\":%lld,\"to\":%lld,\"kinds\":[\"exit\",\"guest\",\"irq\",\"syscall\",\"marker\",\"event\"],\"rows\":[",
+		   a, b, h.dropped ? " (cut: narrow the window)" : "",
 		   (long long)(from - v->start), (long long)(to - v->start));
 	/* rows: every CPU of every selected system that had an event */
 	for (int i = 0; i < v->nr; i++)
@@ -430,9 +415,8 @@ int run_html(struct view *v)
 	if (out->failed)
 		ret = -EIO;
 	if (h.dropped && !v->o->quiet)
-		fprintf(stderr, PROG ": warning: the timeline holds the first %d slices; %zu more "
-			"left out (narrow the window with --from/--to or --around)\n",
-			HTML_MAX_ITEMS, h.dropped);
+		tool_msg("warning: the timeline holds the first %d slices; %zu more left out (narrow the window with --from/--to or --around)",
+			 HTML_MAX_ITEMS, h.dropped);
 done:
 	free(rowmap);
 	free(h.items);

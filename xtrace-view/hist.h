@@ -17,7 +17,7 @@
 
 struct hist {
 	uint64_t count, sum, min, max;
-	uint64_t *b;				/* HIST_BUCKETS counters, allocated at the first value */
+	uint64_t *b;		/* HIST_BUCKETS counters, allocated at the first value */
 };
 
 int hist_bucket(uint64_t v);

@@ -37,6 +37,8 @@ enum kind {
 	K_MARKER,	/* MARKER [text], FLUSH [text] */
 };
 
+#define MARK_LEN	((int)sizeof(XTRACE_MARK) - 1)	/* the recorder's marks' prefix */
+
 struct spec {
 	const char *sys, *name;
 	enum kind kind;
@@ -108,16 +110,6 @@ struct reason {
 	char name[40];
 };
 
-struct vm_thread {
-	int tid, pid, vcpu;
-	int line;			/* order in the file: later lines win */
-};
-
-struct vm_proc {
-	int pid;
-	char name[64];
-};
-
 struct pending_hc {
 	int pid;
 	unsigned long long nr;
@@ -134,12 +126,9 @@ struct namer {
 	bool native;			/* recorded in this machine's byte order */
 	struct trace_seq seq;
 	struct reason reasons[REASON_SLOTS];
-	struct vm_thread *threads;	/* sorted by tid */
-	int nr_threads;
-	struct vm_proc *vms;
-	int nr_vms;
-	int last_tid;			/* one-entry cache of vm_lookup() */
-	const struct vm_thread *last_thread;
+	struct xtrace_vms vms;		/* the recording's vms file (libxtrace reads it) */
+	int last_tid;			/* one-entry cache of vm_thread() */
+	const struct xtrace_vm_thread *last_thread;
 	char *const *patterns;		/* --event: NULL = everything */
 	bool have_vms;			/* a vms file was read */
 };
@@ -198,140 +187,54 @@ void namer_free(struct namer *n)
 		return;
 	trace_seq_destroy(&n->seq);
 	free(n->info);
-	free(n->threads);
-	free(n->vms);
+	xtrace_vms_free(&n->vms);
 	free(n);
-}
-
-static int cmp_thread(const void *a, const void *b)
-{
-	const struct vm_thread *x = a, *y = b;
-
-	if (x->tid != y->tid)
-		return (x->tid > y->tid) - (x->tid < y->tid);
-	return (x->line > y->line) - (x->line < y->line);
 }
 
 int namer_load_vms(struct namer *n, const char *dir)
 {
-	char path[4096], line[256];
-	int nt = 0, ct = 0, nv = 0, cv = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/vms", dir);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	free(n->threads);
-	free(n->vms);
-	n->threads = NULL;
-	n->vms = NULL;
-	while (fgets(line, sizeof(line), f)) {
-		struct vm_thread t;
-		char name[64];
-		int pid;
-
-		if (sscanf(line, "thread %d %d %d", &t.tid, &t.pid, &t.vcpu) == 3) {
-			if (nt == ct) {
-				struct vm_thread *p = realloc(n->threads, (ct = ct * 2 + 16) * sizeof(*p));
-
-				if (!p)
-					break;
-				n->threads = p;
-			}
-			t.line = nt;
-			n->threads[nt++] = t;
-		} else if (sscanf(line, "vm %d %63s", &pid, name) == 2) {
-			int i;
-
-			/* later lines win */
-			for (i = 0; i < nv && n->vms[i].pid != pid; i++)
-				;
-			if (i == nv) {
-				if (nv == cv) {
-					struct vm_proc *p = realloc(n->vms, (cv = cv * 2 + 4) * sizeof(*p));
-
-					if (!p)
-						break;
-					n->vms = p;
-				}
-				nv++;
-			}
-			n->vms[i].pid = pid;
-			snprintf(n->vms[i].name, sizeof(n->vms[i].name), "%s", name);
-		}
-	}
-	fclose(f);
-	/* by tid, and for one tid the latest line last: keep that one (later lines win) */
-	if (nt)
-		qsort(n->threads, nt, sizeof(*n->threads), cmp_thread);
-	{
-		int k = 0;
-
-		for (int i = 0; i < nt; i++) {
-			if (k && n->threads[k - 1].tid == n->threads[i].tid)
-				k--;
-			n->threads[k++] = n->threads[i];
-		}
-		nt = k;
-	}
-	n->nr_threads = nt;
-	n->nr_vms = nv;
-	n->have_vms = true;
+	xtrace_vms_free(&n->vms);
+	n->have_vms = false;
 	n->last_tid = -1;
 	n->last_thread = NULL;
-	return nv;
+	if (xtrace_vms_read(dir, &n->vms)) {
+		xtrace_vms_free(&n->vms);
+		return -1;
+	}
+	n->have_vms = true;
+	return n->vms.nr_vms;
 }
 
-static const struct vm_thread *vm_thread(struct namer *n, int tid)
+static const struct xtrace_vm_thread *vm_thread(struct namer *n, int tid)
 {
-	int lo = 0, hi = n->nr_threads;
-
-	if (tid == n->last_tid)
-		return n->last_thread;
-	n->last_tid = tid;
-	n->last_thread = NULL;
-	while (lo < hi) {
-		int mid = (lo + hi) / 2;
-
-		if (n->threads[mid].tid == tid) {
-			n->last_thread = &n->threads[mid];
-			break;
-		}
-		if (n->threads[mid].tid < tid)
-			lo = mid + 1;
-		else
-			hi = mid;
+	if (tid != n->last_tid) {
+		n->last_tid = tid;
+		n->last_thread = xtrace_vms_thread(&n->vms, tid);
 	}
 	return n->last_thread;
 }
 
 const char *namer_vm(struct namer *n, int tid, int *vcpu)
 {
-	const struct vm_thread *t = vm_thread(n, tid);
+	const struct xtrace_vm_thread *t = vm_thread(n, tid);
 
 	if (vcpu)
 		*vcpu = t ? t->vcpu : -1;
-	if (!t)
-		return NULL;
-	for (int i = 0; i < n->nr_vms; i++)
-		if (n->vms[i].pid == t->pid)
-			return n->vms[i].name;
-	return NULL;
+	return t ? xtrace_vms_name(&n->vms, t->pid) : NULL;
 }
 
 int namer_nr_vms(const struct namer *n)
 {
-	return n->have_vms ? n->nr_vms : -1;
+	return n->have_vms ? n->vms.nr_vms : -1;
 }
 
 const char *namer_vm_name(const struct namer *n, int i, int *pid)
 {
-	if (i < 0 || i >= n->nr_vms)
+	if (i < 0 || i >= n->vms.nr_vms)
 		return NULL;
 	if (pid)
-		*pid = n->vms[i].pid;
-	return n->vms[i].name;
+		*pid = n->vms.vms[i].pid;
+	return n->vms.vms[i].name;
 }
 
 void namer_set_event_filter(struct namer *n, char *const *patterns)
@@ -634,7 +537,7 @@ static void text_done(struct decode *d, int ret, size_t label_len, bool brackets
 	if (d->key + d->key_len > d->text + len)
 		d->key_len = d->text + len - d->key;
 	if ((size_t)ret != len || memchr(d->text, '[', label_len < len ? label_len : len)) {
-		/* cut, or an "xtrace:" mark whose label holds a '[' */
+		/* cut, or a recorder's mark (XTRACE_MARK) whose label holds a '[' */
 		split_text(d);
 		return;
 	}
@@ -747,12 +650,12 @@ void namer_text(struct namer *n, const struct xtrace_event *ev, struct decode *d
 		l1 = d->mark_len;
 		while (l1 && (s1[l1 - 1] == '\n' || s1[l1 - 1] == ' '))
 			l1--;
-		if (l1 > 7 && !strncmp(s1, "xtrace:", 7)) {
+		if (l1 > MARK_LEN && !strncmp(s1, XTRACE_MARK, MARK_LEN)) {
 			/* the recorder's own marks: FLUSH [#n], PAUSE, RESUME */
 			int w;
 
-			s1 += 7;
-			l1 -= 7;
+			s1 += MARK_LEN;
+			l1 -= MARK_LEN;
 			w = strcspn(s1, " ");
 			w = w > l1 ? l1 : w;
 			if (w == l1)
@@ -927,10 +830,10 @@ const char *namer_marker_label(const char *text, size_t len, char *word, size_t 
 {
 	size_t w;
 
-	if (len <= 7 || strncmp(text, "xtrace:", 7))
+	if (len <= MARK_LEN || strncmp(text, XTRACE_MARK, MARK_LEN))
 		return "MARKER";
-	text += 7;
-	len -= 7;
+	text += MARK_LEN;
+	len -= MARK_LEN;
 	for (w = 0; w < len && text[w] != ' ' && text[w] != '\n' && text[w]; w++)
 		;
 	snprintf(word, wlen, "%.*s", (int)w, text);

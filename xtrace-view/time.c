@@ -45,24 +45,12 @@ static int parse_secs(const char *s, const char **end, int64_t *ns)
 	return 0;
 }
 
+/* a duration, unsigned: the library's grammar (a bare number is seconds) */
 int parse_duration(const char *s, int64_t *ns)
 {
-	static const struct { const char *u; int64_t mul; } units[] = {
-		{ "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", 1000000000 }, { "", 1000000000 },
-	};
-	const char *end;
-	int64_t v;
-
-	if (parse_secs(s, &end, &v))
+	if (*s == '+' || *s == '-')
 		return -EINVAL;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcmp(end, units[i].u))
-			continue;
-		/* v is the number times 1e9: scale to the unit */
-		*ns = (int64_t)((__int128)v * units[i].mul / 1000000000LL);
-		return 0;
-	}
-	return -EINVAL;
+	return xtrace_parse_duration(s, ns) ? -EINVAL : 0;
 }
 
 int parse_time(const char *s, int64_t start, int64_t *tod)
@@ -148,16 +136,5 @@ int parse_window(const char *s, int64_t start, int64_t *from, int64_t *to)
 
 void format_tod(int64_t tod, char *buf, size_t len)
 {
-	time_t s = tod / 1000000000LL;
-	long ns = tod % 1000000000LL;
-	struct tm tm;
-	char d[40];
-
-	if (ns < 0) {
-		ns += 1000000000L;
-		s--;
-	}
-	gmtime_r(&s, &tm);
-	strftime(d, sizeof(d), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%09ld", d, ns);
+	xtrace_format_utc(buf, len, tod);
 }

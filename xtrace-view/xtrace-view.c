@@ -17,6 +17,7 @@
 #include "tool.h"
 #include "names.h"
 
+#include "sbuf.h"
 #include "view.h"
 
 static const char *const usage_text[] = {
@@ -76,15 +77,15 @@ static void open_failed(const char *dir, int err)
 	struct xtrace_meta m;
 
 	if (err == ENOTSUP && xtrace_meta_read(dir, &m) == -ENOTSUP) {
-		fprintf(stderr, PROG ": '%s' has format version %d.%d, newer than this "
-			"xtrace-view reads (%d.x): upgrade xtrace\n", dir, m.major, m.minor,
-			XTRACE_FORMAT_MAJOR);
+		tool_error("'%s' has format version %d.%d, newer than this xtrace-view reads (%d.x): upgrade xtrace",
+			   dir, m.major, m.minor,
+			   XTRACE_FORMAT_MAJOR);
 		return;
 	}
 	if (err == ENOENT && access(dir, F_OK))
-		fprintf(stderr, PROG ": cannot open '%s': %s\n", dir, strerror(ENOENT));
+		tool_error("cannot open '%s': %s", dir, strerror(ENOENT));
 	else
-		fprintf(stderr, PROG ": cannot open '%s': %s\n", dir, open_error(err));
+		tool_error("cannot open '%s': %s", dir, open_error(err));
 }
 
 static const char *rec_syscall(const void *rec, long nr)
@@ -97,6 +98,7 @@ static void print_info(struct source *s)
 	const struct xtrace_meta *m = xtrace_rec_meta(s->rec);
 	const struct xtrace_clock *clk = xtrace_rec_clock(s->rec);
 	uint32_t maxerr = 0;
+	char utc[48];
 	int steps = 0;
 
 	for (size_t i = 0; i < clk->nr_samples; i++) {
@@ -111,8 +113,9 @@ static void print_info(struct source *s)
 		printf("error       %s\n", m->error);
 	printf("host        %s (Linux %s, %s, %d CPUs)\n", m->hostname, m->kernel ? m->kernel : "?",
 	       m->arch ? m->arch : "?", m->nr_cpus);
-	printf("start       %lld.%09lld UTC s\n", (long long)(m->start_tod / 1000000000LL),
-	       (long long)(m->start_tod % 1000000000LL));
+	xtrace_format_utc(utc, sizeof(utc), m->start_tod);
+	printf("start       %s UTC (%lld.%09lld s since the epoch)\n", utc,
+	       (long long)(m->start_tod / 1000000000LL), (long long)(m->start_tod % 1000000000LL));
 	if (m->end_tod)
 		printf("duration    %.6f s\n", (m->end_tod - m->start_tod) / 1e9);
 	printf("timestamps  %s (trace clock %s; %zu clock samples, error <= %u ns; %d steps)\n",
@@ -157,8 +160,8 @@ static void print_merge_info(const char *dir)
 	for (int i = 0; i < mm.nr_sources; i++) {
 		const struct xtrace_merge_source *s = &mm.sources[i];
 
-		printf("system      %s (host %s, from '%s'): %llu events, offset %lld ns, clock "
-		       "error %s%lld ns, %llu lost, %u damaged\n", s->name, s->hostname, s->input,
+		printf("system      %s (host %s, from '%s'): %llu events, offset %lld ns, clock error %s%lld ns, %llu lost, %u damaged\n",
+		       s->name, s->hostname, s->input,
 		       (unsigned long long)s->events, (long long)s->offset,
 		       s->clock_error < 0 ? "unknown, samples " : "",
 		       (long long)(s->clock_error < 0 ? s->sample_error :
@@ -224,23 +227,19 @@ static int resolve_window(struct view *v)
 	o->from = INT64_MIN;
 	o->to = INT64_MAX;
 	if (o->around_s && parse_window(o->around_s, v->start, &o->from, &o->to)) {
-		fprintf(stderr, PROG ": invalid --around '%s' (TIME+-WIDTH, e.g. "
-			"2026-11-22T10:00:01.5+-2ms or +1.5s+-100us)\n", o->around_s);
-		return 2;
+		return tool_bad_usage("invalid --around '%s' (TIME+-WIDTH, e.g. 2026-11-22T10:00:01.5+-2ms or +1.5s+-100us)",
+				      o->around_s);
 	}
 	if (o->from_s && parse_time(o->from_s, v->start, &o->from)) {
-		fprintf(stderr, PROG ": invalid time '%s' (2026-11-22T10:00:01.5, 10:00:01.5, "
-			"epoch seconds, or +1.5s from the start)\n", o->from_s);
-		return 2;
+		return tool_bad_usage("invalid time '%s' (2026-11-22T10:00:01.5, 10:00:01.5, epoch seconds, or +1.5s from the start)",
+				      o->from_s);
 	}
 	if (o->to_s && parse_time(o->to_s, v->start, &o->to)) {
-		fprintf(stderr, PROG ": invalid time '%s' (2026-11-22T10:00:01.5, 10:00:01.5, "
-			"epoch seconds, or +1.5s from the start)\n", o->to_s);
-		return 2;
+		return tool_bad_usage("invalid time '%s' (2026-11-22T10:00:01.5, 10:00:01.5, epoch seconds, or +1.5s from the start)",
+				      o->to_s);
 	}
 	if (o->from > o->to) {
-		fprintf(stderr, PROG ": the window ends before it starts\n");
-		return 2;
+		return tool_bad_usage("the window ends before it starts");
 	}
 	return 0;
 }
@@ -276,9 +275,8 @@ static int run_xtrace_view(struct view_opts *o)
 		if (m->start_tod && m->start_tod + xtrace_rec_offset(rec) < v.start)
 			v.start = m->start_tod + xtrace_rec_offset(rec);
 		if (!m->complete && !o->quiet && !o->info)
-			fprintf(stderr, PROG ": warning: '%s' is incomplete (%s); showing what "
-				"was saved\n", xtrace_rec_dir(rec), m->error ? m->error :
-				"the recorder did not stop cleanly");
+			tool_msg("warning: '%s' is incomplete (%s); showing what was saved", xtrace_rec_dir(rec), m->error ? m->error :
+				 "the recorder did not stop cleanly");
 		v.src[i].namer = namer_new(xtrace_rec_tep(rec), rec_syscall, rec);
 		if (!v.src[i].namer) {
 			status = 1;
@@ -292,10 +290,13 @@ static int run_xtrace_view(struct view_opts *o)
 	if (v.start == INT64_MAX)
 		v.start = 0;
 	if (o->hosts && !nsel) {
-		fprintf(stderr, PROG ": no system matches --host '%s'; the systems are:", o->hosts[0]);
+		struct sbuf names = { 0 };
+
 		for (int i = 0; i < v.nr; i++)
-			fprintf(stderr, " %s", xtrace_rec_name(v.src[i].rec));
-		fprintf(stderr, "\n");
+			sb_printf(&names, " %s", xtrace_rec_name(v.src[i].rec));
+		tool_error("no system matches --host '%s'; the systems are:%s", o->hosts[0],
+			   names.buf ? names.buf : "");
+		sb_release(&names);
 		status = 2;
 		goto out;
 	}
@@ -324,14 +325,13 @@ static int run_xtrace_view(struct view_opts *o)
 	else
 		ret = print_events(&v);
 	if (ret == -EIO) {
-		fprintf(stderr, PROG ": write failure on standard output\n");
+		tool_error("write failure on standard output");
 		status = 1;
 	} else if (ret == -EBADMSG) {
-		fprintf(stderr, PROG ": some data was damaged and skipped; every readable event "
-			"was shown\n");
+		tool_error("some data was damaged and skipped; every readable event was shown");
 		status = 1;
 	} else if (ret) {
-		fprintf(stderr, PROG ": cannot read the recordings: %s\n", strerror(-ret));
+		tool_error("cannot read the recordings: %s", strerror(-ret));
 		status = 1;
 	}
 	for (int i = 0; i < v.nr && !o->quiet; i++) {
@@ -343,9 +343,10 @@ static int run_xtrace_view(struct view_opts *o)
 			continue;
 		/* a flight recorder's gaps after each flush are its overwritten history */
 		if (!ovw && (overrun || v.src[i].lost || v.src[i].lost_unknown))
-			fprintf(stderr, PROG ": warning: '%s': %llu events were lost while "
-				"recording (see LOST_EVENTS lines)\n", xtrace_rec_name(v.set.recs[i]),
-				(unsigned long long)(overrun > v.src[i].lost ? overrun : v.src[i].lost));
+			tool_msg("warning: '%s': %llu events were lost while recording (see LOST_EVENTS lines)",
+				 xtrace_rec_name(v.set.recs[i]),
+				 (unsigned long long)(overrun > v.src[i].lost ? overrun :
+						      v.src[i].lost));
 	}
 out:
 	for (int i = 0; i < v.nr; i++)
@@ -366,8 +367,8 @@ static int parse_fields(const char *s, struct view_opts *o)
 		for (f = 0; f < NR_FIELDS && strcmp(v[i], field_names[f]); f++)
 			;
 		if (f == NR_FIELDS || o->nr_fields == NR_FIELDS) {
-			fprintf(stderr, PROG ": unknown field '%s' (tod, rel, delta, host, cpu, pid, "
-				"comm, event, args)\n", v[i]);
+			tool_error("unknown field '%s' (tod, rel, delta, host, cpu, pid, comm, event, args)",
+				   v[i]);
 			free_list(v);
 			return -1;
 		}
@@ -375,7 +376,7 @@ static int parse_fields(const char *s, struct view_opts *o)
 	}
 	free_list(v);
 	if (!o->nr_fields) {
-		fprintf(stderr, PROG ": --fields needs at least one field\n");
+		tool_error("--fields needs at least one field");
 		return -1;
 	}
 	return 0;
@@ -396,7 +397,7 @@ static int parse_pids(const char *s, struct view_opts *o)
 		errno = 0;
 		p = strtol(v[i], &end, 10);
 		if (errno || *end || end == v[i] || p < 0 || p > INT32_MAX) {
-			fprintf(stderr, PROG ": invalid pid '%s'\n", v[i]);
+			tool_error("invalid pid '%s'", v[i]);
 			free_list(v);
 			return -1;
 		}
@@ -404,7 +405,7 @@ static int parse_pids(const char *s, struct view_opts *o)
 	}
 	free_list(v);
 	if (!o->nr_pids) {
-		fprintf(stderr, PROG ": --pid needs a pid\n");
+		tool_error("--pid needs a pid");
 		return -1;
 	}
 	return 0;
@@ -453,9 +454,8 @@ int main(int argc, char **argv)
 			for (i = 0; i < 5 && strcmp(optarg, tnames[i]); i++)
 				;
 			if (i == 5) {
-				fprintf(stderr, PROG ": unknown time format '%s' "
-					"(utc, short, epoch, rel, raw)\n", optarg);
-				return 2;
+				return tool_bad_usage("unknown time format '%s' (utc, short, epoch, rel, raw)",
+						      optarg);
 			}
 			o.time = i;
 			break;
@@ -466,17 +466,15 @@ int main(int argc, char **argv)
 			for (i = 0; i < 4 && strcmp(optarg, fnames[i]); i++)
 				;
 			if (i == 4) {
-				fprintf(stderr, PROG ": unknown format '%s' (text, json, perfetto, "
-					"html)\n", optarg);
-				return 2;
+				return tool_bad_usage("unknown format '%s' (text, json, perfetto, html)",
+						      optarg);
 			}
 			o.format = i;
 			break;
 		}
 		case 'c':
 			if (xtrace_cpuset_parse(optarg, &o.cpus)) {
-				fprintf(stderr, PROG ": invalid CPU list '%s' (e.g. 0,2-3)\n", optarg);
-				return 2;
+				return tool_bad_usage("invalid CPU list '%s' (e.g. 0,2-3)", optarg);
 			}
 			o.have_cpus = true;
 			break;
@@ -484,16 +482,14 @@ int main(int argc, char **argv)
 			free_list(o.hosts);
 			o.hosts = split_list(optarg);
 			if (!o.hosts) {
-				fprintf(stderr, PROG ": --host needs a name\n");
-				return 2;
+				return tool_bad_usage("--host needs a name");
 			}
 			break;
 		case 'e':
 			free_list(o.events);
 			o.events = split_list(optarg);
 			if (!o.events) {
-				fprintf(stderr, PROG ": --event needs a name\n");
-				return 2;
+				return tool_bad_usage("--event needs a name");
 			}
 			break;
 		case OPT_PID:
@@ -527,8 +523,7 @@ int main(int argc, char **argv)
 			long n = strtol(optarg, &end, 10);
 
 			if (*end || end == optarg || n < 0 || n > 100) {
-				fprintf(stderr, PROG ": invalid --top '%s' (0-100)\n", optarg);
-				return 2;
+				return tool_bad_usage("invalid --top '%s' (0-100)", optarg);
 			}
 			o.top = (int)n;
 			break;
@@ -549,29 +544,22 @@ int main(int argc, char **argv)
 			tool_usage(stdout, usage_text);
 			return 0;
 		case 'V':
-			printf(PROG " %s\n", XTRACE_VERSION);
-			return 0;
+			return tool_exit(tool_version());
 		default:
-			tool_usage(stderr, usage_text);
-			return 2;
+			return tool_try_help();
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, PROG ": no recording given\n");
-		tool_usage(stderr, usage_text);
-		return 2;
+		return tool_bad_usage("no recording given (xtrace-view [options] DIR...)");
 	}
 	if (o.summary && o.kvm) {
-		fprintf(stderr, PROG ": --summary and --kvm are separate analyses: give one\n");
-		return 2;
+		return tool_bad_usage("--summary and --kvm are separate analyses: give one");
 	}
 	if ((o.summary || o.kvm) && o.format != F_TEXT && o.format != F_JSON) {
-		fprintf(stderr, PROG ": --summary and --kvm print text or json\n");
-		return 2;
+		return tool_bad_usage("--summary and --kvm print text or json");
 	}
 	if (o.around_s && (o.from_s || o.to_s)) {
-		fprintf(stderr, PROG ": --around is a window of its own: not with --from/--to\n");
-		return 2;
+		return tool_bad_usage("--around is a window of its own: not with --from/--to");
 	}
 	tool_init(PROG, o.quiet ? -1 : 0);
 	o.dirs = argv + optind;
