@@ -53,8 +53,9 @@ static char *quote1(const char *s)
 }
 
 /* The options the remote recorders get: those of this one that make sense there. */
-static char *remote_args(const struct run_opts *o)
+static char *remote_args(const struct run *run)
 {
+	const struct run_opts *o = &run->o;
 	char *s = NULL, *ev = o->rec.events ? quote1(o->rec.events) : NULL;
 
 	if (asprintf(&s, "%s%s%s%s -b %lluK%s%.0d", o->rec.mode == XTRACE_MODE_OVERWRITE ?
@@ -90,25 +91,26 @@ static void fmt_offset(char *buf, size_t size, int64_t ns)
 	snprintf(buf, size, "%+.1f us", ns / 1000.0);
 }
 
-int collect_begin(struct run_opts *o)
+int collect_begin(struct run *run)
 {
+	struct run_opts *o = &run->o;
 	struct collect *c;
 	struct utsname u;
 	char *args;
 	int err;
 
-	o->top = o->rec.dir;
-	if (!dir_empty_or_missing(o->top, &err)) {
-		tool_error("'%s' %s; give a new directory with -o", o->top,
+	run->top = o->rec.dir;
+	if (!dir_empty_or_missing(run->top, &err)) {
+		tool_error("'%s' %s; give a new directory with -o", run->top,
 			   err ? strerror(err) : "exists and is not empty");
 		return -1;
 	}
-	if (mkdir(o->top, 0755) && errno != EEXIST) {
-		tool_error("cannot create '%s': %s", o->top, strerror(errno));
+	if (mkdir(run->top, 0755) && errno != EEXIST) {
+		tool_error("cannot create '%s': %s", run->top, strerror(errno));
 		return -1;
 	}
 	uname(&u);
-	c = o->col = calloc(1, sizeof(*c));
+	c = run->col = calloc(1, sizeof(*c));
 	if (!c)
 		return -1;
 	c->host = strdup(u.nodename);
@@ -132,11 +134,11 @@ int collect_begin(struct run_opts *o)
 	c->rr = calloc(c->nr, sizeof(*c->rr));
 	c->reported = calloc(c->nr, sizeof(*c->reported));
 	c->names = calloc(c->nr, sizeof(*c->names));
-	if (asprintf(&o->local_dir, "%s/%s", o->top, c->host) < 0 || !c->rr || !c->reported ||
+	if (asprintf(&run->local_dir, "%s/%s", run->top, c->host) < 0 || !c->rr || !c->reported ||
 	    !c->names || !c->host)
 		return -1;
-	o->rec.dir = o->local_dir;
-	args = remote_args(o);
+	o->rec.dir = run->local_dir;
+	args = remote_args(run);
 	for (int i = 0; i < c->nr; i++) {
 		struct xtrace_rrec *rr = &c->rr[i];
 
@@ -152,16 +154,17 @@ int collect_begin(struct run_opts *o)
 	free(args);
 	if (c->on >= 0 && c->rr[c->on].state != XTRACE_RREC_RECORDING) {
 		tool_error("cannot run the command on %s; nothing recorded", o->on);
-		collect_abort(o);
-		rmdir(o->top);	/* ours and empty, or left alone */
+		collect_abort(run);
+		rmdir(run->top);	/* ours and empty, or left alone */
 		return -1;
 	}
 	return 0;
 }
 
-int collect_spawn(struct run_opts *o)
+int collect_spawn(struct run *run)
 {
-	struct collect *c = o->col;
+	struct run_opts *o = &run->o;
+	struct collect *c = run->col;
 	struct xtrace_rrec *rr = &c->rr[c->on];
 	char *cmd = tool_shell_quote(o->argv), *marker = quote1(rr->marker ?: ""),
 	     *dir = quote1(rr->dir), *line = NULL;
@@ -179,9 +182,10 @@ int collect_spawn(struct run_opts *o)
 	return ret;
 }
 
-bool collect_poll(struct run_opts *o, int *status)
+bool collect_poll(struct run *run, int *status)
 {
-	struct collect *c = o->col;
+	struct run_opts *o = &run->o;
+	struct collect *c = run->col;
 	bool ended = false;
 
 	if (c->cmd) {
@@ -206,9 +210,9 @@ bool collect_poll(struct run_opts *o, int *status)
 	return ended;
 }
 
-void collect_signal(struct run_opts *o, int sig)
+void collect_signal(struct run *run, int sig)
 {
-	struct collect *c = o->col;
+	struct collect *c = run->col;
 
 	if (!c->cmd)
 		return;
@@ -218,16 +222,16 @@ void collect_signal(struct run_opts *o, int sig)
 		xtrace_rchan_signal(c->cmd, sig_name(sig));
 }
 
-void collect_flush_send(struct run_opts *o)
+void collect_flush_send(struct run *run)
 {
-	for (int i = 0; i < o->col->nr; i++)
-		xtrace_rrec_send(&o->col->rr[i], "flush");
+	for (int i = 0; i < run->col->nr; i++)
+		xtrace_rrec_send(&run->col->rr[i], "flush");
 }
 
-void collect_flush_wait(struct run_opts *o)
+void collect_flush_wait(struct run *run)
 {
-	for (int i = 0; i < o->col->nr; i++) {
-		struct xtrace_rrec *rr = &o->col->rr[i];
+	for (int i = 0; i < run->col->nr; i++) {
+		struct xtrace_rrec *rr = &run->col->rr[i];
 		char msg[256];
 		int ret;
 
@@ -272,17 +276,18 @@ static void push(char ***v, int *n, char *s)
 	nv[(*n)++] = s;
 }
 
-static int merge_all(struct run_opts *o, char **dirs, char **names, int nr,
+static int merge_all(struct run *run, char **dirs, char **names, int nr,
 		     struct xtrace_merge_meta *meta, char **notes, int nr_notes)
 {
-	struct collect *c = o->col;
+	struct run_opts *o = &run->o;
+	struct collect *c = run->col;
 	const char **onames = calloc(c->nr + 1, sizeof(*onames));
 	int64_t *offs = calloc(c->nr + 1, sizeof(*offs));
 	struct xtrace_merge_opts mo = { 0 };
 	char *out = NULL;
 	int nr_off = 0, ret;
 
-	if (!onames || !offs || asprintf(&out, "%s/merged", o->top) < 0) {
+	if (!onames || !offs || asprintf(&out, "%s/merged", run->top) < 0) {
 		free(onames);
 		free(offs);
 		return -ENOMEM;
@@ -318,13 +323,14 @@ static int merge_all(struct run_opts *o, char **dirs, char **names, int nr,
 	return ret;
 }
 
-static void write_collection(struct run_opts *o, int status)
+static void write_collection(struct run *run, int status)
 {
-	struct collect *c = o->col;
+	struct run_opts *o = &run->o;
+	struct collect *c = run->col;
 	char *path = NULL;
 	FILE *f;
 
-	if (asprintf(&path, "%s/collection", o->top) < 0)
+	if (asprintf(&path, "%s/collection", run->top) < 0)
 		return;
 	f = fopen(path, "we");
 	free(path);
@@ -357,9 +363,10 @@ static void write_collection(struct run_opts *o, int status)
 	fclose(f);
 }
 
-int collect_end(struct run_opts *o, int status)
+int collect_end(struct run *run, int status)
 {
-	struct collect *c = o->col;
+	struct run_opts *o = &run->o;
+	struct collect *c = run->col;
 	char **dirs = NULL, **names = NULL, **notes = NULL;
 	struct xtrace_merge_meta meta = { 0 };
 	int nr = 0, nr_names = 0, nr_notes = 0, ret = 0;
@@ -380,7 +387,7 @@ int collect_end(struct run_opts *o, int status)
 		}
 	}
 	name_dirs(c);
-	push(&dirs, &nr, strdup(o->local_dir));
+	push(&dirs, &nr, strdup(run->local_dir));
 	push(&names, &nr_names, strdup(c->host));
 	for (int i = 0; i < c->nr; i++) {
 		struct xtrace_rrec *rr = &c->rr[i];
@@ -395,7 +402,7 @@ int collect_end(struct run_opts *o, int status)
 			c->names[i] = NULL;
 			continue;
 		}
-		if (asprintf(&ldir, "%s/%s", o->top, c->names[i]) < 0)
+		if (asprintf(&ldir, "%s/%s", run->top, c->names[i]) < 0)
 			continue;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (xtrace_rrec_fetch(rr, ldir, o->keep_remote, &bytes)) {
@@ -445,7 +452,7 @@ int collect_end(struct run_opts *o, int status)
 		push(&dirs, &nr, ldir);
 		push(&names, &nr_names, strdup(c->names[i]));
 	}
-	write_collection(o, status);
+	write_collection(run, status);
 
 	if (o->verbose >= 0) {
 		for (int i = 0; i < c->nr; i++) {
@@ -464,14 +471,14 @@ int collect_end(struct run_opts *o, int status)
 		}
 	}
 	if (!o->no_merge) {
-		ret = merge_all(o, dirs, names, nr, &meta, notes, nr_notes);
+		ret = merge_all(run, dirs, names, nr, &meta, notes, nr_notes);
 		if (ret) {
 			tool_error("the merge failed: %s; the recordings are in %s",
-				   strerror(-ret), o->top);
+				   strerror(-ret), run->top);
 		} else if (o->verbose >= 0) {
 			tool_msg("merged %" PRIu64 " events of %d systems into %s/merged (xtrace-view %s/merged)",
 				 meta.events, meta.nr_sources,
-				 o->top, o->top);
+				 run->top, run->top);
 			for (int i = 0; i < meta.nr_sources; i++)
 				fprintf(stderr, "  %-16s %12" PRIu64 " events %10" PRIu64 " lost\n",
 					meta.sources[i].name, meta.sources[i].events,
@@ -490,13 +497,14 @@ int collect_end(struct run_opts *o, int status)
 	free(dirs);
 	free(names);
 	free(notes);
-	collect_abort(o);
+	collect_abort(run);
 	return ret;
 }
 
-void collect_abort(struct run_opts *o)
+void collect_abort(struct run *run)
 {
-	struct collect *c = o->col;
+	struct run_opts *o = &run->o;
+	struct collect *c = run->col;
 
 	if (!c)
 		return;
@@ -515,5 +523,5 @@ void collect_abort(struct run_opts *o)
 	free(c->names);
 	free(c->host);
 	free(c);
-	o->col = NULL;
+	run->col = NULL;
 }

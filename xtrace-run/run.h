@@ -13,6 +13,7 @@
 
 struct collect;
 
+/* What the command line said (main fills it; the run may set rec.dir to its system's part). */
 struct run_opts {
 	struct xtrace_recorder_opts rec;
 	char **argv;
@@ -20,10 +21,7 @@ struct run_opts {
 	bool list_events;
 	bool keep_running;
 	bool serve;		/* --serve: no command; requests on stdin (remote end) */
-	char *stdin_buf;	/* --serve: a partial request line */
-	size_t stdin_len;
-	char *dir_alloc;
-	char *abs_dir;		/* what xtrace-ctl status shows and -d matches */
+	char *dir_alloc;	/* the default -o, made by main */
 
 	/* --remote: a recording of several systems in one directory */
 	const char **remotes;
@@ -31,13 +29,21 @@ struct run_opts {
 	const char *on;		/* --on: the system that runs the command */
 	struct xtrace_ssh_opts ssh;
 	bool no_merge, keep_remote, correct_clocks;
-	const char *top;	/* -o with --remote: DIR/<host>/ for each, DIR/merged */
-	char *local_dir;
-	struct collect *col;
 
 	/* --send DIR, --remove DIR: what a collector runs here when there is no SFTP */
 	const char *send_dir;
 	const char *remove_dir;
+};
+
+/* A run: its options, and the state it builds as it goes. */
+struct run {
+	struct run_opts o;
+	char *stdin_buf;	/* --serve: a partial request line */
+	size_t stdin_len;
+	char *abs_dir;		/* what xtrace-ctl status shows and -d matches */
+	const char *top;	/* -o with --remote: DIR/<host>/ for each, DIR/merged */
+	char *local_dir;
+	struct collect *col;
 };
 
 /*
@@ -48,16 +54,16 @@ struct run_opts {
  * command ended, its status in *status); collect_flush() flushes every remote
  * at once; collect_end() stops, fetches, merges and reports.
  */
-int collect_begin(struct run_opts *o);
-int collect_spawn(struct run_opts *o);
-bool collect_poll(struct run_opts *o, int *status);
-void collect_signal(struct run_opts *o, int sig);
-void collect_flush_send(struct run_opts *o);
-void collect_flush_wait(struct run_opts *o);
-int collect_end(struct run_opts *o, int status);
-void collect_abort(struct run_opts *o);
+int collect_begin(struct run *run);
+int collect_spawn(struct run *run);
+bool collect_poll(struct run *run, int *status);
+void collect_signal(struct run *run, int sig);
+void collect_flush_send(struct run *run);
+void collect_flush_wait(struct run *run);
+int collect_end(struct run *run, int status);
+void collect_abort(struct run *run);
 
 /* send.c: --send (a directory stream on stdout, then remove on request) and --remove */
-int run_send(struct run_opts *o);
+int run_send(struct run *run);
 
 #endif

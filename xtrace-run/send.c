@@ -45,8 +45,9 @@ static int send_dir(const char *dir)
 	return ret ? 1 : 0;
 }
 
-int run_send(struct run_opts *o)
+int run_send(struct run *run)
 {
+	struct run_opts *o = &run->o;
 	int ret;
 
 	if (o->send_dir)

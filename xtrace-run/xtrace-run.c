@@ -215,9 +215,10 @@ static int parse_request(char *line, char **verb, struct xtrace_cpuset *cpus, bo
  * Carry out one request ("flush 0-1", "status", "stop", ...): *@ok and @msg
  * say how it went. Returns true when the recording was stopped.
  */
-static bool do_request(struct xtrace_recorder *r, struct run_opts *o, char *line, bool *ok,
+static bool do_request(struct xtrace_recorder *r, struct run *run, char *line, bool *ok,
 		       char *msg, size_t size)
 {
+	struct run_opts *o = &run->o;
 	struct xtrace_recorder_status st;
 	struct xtrace_cpuset cpus;
 	char *verb;
@@ -251,7 +252,7 @@ static bool do_request(struct xtrace_recorder *r, struct run_opts *o, char *line
 			snprintf(msg, size, "status failed: %s", strerror(-ret));
 		else
 			snprintf(msg, size, "dir=%s\tmode=%s\tcpus=%s\tpaused=%s\tsaved=%llu\tin_buffer=%llu\toverrun=%llu\tdropped=%llu\tflushes=%d\tcommand=%s",
-				 o->abs_dir ? o->abs_dir : st.dir,
+				 run->abs_dir ? run->abs_dir : st.dir,
 				 st.mode, st.cpus, st.paused[0] ? st.paused : "-",
 				 (unsigned long long)st.saved, (unsigned long long)st.in_buffer,
 				 (unsigned long long)st.overrun, (unsigned long long)st.dropped,
@@ -276,7 +277,7 @@ static bool do_request(struct xtrace_recorder *r, struct run_opts *o, char *line
 }
 
 /* Answer one xtrace-ctl request. Returns true when the recording was stopped. */
-static bool serve(struct xtrace_recorder *r, struct run_opts *o, int lfd)
+static bool serve(struct xtrace_recorder *r, struct run *run, int lfd)
 {
 	char line[512], msg[1024];
 	bool ok, stopped;
@@ -285,7 +286,7 @@ static bool serve(struct xtrace_recorder *r, struct run_opts *o, int lfd)
 	fd = xtrace_ctl_accept(lfd, line, sizeof(line));
 	if (fd < 0)
 		return false;
-	stopped = do_request(r, o, line, &ok, msg, sizeof(msg));
+	stopped = do_request(r, run, line, &ok, msg, sizeof(msg));
 	xtrace_ctl_reply(fd, ok, "%s", msg);
 	return stopped;
 }
@@ -303,7 +304,7 @@ static int64_t realtime_ns(void)
  * CLOCK_REALTIME, for clock checks), or a request as xtrace-ctl sends it.
  * Returns true when the recording was stopped ("stop", or end of input).
  */
-static bool serve_stdin(struct xtrace_recorder *r, struct run_opts *o)
+static bool serve_stdin(struct xtrace_recorder *r, struct run *run)
 {
 	char buf[4096], msg[1024], *nl;
 	ssize_t n = read(0, buf, sizeof(buf));
@@ -315,17 +316,17 @@ static bool serve_stdin(struct xtrace_recorder *r, struct run_opts *o)
 		/* the link is gone: finish the recording, nothing is lost */
 		char stop[] = "stop";
 
-		do_request(r, o, stop, &ok, msg, sizeof(msg));
+		do_request(r, run, stop, &ok, msg, sizeof(msg));
 		return true;
 	}
-	if (TOOL_GROW(o->stdin_buf, o->stdin_len + n + 1))
+	if (TOOL_GROW(run->stdin_buf, run->stdin_len + n + 1))
 		return false;
-	memcpy(o->stdin_buf + o->stdin_len, buf, n);
-	o->stdin_len += n;
-	o->stdin_buf[o->stdin_len] = '\0';
-	while ((nl = strchr(o->stdin_buf, '\n'))) {
+	memcpy(run->stdin_buf + run->stdin_len, buf, n);
+	run->stdin_len += n;
+	run->stdin_buf[run->stdin_len] = '\0';
+	while ((nl = strchr(run->stdin_buf, '\n'))) {
 		bool stopped = false;
-		char *line = o->stdin_buf;
+		char *line = run->stdin_buf;
 
 		*nl = '\0';
 		if (nl > line && nl[-1] == '\r')
@@ -333,12 +334,12 @@ static bool serve_stdin(struct xtrace_recorder *r, struct run_opts *o)
 		if (!strcmp(line, "clock")) {
 			printf("clock %lld\n", (long long)realtime_ns());
 		} else if (*line) {
-			stopped = do_request(r, o, line, &ok, msg, sizeof(msg));
+			stopped = do_request(r, run, line, &ok, msg, sizeof(msg));
 			printf("%s %s\n", ok ? "ok" : "err", msg);
 		}
 		fflush(stdout);
-		o->stdin_len -= nl + 1 - line;
-		memmove(o->stdin_buf, nl + 1, o->stdin_len + 1);
+		run->stdin_len -= nl + 1 - line;
+		memmove(run->stdin_buf, nl + 1, run->stdin_len + 1);
 		if (stopped)
 			return true;
 	}
@@ -358,8 +359,9 @@ static int end_command(pid_t child, int *wstatus)
 	return waitpid(child, wstatus, 0) == child ? 0 : -1;
 }
 
-static int run_xtrace_run(struct run_opts *o)
+static int run_xtrace_run(struct run *run)
 {
+	struct run_opts *o = &run->o;
 	struct xtrace_recorder *r;
 	sigset_t mask, oldmask;
 	int sfd = -1, tfd = -1, lfd = -1, exec_err, wstatus = 0, status = 1, signals = 0;
@@ -392,7 +394,7 @@ static int run_xtrace_run(struct run_opts *o)
 	if (lfd < 0)
 		goto out;
 	if (o->nr_remotes || o->on) {
-		if (collect_begin(o)) {
+		if (collect_begin(run)) {
 			status = o->on ? 255 : 1;
 			goto out;
 		}
@@ -400,7 +402,7 @@ static int run_xtrace_run(struct run_opts *o)
 	}
 	r = xtrace_recorder_new(&o->rec);
 	if (!r) {
-		collect_abort(o);
+		collect_abort(run);
 		if (errno == EACCES || errno == EPERM)
 			tool_error("tracing needs root (or CAP_SYS_ADMIN and tracefs access): %s",
 				   strerror(errno));
@@ -408,11 +410,11 @@ static int run_xtrace_run(struct run_opts *o)
 			tool_error("cannot start recording: %s", strerror(errno));
 		goto out;
 	}
-	o->abs_dir = realpath(o->rec.dir, NULL);
+	run->abs_dir = realpath(o->rec.dir, NULL);
 	ret = xtrace_recorder_start(r);
 	if (ret) {
 		tool_error("cannot start recording: %s", strerror(-ret));
-		collect_abort(o);
+		collect_abort(run);
 		xtrace_recorder_stop(r, -1);
 		xtrace_recorder_free(r);
 		goto out;
@@ -422,14 +424,14 @@ static int run_xtrace_run(struct run_opts *o)
 
 		uname(&u);
 		printf("ready pid=%d host=%s dir=%s marker=%s\n", (int)getpid(), u.nodename,
-		       o->abs_dir ? o->abs_dir : o->rec.dir,
+		       run->abs_dir ? run->abs_dir : o->rec.dir,
 		       xtrace_recorder_marker_path(r) ?: "-");
 		fflush(stdout);
 		child = 0;
 		exec_err = 0;
 	} else if (remote_cmd) {
 		child = 0;
-		exec_err = collect_spawn(o) ? EIO : 0;
+		exec_err = collect_spawn(run) ? EIO : 0;
 	} else {
 		child = spawn(o->argv, &oldmask, xtrace_recorder_marker_path(r), o->rec.dir,
 			      &exec_err);
@@ -441,7 +443,7 @@ static int run_xtrace_run(struct run_opts *o)
 		if (child > 0)
 			waitpid(child, NULL, 0);
 		status = err == ENOENT ? 127 : 126;
-		collect_abort(o);
+		collect_abort(run);
 		xtrace_recorder_stop(r, status);
 		xtrace_recorder_free(r);
 		goto out;
@@ -453,15 +455,15 @@ static int run_xtrace_run(struct run_opts *o)
 		struct signalfd_siginfo si;
 		bool clock_set = false;
 
-		if (poll(p, lfd >= 0 ? 4 : 3, o->col ? 50 : 1000) < 0 && errno != EINTR)
+		if (poll(p, lfd >= 0 ? 4 : 3, run->col ? 50 : 1000) < 0 && errno != EINTR)
 			break;
-		if (o->col && collect_poll(o, &rstatus) && remote_cmd)
+		if (run->col && collect_poll(run, &rstatus) && remote_cmd)
 			break;
-		if (o->serve && (p[2].revents ? serve_stdin(r, o) : stopped)) {
+		if (o->serve && (p[2].revents ? serve_stdin(r, run) : stopped)) {
 			stopped = true;
 			break;
 		}
-		if (lfd >= 0 && p[3].revents && serve(r, o, lfd)) {
+		if (lfd >= 0 && p[3].revents && serve(r, run, lfd)) {
 			/* stopped: nobody can address this recorder any more */
 			stopped = true;
 			close(lfd);
@@ -474,7 +476,7 @@ static int run_xtrace_run(struct run_opts *o)
 			}
 			if (remote_cmd) {
 				if (!o->keep_running)
-					collect_signal(o, SIGTERM);
+					collect_signal(run, SIGTERM);
 				rstatus = 128 + SIGTERM;
 				break;
 			}
@@ -501,7 +503,7 @@ static int run_xtrace_run(struct run_opts *o)
 		}
 		if (remote_cmd) {
 			if (si.ssi_signo != SIGCHLD)
-				collect_signal(o, si.ssi_signo);
+				collect_signal(run, si.ssi_signo);
 			continue;
 		}
 		if (si.ssi_signo == SIGCHLD) {
@@ -519,11 +521,11 @@ static int run_xtrace_run(struct run_opts *o)
 			kill(child, si.ssi_signo);
 	}
 	status = o->serve ? 0 : remote_cmd ? rstatus : status_of(wstatus);
-	if (o->col && status && !stopped) {
+	if (run->col && status && !stopped) {
 		/* the command failed: save every system's buffers of this moment first */
-		collect_flush_send(o);
+		collect_flush_send(run);
 		xtrace_recorder_flush(r, NULL);
-		collect_flush_wait(o);
+		collect_flush_wait(run);
 	}
 	if (stopped)
 		xtrace_recorder_set_exit_status(r, status);
@@ -535,13 +537,13 @@ static int run_xtrace_run(struct run_opts *o)
 	}
 	xtrace_recorder_free(r);
 	summary(o->rec.dir, status, o->verbose);
-	if (o->col)
-		collect_end(o, status);
+	if (run->col)
+		collect_end(run, status);
 out:
 	free(cmd);
-	free(o->abs_dir);
-	free(o->stdin_buf);
-	free(o->local_dir);
+	free(run->abs_dir);
+	free(run->stdin_buf);
+	free(run->local_dir);
 	free(o->remotes);
 	if (lfd >= 0)
 		close(lfd);
@@ -708,12 +710,13 @@ int main(int argc, char **argv)
 	}
 	tool_init(PROG, o.verbose);
 	if (o.send_dir || o.remove_dir) {
+		struct run send = { .o = o };
+
 		/* what a collector runs here, over ssh, when this system has no SFTP */
 		if ((o.send_dir && o.remove_dir) || o.serve || o.nr_remotes || o.on ||
-		    optind < argc) {
+		    optind < argc)
 			return tool_bad_usage("--send and --remove take a directory and nothing else");
-		}
-		return tool_exit(run_send(&o));
+		return tool_exit(run_send(&send));
 	}
 	if (o.on && !strcmp(o.on, "local"))
 		o.on = NULL;
@@ -740,7 +743,11 @@ int main(int argc, char **argv)
 			return 1;
 		o.rec.dir = o.dir_alloc;
 	}
-	ret = run_xtrace_run(&o);
+	{
+		struct run run = { .o = o };
+
+		ret = run_xtrace_run(&run);
+	}
 	free(o.dir_alloc);
 	return tool_exit(ret);
 }
