@@ -9,46 +9,9 @@
 # machine is left as found. They are stopped by their PIDs at the end.
 . "$(dirname "$0")/../kvmrt/itest-lib.sh"
 
-[ "$(id -u)" = 0 ] || skip "needs root to run libvirtd as another user"
-for p in libvirtd virtlogd setpriv xmllint; do
-	command -v "$p" > /dev/null || skip "$p is missing (make deps installs libvirt-daemon, libvirt-daemon-driver-qemu, qemu-system-x86, libxml2-utils)"
-done
-QEMU=$(command -v qemu-system-x86_64) || skip "qemu-system-x86_64 is missing (apt-get install qemu-system-x86)"
-id nobody > /dev/null 2>&1 || skip "no user nobody to run the session daemon"
-[ -x "$KH/virt-helper" ] || fail "$KH/virt-helper is not built (make check)"
-
-# a private home for the session daemons, readable by nobody
-D=$(mktemp -d /tmp/kvmrt-libvirtd.XXXXXX) || fail "mktemp"
-chmod 755 "$D"
-chown nobody "$D"
-as_nobody() {
-	setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
-		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$D" XDG_RUNTIME_DIR="$D/run" \
-		XDG_CONFIG_HOME="$D/config" XDG_CACHE_HOME="$D/cache" XDG_DATA_HOME="$D/data" \
-		KVMRT_SYSFS="$D/sys" "$@"
-}
-stop_daemons() {
-	local f pid
-	for f in "$D/libvirtd.pid" "$D/virtlogd.pid"; do
-		pid=$(cat "$f" 2>/dev/null) || continue
-		kill "$pid" 2>/dev/null
-		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$pid" 2>/dev/null
-	done
-	rm -rf "$D"
-}
-trap stop_daemons EXIT
-as_nobody mkdir -p "$D/run" "$D/config" "$D/cache" "$D/data" || fail "private directories"
-as_nobody virtlogd -d -p "$D/virtlogd.pid" || skip "virtlogd -d cannot start"
-as_nobody libvirtd -d -p "$D/libvirtd.pid" > libvirtd.log 2>&1 ||
-	skip "libvirtd -d cannot start: $(tail -1 libvirtd.log)"
-URI="qemu+unix:///session?socket=$D/run/libvirt/libvirt-sock"
-for _ in $(seq 100); do
-	[ -S "$D/run/libvirt/libvirt-sock" ] && break
-	sleep 0.1
-done
-as_nobody "$KH/virt-helper" "$URI" list > /dev/null 2> conn.err ||
-	skip "libvirtd does not answer: $(cat conn.err)"
+command -v xmllint > /dev/null || skip "xmllint is missing (make deps installs libxml2-utils)"
+start_session_libvirtd
+KVMRT_SYSFS=$D/sys	# as_nobody's programs see the fake host made below
 ok "libvirtd $(cat "$D/libvirtd.pid") and virtlogd $(cat "$D/virtlogd.pid") up"
 
 "$KH/mksysfs" "$D/sys" 2 10 2 2 || fail "mksysfs"
