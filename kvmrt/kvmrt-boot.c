@@ -102,7 +102,7 @@ static void explain_start_error(const char *err)
 	if (strcasestr(err, "sched") || strcasestr(err, "priority"))
 		fprintf(stderr,
 			"  why: the host refuses SCHED_FIFO for the vCPU threads (RT group scheduling gives libvirt's cgroup cpu.rt_runtime_us = 0, or an unprivileged libvirtd has RLIMIT_RTPRIO 0)\n"
-			"  fix: give the VM's cgroup RT runtime (echo 950000 > cpu.rt_runtime_us from the root down to libvirt's machine cgroup), use a kernel without CONFIG_RT_GROUP_SCHED, or run the system libvirtd as root; kvmrt-validate-host checks it\n");
+			"  fix: give the VM's cgroup RT runtime (echo 950000 > cpu.rt_runtime_us from the root down to libvirt's machine cgroup) or use a kernel without CONFIG_RT_GROUP_SCHED; raise an unprivileged libvirtd's RLIMIT_RTPRIO (LimitRTPRIO=99) or run the system libvirtd as root; kvmrt-validate-host checks it\n");
 	else if (strcasestr(err, "lock") || strcasestr(err, "memlock"))
 		fprintf(stderr,
 			"  why: the host refuses to lock the VM's memory (a hard RLIMIT_MEMLOCK below the VM's size, and libvirtd without CAP_SYS_RESOURCE cannot raise it)\n"
