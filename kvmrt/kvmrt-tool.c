@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kvmrt-tool.h"
 
@@ -143,4 +144,39 @@ struct kvmrt_vm **tool_select(const struct kvmrt_config *cfg, char **names, int 
 		return NULL;
 	}
 	return v;
+}
+
+const char *tool_state_dir(void)
+{
+	const char *e = getenv("KVMRT_STATE_DIR");
+
+	return e && *e ? e : KVMRT_STATE_DIR;
+}
+
+char *tool_journal_path(const char *state_dir, const char *uuid)
+{
+	char *p = NULL;
+
+	if (asprintf(&p, "%s/%s.state", state_dir, uuid) < 0)
+		return NULL;
+	return p;
+}
+
+int tool_undo_shield(const char *who, const char *journal)
+{
+	char *report = NULL;
+	int ret;
+
+	if (access(journal, F_OK))
+		return 0;
+	ret = kvmrt_shield_undo(journal, &report);
+	if (ret) {
+		fputs(report ? report : "", stderr);
+		tool_error("%s: cannot undo the shield '%s' completely: %s (kept for kvmrt-boot --clean)",
+			   who, journal, strerror(-ret));
+	} else {
+		printf("%s: shield removed (CPUs, cpusets, tasks and IRQs as before)\n", who);
+	}
+	free(report);
+	return ret;
 }

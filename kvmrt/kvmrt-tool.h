@@ -45,4 +45,16 @@ struct kvmrt_topo *tool_load_topo(const char *sysfs);
 struct kvmrt_vm **tool_select(const struct kvmrt_config *cfg, char **names, int nr_names,
 			      int *count);
 
+/* kvmrt-boot's state files, one shield journal per real-time VM that runs */
+#define KVMRT_STATE_DIR "/run/kvmrt"
+/** tool_state_dir - $KVMRT_STATE_DIR or /run/kvmrt */
+const char *tool_state_dir(void);
+/** tool_journal_path - STATE_DIR/UUID.state (free it); NULL when out of memory */
+char *tool_journal_path(const char *state_dir, const char *uuid);
+/**
+ * tool_undo_shield - undo the shield journal @journal (if there is one) of VM
+ * @who, saying so on stdout, or what could not be undone on stderr; 0 or -errno
+ */
+int tool_undo_shield(const char *who, const char *journal);
+
 #endif

@@ -361,6 +361,17 @@ int kvmrt_virt_define(struct kvmrt_virt *v, const char *xml, char **err);
 int kvmrt_virt_rename(struct kvmrt_virt *v, const char *uuid, const char *name, char **err);
 
 /**
+ * kvmrt_virt_start - start the defined domain @key (virDomainCreate); on
+ * failure -EIO and libvirt's message alone in @err (free it), -ENOENT when
+ * libvirt does not know the domain
+ */
+int kvmrt_virt_start(struct kvmrt_virt *v, const char *key, char **err);
+/** kvmrt_virt_shutdown - ask the guest to shut down (ACPI); the same returns */
+int kvmrt_virt_shutdown(struct kvmrt_virt *v, const char *key, char **err);
+/** kvmrt_virt_destroy - stop the domain at once (virDomainDestroy); the same returns */
+int kvmrt_virt_destroy(struct kvmrt_virt *v, const char *key, char **err);
+
+/**
  * kvmrt_sync_vm - write @vm's settings into its libvirt domain (found by UUID)
  * by redefining its XML. @changed tells whether the domain changed; with
  * @dry_run the new XML is only returned in @xml_out (may be NULL).

@@ -173,8 +173,17 @@ int kvmrt_shield_undo(const char *journal, char **report)
 		int ret = 0;
 
 		if (!strncmp(l, "write ", 6) && tab) {
+			char now[4096];
+
 			*tab = '\0';
 			ret = write_str(l + 6, tab + 1);
+			/*
+			 * a refused write of the old value is no failure when the file
+			 * holds it: a managed IRQ, journalled before the kernel refused it
+			 */
+			if (ret && !read_first_line(l + 6, now, sizeof(now)) &&
+			    !strcmp(now, tab + 1))
+				ret = 0;
 		} else if (!strncmp(l, "move ", 5) && tab) {
 			*tab = '\0';
 			ret = write_str(tab + 1, l + 5);

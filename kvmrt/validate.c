@@ -216,13 +216,15 @@ int kvmrt_validate(const struct kvmrt_config *cfg, const struct kvmrt_topo *topo
 {
 	struct vctx c = { .cfg = cfg, .topo = topo, .d = d };
 	struct kvmrt_idset *rt_all = kvmrt_idset_new();
+	struct kvmrt_idset *rt_shielded = kvmrt_idset_new();
 	int errors = d->errors;
 	bool any_rt = false;
 
 	c.pl = calloc(cfg->nr_vms + 1, sizeof(*c.pl));
-	if (!c.pl || !rt_all) {
+	if (!c.pl || !rt_all || !rt_shielded) {
 		free(c.pl);
 		kvmrt_idset_free(rt_all);
+		kvmrt_idset_free(rt_shielded);
 		return -ENOMEM;
 	}
 	for (int i = 0; i < cfg->nr_vms; i++) {
@@ -238,6 +240,15 @@ int kvmrt_validate(const struct kvmrt_config *cfg, const struct kvmrt_topo *topo
 			continue;
 		any_rt = true;
 		if (kvmrt_idset_or(rt_all, c.pl[i]->owned))
+			goto oom;
+		/*
+		 * what kvmrt-boot shields: the vCPUs' CPUs and the siblings it takes
+		 * offline; the first CPU (the emulator's) stays open to housekeeping
+		 */
+		for (int v = 0; v < c.pl[i]->nr_vcpus; v++)
+			if (kvmrt_idset_or(rt_shielded, c.pl[i]->vcpu[v]))
+				goto oom;
+		if (kvmrt_idset_or(rt_shielded, c.pl[i]->offline))
 			goto oom;
 		for (int j = 0; j < cfg->nr_vms; j++) {
 			const struct kvmrt_vm *b = cfg->vms[j];
@@ -266,23 +277,32 @@ int kvmrt_validate(const struct kvmrt_config *cfg, const struct kvmrt_topo *topo
 						     label(a));
 		}
 	}
-	if (any_rt && kvmrt_idset_subset(topo->cpus, rt_all)) {
+	if (any_rt && kvmrt_idset_subset(topo->cpus, rt_shielded)) {
 		char *s = kvmrt_idset_format(topo->cpus);
 
 		kvmrt_diag_add(d, KVMRT_ERROR, cfg->path, 0, NULL, "cpuset",
 			       "the real-time VMs (with their hyper-thread siblings) take every host "
 			       "CPU (%s): leave at least one to the host", s ? s : "?");
 		free(s);
+	} else if (any_rt && kvmrt_idset_subset(topo->cpus, rt_all)) {
+		char *s = kvmrt_idset_format(topo->cpus);
+
+		kvmrt_diag_add(d, KVMRT_WARNING, cfg->path, 0, NULL, "cpuset",
+			       "the real-time VMs (with their hyper-thread siblings) take every host CPU (%s): the host's housekeeping work and interrupts share their emulator CPUs",
+			       s ? s : "?");
+		free(s);
 	}
 	for (int i = 0; i < cfg->nr_vms; i++)
 		kvmrt_placement_free(c.pl[i]);
 	free(c.pl);
 	kvmrt_idset_free(rt_all);
+	kvmrt_idset_free(rt_shielded);
 	return d->errors - errors;
 oom:
 	for (int i = 0; i < cfg->nr_vms; i++)
 		kvmrt_placement_free(c.pl[i]);
 	free(c.pl);
 	kvmrt_idset_free(rt_all);
+	kvmrt_idset_free(rt_shielded);
 	return -ENOMEM;
 }

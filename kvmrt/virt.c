@@ -327,3 +327,44 @@ int kvmrt_update_vm(struct kvmrt_vm *vm, const struct kvmrt_domsettings *s,
 	}
 	return changes;
 }
+
+/* virDomainCreate, virDomainShutdown or virDomainDestroy on domain @key */
+static int domain_op(struct kvmrt_virt *v, const char *key, int (*op)(virDomainPtr),
+		     char **err)
+{
+	virDomainPtr d = lookup(v, key);
+	int ret = 0;
+
+	*err = NULL;
+	if (!d) {
+		if (virGetLastErrorCode() == VIR_ERR_NO_DOMAIN) {
+			*err = kvmrt_asprintf("unknown to libvirt (no domain named '%s')", key);
+			return -ENOENT;
+		}
+		*err = virt_error(key);
+		return -EIO;
+	}
+	if (op(d) < 0) {
+		const char *m = virGetLastErrorMessage();
+
+		*err = strdup(m && *m ? m : "unknown libvirt error");
+		ret = -EIO;
+	}
+	virDomainFree(d);
+	return ret;
+}
+
+int kvmrt_virt_start(struct kvmrt_virt *v, const char *key, char **err)
+{
+	return domain_op(v, key, virDomainCreate, err);
+}
+
+int kvmrt_virt_shutdown(struct kvmrt_virt *v, const char *key, char **err)
+{
+	return domain_op(v, key, virDomainShutdown, err);
+}
+
+int kvmrt_virt_destroy(struct kvmrt_virt *v, const char *key, char **err)
+{
+	return domain_op(v, key, virDomainDestroy, err);
+}

@@ -16,7 +16,8 @@ KVMRT_LIB_OBJS := $(B)/common/sbuf.o $(addprefix $(B)/kvmrt/, util.o idset.o con
 KVMRT_A        := $(B)/kvmrt/libkvmrt.a
 
 KVMRT_PROGS := kvmrt-validate-config kvmrt-show-config kvmrt-import kvmrt-sync-config \
-	       kvmrt-edit-config kvmrt-validate-host kvmrt-stat cpu-topology irq-affinity task-affinity
+	       kvmrt-edit-config kvmrt-validate-host kvmrt-stat kvmrt-boot kvmrt-shutdown cpu-topology \
+	       irq-affinity task-affinity
 KVMRT_BINS  := $(addprefix bin/, $(KVMRT_PROGS))
 KVMRT_MAIN_OBJS := $(addprefix $(B)/kvmrt/, $(addsuffix .o, $(KVMRT_PROGS)))
 

@@ -1,0 +1,2 @@
+# kvmrt-boot unknown option
+kvmrt-boot --bogus

@@ -1,0 +1,2 @@
+# kvmrt-boot version
+kvmrt-boot --version

@@ -1,0 +1,2 @@
+# kvmrt-shutdown unknown option
+kvmrt-shutdown --bogus

@@ -1,0 +1,2 @@
+# kvmrt-shutdown version
+kvmrt-shutdown --version
