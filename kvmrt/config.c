@@ -142,8 +142,8 @@ ok:
 
 static void vm_release_parsed(struct kvmrt_vm *vm)
 {
-	kvmrt_idset_free(vm->cpuset);
-	kvmrt_idset_free(vm->numatune);
+	xtrace_idset_free(vm->cpuset);
+	xtrace_idset_free(vm->numatune);
 	vm->cpuset = vm->numatune = NULL;
 	for (int i = 0; i < vm->nr_pcidevs; i++)
 		free(vm->pcidevs[i]);
@@ -246,7 +246,7 @@ static void idset_error(struct kvmrt_diags *d, const char *file, int line, const
 {
 	if (ret == -ERANGE)
 		kvmrt_diag_add(d, KVMRT_ERROR, file, line, vm, attr,
-			       "'%s': an ID above %d", value, KVMRT_MAX_ID);
+			       "'%s': an ID above %d", value, XTRACE_MAX_ID);
 	else
 		kvmrt_diag_add(d, KVMRT_ERROR, file, line, vm, attr,
 			       "malformed ID-set '%s' at '%.10s' (expected a list such as 0,2,4-7)",
@@ -276,8 +276,8 @@ static int vm_interpret(struct kvmrt_vm *vm, struct kvmrt_diags *d, const char *
 	vm->autostart = true;
 	vm->disabled = false;
 	memset(vm->attr_line, 0, sizeof(vm->attr_line));
-	vm->cpuset = kvmrt_idset_new();
-	vm->numatune = kvmrt_idset_new();
+	vm->cpuset = xtrace_idset_new();
+	vm->numatune = xtrace_idset_new();
 	if (!vm->cpuset || !vm->numatune)
 		return -ENOMEM;
 
@@ -343,14 +343,14 @@ static int vm_interpret(struct kvmrt_vm *vm, struct kvmrt_diags *d, const char *
 			break;
 		}
 		case KA_CPUSET:
-			ret = kvmrt_idset_parse(vm->cpuset, val, &bad);
+			ret = xtrace_idset_parse(vm->cpuset, val, &bad);
 			if (ret)
 				idset_error(d, file, line, label, at->key, val, ret, bad);
 			break;
 		case KA_NUMATUNE:
 			if (!strcasecmp(val, "auto"))
 				break;
-			ret = kvmrt_idset_parse(vm->numatune, val, &bad);
+			ret = xtrace_idset_parse(vm->numatune, val, &bad);
 			if (ret)
 				idset_error(d, file, line, label, at->key, val, ret, bad);
 			else
@@ -804,9 +804,9 @@ char *kvmrt_vm_format(const struct kvmrt_vm *vm, enum kvmrt_attr_id a)
 			return strdup("auto");
 		return kvmrt_asprintf("%d,%d,%d", vm->sockets, vm->cores, vm->threads);
 	case KA_CPUSET:
-		return kvmrt_idset_format(vm->cpuset);
+		return xtrace_idset_format(vm->cpuset);
 	case KA_NUMATUNE:
-		return vm->numatune_auto ? strdup("auto") : kvmrt_idset_format(vm->numatune);
+		return vm->numatune_auto ? strdup("auto") : xtrace_idset_format(vm->numatune);
 	case KA_RT_MEMORY:
 		if (vm->rt_memory == KVMRT_AUTO)
 			return strdup("auto");

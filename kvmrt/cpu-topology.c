@@ -23,7 +23,7 @@ static void print_topology(const struct kvmrt_topo *t)
 {
 	bool first = true;
 
-	kvmrt_idset_for_each(node, t->nodes) {
+	xtrace_idset_for_each(node, t->nodes) {
 		if (!first)
 			printf("\n");
 		first = false;
@@ -39,7 +39,7 @@ static void print_topology(const struct kvmrt_topo *t)
 				printf("    %-22s [Socket %d]\n", label, core->socket);
 			else
 				printf("    %-22s [Socket ?]\n", label);
-			kvmrt_idset_for_each(cpu, core->cpus)
+			xtrace_idset_for_each(cpu, core->cpus)
 				printf("        CPU %d%s\n", cpu, t->cpu[cpu].online ? "" : " (offline)");
 		}
 	}
@@ -78,13 +78,13 @@ int main(int argc, char **argv)
 	if (summary) {
 		unsigned int online = 0;
 
-		kvmrt_idset_for_each(cpu, t->cpus)
+		xtrace_idset_for_each(cpu, t->cpus)
 			online += t->cpu[cpu].online;
 		printf("\n%u socket%s, %d core%s, %u CPU%s (%u online), %u NUMA node%s\n",
-		       kvmrt_idset_count(t->sockets), kvmrt_idset_count(t->sockets) == 1 ? "" : "s",
-		       t->nr_cores, t->nr_cores == 1 ? "" : "s", kvmrt_idset_count(t->cpus),
-		       kvmrt_idset_count(t->cpus) == 1 ? "" : "s", online,
-		       kvmrt_idset_count(t->nodes), kvmrt_idset_count(t->nodes) == 1 ? "" : "s");
+		       xtrace_idset_count(t->sockets), xtrace_idset_count(t->sockets) == 1 ? "" : "s",
+		       t->nr_cores, t->nr_cores == 1 ? "" : "s", xtrace_idset_count(t->cpus),
+		       xtrace_idset_count(t->cpus) == 1 ? "" : "s", online,
+		       xtrace_idset_count(t->nodes), xtrace_idset_count(t->nodes) == 1 ? "" : "s");
 	}
 	kvmrt_topo_free(t);
 	return tool_exit(0);

@@ -251,7 +251,7 @@ static void apply_cputune(xmlNodePtr dom, const struct kvmrt_vm *vm,
 		for (int i = 0; i < p->nr_vcpus; i++) {
 			n = new_pin(tune, anchor, "vcpupin");
 			set_prop_int(n, "vcpu", i);
-			s = kvmrt_idset_format(p->vcpu[i]);
+			s = xtrace_idset_format(p->vcpu[i]);
 			set_prop(n, "cpuset", s ? s : "");
 			free(s);
 		}
@@ -459,8 +459,8 @@ int kvmrt_domxml_apply(const char *xml, const struct kvmrt_vm *vm, const struct 
 	apply_cputune(dom, vm, p);
 
 	n = child(dom, "numatune");
-	if (!kvmrt_idset_empty(p->numa_nodes)) {
-		char *s = kvmrt_idset_format(p->numa_nodes);
+	if (!xtrace_idset_empty(p->numa_nodes)) {
+		char *s = xtrace_idset_format(p->numa_nodes);
 		xmlNodePtr mem;
 
 		n = n ? n : xmlNewChild(dom, NULL, BAD_CAST "numatune", NULL);
@@ -516,20 +516,20 @@ out:
 
 /* --------------------------------------------------------------- reading */
 
-static int add_pin(struct kvmrt_idset *all, xmlNodePtr n)
+static int add_pin(struct xtrace_idset *all, xmlNodePtr n)
 {
 	char *cs = prop(n, "cpuset");
-	struct kvmrt_idset *s = kvmrt_idset_new();
+	struct xtrace_idset *s = xtrace_idset_new();
 	int ret = -ENOMEM;
 
 	if (s && cs) {
-		ret = kvmrt_idset_parse(s, cs, NULL);
+		ret = xtrace_idset_parse(s, cs, NULL);
 		if (!ret)
-			ret = kvmrt_idset_or(all, s);
+			ret = xtrace_idset_or(all, s);
 	} else if (s) {
 		ret = 0;
 	}
-	kvmrt_idset_free(s);
+	xtrace_idset_free(s);
 	free(cs);
 	return ret;
 }
@@ -545,7 +545,7 @@ void kvmrt_domsettings_release(struct kvmrt_domsettings *s)
 int kvmrt_domxml_read(const char *xml, const struct kvmrt_topo *topo,
 		      struct kvmrt_domsettings *s, char **err)
 {
-	struct kvmrt_idset *cpus = kvmrt_idset_new();
+	struct xtrace_idset *cpus = xtrace_idset_new();
 	xmlNodePtr dom, n, tune;
 	struct sbuf b = { 0 };
 	bool rt = false, locked;
@@ -615,10 +615,10 @@ int kvmrt_domxml_read(const char *xml, const struct kvmrt_topo *topo,
 			free(sched);
 		}
 	}
-	if (kvmrt_idset_empty(cpus) && child(dom, "vcpu") &&
+	if (xtrace_idset_empty(cpus) && child(dom, "vcpu") &&
 	    add_pin(cpus, child(dom, "vcpu")) == -ENOMEM)
 		goto out;
-	s->val[KA_CPUSET] = kvmrt_idset_format(cpus);
+	s->val[KA_CPUSET] = xtrace_idset_format(cpus);
 	s->val[KA_RT] = strdup(rt ? "true" : "false");
 
 	locked = child(child(dom, "memoryBacking"), "locked") != NULL;
@@ -627,26 +627,26 @@ int kvmrt_domxml_read(const char *xml, const struct kvmrt_topo *topo,
 	n = child(child(dom, "numatune"), "memory");
 	{
 		char *ns = prop(n, "nodeset"), *pl = prop(n, "placement");
-		struct kvmrt_idset *want = kvmrt_idset_new(), *have = kvmrt_idset_new();
+		struct xtrace_idset *want = xtrace_idset_new(), *have = xtrace_idset_new();
 
 		if (!want || !have) {
-			kvmrt_idset_free(want);
-			kvmrt_idset_free(have);
+			xtrace_idset_free(want);
+			xtrace_idset_free(have);
 			free(ns);
 			free(pl);
 			goto out;
 		}
 		if (topo)
 			kvmrt_topo_nodes_of(topo, cpus, want);
-		if (ns && !kvmrt_idset_parse(have, ns, NULL))
-			s->val[KA_NUMATUNE] = kvmrt_idset_equal(have, want) ? strdup("auto") :
-					      kvmrt_idset_format(have);
-		else if ((pl && !strcmp(pl, "auto")) || kvmrt_idset_empty(cpus))
+		if (ns && !xtrace_idset_parse(have, ns, NULL))
+			s->val[KA_NUMATUNE] = xtrace_idset_equal(have, want) ? strdup("auto") :
+					      xtrace_idset_format(have);
+		else if ((pl && !strcmp(pl, "auto")) || xtrace_idset_empty(cpus))
 			s->val[KA_NUMATUNE] = strdup("auto");
 		else
 			s->val[KA_NUMATUNE] = strdup("");
-		kvmrt_idset_free(want);
-		kvmrt_idset_free(have);
+		xtrace_idset_free(want);
+		xtrace_idset_free(have);
 		free(ns);
 		free(pl);
 	}
@@ -678,7 +678,7 @@ int kvmrt_domxml_read(const char *xml, const struct kvmrt_topo *topo,
 out:
 	xmlFreeDoc(doc);
 out_sets:
-	kvmrt_idset_free(cpus);
+	xtrace_idset_free(cpus);
 	if (ret)
 		kvmrt_domsettings_release(s);
 	return ret;

@@ -124,15 +124,15 @@ char *kvmrt_cmdline_param(const char *cmdline, const char *name)
  * The CPUs of a kernel CPU-list parameter: "2-5", "managed_irq,domain,2-5"
  * (isolcpus' flags are skipped), "all" = @all. NULL if it does not parse.
  */
-static struct kvmrt_idset *param_cpus(const char *val, const struct kvmrt_idset *all)
+static struct xtrace_idset *param_cpus(const char *val, const struct xtrace_idset *all)
 {
-	struct kvmrt_idset *s = kvmrt_idset_new();
+	struct xtrace_idset *s = xtrace_idset_new();
 	const char *p = val;
 
 	if (!s)
 		return NULL;
 	if (!strcmp(val, "all") || !*val)
-		return kvmrt_idset_or(s, all) ? (kvmrt_idset_free(s), NULL) : s;
+		return xtrace_idset_or(s, all) ? (xtrace_idset_free(s), NULL) : s;
 	for (;;) {
 		static const char *const flags[] = { "nohz,", "domain,", "managed_irq," };
 		size_t i;
@@ -144,8 +144,8 @@ static struct kvmrt_idset *param_cpus(const char *val, const struct kvmrt_idset 
 			break;
 		p += strlen(flags[i]);
 	}
-	if (kvmrt_idset_parse(s, p, NULL)) {
-		kvmrt_idset_free(s);
+	if (xtrace_idset_parse(s, p, NULL)) {
+		xtrace_idset_free(s);
 		return NULL;
 	}
 	return s;
@@ -214,9 +214,9 @@ static bool runs_as_root(const char *procfs, int pid)
 	return root;
 }
 
-static char *fmt_set(const struct kvmrt_idset *s)
+static char *fmt_set(const struct xtrace_idset *s)
 {
-	char *f = kvmrt_idset_format(s);
+	char *f = xtrace_idset_format(s);
 
 	return f ? f : strdup("?");
 }
@@ -227,8 +227,8 @@ struct ctx {
 	const struct kvmrt_host_roots *r;
 	struct kvmrt_checks *c;
 	char *cmdline;
-	struct kvmrt_idset *all;	/* every present CPU */
-	struct kvmrt_idset *rt;		/* CPUs owned by real-time VMs (may be empty) */
+	struct xtrace_idset *all;	/* every present CPU */
+	struct xtrace_idset *rt;		/* CPUs owned by real-time VMs (may be empty) */
 	bool pcidevs, rt_memory;
 	int ret;
 };
@@ -268,8 +268,8 @@ static void check_isolation_param(struct ctx *x, const char *name, const char *w
 				  const char *prefix)
 {
 	char *val = kvmrt_cmdline_param(x->cmdline, name), *rt = fmt_set(x->rt), *fix;
-	struct kvmrt_idset *cpus = NULL;
-	bool have_rt = !kvmrt_idset_empty(x->rt);
+	struct xtrace_idset *cpus = NULL;
+	bool have_rt = !xtrace_idset_empty(x->rt);
 
 	fix = kvmrt_asprintf("add %s=%s%s to the kernel command line (%s) and reboot", name,
 			     prefix, have_rt ? rt : "CPUS-OF-THE-REAL-TIME-VMS", why);
@@ -281,22 +281,22 @@ static void check_isolation_param(struct ctx *x, const char *name, const char *w
 	cpus = param_cpus(val, x->all);
 	if (!cpus) {
 		ADD(x, KVMRT_WARN, name, fix, "'%s' does not parse as a CPU list", val);
-	} else if (have_rt && !kvmrt_idset_subset(x->rt, cpus)) {
-		struct kvmrt_idset *miss = kvmrt_idset_dup(x->rt);
+	} else if (have_rt && !xtrace_idset_subset(x->rt, cpus)) {
+		struct xtrace_idset *miss = xtrace_idset_dup(x->rt);
 		char *m;
 
 		if (miss)
-			kvmrt_idset_andnot(miss, cpus);
+			xtrace_idset_andnot(miss, cpus);
 		m = miss ? fmt_set(miss) : strdup("?");
 		ADD(x, KVMRT_WARN, name, fix, "%s=%s leaves out real-time CPUs %s", name, val,
 		    m ? m : "?");
 		free(m);
-		kvmrt_idset_free(miss);
+		xtrace_idset_free(miss);
 	} else {
 		ADD(x, KVMRT_PASS, name, NULL, "%s=%s", name, val);
 	}
 out:
-	kvmrt_idset_free(cpus);
+	xtrace_idset_free(cpus);
 	free(val);
 	free(rt);
 	free(fix);
@@ -305,18 +305,18 @@ out:
 static void check_irqaffinity(struct ctx *x)
 {
 	char *val = kvmrt_cmdline_param(x->cmdline, "irqaffinity");
-	struct kvmrt_idset *cpus = val ? param_cpus(val, x->all) : NULL;
+	struct xtrace_idset *cpus = val ? param_cpus(val, x->all) : NULL;
 	static const char fix[] = "add irqaffinity=HOUSEKEEPING-CPUS (the CPUs no real-time VM owns) to the kernel command line: IRQs then start there (kvmrt-boot moves them off shielded CPUs anyway)";
 
 	if (!val)
 		ADD(x, KVMRT_WARN, "irqaffinity", fix, "not set: IRQs may start on any CPU");
 	else if (!cpus)
 		ADD(x, KVMRT_WARN, "irqaffinity", fix, "'%s' does not parse as a CPU list", val);
-	else if (kvmrt_idset_intersects(cpus, x->rt))
+	else if (xtrace_idset_intersects(cpus, x->rt))
 		ADD(x, KVMRT_WARN, "irqaffinity", fix, "irqaffinity=%s includes real-time CPUs", val);
 	else
 		ADD(x, KVMRT_PASS, "irqaffinity", NULL, "irqaffinity=%s", val);
-	kvmrt_idset_free(cpus);
+	xtrace_idset_free(cpus);
 	free(val);
 }
 
@@ -444,7 +444,7 @@ static void check_smt(struct ctx *x)
 
 static void check_cpufreq(struct ctx *x)
 {
-	struct kvmrt_idset *bad = kvmrt_idset_new();
+	struct xtrace_idset *bad = xtrace_idset_new();
 	char gov[64], other[64] = "", name[96];
 	int seen = 0;
 
@@ -452,19 +452,19 @@ static void check_cpufreq(struct ctx *x)
 		x->ret = -ENOMEM;
 		return;
 	}
-	kvmrt_idset_for_each(cpu, x->all) {
+	xtrace_idset_for_each(cpu, x->all) {
 		snprintf(name, sizeof(name), "devices/system/cpu/cpu%d/cpufreq/scaling_governor", cpu);
 		if (kvmrt_read_line_at(x->r->sysfs, name, gov, sizeof(gov)))
 			continue;
 		seen++;
 		if (strcmp(gov, "performance")) {
-			kvmrt_idset_add(bad, cpu);
+			xtrace_idset_add(bad, cpu);
 			snprintf(other, sizeof(other), "%s", gov);
 		}
 	}
 	if (!seen) {
 		ADD(x, KVMRT_PASS, "cpufreq governor", NULL, "no cpufreq: the CPUs' frequency is not scaled");
-	} else if (!kvmrt_idset_empty(bad)) {
+	} else if (!xtrace_idset_empty(bad)) {
 		char *b = fmt_set(bad);
 
 		ADD(x, KVMRT_WARN, "cpufreq governor", "cpupower frequency-set -g performance (or write performance to /sys/devices/system/cpu/cpuN/cpufreq/scaling_governor)",
@@ -474,13 +474,13 @@ static void check_cpufreq(struct ctx *x)
 	} else {
 		ADD(x, KVMRT_PASS, "cpufreq governor", NULL, "performance on every CPU");
 	}
-	kvmrt_idset_free(bad);
+	xtrace_idset_free(bad);
 }
 
 /* idle states with an exit latency above 10 us that are not disabled */
 static void check_idle(struct ctx *x)
 {
-	struct kvmrt_idset *bad = kvmrt_idset_new();
+	struct xtrace_idset *bad = xtrace_idset_new();
 	char buf[64], name[128], deep[64] = "";
 	int seen = 0, worst = 0;
 
@@ -488,7 +488,7 @@ static void check_idle(struct ctx *x)
 		x->ret = -ENOMEM;
 		return;
 	}
-	kvmrt_idset_for_each(cpu, x->all) {
+	xtrace_idset_for_each(cpu, x->all) {
 		for (int s = 0; s < 16; s++) {
 			int lat;
 
@@ -502,7 +502,7 @@ static void check_idle(struct ctx *x)
 				 cpu, s);
 			if (lat <= 10 || !strcmp(line_of(x->r->sysfs, name, buf, sizeof(buf)), "1"))
 				continue;
-			kvmrt_idset_add(bad, cpu);
+			xtrace_idset_add(bad, cpu);
 			if (lat > worst) {
 				worst = lat;
 				snprintf(name, sizeof(name), "devices/system/cpu/cpu%d/cpuidle/state%d/name",
@@ -513,7 +513,7 @@ static void check_idle(struct ctx *x)
 	}
 	if (!seen) {
 		ADD(x, KVMRT_PASS, "idle states", NULL, "no cpuidle states");
-	} else if (!kvmrt_idset_empty(bad)) {
+	} else if (!xtrace_idset_empty(bad)) {
 		char *b = fmt_set(bad);
 
 		ADD(x, KVMRT_WARN, "idle states", "boot with intel_idle.max_cstate=0 processor.max_cstate=1 (or write 1 to cpuidle/stateN/disable of the real-time CPUs)",
@@ -522,7 +522,7 @@ static void check_idle(struct ctx *x)
 	} else {
 		ADD(x, KVMRT_PASS, "idle states", NULL, "no enabled idle state above 10 us exit latency");
 	}
-	kvmrt_idset_free(bad);
+	xtrace_idset_free(bad);
 }
 
 static void check_irqbalance(struct ctx *x)
@@ -681,7 +681,7 @@ static int config_facts(struct ctx *x, const struct kvmrt_config *cfg,
 			return -ENOMEM;
 		if (p->rt_memory)
 			x->rt_memory = true;
-		kvmrt_idset_or(x->rt, p->owned);
+		xtrace_idset_or(x->rt, p->owned);
 		kvmrt_placement_free(p);
 	}
 	return 0;
@@ -696,8 +696,8 @@ int kvmrt_check_host(const struct kvmrt_host_roots *r, const struct kvmrt_config
 
 	snprintf(path, sizeof(path), "%s/cmdline", r->procfs);
 	x.cmdline = kvmrt_read_file(path, NULL);
-	x.all = topo ? kvmrt_idset_dup(topo->cpus) : kvmrt_idset_new();
-	x.rt = kvmrt_idset_new();
+	x.all = topo ? xtrace_idset_dup(topo->cpus) : xtrace_idset_new();
+	x.rt = xtrace_idset_new();
 	if (!x.all || !x.rt) {
 		ret = -ENOMEM;
 		goto out;
@@ -728,7 +728,7 @@ int kvmrt_check_host(const struct kvmrt_host_roots *r, const struct kvmrt_config
 	ret = x.ret;
 out:
 	free(x.cmdline);
-	kvmrt_idset_free(x.all);
-	kvmrt_idset_free(x.rt);
+	xtrace_idset_free(x.all);
+	xtrace_idset_free(x.rt);
 	return ret;
 }

@@ -107,8 +107,8 @@ void kvmrt_irqs_free(struct kvmrt_irq *irqs, int n)
 	for (int i = 0; irqs && i < n; i++) {
 		free(irqs[i].irq);
 		free(irqs[i].name);
-		kvmrt_idset_free(irqs[i].affinity);
-		kvmrt_idset_free(irqs[i].effective);
+		xtrace_idset_free(irqs[i].affinity);
+		xtrace_idset_free(irqs[i].effective);
 	}
 	free(irqs);
 }
@@ -139,19 +139,19 @@ int kvmrt_irqs_load(const char *procfs, struct kvmrt_irq **out, int *nout)
 
 		snprintf(idir, sizeof(idir), "%s/%d", dir, nums[i]);
 		q->irq = kvmrt_asprintf("%d", nums[i]);
-		q->affinity = kvmrt_idset_new();
+		q->affinity = xtrace_idset_new();
 		q->name = irq_description(interrupts, nums[i]);
 		if (!q->name)
 			q->name = strdup("");
 		if (!q->irq || !q->affinity || !q->name)
 			goto oom;
 		if (!kvmrt_read_line_at(idir, "smp_affinity_list", buf, sizeof(buf)))
-			kvmrt_idset_parse(q->affinity, buf, NULL);
+			xtrace_idset_parse(q->affinity, buf, NULL);
 		if (!kvmrt_read_line_at(idir, "effective_affinity_list", buf, sizeof(buf))) {
-			q->effective = kvmrt_idset_new();
+			q->effective = xtrace_idset_new();
 			if (!q->effective)
 				goto oom;
-			kvmrt_idset_parse(q->effective, buf, NULL);
+			xtrace_idset_parse(q->effective, buf, NULL);
 		}
 	}
 	free(nums);
@@ -170,7 +170,7 @@ void kvmrt_tasks_free(struct kvmrt_task *tasks, int n)
 {
 	for (int i = 0; tasks && i < n; i++) {
 		free(tasks[i].comm);
-		kvmrt_idset_free(tasks[i].affinity);
+		xtrace_idset_free(tasks[i].affinity);
 	}
 	free(tasks);
 }
@@ -208,7 +208,7 @@ static int load_task(const char *dir, struct kvmrt_task *t)
 		return -ENOENT;
 	}
 	t->comm = strndup(p + 1, close_paren - p - 1);
-	t->affinity = kvmrt_idset_new();
+	t->affinity = xtrace_idset_new();
 	/* fields after "pid (comm)": state is field 3, rt_priority 40, policy 41 */
 	for (p = strtok(close_paren + 1, " \n"); p; p = strtok(NULL, " \n"), field++) {
 		if (field == 39)
@@ -226,7 +226,7 @@ static int load_task(const char *dir, struct kvmrt_task *t)
 		end = strchr(line, '\n');
 		if (end)
 			*end = '\0';
-		kvmrt_idset_parse(t->affinity, line, NULL);
+		xtrace_idset_parse(t->affinity, line, NULL);
 	}
 	free(stat);
 	free(status);
@@ -268,7 +268,7 @@ int kvmrt_tasks_load(const char *procfs, struct kvmrt_task **out, int *nout)
 			ret = load_task(dir, t);
 			if (ret == -ENOENT) {
 				free(t->comm);
-				kvmrt_idset_free(t->affinity);
+				xtrace_idset_free(t->affinity);
 				ret = 0;
 				continue;
 			}

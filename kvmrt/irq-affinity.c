@@ -36,7 +36,7 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct kvmrt_idset *filter = NULL;
+	struct xtrace_idset *filter = NULL;
 	const char *procfs = getenv("KVMRT_PROCFS");
 	struct kvmrt_common o;
 	bool bound = false, effective = false;
@@ -49,7 +49,7 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "c:behV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			kvmrt_idset_free(filter);
+			xtrace_idset_free(filter);
 			filter = tool_cpu_filter(optarg);
 			if (!filter)
 				return 2;
@@ -58,36 +58,36 @@ int main(int argc, char **argv)
 		case 'e': effective = true; break;
 		case OPT_PROC: procfs = optarg; break;
 		case 'h': tool_usage(stdout, usage_text); return tool_exit(0);
-		case 'V': kvmrt_idset_free(filter); return tool_exit(tool_version());
-		default: kvmrt_idset_free(filter); return tool_try_help();
+		case 'V': xtrace_idset_free(filter); return tool_exit(tool_version());
+		default: xtrace_idset_free(filter); return tool_try_help();
 		}
 	}
 	if (optind < argc) {
-		kvmrt_idset_free(filter);
+		xtrace_idset_free(filter);
 		return tool_bad_usage("unexpected argument '%s'", argv[optind]);
 	}
 	ret = kvmrt_irqs_load(procfs, &irqs, &n);
 	if (ret) {
-		kvmrt_idset_free(filter);
+		xtrace_idset_free(filter);
 		return tool_error("cannot read the IRQs under '%s/irq': %s", procfs,
 				  strerror(-ret));
 	}
 	printf("%-6s %-16s %-16s %s\n", "IRQ", "AFFINITY", "EFFECTIVE", "DESCRIPTION");
 	for (int i = 0; i < n; i++) {
-		const struct kvmrt_idset *m = effective && irqs[i].effective ? irqs[i].effective :
+		const struct xtrace_idset *m = effective && irqs[i].effective ? irqs[i].effective :
 					      irqs[i].affinity;
 		char *a, *e;
 
 		if (!tool_cpu_match(m, filter, bound))
 			continue;
-		a = kvmrt_idset_format(irqs[i].affinity);
-		e = irqs[i].effective ? kvmrt_idset_format(irqs[i].effective) : NULL;
+		a = xtrace_idset_format(irqs[i].affinity);
+		e = irqs[i].effective ? xtrace_idset_format(irqs[i].effective) : NULL;
 		printf("%-6s %-16s %-16s %s\n", irqs[i].irq, a ? a : "?", e ? e : "-",
 		       irqs[i].name);
 		free(a);
 		free(e);
 	}
 	kvmrt_irqs_free(irqs, n);
-	kvmrt_idset_free(filter);
+	xtrace_idset_free(filter);
 	return tool_exit(0);
 }

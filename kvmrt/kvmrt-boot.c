@@ -110,13 +110,13 @@ static void explain_start_error(const char *err)
 }
 
 /* The CPUs a real-time VM shields: those of its vCPUs (the first CPU is the emulator's). */
-static struct kvmrt_idset *vcpu_cpus(const struct kvmrt_placement *p)
+static struct xtrace_idset *vcpu_cpus(const struct kvmrt_placement *p)
 {
-	struct kvmrt_idset *s = kvmrt_idset_new();
+	struct xtrace_idset *s = xtrace_idset_new();
 
 	for (int i = 0; s && i < p->nr_vcpus; i++)
-		if (kvmrt_idset_or(s, p->vcpu[i])) {
-			kvmrt_idset_free(s);
+		if (xtrace_idset_or(s, p->vcpu[i])) {
+			xtrace_idset_free(s);
 			return NULL;
 		}
 	return s;
@@ -126,18 +126,18 @@ static struct kvmrt_idset *vcpu_cpus(const struct kvmrt_placement *p)
  * The housekeeping CPUs: every online CPU but the vCPU CPUs of the real-time
  * VMs that are not disabled and the siblings they take offline. NULL: no memory.
  */
-static struct kvmrt_idset *housekeeping(const struct kvmrt_config *cfg,
+static struct xtrace_idset *housekeeping(const struct kvmrt_config *cfg,
 					const struct kvmrt_topo *topo)
 {
-	struct kvmrt_idset *hk = kvmrt_idset_new();
+	struct xtrace_idset *hk = xtrace_idset_new();
 
 	for (int i = 0; hk && i < topo->nr_cpu_ids; i++)
-		if (kvmrt_idset_has(topo->cpus, i) && topo->cpu[i].online)
-			kvmrt_idset_add(hk, i);
+		if (xtrace_idset_has(topo->cpus, i) && topo->cpu[i].online)
+			xtrace_idset_add(hk, i);
 	for (int i = 0; hk && i < cfg->nr_vms; i++) {
 		const struct kvmrt_vm *vm = cfg->vms[i];
 		struct kvmrt_placement *p;
-		struct kvmrt_idset *v;
+		struct xtrace_idset *v;
 
 		if (!vm->rt || vm->disabled)
 			continue;
@@ -145,12 +145,12 @@ static struct kvmrt_idset *housekeeping(const struct kvmrt_config *cfg,
 		v = p ? vcpu_cpus(p) : NULL;
 		if (!v) {
 			kvmrt_placement_free(p);
-			kvmrt_idset_free(hk);
+			xtrace_idset_free(hk);
 			return NULL;
 		}
-		kvmrt_idset_andnot(hk, v);
-		kvmrt_idset_andnot(hk, p->offline);
-		kvmrt_idset_free(v);
+		xtrace_idset_andnot(hk, v);
+		xtrace_idset_andnot(hk, p->offline);
+		xtrace_idset_free(v);
 		kvmrt_placement_free(p);
 	}
 	return hk;
@@ -171,11 +171,11 @@ static void print_indented(const char *who, const char *text)
 
 /* Shield real-time VM @vm with its journal @journal; 0, or 1 with the shield undone. */
 static int shield_vm(const struct boot_opts *o, const struct kvmrt_vm *vm,
-		     const struct kvmrt_topo *topo, const struct kvmrt_idset *hk,
+		     const struct kvmrt_topo *topo, const struct xtrace_idset *hk,
 		     const char *journal)
 {
 	struct kvmrt_placement *p = kvmrt_place(vm, topo);
-	struct kvmrt_idset *cpus = p ? vcpu_cpus(p) : NULL;
+	struct xtrace_idset *cpus = p ? vcpu_cpus(p) : NULL;
 	struct kvmrt_shield_req q = {
 		.sysfs = o->c.sysfs, .procfs = o->procfs, .name = vm->uuid, .cpus = cpus,
 		.offline = p ? p->offline : NULL, .housekeeping = hk,
@@ -188,8 +188,8 @@ static int shield_vm(const struct boot_opts *o, const struct kvmrt_vm *vm,
 		kvmrt_placement_free(p);
 		return tool_error("out of memory");
 	}
-	s = kvmrt_idset_format(cpus);
-	h = kvmrt_idset_format(hk);
+	s = xtrace_idset_format(cpus);
+	h = xtrace_idset_format(hk);
 	printf("%s: shielding CPUs %s (housekeeping CPUs %s), journal %s\n", vm->name,
 	       s ? s : "?", h ? h : "?", journal);
 	ret = kvmrt_shield_apply(&q, journal, &report);
@@ -202,14 +202,14 @@ static int shield_vm(const struct boot_opts *o, const struct kvmrt_vm *vm,
 	}
 	free(s);
 	free(h);
-	kvmrt_idset_free(cpus);
+	xtrace_idset_free(cpus);
 	kvmrt_placement_free(p);
 	return ret;
 }
 
 /* Boot one VM: 0 running, 1 not (and nothing left changed when it can be undone). */
 static int boot_vm(const struct boot_opts *o, struct kvmrt_virt *v, const struct kvmrt_vm *vm,
-		   const struct kvmrt_topo *topo, const struct kvmrt_idset *hk)
+		   const struct kvmrt_topo *topo, const struct xtrace_idset *hk)
 {
 	char *err = NULL, *journal = tool_journal_path(o->state_dir, vm->uuid);
 	const char *state = "unknown", *stop = getenv("KVMRT_BOOT_STOP_AFTER");
@@ -314,7 +314,7 @@ static int run_clean(const struct boot_opts *o)
 static int run_boot(const struct boot_opts *o, char **names, int nr_names)
 {
 	struct kvmrt_config *cfg = tool_load_config(o->c.config, false, true);
-	struct kvmrt_idset *hk = NULL;
+	struct xtrace_idset *hk = NULL;
 	struct kvmrt_virt *v = NULL;
 	struct kvmrt_topo *topo;
 	struct kvmrt_vm **vms = NULL;
@@ -341,7 +341,7 @@ static int run_boot(const struct boot_opts *o, char **names, int nr_names)
 	hk = housekeeping(cfg, topo);
 	if (!vms || !hk)
 		goto out;
-	if (kvmrt_idset_empty(hk)) {
+	if (xtrace_idset_empty(hk)) {
 		tool_error("no housekeeping CPU left: the real-time VMs take every online CPU");
 		goto out;
 	}
@@ -369,7 +369,7 @@ static int run_boot(const struct boot_opts *o, char **names, int nr_names)
 out:
 	free(err);
 	free(vms);
-	kvmrt_idset_free(hk);
+	xtrace_idset_free(hk);
 	kvmrt_virt_close(v);
 	kvmrt_topo_free(topo);
 	kvmrt_config_free(cfg);

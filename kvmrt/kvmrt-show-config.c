@@ -35,9 +35,9 @@ static const char *yes_no(bool b)
 
 #define FIELD "    %-18s "
 
-static void print_set(const char *label, const struct kvmrt_idset *s, const char *none)
+static void print_set(const char *label, const struct xtrace_idset *s, const char *none)
 {
-	char *f = kvmrt_idset_format(s);
+	char *f = xtrace_idset_format(s);
 
 	printf(FIELD "%s\n", label, f && *f ? f : none);
 	free(f);
@@ -52,7 +52,7 @@ static void show_vm(const struct kvmrt_vm *vm, const struct kvmrt_topo *topo)
 		[KVMRT_PROV_UNDER] = "under-provisioned: vCPUs share CPUs",
 		[KVMRT_PROV_NONE] = "",
 	};
-	unsigned int n = kvmrt_idset_count(vm->cpuset);
+	unsigned int n = xtrace_idset_count(vm->cpuset);
 	char *s;
 
 	if (!p) {
@@ -75,7 +75,7 @@ static void show_vm(const struct kvmrt_vm *vm, const struct kvmrt_topo *topo)
 	if (!p->bound) {
 		printf(FIELD "%s\n", "cpuset:", "none: threads not bound to host CPUs");
 	} else {
-		s = kvmrt_idset_format(vm->cpuset);
+		s = xtrace_idset_format(vm->cpuset);
 		printf(FIELD "%s (%u CPU%s; %s)\n", "cpuset:", s ? s : "?", n, n == 1 ? "" : "s",
 		       prov[p->prov]);
 		free(s);
@@ -84,7 +84,7 @@ static void show_vm(const struct kvmrt_vm *vm, const struct kvmrt_topo *topo)
 			char label[32];
 
 			snprintf(label, sizeof(label), "vCPU %d:", i);
-			s = kvmrt_idset_format(p->vcpu[i]);
+			s = xtrace_idset_format(p->vcpu[i]);
 			printf(FIELD "CPU%s %s\n", label, strpbrk(s ? s : "", ",-") ? "s" : "",
 			       s ? s : "?");
 			free(s);
@@ -95,7 +95,7 @@ static void show_vm(const struct kvmrt_vm *vm, const struct kvmrt_topo *topo)
 	printf(FIELD "%s (rt_memory %s)\n", "memory locked:", yes_no(p->rt_memory),
 	       vm->rt_memory == KVMRT_AUTO ? "auto" :
 	       vm->rt_memory == KVMRT_YES ? "true" : "false");
-	s = kvmrt_idset_format(p->numa_nodes);
+	s = xtrace_idset_format(p->numa_nodes);
 	printf(FIELD "%s (numatune %s)\n", "NUMA nodes:",
 	       s && *s ? s : "any (memory not restricted)", vm->numatune_auto ? "auto" : "set");
 	free(s);

@@ -76,7 +76,7 @@ static void judge(struct thread_row *r, const struct kvmrt_vm *vm,
 {
 	const struct kvmrt_task *t = r->t;
 	enum kvmrt_thread_role role = kvmrt_thread_role(t->comm, &r->vcpu);
-	struct kvmrt_idset *want = kvmrt_idset_new();
+	struct xtrace_idset *want = xtrace_idset_new();
 	bool vcpu = role == KVMRT_THREAD_VCPU;
 
 	r->role = vcpu ? "vcpu" : role == KVMRT_THREAD_IOTHREAD ? "iothread" : "emulator";
@@ -86,13 +86,13 @@ static void judge(struct thread_row *r, const struct kvmrt_vm *vm,
 		return;
 	if (p->bound) {
 		if (vcpu && r->vcpu < p->nr_vcpus)
-			kvmrt_idset_or(want, p->vcpu[r->vcpu]);
+			xtrace_idset_or(want, p->vcpu[r->vcpu]);
 		else if (!vcpu)
-			kvmrt_idset_add(want, p->emulator_cpu);
-		r->want = kvmrt_idset_format(want);
-		if (!kvmrt_idset_empty(want) && !kvmrt_idset_equal(want, t->affinity))
+			xtrace_idset_add(want, p->emulator_cpu);
+		r->want = xtrace_idset_format(want);
+		if (!xtrace_idset_empty(want) && !xtrace_idset_equal(want, t->affinity))
 			strcat(r->mismatch, "affinity,");
-		if (!kvmrt_idset_empty(want) && !kvmrt_idset_has(want, t->last_cpu))
+		if (!xtrace_idset_empty(want) && !xtrace_idset_has(want, t->last_cpu))
 			strcat(r->mismatch, "cpu,");
 	}
 	if (vcpu && r->vcpu >= p->nr_vcpus)
@@ -103,7 +103,7 @@ static void judge(struct thread_row *r, const struct kvmrt_vm *vm,
 		strcat(r->mismatch, "policy,");
 	if (r->mismatch[0])
 		r->mismatch[strlen(r->mismatch) - 1] = '\0';
-	kvmrt_idset_free(want);
+	xtrace_idset_free(want);
 }
 
 static bool shield_in_place(const struct stat_opts *o, const struct kvmrt_vm *vm)
@@ -143,7 +143,7 @@ static int stat_vm(const struct stat_opts *o, struct kvmrt_virt *v, const struct
 	}
 	free(err);
 	shield = vm->rt && shield_in_place(o, vm);
-	cpus = kvmrt_idset_format(p->owned);
+	cpus = xtrace_idset_format(p->owned);
 	if (!strcmp(state, "running") || !strcmp(state, "paused"))
 		pid = kvmrt_find_qemu(o->procfs, vm->uuid);
 	if (o->threads && pid > 0 && !kvmrt_tasks_load(o->procfs, &tasks, &n)) {
@@ -172,7 +172,7 @@ static int stat_vm(const struct stat_opts *o, struct kvmrt_virt *v, const struct
 			printf(", \"threads\": [");
 			for (int i = 0; i < nrows; i++) {
 				struct thread_row *r = &rows[i];
-				char *a = kvmrt_idset_format(r->t->affinity);
+				char *a = xtrace_idset_format(r->t->affinity);
 
 				printf("%s\n    {\"tid\": %d, \"name\": ", i ? "," : "", r->t->tid);
 				json_str(r->t->comm);
@@ -199,7 +199,7 @@ static int stat_vm(const struct stat_opts *o, struct kvmrt_virt *v, const struct
 		       !vm->rt ? "-" : shield ? "in place" : "none");
 		for (int i = 0; i < nrows; i++) {
 			struct thread_row *r = &rows[i];
-			char *a = kvmrt_idset_format(r->t->affinity), role[24];
+			char *a = xtrace_idset_format(r->t->affinity), role[24];
 
 			if (r->vcpu >= 0)
 				snprintf(role, sizeof(role), "vcpu %d", r->vcpu);

@@ -22,26 +22,26 @@ void tool_start(const char *prog, struct kvmrt_common *c)
 	c->uri = e && *e ? e : NULL;
 }
 
-struct kvmrt_idset *tool_cpu_filter(const char *arg)
+struct xtrace_idset *tool_cpu_filter(const char *arg)
 {
-	struct kvmrt_idset *f = kvmrt_idset_new();
+	struct xtrace_idset *f = xtrace_idset_new();
 
-	if (!f || kvmrt_idset_parse(f, arg, NULL) || kvmrt_idset_empty(f)) {
-		kvmrt_idset_free(f);
+	if (!f || xtrace_idset_parse(f, arg, NULL) || xtrace_idset_empty(f)) {
+		xtrace_idset_free(f);
 		tool_bad_usage("invalid CPU list '%s' (an ID-set such as 0,2,4-7)", arg);
 		return NULL;
 	}
 	return f;
 }
 
-bool tool_cpu_match(const struct kvmrt_idset *mask, const struct kvmrt_idset *filter,
+bool tool_cpu_match(const struct xtrace_idset *mask, const struct xtrace_idset *filter,
 		    bool bound)
 {
 	if (!filter)
 		return true;
 	if (bound)
-		return !kvmrt_idset_empty(mask) && kvmrt_idset_subset(mask, filter);
-	return kvmrt_idset_intersects(mask, filter);
+		return !xtrace_idset_empty(mask) && xtrace_idset_subset(mask, filter);
+	return xtrace_idset_intersects(mask, filter);
 }
 
 /* by line, those about the whole file (line 0) last; stable */

@@ -23,12 +23,12 @@ struct kvmrt_common {
 void tool_start(const char *prog, struct kvmrt_common *c);
 
 /** tool_cpu_filter - the ID-set of -c CPUS; NULL (said on stderr) if invalid or empty */
-struct kvmrt_idset *tool_cpu_filter(const char *arg);
+struct xtrace_idset *tool_cpu_filter(const char *arg);
 /**
  * tool_cpu_match - does affinity @mask pass -c @filter (NULL: everything)?
  * With @bound it must lie entirely within it, else share a CPU with it.
  */
-bool tool_cpu_match(const struct kvmrt_idset *mask, const struct kvmrt_idset *filter,
+bool tool_cpu_match(const struct xtrace_idset *mask, const struct xtrace_idset *filter,
 		    bool bound);
 
 /** tool_print_diags - the diagnostics of @d to @f, errors only when @errors_only */

@@ -22,60 +22,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "xtrace.h"	/* struct xtrace_idset: the ID-sets of the whole tree */
+
 #define KVMRT_DEFAULT_CONFIG	"/etc/kvmrt.cfg"
-#define KVMRT_MAX_ID		65535	/* largest CPU or node number in an ID-set */
-
-/* ---------------------------------------------------------------- ID-sets */
-
-/* A set of small non-negative integers (CPU or NUMA node numbers). */
-struct kvmrt_idset {
-	uint64_t *w;
-	unsigned int nw;	/* words allocated */
-};
-
-/** kvmrt_idset_new - an empty set; NULL with errno ENOMEM */
-struct kvmrt_idset *kvmrt_idset_new(void);
-void kvmrt_idset_free(struct kvmrt_idset *s);
-/** kvmrt_idset_dup - a copy of @s (NULL @s gives an empty set) */
-struct kvmrt_idset *kvmrt_idset_dup(const struct kvmrt_idset *s);
-
-/**
- * kvmrt_idset_parse - parse a human-readable ID-set such as "0,2,4-7,12-15"
- * @str: the text; empty (or only blanks) means the empty set; blanks around
- *	 numbers and commas are allowed
- * @set: cleared, then filled
- * @bad: if not NULL, on -EINVAL points to the offending character of @str
- *
- * Returns 0, -EINVAL for a malformed set (a reversed range, an empty item,
- * a sign, a stray character) or -ERANGE for an ID above KVMRT_MAX_ID.
- */
-int kvmrt_idset_parse(struct kvmrt_idset *set, const char *str, const char **bad);
-
-/** kvmrt_idset_format - the set as "0,2,4-7" (malloc'd; "" when empty) */
-char *kvmrt_idset_format(const struct kvmrt_idset *s);
-
-int kvmrt_idset_add(struct kvmrt_idset *s, unsigned int id);
-void kvmrt_idset_del(struct kvmrt_idset *s, unsigned int id);
-bool kvmrt_idset_has(const struct kvmrt_idset *s, unsigned int id);
-void kvmrt_idset_clear(struct kvmrt_idset *s);
-unsigned int kvmrt_idset_count(const struct kvmrt_idset *s);
-bool kvmrt_idset_empty(const struct kvmrt_idset *s);
-/** kvmrt_idset_next - the smallest ID >= @from in @s, or -1 */
-int kvmrt_idset_next(const struct kvmrt_idset *s, int from);
-/** kvmrt_idset_nth - the @n-th smallest ID of @s (from 0), or -1 */
-int kvmrt_idset_nth(const struct kvmrt_idset *s, unsigned int n);
-/** kvmrt_idset_or - add every ID of @b to @a */
-int kvmrt_idset_or(struct kvmrt_idset *a, const struct kvmrt_idset *b);
-/** kvmrt_idset_and - keep in @a only the IDs also in @b */
-void kvmrt_idset_and(struct kvmrt_idset *a, const struct kvmrt_idset *b);
-/** kvmrt_idset_andnot - remove from @a the IDs of @b */
-void kvmrt_idset_andnot(struct kvmrt_idset *a, const struct kvmrt_idset *b);
-bool kvmrt_idset_equal(const struct kvmrt_idset *a, const struct kvmrt_idset *b);
-bool kvmrt_idset_subset(const struct kvmrt_idset *a, const struct kvmrt_idset *of);
-bool kvmrt_idset_intersects(const struct kvmrt_idset *a, const struct kvmrt_idset *b);
-
-#define kvmrt_idset_for_each(id, s) \
-	for (int id = kvmrt_idset_next((s), 0); id >= 0; id = kvmrt_idset_next((s), id + 1))
 
 /* ------------------------------------------------------------- diagnostics */
 
@@ -142,11 +91,11 @@ struct kvmrt_vm {
 	int nr_vcpus;
 	bool topo_auto;
 	int sockets, cores, threads;
-	struct kvmrt_idset *cpuset;	/* empty = unbound */
+	struct xtrace_idset *cpuset;	/* empty = unbound */
 	bool rt;
 	enum kvmrt_auto rt_memory;
 	bool numatune_auto;
-	struct kvmrt_idset *numatune;	/* when not auto; empty = unrestricted */
+	struct xtrace_idset *numatune;	/* when not auto; empty = unrestricted */
 	bool hide_kvm, autostart, disabled;
 	char **pcidevs;			/* "0000:03:00.0" */
 	int nr_pcidevs;
@@ -230,20 +179,20 @@ struct kvmrt_cpu {
 
 struct kvmrt_core {
 	int socket, core_id, node;
-	struct kvmrt_idset *cpus;	/* its hardware threads */
+	struct xtrace_idset *cpus;	/* its hardware threads */
 };
 
 struct kvmrt_topo {
 	char *root;			/* the sysfs root it was read from */
-	struct kvmrt_idset *cpus;	/* every present CPU */
-	struct kvmrt_idset *nodes;	/* every NUMA node */
+	struct xtrace_idset *cpus;	/* every present CPU */
+	struct xtrace_idset *nodes;	/* every NUMA node */
 	struct kvmrt_cpu *cpu;		/* indexed by CPU number, nr_cpu_ids entries */
 	int nr_cpu_ids;			/* highest CPU + 1 */
 	struct kvmrt_core *cores;	/* in order of their first CPU */
 	int nr_cores;
-	struct kvmrt_idset **node_cpus;	/* indexed by node number */
+	struct xtrace_idset **node_cpus;	/* indexed by node number */
 	int nr_node_ids;
-	struct kvmrt_idset *sockets;	/* socket numbers */
+	struct xtrace_idset *sockets;	/* socket numbers */
 };
 
 /**
@@ -254,11 +203,11 @@ struct kvmrt_topo {
 struct kvmrt_topo *kvmrt_topo_load(const char *sysfs);
 void kvmrt_topo_free(struct kvmrt_topo *t);
 /** kvmrt_topo_nodes_of - the NUMA nodes of the CPUs in @cpus (added to @nodes) */
-int kvmrt_topo_nodes_of(const struct kvmrt_topo *t, const struct kvmrt_idset *cpus,
-			struct kvmrt_idset *nodes);
+int kvmrt_topo_nodes_of(const struct kvmrt_topo *t, const struct xtrace_idset *cpus,
+			struct xtrace_idset *nodes);
 /** kvmrt_topo_siblings_of - every hardware thread of the cores of @cpus (added to @out) */
-int kvmrt_topo_siblings_of(const struct kvmrt_topo *t, const struct kvmrt_idset *cpus,
-			   struct kvmrt_idset *out);
+int kvmrt_topo_siblings_of(const struct kvmrt_topo *t, const struct xtrace_idset *cpus,
+			   struct xtrace_idset *out);
 /** kvmrt_topo_first_cpu_of_socket - the lowest CPU number of @socket, or -1 */
 int kvmrt_topo_first_cpu_of_socket(const struct kvmrt_topo *t, int socket);
 
@@ -268,14 +217,14 @@ int kvmrt_topo_first_cpu_of_socket(const struct kvmrt_topo *t, int socket);
 struct kvmrt_placement {
 	bool bound;			/* false: empty cpuset, not bound */
 	int emulator_cpu;		/* runs every non-vCPU thread; -1 if unbound */
-	struct kvmrt_idset **vcpu;	/* nr_vcpus sets of host CPUs */
+	struct xtrace_idset **vcpu;	/* nr_vcpus sets of host CPUs */
 	int nr_vcpus;
 	enum { KVMRT_PROV_EXACT, KVMRT_PROV_OVER, KVMRT_PROV_UNDER, KVMRT_PROV_NONE } prov;
 	bool rt_memory;			/* memory locked */
-	struct kvmrt_idset *numa_nodes;	/* numatune resolved; empty = unrestricted */
-	struct kvmrt_idset *cpuset_nodes; /* NUMA nodes of the cpuset */
-	struct kvmrt_idset *offline;	/* hyper-thread siblings a real-time VM takes offline */
-	struct kvmrt_idset *owned;	/* cpuset + every sibling a real-time VM owns */
+	struct xtrace_idset *numa_nodes;	/* numatune resolved; empty = unrestricted */
+	struct xtrace_idset *cpuset_nodes; /* NUMA nodes of the cpuset */
+	struct xtrace_idset *offline;	/* hyper-thread siblings a real-time VM takes offline */
+	struct xtrace_idset *owned;	/* cpuset + every sibling a real-time VM owns */
 };
 
 /**
@@ -395,8 +344,8 @@ int kvmrt_update_vm(struct kvmrt_vm *vm, const struct kvmrt_domsettings *s,
 
 struct kvmrt_irq {
 	char *irq;		/* "24", "NMI", ... (numbered ones only are listed) */
-	struct kvmrt_idset *affinity;
-	struct kvmrt_idset *effective;	/* NULL when the kernel does not tell */
+	struct xtrace_idset *affinity;
+	struct xtrace_idset *effective;	/* NULL when the kernel does not tell */
 	char *name;		/* the actions of /proc/interrupts, "" if none */
 };
 
@@ -410,7 +359,7 @@ struct kvmrt_task {
 	int policy;		/* SCHED_OTHER, SCHED_FIFO, ... */
 	int rt_priority;
 	int last_cpu;		/* the CPU it last ran on (stat field 39) */
-	struct kvmrt_idset *affinity;
+	struct xtrace_idset *affinity;
 };
 
 /** kvmrt_tasks_load - every thread of every process under @procfs, by pid and tid */
@@ -488,9 +437,9 @@ char *kvmrt_cmdline_param(const char *cmdline, const char *name);
 struct kvmrt_shield_req {
 	const char *sysfs, *procfs;	/* "/sys", "/proc" or fake trees */
 	const char *name;		/* the VM's cpuset is kvmrt-NAME (its UUID) */
-	const struct kvmrt_idset *cpus;		/* shielded: the VM's cpuset */
-	const struct kvmrt_idset *offline;	/* hyper-thread siblings to take offline */
-	const struct kvmrt_idset *housekeeping;	/* where everything else goes */
+	const struct xtrace_idset *cpus;		/* shielded: the VM's cpuset */
+	const struct xtrace_idset *offline;	/* hyper-thread siblings to take offline */
+	const struct xtrace_idset *housekeeping;	/* where everything else goes */
 	const int *pids;	/* the processes whose threads move to housekeeping; */
 	int nr_pids;		/* -1: every task of the root cpuset */
 };
@@ -511,8 +460,8 @@ int kvmrt_shield_apply(const struct kvmrt_shield_req *q, const char *journal, ch
  * missing journal is nothing to undo. @report (malloc'd) lists what failed.
  */
 int kvmrt_shield_undo(const char *journal, char **report);
-/** kvmrt_idset_mask - the set as the kernel's hex CPU mask ("f", "1,00000000"); malloc'd */
-char *kvmrt_idset_mask(const struct kvmrt_idset *set);
+/** xtrace_idset_mask - the set as the kernel's hex CPU mask ("f", "1,00000000"); malloc'd */
+char *xtrace_idset_mask(const struct xtrace_idset *set);
 /** kvmrt_rm_files - remove the files of directory @dir, then @dir (fake trees) */
 int kvmrt_rm_files(const char *dir);
 

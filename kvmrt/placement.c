@@ -14,12 +14,12 @@ void kvmrt_placement_free(struct kvmrt_placement *p)
 	if (!p)
 		return;
 	for (int i = 0; i < p->nr_vcpus; i++)
-		kvmrt_idset_free(p->vcpu[i]);
+		xtrace_idset_free(p->vcpu[i]);
 	free(p->vcpu);
-	kvmrt_idset_free(p->numa_nodes);
-	kvmrt_idset_free(p->cpuset_nodes);
-	kvmrt_idset_free(p->offline);
-	kvmrt_idset_free(p->owned);
+	xtrace_idset_free(p->numa_nodes);
+	xtrace_idset_free(p->cpuset_nodes);
+	xtrace_idset_free(p->offline);
+	xtrace_idset_free(p->owned);
 	free(p);
 }
 
@@ -32,20 +32,20 @@ struct kvmrt_placement *kvmrt_place(const struct kvmrt_vm *vm, const struct kvmr
 		return NULL;
 	p->nr_vcpus = n;
 	p->vcpu = calloc(n, sizeof(*p->vcpu));
-	p->numa_nodes = kvmrt_idset_new();
-	p->cpuset_nodes = kvmrt_idset_new();
-	p->offline = kvmrt_idset_new();
-	p->owned = kvmrt_idset_dup(vm->cpuset);
+	p->numa_nodes = xtrace_idset_new();
+	p->cpuset_nodes = xtrace_idset_new();
+	p->offline = xtrace_idset_new();
+	p->owned = xtrace_idset_dup(vm->cpuset);
 	if (!p->vcpu || !p->numa_nodes || !p->cpuset_nodes || !p->offline || !p->owned)
 		goto oom;
 	for (unsigned int i = 0; i < n; i++)
-		if (!(p->vcpu[i] = kvmrt_idset_new()))
+		if (!(p->vcpu[i] = xtrace_idset_new()))
 			goto oom;
 
 	p->rt_memory = vm->rt_memory == KVMRT_AUTO ? vm->rt : vm->rt_memory == KVMRT_YES;
-	ncpus = kvmrt_idset_count(vm->cpuset);
+	ncpus = xtrace_idset_count(vm->cpuset);
 	p->bound = ncpus > 0;
-	p->emulator_cpu = kvmrt_idset_nth(vm->cpuset, 0);
+	p->emulator_cpu = xtrace_idset_nth(vm->cpuset, 0);
 	if (!p->bound) {
 		p->prov = KVMRT_PROV_NONE;
 		return p;
@@ -56,12 +56,12 @@ struct kvmrt_placement *kvmrt_place(const struct kvmrt_vm *vm, const struct kvmr
 	if (!rest) {
 		/* one CPU: it runs everything */
 		for (unsigned int i = 0; i < n; i++)
-			kvmrt_idset_add(p->vcpu[i], p->emulator_cpu);
+			xtrace_idset_add(p->vcpu[i], p->emulator_cpu);
 	} else {
 		for (k = 0; k < (rest > n ? rest : n); k++) {
-			int cpu = kvmrt_idset_nth(vm->cpuset, 1 + k % rest);
+			int cpu = xtrace_idset_nth(vm->cpuset, 1 + k % rest);
 
-			if (kvmrt_idset_add(p->vcpu[k % n], cpu))
+			if (xtrace_idset_add(p->vcpu[k % n], cpu))
 				goto oom;
 		}
 	}
@@ -69,7 +69,7 @@ struct kvmrt_placement *kvmrt_place(const struct kvmrt_vm *vm, const struct kvmr
 	if (topo && kvmrt_topo_nodes_of(topo, vm->cpuset, p->cpuset_nodes))
 		goto oom;
 	/* memory is not restricted when the VM is not bound to CPUs */
-	if (kvmrt_idset_or(p->numa_nodes, vm->numatune_auto ? p->cpuset_nodes : vm->numatune))
+	if (xtrace_idset_or(p->numa_nodes, vm->numatune_auto ? p->cpuset_nodes : vm->numatune))
 		goto oom;
 
 	/*
@@ -77,32 +77,32 @@ struct kvmrt_placement *kvmrt_place(const struct kvmrt_vm *vm, const struct kvmr
 	 * online per core: the lowest of its cpuset's CPUs on that core.
 	 */
 	if (vm->rt && topo) {
-		struct kvmrt_idset *mine = kvmrt_idset_new();
+		struct xtrace_idset *mine = xtrace_idset_new();
 
 		if (!mine || kvmrt_topo_siblings_of(topo, vm->cpuset, p->owned)) {
-			kvmrt_idset_free(mine);
+			xtrace_idset_free(mine);
 			goto oom;
 		}
 		for (int i = 0; i < topo->nr_cores; i++) {
-			const struct kvmrt_idset *core = topo->cores[i].cpus;
+			const struct xtrace_idset *core = topo->cores[i].cpus;
 			int kept;
 
-			kvmrt_idset_clear(mine);
-			if (kvmrt_idset_or(mine, core)) {
-				kvmrt_idset_free(mine);
+			xtrace_idset_clear(mine);
+			if (xtrace_idset_or(mine, core)) {
+				xtrace_idset_free(mine);
 				goto oom;
 			}
-			kvmrt_idset_and(mine, vm->cpuset);
-			kept = kvmrt_idset_next(mine, 0);
+			xtrace_idset_and(mine, vm->cpuset);
+			kept = xtrace_idset_next(mine, 0);
 			if (kept < 0)
 				continue;
-			if (kvmrt_idset_or(p->offline, core)) {
-				kvmrt_idset_free(mine);
+			if (xtrace_idset_or(p->offline, core)) {
+				xtrace_idset_free(mine);
 				goto oom;
 			}
-			kvmrt_idset_del(p->offline, kept);
+			xtrace_idset_del(p->offline, kept);
 		}
-		kvmrt_idset_free(mine);
+		xtrace_idset_free(mine);
 	}
 	return p;
 oom:

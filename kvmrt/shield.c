@@ -111,19 +111,19 @@ static int shield_mkdir(struct kvmrt_shield *s, const char *path)
 }
 
 /* "0-3" as the kernel's hex mask ("f", "ff,ffffffff" in 32-bit groups) */
-char *kvmrt_idset_mask(const struct kvmrt_idset *set)
+char *xtrace_idset_mask(const struct xtrace_idset *set)
 {
 	int last = -1, groups;
 	struct sbuf b = { 0 };
 
-	kvmrt_idset_for_each(id, set)
+	xtrace_idset_for_each(id, set)
 		last = id;
 	groups = last < 0 ? 1 : last / 32 + 1;
 	for (int g = groups - 1; g >= 0; g--) {
 		unsigned int w = 0;
 
 		for (int i = 0; i < 32; i++)
-			if (kvmrt_idset_has(set, g * 32 + i))
+			if (xtrace_idset_has(set, g * 32 + i))
 				w |= 1u << i;
 		if (g == groups - 1)
 			sb_printf(&b, "%x", w);
@@ -276,25 +276,25 @@ static int move_tasks(struct kvmrt_shield *s, const struct kvmrt_shield_req *q,
 
 static int move_irqs(struct kvmrt_shield *s, const struct kvmrt_shield_req *q, struct sbuf *rep)
 {
-	struct kvmrt_idset *shielded = kvmrt_idset_dup(q->cpus), *na = kvmrt_idset_new();
+	struct xtrace_idset *shielded = xtrace_idset_dup(q->cpus), *na = xtrace_idset_new();
 	struct kvmrt_irq *irqs = NULL;
 	char path[PATH_MAX], old[4096];
 	char *mask = NULL;
 	int n = 0, ret;
 
-	ret = shielded && na ? kvmrt_idset_or(shielded, q->offline) : -ENOMEM;
+	ret = shielded && na ? xtrace_idset_or(shielded, q->offline) : -ENOMEM;
 	ret = ret ? ret : kvmrt_irqs_load(q->procfs, &irqs, &n);
 	for (int i = 0; i < n && !ret; i++) {
 		char *val;
 
-		if (!kvmrt_idset_intersects(irqs[i].affinity, shielded))
+		if (!xtrace_idset_intersects(irqs[i].affinity, shielded))
 			continue;
-		kvmrt_idset_clear(na);
-		kvmrt_idset_or(na, irqs[i].affinity);
-		kvmrt_idset_andnot(na, shielded);
-		if (kvmrt_idset_empty(na))
-			kvmrt_idset_or(na, q->housekeeping);
-		val = kvmrt_idset_format(na);
+		xtrace_idset_clear(na);
+		xtrace_idset_or(na, irqs[i].affinity);
+		xtrace_idset_andnot(na, shielded);
+		if (xtrace_idset_empty(na))
+			xtrace_idset_or(na, q->housekeeping);
+		val = xtrace_idset_format(na);
 		snprintf(path, sizeof(path), "%s/irq/%s/smp_affinity_list", q->procfs, irqs[i].irq);
 		/* an unreadable file is an error; a refused write, a managed IRQ */
 		ret = val ? read_first_line(path, old, sizeof(old)) : -ENOMEM;
@@ -306,7 +306,7 @@ static int move_irqs(struct kvmrt_shield *s, const struct kvmrt_shield_req *q, s
 		free(val);
 		if (ret == -EIO || ret == -EINVAL || ret == -EPERM) {
 			/* a managed IRQ (the kernel keeps it where the driver put it) */
-			char *a = kvmrt_idset_format(irqs[i].affinity);
+			char *a = xtrace_idset_format(irqs[i].affinity);
 
 			sb_printf(rep,
 				  "IRQ %s (%s) is managed by the kernel and stays on CPUs %s: %s\n",
@@ -317,14 +317,14 @@ static int move_irqs(struct kvmrt_shield *s, const struct kvmrt_shield_req *q, s
 		}
 	}
 	if (!ret) {
-		mask = kvmrt_idset_mask(q->housekeeping);
+		mask = xtrace_idset_mask(q->housekeeping);
 		snprintf(path, sizeof(path), "%s/irq/default_smp_affinity", q->procfs);
 		ret = !mask ? -ENOMEM : access(path, F_OK) ? 0 : shield_write(s, path, mask);
 	}
 	free(mask);
 	kvmrt_irqs_free(irqs, n);
-	kvmrt_idset_free(shielded);
-	kvmrt_idset_free(na);
+	xtrace_idset_free(shielded);
+	xtrace_idset_free(na);
 	return ret;
 }
 
@@ -341,8 +341,8 @@ static int shield_cpusets(struct kvmrt_shield *s, const struct kvmrt_shield_req 
 		sb_printf(rep, "no cgroup v1 cpuset under %s: tasks are not moved\n", root);
 		return 0;
 	}
-	cpus = kvmrt_idset_format(q->cpus);
-	hk = kvmrt_idset_format(q->housekeeping);
+	cpus = xtrace_idset_format(q->cpus);
+	hk = xtrace_idset_format(q->housekeeping);
 	if (!cpus || !hk) {
 		ret = -ENOMEM;
 		goto out;
@@ -392,7 +392,7 @@ int kvmrt_shield_apply(const struct kvmrt_shield_req *q, const char *journal, ch
 	s.journal = fopen(journal, "ae");
 	if (!s.journal)
 		return -errno;
-	kvmrt_idset_for_each(cpu, q->offline) {
+	xtrace_idset_for_each(cpu, q->offline) {
 		snprintf(path, sizeof(path), "%s/devices/system/cpu/cpu%d/online", q->sysfs, cpu);
 		ret = shield_write(&s, path, "0");
 		if (ret) {

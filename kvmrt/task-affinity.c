@@ -35,7 +35,7 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct kvmrt_idset *filter = NULL;
+	struct xtrace_idset *filter = NULL;
 	const char *procfs = getenv("KVMRT_PROCFS");
 	struct kvmrt_common o;
 	struct kvmrt_task *tasks;
@@ -49,7 +49,7 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "c:bp:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			kvmrt_idset_free(filter);
+			xtrace_idset_free(filter);
 			filter = tool_cpu_filter(optarg);
 			if (!filter)
 				return 2;
@@ -57,23 +57,23 @@ int main(int argc, char **argv)
 		case 'b': bound = true; break;
 		case 'p':
 			if (kvmrt_parse_int(optarg, 1, 1 << 30, &pid)) {
-				kvmrt_idset_free(filter);
+				xtrace_idset_free(filter);
 				return tool_bad_usage("invalid pid '%s'", optarg);
 			}
 			break;
 		case OPT_PROC: procfs = optarg; break;
 		case 'h': tool_usage(stdout, usage_text); return tool_exit(0);
-		case 'V': kvmrt_idset_free(filter); return tool_exit(tool_version());
-		default: kvmrt_idset_free(filter); return tool_try_help();
+		case 'V': xtrace_idset_free(filter); return tool_exit(tool_version());
+		default: xtrace_idset_free(filter); return tool_try_help();
 		}
 	}
 	if (optind < argc) {
-		kvmrt_idset_free(filter);
+		xtrace_idset_free(filter);
 		return tool_bad_usage("unexpected argument '%s'", argv[optind]);
 	}
 	ret = kvmrt_tasks_load(procfs, &tasks, &n);
 	if (ret) {
-		kvmrt_idset_free(filter);
+		xtrace_idset_free(filter);
 		return tool_error("cannot read the tasks under '%s': %s", procfs, strerror(-ret));
 	}
 	printf("%-8s %-8s %-8s %4s  %-16s %s\n", "PID", "TID", "POLICY", "PRIO", "AFFINITY",
@@ -86,12 +86,12 @@ int main(int argc, char **argv)
 			continue;
 		if (!tool_cpu_match(t->affinity, filter, bound))
 			continue;
-		a = kvmrt_idset_format(t->affinity);
+		a = xtrace_idset_format(t->affinity);
 		printf("%-8d %-8d %-8s %4d  %-16s %s\n", t->pid, t->tid,
 		       kvmrt_policy_name(t->policy), t->rt_priority, a ? a : "?", t->comm);
 		free(a);
 	}
 	kvmrt_tasks_free(tasks, n);
-	kvmrt_idset_free(filter);
+	xtrace_idset_free(filter);
 	return tool_exit(0);
 }

@@ -47,37 +47,37 @@ static void diag(struct vctx *c, enum kvmrt_level lvl, const struct kvmrt_vm *vm
 }
 
 /* @a & @b (or @a - @b) formatted; "" when empty. Caller frees. */
-static char *set_op(const struct kvmrt_idset *a, const struct kvmrt_idset *b, bool minus)
+static char *set_op(const struct xtrace_idset *a, const struct xtrace_idset *b, bool minus)
 {
-	struct kvmrt_idset *s = kvmrt_idset_dup(a);
+	struct xtrace_idset *s = xtrace_idset_dup(a);
 	char *r;
 
 	if (!s)
 		return NULL;
 	if (minus)
-		kvmrt_idset_andnot(s, b);
+		xtrace_idset_andnot(s, b);
 	else
-		kvmrt_idset_and(s, b);
-	r = kvmrt_idset_format(s);
-	kvmrt_idset_free(s);
+		xtrace_idset_and(s, b);
+	r = xtrace_idset_format(s);
+	xtrace_idset_free(s);
 	return r;
 }
 
-static int plural(const struct kvmrt_idset *s)
+static int plural(const struct xtrace_idset *s)
 {
-	return kvmrt_idset_count(s) != 1;
+	return xtrace_idset_count(s) != 1;
 }
 
 /* The rules about one VM alone. */
 static void check_vm(struct vctx *c, const struct kvmrt_vm *vm, const struct kvmrt_placement *p)
 {
 	const struct kvmrt_topo *t = c->topo;
-	struct kvmrt_idset *nodes;
+	struct xtrace_idset *nodes;
 	char *s, *s2;
 
 	s = set_op(vm->cpuset, t->cpus, true);
 	if (s && *s) {
-		char *all = kvmrt_idset_format(t->cpus);
+		char *all = xtrace_idset_format(t->cpus);
 
 		diag(c, KVMRT_ERROR, vm, KA_CPUSET, "CPU%s %s not on this host (it has CPUs %s)",
 		     strpbrk(s, ",-") ? "s" : "", s, all ? all : "?");
@@ -87,7 +87,7 @@ static void check_vm(struct vctx *c, const struct kvmrt_vm *vm, const struct kvm
 	if (!vm->numatune_auto) {
 		s = set_op(vm->numatune, t->nodes, true);
 		if (s && *s) {
-			char *all = kvmrt_idset_format(t->nodes);
+			char *all = xtrace_idset_format(t->nodes);
 
 			diag(c, KVMRT_ERROR, vm, KA_NUMATUNE,
 			     "NUMA node%s %s not on this host (it has nodes %s)",
@@ -95,7 +95,7 @@ static void check_vm(struct vctx *c, const struct kvmrt_vm *vm, const struct kvm
 			free(all);
 		}
 		free(s);
-		if (!p->bound && !kvmrt_idset_empty(vm->numatune))
+		if (!p->bound && !xtrace_idset_empty(vm->numatune))
 			diag(c, KVMRT_WARNING, vm, KA_NUMATUNE,
 			     "ignored: the cpuset is empty, so memory is not restricted to NUMA "
 			     "nodes");
@@ -111,50 +111,50 @@ static void check_vm(struct vctx *c, const struct kvmrt_vm *vm, const struct kvm
 	if (vm->rt_memory == KVMRT_NO)
 		diag(c, KVMRT_ERROR, vm, KA_RT_MEMORY, "a real-time VM needs locked memory: set rt_memory to auto or true");
 	if (p->prov == KVMRT_PROV_UNDER) {
-		s = kvmrt_idset_format(vm->cpuset);
+		s = xtrace_idset_format(vm->cpuset);
 		diag(c, KVMRT_ERROR, vm, KA_CPUSET, "under-provisioned: %u CPU%s (%s) for %d vCPU%s; a real-time VM needs at least nr_vcpus + 1 = %d (one for the emulator threads, one per vCPU)",
-		     kvmrt_idset_count(vm->cpuset),
+		     xtrace_idset_count(vm->cpuset),
 		     plural(vm->cpuset) ? "s" : "", s ? s : "?", vm->nr_vcpus,
 		     vm->nr_vcpus == 1 ? "" : "s", vm->nr_vcpus + 1);
 		free(s);
 	}
-	if (kvmrt_idset_count(p->cpuset_nodes) > 1) {
-		s = kvmrt_idset_format(vm->cpuset);
-		s2 = kvmrt_idset_format(p->cpuset_nodes);
+	if (xtrace_idset_count(p->cpuset_nodes) > 1) {
+		s = xtrace_idset_format(vm->cpuset);
+		s2 = xtrace_idset_format(p->cpuset_nodes);
 		diag(c, KVMRT_WARNING, vm, KA_CPUSET, "CPUs %s span NUMA nodes %s: a real-time VM is best kept in one node",
 		     s ? s : "?", s2 ? s2 : "?");
 		free(s);
 		free(s2);
 	}
-	if (!vm->numatune_auto && kvmrt_idset_empty(vm->numatune)) {
+	if (!vm->numatune_auto && xtrace_idset_empty(vm->numatune)) {
 		diag(c, KVMRT_WARNING, vm, KA_NUMATUNE, "off: the memory of a real-time VM may come from any NUMA node (auto is recommended)");
-	} else if (!vm->numatune_auto && !kvmrt_idset_subset(vm->numatune, p->cpuset_nodes)) {
+	} else if (!vm->numatune_auto && !xtrace_idset_subset(vm->numatune, p->cpuset_nodes)) {
 		s = set_op(vm->numatune, p->cpuset_nodes, true);
-		s2 = kvmrt_idset_format(p->cpuset_nodes);
+		s2 = xtrace_idset_format(p->cpuset_nodes);
 		diag(c, KVMRT_WARNING, vm, KA_NUMATUNE, "NUMA nodes %s are outside the nodes of the cpuset (%s) (auto is recommended)",
 		     s ? s : "?", s2 ? s2 : "?");
 		free(s);
 		free(s2);
 	}
-	kvmrt_idset_for_each(sock, t->sockets) {
+	xtrace_idset_for_each(sock, t->sockets) {
 		int first = kvmrt_topo_first_cpu_of_socket(t, sock);
 
-		if (first >= 0 && kvmrt_idset_has(vm->cpuset, first))
+		if (first >= 0 && xtrace_idset_has(vm->cpuset, first))
 			diag(c, KVMRT_WARNING, vm, KA_CPUSET, "CPU %d is the first CPU of socket %d: leave it to the host (its IRQs may not migrate)",
 			     first, sock);
 	}
 	/* two threads of one core in the cpuset: one of them goes offline */
-	nodes = kvmrt_idset_dup(vm->cpuset);
+	nodes = xtrace_idset_dup(vm->cpuset);
 	if (nodes) {
-		kvmrt_idset_and(nodes, p->offline);
-		if (!kvmrt_idset_empty(nodes)) {
-			s = kvmrt_idset_format(nodes);
+		xtrace_idset_and(nodes, p->offline);
+		if (!xtrace_idset_empty(nodes)) {
+			s = xtrace_idset_format(nodes);
 			diag(c, KVMRT_WARNING, vm, KA_CPUSET, "CPU%s %s share%s a core with another CPU of the cpuset: a real-time VM keeps one thread per core online, so %s will be taken offline and not used",
 			     plural(nodes) ? "s" : "",
 			     s ? s : "?", plural(nodes) ? "" : "s", s ? s : "?");
 			free(s);
 		}
-		kvmrt_idset_free(nodes);
+		xtrace_idset_free(nodes);
 	}
 }
 
@@ -163,12 +163,12 @@ static void check_pair(struct vctx *c, const struct kvmrt_vm *a,
 		       const struct kvmrt_placement *pa, const struct kvmrt_vm *b,
 		       const struct kvmrt_placement *pb, bool report_overlap)
 {
-	struct kvmrt_idset *sib, *bnodes;
+	struct xtrace_idset *sib, *bnodes;
 	char *s;
 
 	if (!pa->bound)
 		return;
-	if (pb->bound && kvmrt_idset_intersects(a->cpuset, b->cpuset) && report_overlap) {
+	if (pb->bound && xtrace_idset_intersects(a->cpuset, b->cpuset) && report_overlap) {
 		s = set_op(a->cpuset, b->cpuset, false);
 		diag(c, KVMRT_ERROR, a, KA_CPUSET, "overlaps the cpuset of VM '%s' on CPU%s %s: a real-time VM's CPUs are its own",
 		     label(b), s && strpbrk(s, ",-") ? "s" : "",
@@ -176,33 +176,33 @@ static void check_pair(struct vctx *c, const struct kvmrt_vm *a,
 		free(s);
 	}
 	/* the hyper-thread siblings a real-time VM owns (and takes offline) */
-	sib = kvmrt_idset_dup(pa->owned);
+	sib = xtrace_idset_dup(pa->owned);
 	if (sib && pb->bound) {
-		kvmrt_idset_andnot(sib, a->cpuset);
-		kvmrt_idset_and(sib, b->cpuset);
-		if (!kvmrt_idset_empty(sib)) {
-			s = kvmrt_idset_format(sib);
+		xtrace_idset_andnot(sib, a->cpuset);
+		xtrace_idset_and(sib, b->cpuset);
+		if (!xtrace_idset_empty(sib)) {
+			s = xtrace_idset_format(sib);
 			diag(c, KVMRT_ERROR, b, KA_CPUSET, "CPU%s %s %s hyper-thread sibling%s of the CPUs of real-time VM '%s', which owns them and takes them offline",
 			     plural(sib) ? "s" : "", s ? s : "?", plural(sib) ? "are" : "is a",
 			     plural(sib) ? "s" : "", label(a));
 			free(s);
 		}
 	}
-	kvmrt_idset_free(sib);
+	xtrace_idset_free(sib);
 	/* NUMA nodes shared with a real-time VM */
-	bnodes = kvmrt_idset_dup(pb->cpuset_nodes);
+	bnodes = xtrace_idset_dup(pb->cpuset_nodes);
 	if (bnodes && pb->bound) {
-		kvmrt_idset_and(bnodes, pa->cpuset_nodes);
-		if (!kvmrt_idset_empty(bnodes)) {
-			s = kvmrt_idset_format(bnodes);
+		xtrace_idset_and(bnodes, pa->cpuset_nodes);
+		if (!xtrace_idset_empty(bnodes)) {
+			s = xtrace_idset_format(bnodes);
 			diag(c, KVMRT_WARNING, b, KA_CPUSET, "shares NUMA node%s %s with real-time VM '%s'",
 			     plural(bnodes) ? "s" : "", s ? s : "?", label(a));
 			free(s);
 		}
 	}
-	kvmrt_idset_free(bnodes);
+	xtrace_idset_free(bnodes);
 	if (!b->numatune_auto && pb->bound &&
-	    kvmrt_idset_intersects(pb->numa_nodes, pa->cpuset_nodes)) {
+	    xtrace_idset_intersects(pb->numa_nodes, pa->cpuset_nodes)) {
 		s = set_op(pb->numa_nodes, pa->cpuset_nodes, false);
 		diag(c, KVMRT_WARNING, b, KA_NUMATUNE, "NUMA node%s %s %s used by the cpuset of real-time VM '%s'",
 		     s && strpbrk(s, ",-") ? "s" : "", s ? s : "?",
@@ -215,16 +215,16 @@ int kvmrt_validate(const struct kvmrt_config *cfg, const struct kvmrt_topo *topo
 		   struct kvmrt_diags *d)
 {
 	struct vctx c = { .cfg = cfg, .topo = topo, .d = d };
-	struct kvmrt_idset *rt_all = kvmrt_idset_new();
-	struct kvmrt_idset *rt_shielded = kvmrt_idset_new();
+	struct xtrace_idset *rt_all = xtrace_idset_new();
+	struct xtrace_idset *rt_shielded = xtrace_idset_new();
 	int errors = d->errors;
 	bool any_rt = false;
 
 	c.pl = calloc(cfg->nr_vms + 1, sizeof(*c.pl));
 	if (!c.pl || !rt_all || !rt_shielded) {
 		free(c.pl);
-		kvmrt_idset_free(rt_all);
-		kvmrt_idset_free(rt_shielded);
+		xtrace_idset_free(rt_all);
+		xtrace_idset_free(rt_shielded);
 		return -ENOMEM;
 	}
 	for (int i = 0; i < cfg->nr_vms; i++) {
@@ -239,16 +239,16 @@ int kvmrt_validate(const struct kvmrt_config *cfg, const struct kvmrt_topo *topo
 		if (!a->rt || a->disabled)
 			continue;
 		any_rt = true;
-		if (kvmrt_idset_or(rt_all, c.pl[i]->owned))
+		if (xtrace_idset_or(rt_all, c.pl[i]->owned))
 			goto oom;
 		/*
 		 * what kvmrt-boot shields: the vCPUs' CPUs and the siblings it takes
 		 * offline; the first CPU (the emulator's) stays open to housekeeping
 		 */
 		for (int v = 0; v < c.pl[i]->nr_vcpus; v++)
-			if (kvmrt_idset_or(rt_shielded, c.pl[i]->vcpu[v]))
+			if (xtrace_idset_or(rt_shielded, c.pl[i]->vcpu[v]))
 				goto oom;
-		if (kvmrt_idset_or(rt_shielded, c.pl[i]->offline))
+		if (xtrace_idset_or(rt_shielded, c.pl[i]->offline))
 			goto oom;
 		for (int j = 0; j < cfg->nr_vms; j++) {
 			const struct kvmrt_vm *b = cfg->vms[j];
@@ -277,15 +277,15 @@ int kvmrt_validate(const struct kvmrt_config *cfg, const struct kvmrt_topo *topo
 						     label(a));
 		}
 	}
-	if (any_rt && kvmrt_idset_subset(topo->cpus, rt_shielded)) {
-		char *s = kvmrt_idset_format(topo->cpus);
+	if (any_rt && xtrace_idset_subset(topo->cpus, rt_shielded)) {
+		char *s = xtrace_idset_format(topo->cpus);
 
 		kvmrt_diag_add(d, KVMRT_ERROR, cfg->path, 0, NULL, "cpuset",
 			       "the real-time VMs (with their hyper-thread siblings) take every host "
 			       "CPU (%s): leave at least one to the host", s ? s : "?");
 		free(s);
-	} else if (any_rt && kvmrt_idset_subset(topo->cpus, rt_all)) {
-		char *s = kvmrt_idset_format(topo->cpus);
+	} else if (any_rt && xtrace_idset_subset(topo->cpus, rt_all)) {
+		char *s = xtrace_idset_format(topo->cpus);
 
 		kvmrt_diag_add(d, KVMRT_WARNING, cfg->path, 0, NULL, "cpuset",
 			       "the real-time VMs (with their hyper-thread siblings) take every host CPU (%s): the host's housekeeping work and interrupts share their emulator CPUs",
@@ -295,14 +295,14 @@ int kvmrt_validate(const struct kvmrt_config *cfg, const struct kvmrt_topo *topo
 	for (int i = 0; i < cfg->nr_vms; i++)
 		kvmrt_placement_free(c.pl[i]);
 	free(c.pl);
-	kvmrt_idset_free(rt_all);
-	kvmrt_idset_free(rt_shielded);
+	xtrace_idset_free(rt_all);
+	xtrace_idset_free(rt_shielded);
 	return d->errors - errors;
 oom:
 	for (int i = 0; i < cfg->nr_vms; i++)
 		kvmrt_placement_free(c.pl[i]);
 	free(c.pl);
-	kvmrt_idset_free(rt_all);
-	kvmrt_idset_free(rt_shielded);
+	xtrace_idset_free(rt_all);
+	xtrace_idset_free(rt_shielded);
 	return -ENOMEM;
 }

@@ -267,7 +267,7 @@ static bool same_meaning(const struct kvmrt_vm *vm, enum kvmrt_attr_id a, const 
 			 const struct kvmrt_topo *topo)
 {
 	struct kvmrt_placement *p;
-	struct kvmrt_idset *nodes;
+	struct xtrace_idset *nodes;
 	bool same = false, b;
 
 	if (a == KA_CPU_TOPOLOGY && !strcmp(val, "auto"))
@@ -282,18 +282,18 @@ static bool same_meaning(const struct kvmrt_vm *vm, enum kvmrt_attr_id a, const 
 	if (a != KA_NUMATUNE)
 		return false;
 	p = kvmrt_place(vm, topo);
-	nodes = kvmrt_idset_new();
+	nodes = xtrace_idset_new();
 	if (p && nodes) {
 		if (!strcmp(val, "auto"))
-			kvmrt_idset_or(nodes, p->cpuset_nodes);
-		else if (kvmrt_idset_parse(nodes, val, NULL))
+			xtrace_idset_or(nodes, p->cpuset_nodes);
+		else if (xtrace_idset_parse(nodes, val, NULL))
 			goto out;
 		if (!p->bound)
-			kvmrt_idset_clear(nodes);
-		same = kvmrt_idset_equal(nodes, p->numa_nodes);
+			xtrace_idset_clear(nodes);
+		same = xtrace_idset_equal(nodes, p->numa_nodes);
 	}
 out:
-	kvmrt_idset_free(nodes);
+	xtrace_idset_free(nodes);
 	kvmrt_placement_free(p);
 	return same;
 }

@@ -36,44 +36,28 @@ void xt_log(enum xtrace_log_level level, const char *fmt, ...)
 	log_fn(level, msg, log_ctx);
 }
 
-static int parse_id(const char **p, unsigned long *id)
-{
-	char *end;
-
-	if (**p < '0' || **p > '9')
-		return -EINVAL;
-	errno = 0;
-	*id = strtoul(*p, &end, 10);
-	if (errno || *id >= XTRACE_MAX_CPUS)
-		return -EINVAL;
-	*p = end;
-	return 0;
-}
-
+/* The tree's one ID-set grammar (xtrace_idset_parse()), into the recorder's CPU bitmap. */
 int xtrace_cpuset_parse(const char *str, struct xtrace_cpuset *set)
 {
-	const char *p = str;
-	unsigned long a, b;
+	struct xtrace_idset *ids = xtrace_idset_new();
+	int ret;
 
 	memset(set, 0, sizeof(*set));
-	if (!*p)
-		return 0;
-	for (;;) {
-		if (parse_id(&p, &a))
-			return -EINVAL;
-		b = a;
-		if (*p == '-') {
-			p++;
-			if (parse_id(&p, &b) || b < a)
-				return -EINVAL;
-		}
-		for (unsigned long i = a; i <= b; i++)
-			xtrace_cpuset_add(set, i);
-		if (!*p)
-			return 0;
-		if (*p++ != ',')
-			return -EINVAL;
+	if (!ids)
+		return -ENOMEM;
+	ret = xtrace_idset_parse(ids, str, NULL) ? -EINVAL : 0;
+	xtrace_idset_for_each(id, ids) {
+		if (ret)
+			break;
+		if (id >= XTRACE_MAX_CPUS)
+			ret = -EINVAL;
+		else
+			xtrace_cpuset_add(set, id);
 	}
+	xtrace_idset_free(ids);
+	if (ret)
+		memset(set, 0, sizeof(*set));
+	return ret;
 }
 
 int xtrace_cpuset_format(const struct xtrace_cpuset *set, char *buf, size_t len)

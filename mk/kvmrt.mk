@@ -11,7 +11,7 @@ KVMRT_CFLAGS  := $(shell $(PKG_CONFIG) --cflags $(KVMRT_PKGS) 2>/dev/null || \
 KVMRT_LIBS    := $(shell $(PKG_CONFIG) --libs $(KVMRT_PKGS) 2>/dev/null || \
 		   echo -lvirt -lxml2 -linih)
 
-KVMRT_LIB_OBJS := $(B)/common/sbuf.o $(addprefix $(B)/kvmrt/, util.o idset.o config.o topology.o placement.o \
+KVMRT_LIB_OBJS := $(B)/common/sbuf.o $(addprefix $(B)/kvmrt/, util.o config.o topology.o placement.o \
 		  validate.o domxml.o virt.o hostinfo.o hostcheck.o shield.o kvmrt-tool.o)
 KVMRT_A        := $(B)/kvmrt/libkvmrt.a
 
@@ -34,15 +34,15 @@ $(KVMRT_A): $(KVMRT_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(QUIET_AR)rm -f $@ && $(AR) rcs $@ $^
 
-$(KVMRT_BINS): bin/%: $(B)/kvmrt/%.o $(KVMRT_A) $(B)/common/tool.o
+$(KVMRT_BINS): bin/%: $(B)/kvmrt/%.o $(KVMRT_A) $(LIB_A) $(B)/common/tool.o
 	@mkdir -p bin
 	$(QUIET_LINK)$(CC) -o $@ $^ $(KVMRT_LIBS)
 
-$(KVMRT_UNIT): $(KVMRT_UNIT_OBJS) $(KVMRT_A)
+$(KVMRT_UNIT): $(KVMRT_UNIT_OBJS) $(KVMRT_A) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(QUIET_LINK)$(CC) -o $@ $^ $(KVMRT_LIBS) $(CUNIT_LIBS)
 
-$(B)/tests/kvmrt/virt-helper: %: %.o $(KVMRT_A)
+$(B)/tests/kvmrt/virt-helper: %: %.o $(KVMRT_A) $(LIB_A)
 	$(QUIET_LINK)$(CC) -o $@ $^ $(KVMRT_LIBS)
 
 $(B)/tests/kvmrt/mksysfs: %: %.o $(B)/tests/kvmrt/sysfs-gen.o

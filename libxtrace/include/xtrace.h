@@ -51,6 +51,63 @@ typedef void (*xtrace_log_fn)(enum xtrace_log_level level, const char *msg, void
  */
 void xtrace_set_log(xtrace_log_fn fn, void *ctx);
 
+/* ---------------------------------------------------------------- ID-sets */
+
+/*
+ * A set of small non-negative integers (CPU or NUMA node numbers), the one ID-set type and
+ * grammar of every program: "0,2,4-7", blanks allowed around numbers and commas.
+ */
+#define XTRACE_MAX_ID		65535	/* largest CPU or node number in an ID-set */
+
+struct xtrace_idset {
+	uint64_t *w;
+	unsigned int nw;	/* words allocated */
+};
+
+/** xtrace_idset_new - an empty set; NULL with errno ENOMEM */
+struct xtrace_idset *xtrace_idset_new(void);
+void xtrace_idset_free(struct xtrace_idset *s);
+/** xtrace_idset_dup - a copy of @s (NULL @s gives an empty set) */
+struct xtrace_idset *xtrace_idset_dup(const struct xtrace_idset *s);
+
+/**
+ * xtrace_idset_parse - parse a human-readable ID-set such as "0,2,4-7,12-15"
+ * @str: the text; empty (or only blanks) means the empty set; blanks around
+ *	 numbers and commas are allowed
+ * @set: cleared, then filled
+ * @bad: if not NULL, on -EINVAL points to the offending character of @str
+ *
+ * Returns 0, -EINVAL for a malformed set (a reversed range, an empty item,
+ * a sign, a stray character) or -ERANGE for an ID above XTRACE_MAX_ID.
+ */
+int xtrace_idset_parse(struct xtrace_idset *set, const char *str, const char **bad);
+
+/** xtrace_idset_format - the set as "0,2,4-7" (malloc'd; "" when empty) */
+char *xtrace_idset_format(const struct xtrace_idset *s);
+
+int xtrace_idset_add(struct xtrace_idset *s, unsigned int id);
+void xtrace_idset_del(struct xtrace_idset *s, unsigned int id);
+bool xtrace_idset_has(const struct xtrace_idset *s, unsigned int id);
+void xtrace_idset_clear(struct xtrace_idset *s);
+unsigned int xtrace_idset_count(const struct xtrace_idset *s);
+bool xtrace_idset_empty(const struct xtrace_idset *s);
+/** xtrace_idset_next - the smallest ID >= @from in @s, or -1 */
+int xtrace_idset_next(const struct xtrace_idset *s, int from);
+/** xtrace_idset_nth - the @n-th smallest ID of @s (from 0), or -1 */
+int xtrace_idset_nth(const struct xtrace_idset *s, unsigned int n);
+/** xtrace_idset_or - add every ID of @b to @a */
+int xtrace_idset_or(struct xtrace_idset *a, const struct xtrace_idset *b);
+/** xtrace_idset_and - keep in @a only the IDs also in @b */
+void xtrace_idset_and(struct xtrace_idset *a, const struct xtrace_idset *b);
+/** xtrace_idset_andnot - remove from @a the IDs of @b */
+void xtrace_idset_andnot(struct xtrace_idset *a, const struct xtrace_idset *b);
+bool xtrace_idset_equal(const struct xtrace_idset *a, const struct xtrace_idset *b);
+bool xtrace_idset_subset(const struct xtrace_idset *a, const struct xtrace_idset *of);
+bool xtrace_idset_intersects(const struct xtrace_idset *a, const struct xtrace_idset *b);
+
+#define xtrace_idset_for_each(id, s) \
+	for (int id = xtrace_idset_next((s), 0); id >= 0; id = xtrace_idset_next((s), id + 1))
+
 /* --------------------------------------------------------------- CPU sets */
 
 #define XTRACE_MAX_CPUS 1024
@@ -60,12 +117,13 @@ struct xtrace_cpuset {
 };
 
 /**
- * xtrace_cpuset_parse - parse an ID-set such as "0,2,4-7"
+ * xtrace_cpuset_parse - parse an ID-set such as "0,2,4-7" (xtrace_idset_parse()'s grammar:
+ * blanks allowed) into a CPU bitmap
  * @str: the text; empty means the empty set
  * @set: filled on success
  *
  * Returns 0, or -EINVAL for malformed text, reversed ranges or IDs at or above
- * XTRACE_MAX_CPUS.
+ * XTRACE_MAX_CPUS, -ENOMEM.
  */
 int xtrace_cpuset_parse(const char *str, struct xtrace_cpuset *set);
 

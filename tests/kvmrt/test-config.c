@@ -65,7 +65,7 @@ static void test_guide_example(void)
 	CU_ASSERT_EQUAL(a->sockets, 1);
 	CU_ASSERT_EQUAL(a->cores, 2);
 	CU_ASSERT_EQUAL(a->threads, 1);
-	CU_ASSERT_TRUE(kvmrt_idset_empty(a->cpuset));
+	CU_ASSERT_TRUE(xtrace_idset_empty(a->cpuset));
 	CU_ASSERT_FALSE(a->rt);
 	CU_ASSERT_EQUAL(a->rt_memory, KVMRT_AUTO);
 	CU_ASSERT_TRUE(a->numatune_auto);

@@ -10,11 +10,11 @@
 
 #include "kvmrt-test.h"
 
-static char *fmt(const struct kvmrt_idset *s)
+static char *fmt(const struct xtrace_idset *s)
 {
 	static char buf[4][128];
 	static int i;
-	char *f = s ? kvmrt_idset_format(s) : NULL;
+	char *f = s ? xtrace_idset_format(s) : NULL;
 
 	i = (i + 1) % 4;
 	snprintf(buf[i], sizeof(buf[i]), "%s", f ? f : "(none)");
@@ -113,8 +113,8 @@ static void test_real_proc(void)
 			continue;
 		found = true;
 		CU_ASSERT_EQUAL(tasks[i].pid, getpid());
-		CU_ASSERT_EQUAL(kvmrt_idset_count(tasks[i].affinity), 1);
-		CU_ASSERT_TRUE(kvmrt_idset_has(tasks[i].affinity, cpu));
+		CU_ASSERT_EQUAL(xtrace_idset_count(tasks[i].affinity), 1);
+		CU_ASSERT_TRUE(xtrace_idset_has(tasks[i].affinity, cpu));
 		CU_ASSERT_STRING_EQUAL(tasks[i].comm, comm);
 	}
 	CU_ASSERT_TRUE(found);

@@ -24,18 +24,18 @@ static void test_parse_format(void)
 		{ "1,\n  3", "1,3", 2 },
 		{ "65535", "65535", 1 },
 	};
-	struct kvmrt_idset *s = kvmrt_idset_new();
+	struct xtrace_idset *s = xtrace_idset_new();
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *f;
 
-		CU_ASSERT_EQUAL(kvmrt_idset_parse(s, cases[i].in, NULL), 0);
-		f = kvmrt_idset_format(s);
+		CU_ASSERT_EQUAL(xtrace_idset_parse(s, cases[i].in, NULL), 0);
+		f = xtrace_idset_format(s);
 		CU_ASSERT_STRING_EQUAL(f, cases[i].out);
-		CU_ASSERT_EQUAL(kvmrt_idset_count(s), cases[i].count);
+		CU_ASSERT_EQUAL(xtrace_idset_count(s), cases[i].count);
 		free(f);
 	}
-	kvmrt_idset_free(s);
+	xtrace_idset_free(s);
 }
 
 static void test_parse_malformed(void)
@@ -59,35 +59,35 @@ static void test_parse_malformed(void)
 		{ "99999999999999999999", -ERANGE, NULL },
 		{ "0-4000000000", -ERANGE, NULL },
 	};
-	struct kvmrt_idset *s = kvmrt_idset_new();
+	struct xtrace_idset *s = xtrace_idset_new();
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *bad = NULL;
 
-		kvmrt_idset_add(s, 3);
-		CU_ASSERT_EQUAL(kvmrt_idset_parse(s, cases[i].in, &bad), cases[i].ret);
+		xtrace_idset_add(s, 3);
+		CU_ASSERT_EQUAL(xtrace_idset_parse(s, cases[i].in, &bad), cases[i].ret);
 		/* a failed parse leaves an empty set, never half of one */
-		CU_ASSERT_TRUE(kvmrt_idset_empty(s));
+		CU_ASSERT_TRUE(xtrace_idset_empty(s));
 		if (cases[i].bad) {
 			CU_ASSERT_PTR_NOT_NULL(bad);
 			if (bad)
 				CU_ASSERT_STRING_EQUAL(bad, cases[i].bad);
 		}
 	}
-	kvmrt_idset_free(s);
+	xtrace_idset_free(s);
 }
 
-static struct kvmrt_idset *set(const char *text)
+static struct xtrace_idset *set(const char *text)
 {
-	struct kvmrt_idset *s = kvmrt_idset_new();
+	struct xtrace_idset *s = xtrace_idset_new();
 
-	CU_ASSERT_EQUAL_FATAL(kvmrt_idset_parse(s, text, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(xtrace_idset_parse(s, text, NULL), 0);
 	return s;
 }
 
-static void expect(const struct kvmrt_idset *s, const char *want)
+static void expect(const struct xtrace_idset *s, const char *want)
 {
-	char *f = kvmrt_idset_format(s);
+	char *f = xtrace_idset_format(s);
 
 	CU_ASSERT_STRING_EQUAL(f, want);
 	free(f);
@@ -95,41 +95,41 @@ static void expect(const struct kvmrt_idset *s, const char *want)
 
 static void test_operations(void)
 {
-	struct kvmrt_idset *a = set("0-9,100"), *b = set("5-14"), *c, *b2;
+	struct xtrace_idset *a = set("0-9,100"), *b = set("5-14"), *c, *b2;
 
-	CU_ASSERT_TRUE(kvmrt_idset_intersects(a, b));
-	CU_ASSERT_FALSE(kvmrt_idset_subset(a, b));
-	c = kvmrt_idset_dup(a);
-	kvmrt_idset_and(c, b);
+	CU_ASSERT_TRUE(xtrace_idset_intersects(a, b));
+	CU_ASSERT_FALSE(xtrace_idset_subset(a, b));
+	c = xtrace_idset_dup(a);
+	xtrace_idset_and(c, b);
 	expect(c, "5-9");
-	CU_ASSERT_TRUE(kvmrt_idset_subset(c, a));
-	CU_ASSERT_TRUE(kvmrt_idset_subset(c, b));
-	kvmrt_idset_free(c);
-	c = kvmrt_idset_dup(a);
-	kvmrt_idset_andnot(c, b);
+	CU_ASSERT_TRUE(xtrace_idset_subset(c, a));
+	CU_ASSERT_TRUE(xtrace_idset_subset(c, b));
+	xtrace_idset_free(c);
+	c = xtrace_idset_dup(a);
+	xtrace_idset_andnot(c, b);
 	expect(c, "0-4,100");
-	CU_ASSERT_EQUAL(kvmrt_idset_or(c, b), 0);
+	CU_ASSERT_EQUAL(xtrace_idset_or(c, b), 0);
 	expect(c, "0-14,100");
-	CU_ASSERT_EQUAL(kvmrt_idset_nth(c, 0), 0);
-	CU_ASSERT_EQUAL(kvmrt_idset_nth(c, 15), 100);
-	CU_ASSERT_EQUAL(kvmrt_idset_nth(c, 16), -1);
-	CU_ASSERT_EQUAL(kvmrt_idset_next(c, 15), 100);
-	CU_ASSERT_EQUAL(kvmrt_idset_next(c, 101), -1);
-	kvmrt_idset_del(c, 100);
-	CU_ASSERT_FALSE(kvmrt_idset_has(c, 100));
+	CU_ASSERT_EQUAL(xtrace_idset_nth(c, 0), 0);
+	CU_ASSERT_EQUAL(xtrace_idset_nth(c, 15), 100);
+	CU_ASSERT_EQUAL(xtrace_idset_nth(c, 16), -1);
+	CU_ASSERT_EQUAL(xtrace_idset_next(c, 15), 100);
+	CU_ASSERT_EQUAL(xtrace_idset_next(c, 101), -1);
+	xtrace_idset_del(c, 100);
+	CU_ASSERT_FALSE(xtrace_idset_has(c, 100));
 	b2 = set("0-14");
-	CU_ASSERT_TRUE(kvmrt_idset_equal(c, b2));
-	kvmrt_idset_free(b2);
-	kvmrt_idset_free(c);
+	CU_ASSERT_TRUE(xtrace_idset_equal(c, b2));
+	xtrace_idset_free(b2);
+	xtrace_idset_free(c);
 	/* a short set against a long one, both ways */
 	c = set("1");
-	CU_ASSERT_TRUE(kvmrt_idset_subset(c, a));
-	CU_ASSERT_FALSE(kvmrt_idset_subset(a, c));
-	CU_ASSERT_FALSE(kvmrt_idset_equal(a, c));
-	CU_ASSERT_EQUAL(kvmrt_idset_add(c, KVMRT_MAX_ID + 1), -ERANGE);
-	kvmrt_idset_free(c);
-	kvmrt_idset_free(a);
-	kvmrt_idset_free(b);
+	CU_ASSERT_TRUE(xtrace_idset_subset(c, a));
+	CU_ASSERT_FALSE(xtrace_idset_subset(a, c));
+	CU_ASSERT_FALSE(xtrace_idset_equal(a, c));
+	CU_ASSERT_EQUAL(xtrace_idset_add(c, XTRACE_MAX_ID + 1), -ERANGE);
+	xtrace_idset_free(c);
+	xtrace_idset_free(a);
+	xtrace_idset_free(b);
 }
 
 int add_idset_suite(void)

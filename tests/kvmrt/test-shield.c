@@ -86,8 +86,8 @@ static char *make_host(char *sys, char *proc, size_t len)
 
 static void run_shield(int nr_pids, bool fail_middle)
 {
-	struct kvmrt_idset *cpus = kvmrt_idset_new(), *off = kvmrt_idset_new();
-	struct kvmrt_idset *hk = kvmrt_idset_new();
+	struct xtrace_idset *cpus = xtrace_idset_new(), *off = xtrace_idset_new();
+	struct xtrace_idset *hk = xtrace_idset_new();
 	char sys[PATH_MAX], proc[PATH_MAX], journal[PATH_MAX + 16], cg[PATH_MAX + 64];
 	char *dir = make_host(sys, proc, sizeof(sys)), *before, *after, *report = NULL;
 	static const int pids[] = { 100 };
@@ -97,9 +97,9 @@ static void run_shield(int nr_pids, bool fail_middle)
 	};
 	int ret;
 
-	kvmrt_idset_parse(cpus, "1", NULL);
-	kvmrt_idset_parse(off, "3", NULL);
-	kvmrt_idset_parse(hk, "0,2", NULL);
+	xtrace_idset_parse(cpus, "1", NULL);
+	xtrace_idset_parse(off, "3", NULL);
+	xtrace_idset_parse(hk, "0,2", NULL);
 	if (fail_middle) {
 		/* the default IRQ affinity cannot be read: the shield stops at its last step */
 		snprintf(cg, sizeof(cg), "%s/irq/default_smp_affinity", proc);
@@ -165,9 +165,9 @@ static void run_shield(int nr_pids, bool fail_middle)
 	free(after);
 	tu_rm_rf(dir);
 	free(dir);
-	kvmrt_idset_free(cpus);
-	kvmrt_idset_free(off);
-	kvmrt_idset_free(hk);
+	xtrace_idset_free(cpus);
+	xtrace_idset_free(off);
+	xtrace_idset_free(hk);
 }
 
 static void test_scoped(void) { run_shield(1, false); }
@@ -176,22 +176,22 @@ static void test_fail_middle(void) { run_shield(1, true); }
 
 static void test_mask(void)
 {
-	struct kvmrt_idset *s = kvmrt_idset_new();
+	struct xtrace_idset *s = xtrace_idset_new();
 	char *m;
 
-	kvmrt_idset_parse(s, "0,2", NULL);
-	m = kvmrt_idset_mask(s);
+	xtrace_idset_parse(s, "0,2", NULL);
+	m = xtrace_idset_mask(s);
 	CU_ASSERT_STRING_EQUAL(m, "5");
 	free(m);
-	kvmrt_idset_parse(s, "0-3,32,67", NULL);
-	m = kvmrt_idset_mask(s);
+	xtrace_idset_parse(s, "0-3,32,67", NULL);
+	m = xtrace_idset_mask(s);
 	CU_ASSERT_STRING_EQUAL(m, "8,00000001,0000000f");
 	free(m);
-	kvmrt_idset_clear(s);
-	m = kvmrt_idset_mask(s);
+	xtrace_idset_clear(s);
+	m = xtrace_idset_mask(s);
 	CU_ASSERT_STRING_EQUAL(m, "0");
 	free(m);
-	kvmrt_idset_free(s);
+	xtrace_idset_free(s);
 }
 
 int add_shield_suite(void)

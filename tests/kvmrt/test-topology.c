@@ -6,9 +6,9 @@
 
 #include "kvmrt-test.h"
 
-static void expect_set(const struct kvmrt_idset *s, const char *want)
+static void expect_set(const struct xtrace_idset *s, const char *want)
 {
-	char *f = kvmrt_idset_format(s);
+	char *f = xtrace_idset_format(s);
 
 	CU_ASSERT_STRING_EQUAL(f, want);
 	if (strcmp(f, want))
@@ -20,7 +20,7 @@ static void expect_set(const struct kvmrt_idset *s, const char *want)
 static void test_two_sockets_ht(void)
 {
 	struct kvmrt_topo *t = kt_topo("2 10 2 2");
-	struct kvmrt_idset *s = kvmrt_idset_new(), *out = kvmrt_idset_new();
+	struct xtrace_idset *s = xtrace_idset_new(), *out = xtrace_idset_new();
 
 	expect_set(t->cpus, "0-39");
 	expect_set(t->nodes, "0-1");
@@ -42,14 +42,14 @@ static void test_two_sockets_ht(void)
 	CU_ASSERT_EQUAL(kvmrt_topo_first_cpu_of_socket(t, 0), 0);
 	CU_ASSERT_EQUAL(kvmrt_topo_first_cpu_of_socket(t, 1), 10);
 	CU_ASSERT_EQUAL(kvmrt_topo_first_cpu_of_socket(t, 2), -1);
-	kvmrt_idset_parse(s, "5-6,18", NULL);
+	xtrace_idset_parse(s, "5-6,18", NULL);
 	CU_ASSERT_EQUAL(kvmrt_topo_siblings_of(t, s, out), 0);
 	expect_set(out, "5-6,18,25-26,38");
-	kvmrt_idset_clear(out);
+	xtrace_idset_clear(out);
 	CU_ASSERT_EQUAL(kvmrt_topo_nodes_of(t, s, out), 0);
 	expect_set(out, "0-1");
-	kvmrt_idset_free(s);
-	kvmrt_idset_free(out);
+	xtrace_idset_free(s);
+	xtrace_idset_free(out);
 	kvmrt_topo_free(t);
 }
 
@@ -93,9 +93,9 @@ static void test_missing_and_real(void)
 	/* this machine's own */
 	t = kvmrt_topo_load("/sys");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
-	CU_ASSERT_TRUE(kvmrt_idset_count(t->cpus) >= 1);
+	CU_ASSERT_TRUE(xtrace_idset_count(t->cpus) >= 1);
 	CU_ASSERT_TRUE(t->nr_cores >= 1);
-	CU_ASSERT_TRUE(kvmrt_idset_subset(t->node_cpus[kvmrt_idset_next(t->nodes, 0)], t->cpus));
+	CU_ASSERT_TRUE(xtrace_idset_subset(t->node_cpus[xtrace_idset_next(t->nodes, 0)], t->cpus));
 	kvmrt_topo_free(t);
 }
 

@@ -27,11 +27,11 @@ static int teardown(void)
 	return 0;
 }
 
-static char *fmt_set(const struct kvmrt_idset *s)
+static char *fmt_set(const struct xtrace_idset *s)
 {
 	static char buf[8][128];
 	static int i;
-	char *f = kvmrt_idset_format(s);
+	char *f = xtrace_idset_format(s);
 
 	i = (i + 1) % 8;
 	snprintf(buf[i], sizeof(buf[i]), "%s", f ? f : "(null)");

@@ -5,15 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kvmrt.h"
-#include "kvmrt-local.h"
+#include "xtrace-local.h"
+#include "sbuf.h"
 
-struct kvmrt_idset *kvmrt_idset_new(void)
+struct xtrace_idset *xtrace_idset_new(void)
 {
-	return calloc(1, sizeof(struct kvmrt_idset));
+	return calloc(1, sizeof(struct xtrace_idset));
 }
 
-void kvmrt_idset_free(struct kvmrt_idset *s)
+void xtrace_idset_free(struct xtrace_idset *s)
 {
 	if (!s)
 		return;
@@ -21,7 +21,7 @@ void kvmrt_idset_free(struct kvmrt_idset *s)
 	free(s);
 }
 
-static int grow(struct kvmrt_idset *s, unsigned int nw)
+static int grow(struct xtrace_idset *s, unsigned int nw)
 {
 	uint64_t *w;
 
@@ -36,21 +36,21 @@ static int grow(struct kvmrt_idset *s, unsigned int nw)
 	return 0;
 }
 
-struct kvmrt_idset *kvmrt_idset_dup(const struct kvmrt_idset *s)
+struct xtrace_idset *xtrace_idset_dup(const struct xtrace_idset *s)
 {
-	struct kvmrt_idset *d = kvmrt_idset_new();
+	struct xtrace_idset *d = xtrace_idset_new();
 
-	if (d && s && kvmrt_idset_or(d, s) < 0) {
-		kvmrt_idset_free(d);
+	if (d && s && xtrace_idset_or(d, s) < 0) {
+		xtrace_idset_free(d);
 		errno = ENOMEM;
 		return NULL;
 	}
 	return d;
 }
 
-int kvmrt_idset_add(struct kvmrt_idset *s, unsigned int id)
+int xtrace_idset_add(struct xtrace_idset *s, unsigned int id)
 {
-	if (id > KVMRT_MAX_ID)
+	if (id > XTRACE_MAX_ID)
 		return -ERANGE;
 	if (grow(s, id / 64 + 1))
 		return -ENOMEM;
@@ -58,24 +58,24 @@ int kvmrt_idset_add(struct kvmrt_idset *s, unsigned int id)
 	return 0;
 }
 
-void kvmrt_idset_del(struct kvmrt_idset *s, unsigned int id)
+void xtrace_idset_del(struct xtrace_idset *s, unsigned int id)
 {
 	if (id / 64 < s->nw)
 		s->w[id / 64] &= ~(1ULL << (id % 64));
 }
 
-bool kvmrt_idset_has(const struct kvmrt_idset *s, unsigned int id)
+bool xtrace_idset_has(const struct xtrace_idset *s, unsigned int id)
 {
 	return s && id / 64 < s->nw && (s->w[id / 64] >> (id % 64)) & 1;
 }
 
-void kvmrt_idset_clear(struct kvmrt_idset *s)
+void xtrace_idset_clear(struct xtrace_idset *s)
 {
 	if (s->w)
 		memset(s->w, 0, s->nw * sizeof(*s->w));
 }
 
-unsigned int kvmrt_idset_count(const struct kvmrt_idset *s)
+unsigned int xtrace_idset_count(const struct xtrace_idset *s)
 {
 	unsigned int n = 0;
 
@@ -84,12 +84,12 @@ unsigned int kvmrt_idset_count(const struct kvmrt_idset *s)
 	return n;
 }
 
-bool kvmrt_idset_empty(const struct kvmrt_idset *s)
+bool xtrace_idset_empty(const struct xtrace_idset *s)
 {
-	return kvmrt_idset_next(s, 0) < 0;
+	return xtrace_idset_next(s, 0) < 0;
 }
 
-int kvmrt_idset_next(const struct kvmrt_idset *s, int from)
+int xtrace_idset_next(const struct xtrace_idset *s, int from)
 {
 	unsigned int i;
 	uint64_t w;
@@ -107,15 +107,15 @@ int kvmrt_idset_next(const struct kvmrt_idset *s, int from)
 	}
 }
 
-int kvmrt_idset_nth(const struct kvmrt_idset *s, unsigned int n)
+int xtrace_idset_nth(const struct xtrace_idset *s, unsigned int n)
 {
-	kvmrt_idset_for_each(id, s)
+	xtrace_idset_for_each(id, s)
 		if (n-- == 0)
 			return id;
 	return -1;
 }
 
-int kvmrt_idset_or(struct kvmrt_idset *a, const struct kvmrt_idset *b)
+int xtrace_idset_or(struct xtrace_idset *a, const struct xtrace_idset *b)
 {
 	if (!b)
 		return 0;
@@ -126,19 +126,19 @@ int kvmrt_idset_or(struct kvmrt_idset *a, const struct kvmrt_idset *b)
 	return 0;
 }
 
-void kvmrt_idset_and(struct kvmrt_idset *a, const struct kvmrt_idset *b)
+void xtrace_idset_and(struct xtrace_idset *a, const struct xtrace_idset *b)
 {
 	for (unsigned int i = 0; i < a->nw; i++)
 		a->w[i] &= b && i < b->nw ? b->w[i] : 0;
 }
 
-void kvmrt_idset_andnot(struct kvmrt_idset *a, const struct kvmrt_idset *b)
+void xtrace_idset_andnot(struct xtrace_idset *a, const struct xtrace_idset *b)
 {
 	for (unsigned int i = 0; b && i < a->nw && i < b->nw; i++)
 		a->w[i] &= ~b->w[i];
 }
 
-bool kvmrt_idset_subset(const struct kvmrt_idset *a, const struct kvmrt_idset *of)
+bool xtrace_idset_subset(const struct xtrace_idset *a, const struct xtrace_idset *of)
 {
 	for (unsigned int i = 0; a && i < a->nw; i++) {
 		uint64_t o = of && i < of->nw ? of->w[i] : 0;
@@ -149,12 +149,12 @@ bool kvmrt_idset_subset(const struct kvmrt_idset *a, const struct kvmrt_idset *o
 	return true;
 }
 
-bool kvmrt_idset_equal(const struct kvmrt_idset *a, const struct kvmrt_idset *b)
+bool xtrace_idset_equal(const struct xtrace_idset *a, const struct xtrace_idset *b)
 {
-	return kvmrt_idset_subset(a, b) && kvmrt_idset_subset(b, a);
+	return xtrace_idset_subset(a, b) && xtrace_idset_subset(b, a);
 }
 
-bool kvmrt_idset_intersects(const struct kvmrt_idset *a, const struct kvmrt_idset *b)
+bool xtrace_idset_intersects(const struct xtrace_idset *a, const struct xtrace_idset *b)
 {
 	for (unsigned int i = 0; a && b && i < a->nw && i < b->nw; i++)
 		if (a->w[i] & b->w[i])
@@ -179,7 +179,7 @@ static int parse_id(const char **p, unsigned long *out)
 		return -EINVAL;
 	while (isdigit((unsigned char)*s)) {
 		v = v * 10 + (*s - '0');
-		if (v > KVMRT_MAX_ID)
+		if (v > XTRACE_MAX_ID)
 			return -ERANGE;
 		s++;
 	}
@@ -188,13 +188,13 @@ static int parse_id(const char **p, unsigned long *out)
 	return 0;
 }
 
-int kvmrt_idset_parse(struct kvmrt_idset *set, const char *str, const char **bad)
+int xtrace_idset_parse(struct xtrace_idset *set, const char *str, const char **bad)
 {
 	const char *p = skip_blanks(str);
 	unsigned long lo, hi;
 	int ret;
 
-	kvmrt_idset_clear(set);
+	xtrace_idset_clear(set);
 	if (!*p)
 		return 0;
 	for (;;) {
@@ -220,7 +220,7 @@ int kvmrt_idset_parse(struct kvmrt_idset *set, const char *str, const char **bad
 			p = skip_blanks(p);
 		}
 		for (unsigned long id = lo; id <= hi; id++)
-			if (kvmrt_idset_add(set, id))
+			if (xtrace_idset_add(set, id))
 				return -ENOMEM;
 		if (!*p)
 			return 0;
@@ -233,26 +233,26 @@ int kvmrt_idset_parse(struct kvmrt_idset *set, const char *str, const char **bad
 bad:
 	if (bad)
 		*bad = p;
-	kvmrt_idset_clear(set);
+	xtrace_idset_clear(set);
 	return ret;
 }
 
-char *kvmrt_idset_format(const struct kvmrt_idset *s)
+char *xtrace_idset_format(const struct xtrace_idset *s)
 {
 	struct sbuf b = { 0 };
-	int id = kvmrt_idset_next(s, 0);
+	int id = xtrace_idset_next(s, 0);
 
 	sb_puts(&b, "");
 	while (id >= 0) {
 		int end = id;
 
-		while (kvmrt_idset_has(s, end + 1))
+		while (xtrace_idset_has(s, end + 1))
 			end++;
 		if (end == id)
 			sb_printf(&b, "%s%d", b.len ? "," : "", id);
 		else
 			sb_printf(&b, "%s%d-%d", b.len ? "," : "", id, end);
-		id = kvmrt_idset_next(s, end + 1);
+		id = xtrace_idset_next(s, end + 1);
 	}
 	return sb_steal(&b);
 }
