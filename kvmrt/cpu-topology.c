@@ -81,7 +81,8 @@ int main(int argc, char **argv)
 		xtrace_idset_for_each(cpu, t->cpus)
 			online += t->cpu[cpu].online;
 		printf("\n%u socket%s, %d core%s, %u CPU%s (%u online), %u NUMA node%s\n",
-		       xtrace_idset_count(t->sockets), xtrace_idset_count(t->sockets) == 1 ? "" : "s",
+		       xtrace_idset_count(t->sockets),
+		       xtrace_idset_count(t->sockets) == 1 ? "" : "s",
 		       t->nr_cores, t->nr_cores == 1 ? "" : "s", xtrace_idset_count(t->cpus),
 		       xtrace_idset_count(t->cpus) == 1 ? "" : "s", online,
 		       xtrace_idset_count(t->nodes), xtrace_idset_count(t->nodes) == 1 ? "" : "s");
