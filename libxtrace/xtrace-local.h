@@ -21,6 +21,10 @@
 #define XT_CLOCKCHECK_FILE	"clockcheck"	/* remote.c: ssh clock checks */
 #define XT_CPU_FILE_FMT		"cpu%d.xtd"
 
+/* The sub-buffer sizes a reader accepts (a power of two in between). */
+#define XT_PAGE_SIZE_MIN	64
+#define XT_PAGE_SIZE_MAX	(1 << 24)
+
 /* Per-CPU data files: a file header, then frames, each a header plus one zstd frame. */
 #define XT_CPU_MAGIC		"XTRCPU\0\0"
 #define XT_FRAME_MAGIC		0x52465458u	/* "XTFR" little-endian */
