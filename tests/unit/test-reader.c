@@ -20,7 +20,7 @@
 #include <event-parse.h>
 #include <kbuffer.h>
 
-#include "xtrace-local.h"
+#include "reader.h"
 
 int add_reader_suite(void);
 
@@ -35,6 +35,7 @@ int tu_write_file(const char *dir, const char *name, const void *buf, size_t len
 
 #define PSIZE		4096		/* sub-buffer size */
 #define PHDR		16		/* u64 timestamp, u64 commit (long_size 8) */
+#define WHDR		(8 + lay.ls)	/* the writer's: u64 timestamp, commit of long_size */
 #define EV_ID		1500		/* common_type of test/tick */
 #define EV_SIZE		16		/* its payload: 8 common bytes + u64 seq */
 #define TYPE_LEN	(EV_SIZE / 4)
@@ -45,12 +46,21 @@ int tu_write_file(const char *dir, const char *name, const void *buf, size_t len
 #define MAX_FRAMES	64
 #define FHDR		sizeof(struct xt_frame_header)
 
-/* What tracefs shows in events/header_page and events/header_event (x86_64). */
-static const char header_page[] =
+/*
+ * The recorded kernel's layout: x86_64's by default; tests of 32-bit and big-endian kernels
+ * change it (default_spec() sets it back).
+ */
+static struct {
+	int ls;			/* long_size: of the commit word and the lost-events count */
+	bool big;		/* big-endian words and record headers */
+} lay = { 8, false };
+
+/* What tracefs shows in events/header_page (x86_64: %d 8, 8, 16, 4080) and events/header_event. */
+static const char header_page_fmt[] =
 	"\tfield: u64 timestamp;\toffset:0;\tsize:8;\tsigned:0;\n"
-	"\tfield: local_t commit;\toffset:8;\tsize:8;\tsigned:1;\n"
+	"\tfield: local_t commit;\toffset:8;\tsize:%d;\tsigned:1;\n"
 	"\tfield: int overwrite;\toffset:8;\tsize:1;\tsigned:1;\n"
-	"\tfield: char data;\toffset:16;\tsize:4080;\tsigned:0;\n";
+	"\tfield: char data;\toffset:%d;\tsize:%d;\tsigned:0;\n";
 
 static const char header_event[] =
 	"# compressed entry header\n"
@@ -104,14 +114,27 @@ struct tev {
 	int cpu;
 	int frame, page;	/* where the writer put it */
 	bool first;		/* the first event of its sub-buffer */
+	bool gone;		/* behind a hostile record (page_opt.poison): not readable */
 };
 
-/* The missed-events flags of one sub-buffer (its index in the CPU file). */
+/* Hostile records, each in place of an event's record. */
+enum poison {
+	POISON_NONE,
+	POISON_BACK,		/* type_len 0, its length word back to the page's first record */
+	POISON_PAD_BACK,	/* padding whose length goes back to the first record */
+	POISON_PAST,		/* type_len 0, a length past the sub-buffer */
+	POISON_NEGATIVE,	/* type_len 0, length word 0: an event of -4 bytes for kbuffer */
+	POISON_EXTEND_CUT,	/* a time extend whose second word is past the commit */
+};
+
+/* The missed-events flags of one sub-buffer (its index in the CPU file), or its damage. */
 struct page_opt {
 	int page;
 	uint64_t flags;
 	uint64_t lost;
 	uint64_t commit;	/* if not 0: the commit word as is (a malformed sub-buffer) */
+	enum poison poison;	/* the record of event poison_at of the page becomes hostile */
+	int poison_at;
 };
 
 struct cpu_spec {
@@ -127,29 +150,48 @@ struct cpu_spec {
 	int frame_events[MAX_FRAMES];
 };
 
+/* Sub-buffer words in the recorded kernel's byte order. */
 static void put16(uint8_t *p, uint16_t v)
 {
-	v = htole16(v);
+	v = lay.big ? htobe16(v) : htole16(v);
 	memcpy(p, &v, 2);
 }
 
 static void put32(uint8_t *p, uint32_t v)
 {
-	v = htole32(v);
+	v = lay.big ? htobe32(v) : htole32(v);
 	memcpy(p, &v, 4);
 }
 
 static void put64(uint8_t *p, uint64_t v)
 {
-	v = htole64(v);
+	v = lay.big ? htobe64(v) : htole64(v);
 	memcpy(p, &v, 8);
 }
+
+static void put_long(uint8_t *p, uint64_t v)
+{
+	if (lay.ls == 4)
+		put32(p, (uint32_t)v);
+	else
+		put64(p, v);
+}
+
+/* A record header: type_len in the low 5 bits of the word, or the high 5 when big-endian. */
+static uint32_t rec_word(uint32_t type_len, uint32_t delta)
+{
+	return lay.big ? type_len << 27 | delta : type_len | delta << 5;
+}
+
+#define PAGE_EVENTS_MAX	256
 
 struct page_writer {
 	uint8_t *p;
 	size_t len;		/* bytes of records after the header */
 	uint64_t last;		/* timestamp of the last record */
 	int nr;
+	struct tev *ev[PAGE_EVENTS_MAX];	/* its events, */
+	size_t off[PAGE_EVENTS_MAX];	/* their records' offsets in the data */
 };
 
 static void page_start(struct page_writer *w, uint8_t *p, uint64_t ts)
@@ -168,19 +210,21 @@ static size_t record_room(const struct page_writer *w, uint64_t ts)
 }
 
 /* Append one event: a time extend first if the delta needs more than 27 bits. */
-static void page_add(struct page_writer *w, const struct tev *e)
+static void page_add(struct page_writer *w, struct tev *e)
 {
 	uint64_t delta = e->ts - w->last;
-	uint8_t *d = w->p + PHDR + w->len;
+	uint8_t *d = w->p + WHDR + w->len;
 
 	if (delta >= DELTA_MAX) {
-		put32(d, TYPE_EXTEND | (uint32_t)(delta & (DELTA_MAX - 1)) << 5);
+		put32(d, rec_word(TYPE_EXTEND, (uint32_t)(delta & (DELTA_MAX - 1))));
 		put32(d + 4, (uint32_t)(delta >> 27));
 		d += 8;
 		w->len += 8;
 		delta = 0;
 	}
-	put32(d, TYPE_LEN | (uint32_t)delta << 5);
+	w->ev[w->nr] = e;
+	w->off[w->nr] = w->len;
+	put32(d, rec_word(TYPE_LEN, (uint32_t)delta));
 	put16(d + 4, EV_ID);			/* common_type */
 	d[6] = 0;				/* common_flags */
 	d[7] = 0;				/* common_preempt_count */
@@ -189,6 +233,40 @@ static void page_add(struct page_writer *w, const struct tev *e)
 	w->len += 4 + EV_SIZE;
 	w->last = e->ts;
 	w->nr++;
+}
+
+/* Replace the record at @off of the data by a hostile one (its events and the rest are gone). */
+static void page_poison(struct page_writer *w, enum poison kind, int at)
+{
+	uint8_t *d = w->p + WHDR + w->off[at];
+	uint32_t off = w->off[at];
+
+	switch (kind) {
+	case POISON_BACK:
+		put32(d, rec_word(0, 0));
+		put32(d + 4, (uint32_t)-(off + 4));	/* kbuffer: next = off + 8 + len - 4 = 0 */
+		break;
+	case POISON_PAD_BACK:
+		put32(d, rec_word(29, 1));
+		put32(d + 4, (uint32_t)-(off + 4));	/* kbuffer: next = off + 4 + len = 0 */
+		break;
+	case POISON_PAST:
+		put32(d, rec_word(0, 0));
+		put32(d + 4, 1u << 20);
+		break;
+	case POISON_NEGATIVE:
+		put32(d, rec_word(0, 0));
+		put32(d + 4, 0);
+		break;
+	case POISON_EXTEND_CUT:
+		put32(d, rec_word(TYPE_EXTEND, 1));
+		w->len = off + 4;		/* the commit ends after its first word */
+		break;
+	case POISON_NONE:
+		return;
+	}
+	for (int i = at; i < w->nr; i++)
+		w->ev[i]->gone = true;
 }
 
 static void page_finish(struct page_writer *w, const struct cpu_spec *cs, int page)
@@ -200,11 +278,13 @@ static void page_finish(struct page_writer *w, const struct cpu_spec *cs, int pa
 			flags = cs->opts[i].flags;
 			lost = cs->opts[i].lost;
 			commit = cs->opts[i].commit;
+			if (cs->opts[i].poison_at < w->nr)
+				page_poison(w, cs->opts[i].poison, cs->opts[i].poison_at);
 		}
 	}
-	put64(w->p + 8, commit ? commit : w->len | flags);
+	put_long(w->p + 8, commit ? commit : w->len | flags);
 	if (flags & RB_MISSED_STORED)
-		put64(w->p + PHDR + w->len, lost);	/* the count follows the data */
+		put_long(w->p + WHDR + w->len, lost);	/* the count follows the data */
 }
 
 /* One frame through libxtrace's writer (frame.c), noting where it went for the tests. */
@@ -246,8 +326,8 @@ static int write_cpu_file(const char *dir, int cpu, struct cpu_spec *cs)
 	for (int i = 0; i < cs->nr; i++) {
 		struct tev *e = &cs->ev[i];
 
-		if (w.p && (w.nr == cs->ev_per_page ||
-			    PHDR + w.len + record_room(&w, e->ts) + 8 > PSIZE)) {
+		if (w.p && (w.nr == cs->ev_per_page || w.nr == PAGE_EVENTS_MAX ||
+			    WHDR + w.len + record_room(&w, e->ts) + 8 > PSIZE)) {
 			page_finish(&w, cs, cs->nr_pages++);
 			w.p = NULL;
 			if (++in_frame == cs->pages_per_frame) {
@@ -301,8 +381,9 @@ static int make_recording(const char *dir, struct cpu_spec *cs, int major)
 		.kernel = "6.1.0-test",
 		.arch = "x86_64",
 		.nr_cpus = 2,
-		.long_size = 8,
+		.long_size = lay.ls,
 		.page_size = PSIZE,
+		.big_endian = lay.big,
 		.timestamp = "tod",
 		.trace_clock = "boot",
 		.mode = "stream",
@@ -322,8 +403,12 @@ static int make_recording(const char *dir, struct cpu_spec *cs, int major)
 		.cpu = cpus,
 	};
 
+	char header_page[sizeof(header_page_fmt) + 32];
+
 	if (mkdir(dir, 0755) && errno != EEXIST)
 		return -1;
+	snprintf(header_page, sizeof(header_page), header_page_fmt, lay.ls, 8 + lay.ls,
+		 PSIZE - 8 - lay.ls);
 	for (int c = 0; c < 2; c++)
 		cpus[c].events = cs[c].nr;
 	if (xtrace_meta_write(dir, &m) || mkdirs(dir, "formats") || mkdirs(dir, "formats/test") ||
@@ -370,6 +455,8 @@ static void default_spec(void)
 	}
 	memset(spec, 0, sizeof(spec));
 	lost_pages[0] = lost_pages[1] = 0;
+	lay.ls = 8;
+	lay.big = false;
 	/* cpu0: 19 sub-buffers in 5 frames; cpu1: 13 in 4 */
 	spec[0] = (struct cpu_spec){ .ev = ev0, .nr = NR0, .ev_per_page = 16,
 				     .pages_per_frame = 4 };
@@ -476,7 +563,7 @@ static int check_iteration(struct xtrace_rec **recs, int nr_recs, const struct x
 
 				if (lost && e->frame < 64 && (lost[c] >> e->frame & 1))
 					continue;
-				if (e->page < 64 && (lost_pages[c] >> e->page & 1))
+				if ((e->page < 64 && (lost_pages[c] >> e->page & 1)) || e->gone)
 					continue;
 				want[n++] = (struct expect){ e, expected_tod(e->ts), s };
 			}
@@ -927,7 +1014,7 @@ static void malformed_subbuffer_child(void)
  */
 static void test_malformed_subbuffer(void)
 {
-	static const struct page_opt opts[] = { { 1, 0, 0, PSIZE - PHDR + 4 } };
+	static const struct page_opt opts[] = { { 1, 0, 0, PSIZE - PHDR + 4, POISON_NONE, 0 } };
 
 	default_spec();
 	spec[0].opts = opts;
@@ -937,14 +1024,14 @@ static void test_malformed_subbuffer(void)
 	run_isolated(malformed_subbuffer_child);
 }
 
-/* Sub-buffers flagged RB_MISSED_EVENTS, with and without the stored count. */
-static void test_lost_events(void)
+/* Sub-buffers flagged RB_MISSED_EVENTS, with and without the stored count, in a layout. */
+static void lost_events_in(int long_size, bool big)
 {
 	static const struct page_opt opts[] = {
-		{ 0, RB_MISSED_EVENTS | RB_MISSED_STORED, 7, 0 },
-		{ 2, RB_MISSED_EVENTS, 0, 0 },
-		{ 3, RB_MISSED_EVENTS | RB_MISSED_STORED, 42, 0 },
-		{ 5, RB_MISSED_EVENTS | RB_MISSED_STORED, 0x12345, 0 },
+		{ 0, RB_MISSED_EVENTS | RB_MISSED_STORED, 7, 0, POISON_NONE, 0 },
+		{ 2, RB_MISSED_EVENTS, 0, 0, POISON_NONE, 0 },
+		{ 3, RB_MISSED_EVENTS | RB_MISSED_STORED, 42, 0, POISON_NONE, 0 },
+		{ 5, RB_MISSED_EVENTS | RB_MISSED_STORED, 0x12345, 0, POISON_NONE, 0 },
 	};
 	struct xtrace_rec *rec;
 	struct xtrace_iter *it;
@@ -952,6 +1039,8 @@ static void test_lost_events(void)
 	int seen = 0, bad = 0, flagged = 0;
 
 	default_spec();
+	lay.ls = long_size;
+	lay.big = big;
 	spec[0].nr = 30;			/* 6 sub-buffers of 5, frames of 4 */
 	spec[0].ev_per_page = 5;
 	spec[0].opts = opts;
@@ -996,6 +1085,166 @@ static void test_lost_events(void)
 	CU_ASSERT_EQUAL(xtrace_iter_damage(it), 0);
 	xtrace_iter_free(it);
 	xtrace_rec_close(rec);
+}
+
+/* The layouts of 64- and 32-bit kernels, little- and big-endian. */
+static const struct {
+	int ls;
+	bool big;
+} layouts[] = { { 8, false }, { 4, false }, { 8, true }, { 4, true } };
+
+static void test_lost_events(void)
+{
+	for (size_t i = 0; i < N_(layouts); i++)
+		lost_events_in(layouts[i].ls, layouts[i].big);
+}
+
+/*
+ * The merge's decoder (xt_iter_decode(): the walker, or kbuffer with
+ * XTRACE_MERGE_KBUFFER=1) on the current recording: how many event times it gives, in order
+ * per stream; -1 if they are out of order or it fails.
+ */
+static long decoded_count(bool kbuffer_only)
+{
+	struct xt_tods t = { 0 };
+	struct xtrace_rec *rec;
+	struct xtrace_iter *it;
+	long n = 0;
+
+	if (kbuffer_only)
+		setenv("XTRACE_MERGE_KBUFFER", "1", 1);
+	rec = xtrace_rec_open(rec_dir);
+	it = rec ? xt_iter_new_full(&rec, 1, NULL, NULL, true) : NULL;
+	unsetenv("XTRACE_MERGE_KBUFFER");
+	if (!it)
+		n = -1;
+	for (int i = 0; it && i < xt_iter_nr_streams(it) && n >= 0; i++) {
+		int64_t last = INT64_MIN;
+		int got;
+
+		while (n >= 0 && (got = xt_iter_decode(it, i, &t)) > 0) {
+			for (int k = 0; k < got; k++, last = t.tod[k - 1])
+				if (t.tod[k] < last)
+					n = -1;
+			n += n >= 0 ? got : 0;
+		}
+		if (got < 0)
+			n = -1;
+	}
+	xtrace_iter_free(it);
+	xtrace_rec_close(rec);
+	free(t.tod);
+	return n;
+}
+
+/* Every layout reads back whole, in the view's iterator and in the merge's decoder. */
+static void test_layouts(void)
+{
+	for (size_t i = 0; i < N_(layouts); i++) {
+		unsigned int damage;
+		int seen = 0;
+
+		default_spec();
+		lay.ls = layouts[i].ls;
+		lay.big = layouts[i].big;
+		CU_ASSERT_EQUAL_FATAL(new_recording(), 0);
+		warnings = 0;
+		damage = open_and_check(NULL, &seen);
+		if (seen != NR0 + NR1 || damage || warnings)
+			fprintf(stderr, "\n  long_size %d %s-endian: %d events, damage %u ",
+				lay.ls, lay.big ? "big" : "little", seen, damage);
+		CU_ASSERT_EQUAL(seen, NR0 + NR1);
+		CU_ASSERT_EQUAL(damage, 0);
+		CU_ASSERT_EQUAL(warnings, 0);
+		CU_ASSERT_EQUAL(decoded_count(false), NR0 + NR1);
+		CU_ASSERT_EQUAL(decoded_count(true), NR0 + NR1);
+	}
+}
+
+static int count_readable(void)
+{
+	int n = 0;
+
+	for (int c = 0; c < 2; c++)
+		for (int i = 0; i < spec[c].nr; i++)
+			n += !spec[c].ev[i].gone && !(lost_pages[c] >> spec[c].ev[i].page & 1);
+	return n;
+}
+
+static void hostile_records_child(void)
+{
+	static const enum poison kinds[] = { POISON_BACK, POISON_PAD_BACK, POISON_PAST,
+					     POISON_NEGATIVE, POISON_EXTEND_CUT };
+
+	alarm(60);	/* kbuffer once walked such records forever */
+	for (size_t l = 0; l < N_(layouts); l++) {
+		for (size_t k = 0; k < N_(kinds); k++) {
+			/* cpu0: the middle of its third sub-buffer; cpu1: its first record */
+			const struct page_opt opts0[] = { { 2, 0, 0, 0, kinds[k], 5 } };
+			const struct page_opt opts1[] = { { 0, 0, 0, 0, kinds[k], 0 } };
+			unsigned int damage;
+			int seen = 0, want;
+
+			default_spec();
+			lay.ls = layouts[l].ls;
+			lay.big = layouts[l].big;
+			spec[0].opts = opts0;
+			spec[0].nr_opts = 1;
+			spec[1].opts = opts1;
+			spec[1].nr_opts = 1;
+			CU_ASSERT_EQUAL_FATAL(new_recording(), 0);
+			want = count_readable();
+			CU_ASSERT_EQUAL(want, NR0 + NR1 - (16 - 5) - 16);
+			damage = open_and_check(NULL, &seen);
+			if (seen != want || damage != 2)
+				fprintf(stderr, "\n  long_size %d %s-endian, hostile record %d: %d "
+					"events of %d, damage %u ", lay.ls, lay.big ? "big" : "little",
+					kinds[k], seen, want, damage);
+			CU_ASSERT_EQUAL(seen, want);
+			CU_ASSERT_EQUAL(damage, 2);
+			CU_ASSERT_EQUAL(decoded_count(false), want);
+			CU_ASSERT_EQUAL(decoded_count(true), want);
+		}
+	}
+}
+
+/*
+ * A record whose length or padding points backwards, past the sub-buffer, or gives an event a
+ * negative size, in every layout: the records before it are read, the rest of its sub-buffer
+ * is skipped (damage), and nothing hangs.
+ */
+static void test_hostile_records(void)
+{
+	run_isolated(hostile_records_child);
+}
+
+static void big_endian_commit_child(void)
+{
+	unsigned int damage;
+	int seen = 0;
+
+	damage = open_and_check(NULL, &seen);
+	CU_ASSERT_EQUAL(damage, 1);
+	CU_ASSERT_EQUAL(seen, NR0 - 16 + NR1);
+	CU_ASSERT_EQUAL(decoded_count(false), NR0 - 16 + NR1);
+}
+
+/*
+ * A big-endian 32-bit commit word of 16 MiB, 1 when read little-endian: the check once read
+ * it little-endian and let kbuffer, which reads it big-endian, past the sub-buffer.
+ */
+static void test_big_endian_commit(void)
+{
+	static const struct page_opt opts[] = { { 1, 0, 0, 1u << 24, POISON_NONE, 0 } };
+
+	default_spec();
+	lay.ls = 4;
+	lay.big = true;
+	spec[0].opts = opts;
+	spec[0].nr_opts = N_(opts);
+	lost_pages[0] = 1ULL << 1;
+	CU_ASSERT_EQUAL_FATAL(new_recording(), 0);
+	run_isolated(big_endian_commit_child);
 }
 
 /* ------------------------------------------- xt_subbuf_times vs kbuffer */
@@ -1161,7 +1410,12 @@ int add_reader_suite(void)
 		  test_open_missing_formats },
 		{ "reader: a sub-buffer with an impossible commit is skipped",
 		  test_malformed_subbuffer },
-		{ "reader: lost events flags and counts", test_lost_events },
+		{ "reader: lost events flags and counts, in every layout", test_lost_events },
+		{ "reader: 32-bit and big-endian kernels' sub-buffers", test_layouts },
+		{ "reader: hostile records: the rest of the sub-buffer skipped, no hang",
+		  test_hostile_records },
+		{ "reader: a big-endian commit word is checked as kbuffer reads it",
+		  test_big_endian_commit },
 		{ "reader: the merge's sub-buffer walker gives kbuffer's times", test_subbuf_times },
 	};
 	CU_pSuite s = CU_add_suite("reader", suite_init, suite_clean);
