@@ -440,10 +440,25 @@ int xt_stream_open(struct xt_stream *s)
 	if (fstat(s->fd, &st))
 		return -errno;
 	xt_frame_reader_init(&s->fr, s->fd, 0, st.st_size);
+	/*
+	 * Zeros after the last sub-buffer: whoever reads an event's fields through libtraceevent
+	 * (a field of a format ends within page_size, rec.c checks; a dynamic array is at most
+	 * 64 KiB at an offset of at most 64 KiB) stays in this buffer, strings end in it.
+	 */
+	s->fr.slack = (size_t)s->rec->meta.page_size + 2 * 65536;
 	ret = st.st_size < (off_t)sizeof(h) || xt_read_at(s->fd, &h, sizeof(h), 0) ? -EBADMSG :
 	      xt_cpufile_check_header(&h, s->cpu, s->rec->meta.page_size);
 	if (ret == -EBADMSG) {
-		damaged(s, "not an xtrace CPU data file");
+		char msg[128];
+
+		if (st.st_size < (off_t)sizeof(h) || memcmp(h.magic, XT_CPU_MAGIC, sizeof(h.magic)))
+			snprintf(msg, sizeof(msg), "not an xtrace CPU data file");
+		else if ((int)h.page_size != s->rec->meta.page_size)
+			snprintf(msg, sizeof(msg), "its sub-buffers are of %u bytes, the metadata's "
+				 "page_size %d: not read", h.page_size, s->rec->meta.page_size);
+		else
+			snprintf(msg, sizeof(msg), "the data file of cpu%u: not read", h.cpu);
+		damaged(s, msg);
 		return 0;
 	}
 	if (ret == -ENOTSUP) {

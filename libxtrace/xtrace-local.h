@@ -89,6 +89,13 @@ enum xt_frame_status {
 	XT_FRAME_NO_MEMORY = -6,
 };
 
+/*
+ * A frame holds at most 1 GiB (64 sub-buffers of the largest page_size), and no more than its
+ * bytes can hold: zstd needs at least 4 bytes (an RLE block) for each 128 KiB.
+ */
+#define XT_FRAME_MAX_BYTES	(1u << 30)
+#define XT_ZSTD_MAX_RATIO	32768
+
 struct xt_frame_reader {
 	int fd;
 	off_t off, size;		/* where the next frame starts; the file's size */
@@ -97,7 +104,9 @@ struct xt_frame_reader {
 	struct ZSTD_DCtx_s *dctx;
 	void *zbuf, *out;		/* out: the last frame's bytes (len) */
 	size_t zcap, ocap, len;
-	const char *error;		/* XT_FRAME_CORRUPT: zstd's word for it */
+	size_t slack;			/* zero bytes kept after out's len (set by the owner) */
+	size_t dirty;			/* bytes of out that may not be zero */
+	const char *error;		/* XT_FRAME_CORRUPT: what is wrong with it */
 };
 
 /* reading @fd from @off up to @size (the reader does not own @fd) */

@@ -860,6 +860,49 @@ static void test_corrupt_frame_header(void)
 	CU_ASSERT_TRUE(warnings >= 1);
 }
 
+static int set_nr_pages(const char *path, off_t frame, uint32_t nr)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	int ret = fd >= 0 && pwrite(fd, &nr, 4, frame + offsetof(struct xt_frame_header,
+								nr_pages)) == 4 ? 0 : -1;
+
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+/*
+ * A frame header claiming more sub-buffers than its bytes can decompress to, or than any
+ * writer makes: skipped without allocating it, the next frame read.
+ */
+static void test_frame_too_big(void)
+{
+	static const uint32_t claims[] = { 100000, 1u << 19 };	/* 400 MB; 2 GiB */
+	uint64_t lost[2] = { 1ULL << 1, 0 };
+
+	for (size_t i = 0; i < N_(claims); i++) {
+		struct xt_frame_reader fr;
+		struct stat st;
+		int fd, seen = 0;
+
+		default_spec();
+		CU_ASSERT_EQUAL_FATAL(new_recording(), 0);
+		CU_ASSERT_EQUAL_FATAL(set_nr_pages(cpu_path(0), spec[0].frame_off[1], claims[i]), 0);
+		CU_ASSERT_EQUAL(open_and_check(lost, &seen), 1);
+		CU_ASSERT_EQUAL(seen, NR0 - spec[0].frame_events[1] + NR1);
+
+		fd = open(cpu_path(0), O_RDONLY | O_CLOEXEC);
+		CU_ASSERT_FATAL(fd >= 0 && !fstat(fd, &st));
+		xt_frame_reader_init(&fr, fd, spec[0].frame_off[1], st.st_size);
+		CU_ASSERT_EQUAL(xt_frame_read(&fr, XT_FRAME_MAGIC, 1u << 20, PSIZE),
+				XT_FRAME_CORRUPT);
+		CU_ASSERT_TRUE(fr.ocap < (1 << 20));
+		CU_ASSERT_EQUAL(fr.off, spec[0].frame_off[2]);
+		xt_frame_reader_free(&fr);
+		close(fd);
+	}
+}
+
 /* A CPU file missing or not a CPU file: the other CPU is still read. */
 static void test_bad_cpu_file(void)
 {
@@ -1404,6 +1447,7 @@ int add_reader_suite(void)
 		  test_truncated_header_and_boundary },
 		{ "reader: a corrupt zstd frame is skipped", test_corrupt_frame_skipped },
 		{ "reader: a corrupt frame header ends that cpu", test_corrupt_frame_header },
+		{ "reader: a frame larger than its bytes can hold is skipped", test_frame_too_big },
 		{ "reader: a missing or foreign cpu file", test_bad_cpu_file },
 		{ "reader: xtrace_rec_open errors", test_open_errors },
 		{ "reader: missing formats or a bad clock file are EBADMSG",
