@@ -1067,6 +1067,123 @@ static void test_malformed_subbuffer(void)
 	run_isolated(malformed_subbuffer_child);
 }
 
+/* Formats libtraceevent 1.7.1's parser dies on (found by tests/fuzz/fuzz-formats.c). */
+static const char *const parser_killers[] = {
+	"name: c\nID: 3\nformat:\n\n\nprint fmt: \"\",R[6];",
+	"name: h\nID: 9\nformat:\n\n\nprint fmt: \"\",e?__print_flags(REC->r",
+};
+
+/* An event whose field lies beyond the largest record a sub-buffer holds. */
+static const char far_field[] =
+	"name: far\n"
+	"ID: 1501\n"
+	"format:\n"
+	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+	"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n"
+	"\n"
+	"\tfield:u64 x;\toffset:4088;\tsize:8;\tsigned:0;\n"
+	"\n"
+	"print fmt: \"x=%llu\", REC->x\n";
+
+static void hostile_formats_child(void)
+{
+	struct xtrace_rec *rec;
+	unsigned int damage;
+	int seen = 0;
+
+	warnings = 0;
+	rec = xtrace_rec_open(rec_dir);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rec);
+	CU_ASSERT_EQUAL(warnings, N_(parser_killers) + 1);
+	CU_ASSERT_PTR_NULL(tep_find_event_by_name(xtrace_rec_tep(rec), "bad", "far"));
+	CU_ASSERT_PTR_NOT_NULL(tep_find_event_by_name(xtrace_rec_tep(rec), "test", "tick"));
+	xtrace_rec_close(rec);
+	damage = open_and_check(NULL, &seen);
+	CU_ASSERT_EQUAL(damage, 0);
+	CU_ASSERT_EQUAL(seen, NR0 + NR1);
+}
+
+/*
+ * Formats that kill libtraceevent's parser, and an event with a field no record can hold:
+ * left out with a warning each, the recording read.
+ */
+static void test_hostile_formats(void)
+{
+	char name[32];
+
+	default_spec();
+	CU_ASSERT_EQUAL_FATAL(new_recording(), 0);
+	CU_ASSERT_EQUAL_FATAL(mkdirs(rec_dir, "formats/bad"), 0);
+	for (size_t i = 0; i < N_(parser_killers); i++) {
+		snprintf(name, sizeof(name), "formats/bad/killer%zu", i);
+		CU_ASSERT_EQUAL_FATAL(tu_write_file(rec_dir, name, parser_killers[i],
+						    strlen(parser_killers[i])), 0);
+	}
+	CU_ASSERT_EQUAL_FATAL(tu_write_file(rec_dir, "formats/bad/far", far_field,
+					    strlen(far_field)), 0);
+	run_isolated(hostile_formats_child);
+}
+
+/* xtrace_field_data(): static fields, __data_loc and __rel_loc arrays, against record sizes. */
+static void test_field_data(void)
+{
+	static const char fmt[] =
+		"name: strs\nID: 1600\nformat:\n"
+		"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+		"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+		"\tfield:u64 x;\toffset:8;\tsize:8;\tsigned:0;\n"
+		"\tfield:__data_loc char[] a;\toffset:16;\tsize:4;\tsigned:0;\n"
+		"\tfield:__rel_loc char[] b;\toffset:20;\tsize:4;\tsigned:0;\n\n"
+		"print fmt: \"%s %s\", __get_str(a), __get_rel_str(b)\n";
+	struct tep_handle *tep = tep_alloc();
+	struct tep_event *ev = NULL;
+	struct tep_format_field *x, *a, *b;
+	uint32_t data[16] = { 0 };
+	struct tep_record r = { .data = data, .size = 40 };
+	const char *p;
+	unsigned int len = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tep);
+	tep_set_file_bigendian(tep, TEP_LITTLE_ENDIAN);
+	tep_set_local_bigendian(tep, TEP_LITTLE_ENDIAN);
+	CU_ASSERT_EQUAL_FATAL(tep_parse_format(tep, &ev, fmt, strlen(fmt), "test"), 0);
+	x = tep_find_field(ev, "x");
+	a = tep_find_field(ev, "a");
+	b = tep_find_field(ev, "b");
+	CU_ASSERT_FATAL(x && a && b);
+
+	data[4] = htole32(6u << 16 | 24);		/* a: 6 bytes at 24 */
+	data[5] = htole32(4u << 16 | 10);		/* b: 4 bytes at 24 + 10 */
+	p = xtrace_field_data(x, &r, &len);
+	CU_ASSERT_PTR_EQUAL(p, (char *)data + 8);
+	CU_ASSERT_EQUAL(len, 8);
+	CU_ASSERT_PTR_EQUAL(xtrace_field_data(a, &r, &len), (char *)data + 24);
+	CU_ASSERT_EQUAL(len, 6);
+	CU_ASSERT_PTR_EQUAL(xtrace_field_data(b, &r, &len), (char *)data + 34);
+	CU_ASSERT_EQUAL(len, 4);
+
+	/* the same record cut short: each field fits or not */
+	r.size = 37;
+	CU_ASSERT_PTR_NULL(xtrace_field_data(b, &r, NULL));
+	CU_ASSERT_PTR_NOT_NULL(xtrace_field_data(a, &r, NULL));
+	r.size = 15;
+	CU_ASSERT_PTR_NULL(xtrace_field_data(x, &r, NULL));
+	CU_ASSERT_PTR_NULL(xtrace_field_data(a, &r, NULL));
+	r.size = -1;
+	CU_ASSERT_PTR_NULL(xtrace_field_data(x, &r, NULL));
+
+	/* a location word pointing past the record, or with a length beyond it */
+	r.size = 40;
+	data[4] = htole32(1u << 16 | 40);
+	CU_ASSERT_PTR_NULL(xtrace_field_data(a, &r, NULL));
+	data[4] = htole32(0xffffu << 16 | 24);
+	CU_ASSERT_PTR_NULL(xtrace_field_data(a, &r, NULL));
+	data[4] = htole32(0u << 16 | 40);		/* empty, at the very end: fits */
+	CU_ASSERT_PTR_NOT_NULL(xtrace_field_data(a, &r, &len));
+	CU_ASSERT_EQUAL(len, 0);
+	tep_free(tep);
+}
+
 /* Sub-buffers flagged RB_MISSED_EVENTS, with and without the stored count, in a layout. */
 static void lost_events_in(int long_size, bool big)
 {
@@ -1460,6 +1577,10 @@ int add_reader_suite(void)
 		  test_hostile_records },
 		{ "reader: a big-endian commit word is checked as kbuffer reads it",
 		  test_big_endian_commit },
+		{ "reader: formats that kill the parser or cannot fit are left out",
+		  test_hostile_formats },
+		{ "reader: xtrace_field_data() checks fields against the record",
+		  test_field_data },
 		{ "reader: the merge's sub-buffer walker gives kbuffer's times", test_subbuf_times },
 	};
 	CU_pSuite s = CU_add_suite("reader", suite_init, suite_clean);
