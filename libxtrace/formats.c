@@ -34,7 +34,7 @@
 #define CHECK_TIMEOUT_MS	2000	/* per format */
 #define CHECK_BUDGET_MS		10000	/* for all: the formats not checked by then are skipped */
 
-/* set by a build with a sanitizer (libFuzzer's callback would take the child's death for its own) */
+/* in a build with a sanitizer: libFuzzer's death callback would take the child's for its own */
 extern void __sanitizer_set_death_callback(void (*cb)(void)) __attribute__((weak));
 
 enum verdict {
@@ -74,7 +74,8 @@ static bool fields_fit(const struct tep_format_field *f, int room)
 		if (f->offset < 0 || f->size < 0 || f->offset > room || f->size > room - f->offset)
 			return false;
 		/* an array's elements are within it (libtraceevent prints them one by one) */
-		if (f->arraylen && f->elementsize && f->arraylen > (unsigned int)f->size / f->elementsize)
+		if (f->arraylen && f->elementsize &&
+		    f->arraylen > (unsigned int)f->size / f->elementsize)
 			return false;
 	}
 	return true;
@@ -92,7 +93,8 @@ static enum verdict check_format(const struct xtrace_rec *rec, const struct fmt 
 		return FMT_PARSE_ERROR;
 	if (tep_parse_format(tep, &ev, f->buf, f->len, f->sys) || !ev)
 		v = FMT_PARSE_ERROR;
-	else if (!fields_fit(ev->format.common_fields, room) || !fields_fit(ev->format.fields, room))
+	else if (!fields_fit(ev->format.common_fields, room) ||
+		 !fields_fit(ev->format.fields, room))
 		v = FMT_TOO_BIG;
 	else
 		v = FMT_OK;
@@ -131,9 +133,10 @@ static __attribute__((noreturn)) void child(const struct xtrace_rec *rec, const 
 
 		if (i < 0) {
 			struct tep_handle *tep = trial_tep(rec);
+			int ls = rec->meta.long_size;
 
-			v = tep && !tep_parse_header_page(tep, hp->buf, hp->len, rec->meta.long_size) ?
-			    FMT_OK : FMT_PARSE_ERROR;
+			v = tep && !tep_parse_header_page(tep, hp->buf, hp->len, ls) ? FMT_OK :
+			    FMT_PARSE_ERROR;
 			tep_free(tep);
 		} else {
 			v = check_format(rec, &f[i]);
@@ -374,7 +377,7 @@ const void *xtrace_field_data(const struct tep_format_field *field,
 	if (off > size || n > size - off)
 		return NULL;
 	if (field->flags & TEP_FIELD_IS_DYNAMIC) {
-		/* __data_loc: 16 bits of offset (from the field's end if __rel_loc), 16 of length */
+		/* __data_loc: a 16-bit offset (from the field's end: __rel_loc), a 16-bit length */
 		unsigned long long loc;
 
 		if (n != 4 || !field->event)

@@ -217,7 +217,8 @@ static int apply(struct xtrace_meta *m, const char *sec, const char *key, const 
 			m->long_size = ret ? 0 : u;
 		} else if (!strcmp(key, "page_size")) {
 			ret = get_u64(val, &u);
-			if (!ret && (u < XT_PAGE_SIZE_MIN || u > XT_PAGE_SIZE_MAX || (u & (u - 1)))) {
+			if (!ret && (u < XT_PAGE_SIZE_MIN || u > XT_PAGE_SIZE_MAX ||
+				     (u & (u - 1)))) {
 				*why = "a sub-buffer is a power of two from 64 bytes to 16 MiB";
 				ret = -EBADMSG;
 			}
@@ -691,7 +692,9 @@ int xtrace_merge_meta_read(const char *dir, struct xtrace_merge_meta *m)
 			bad_value(dir, kv[i].sec, kv[i].key, kv[i].val, NULL);
 	}
 	for (int i = 0; i < m->nr_sources && !ret; i++) {
-		if (!m->sources[i].name || !*m->sources[i].name || strchr(m->sources[i].name, '/')) {
+		const char *name = m->sources[i].name;
+
+		if (!name || !*name || strchr(name, '/')) {
 			xt_log(XTRACE_LOG_ERROR, "'%s/" XT_META_FILE "': [source%d] name is missing "
 			       "or not a directory name", dir, i);
 			ret = -EBADMSG;

@@ -171,7 +171,7 @@ static uint32_t subbuf_walk(const char *data, uint32_t size, bool big)
 			} else if (type_len == RB_TYPE_PADDING) {
 				next = (uint64_t)curr + 4 + word;
 			} else {
-				next = (uint64_t)curr + 8;	/* time extend, absolute time stamp */
+				next = (uint64_t)curr + 8;	/* time extend, time stamp */
 			}
 		}
 		if (next > size)
@@ -302,7 +302,7 @@ found:
 	s->record.cpu = s->cpu;
 	s->record.missed_events = s->missed;
 	s->ev.ts = s->ts;
-	s->ev.tod = xt_clock_fast_tod(&s->rec->fclock, s->ts, &s->hint) + s->rec->offset;
+	s->ev.tod = xt_add_sat(xt_clock_fast_tod(&s->rec->fclock, s->ts, &s->hint), s->rec->offset);
 	s->pending = true;
 	s->ev.missed = s->missed > 0 ? s->missed : 0;
 	s->ev.missed_unknown = s->missed < 0;
@@ -367,7 +367,7 @@ int xt_stream_times(struct xt_stream *s, struct xt_tods *out)
 
 			lim = t + per_page;
 			while ((s->data = kbuffer_next_event(s->kbuf, &ts)) && t < lim)
-				*t++ = xt_clock_fast_tod(fc, ts, &s->hint) + offset;
+				*t++ = xt_add_sat(xt_clock_fast_tod(fc, ts, &s->hint), offset);
 			out->n = t - out->tod;
 			if (s->data) {
 				s->data = NULL;
@@ -395,7 +395,8 @@ int xt_stream_times(struct xt_stream *s, struct xt_tods *out)
 
 			if (got >= 0) {
 				for (int i = 0; i < got; i++)
-					t[i] = xt_clock_fast_tod(fc, (uint64_t)t[i], &s->hint) + offset;
+					t[i] = xt_add_sat(xt_clock_fast_tod(fc, (uint64_t)t[i],
+										 &s->hint), offset);
 				out->n += got;
 				continue;
 			}
@@ -408,7 +409,8 @@ int xt_stream_times(struct xt_stream *s, struct xt_tods *out)
 		}
 		s->data = kbuffer_read_event(s->kbuf, &ts);
 		if (s->data)
-			out->tod[out->n++] = xt_clock_fast_tod(fc, ts, &s->hint) + offset;
+			out->tod[out->n++] = xt_add_sat(xt_clock_fast_tod(fc, ts, &s->hint),
+							offset);
 	}
 }
 
@@ -511,7 +513,8 @@ static bool frame_before(struct xt_stream *s, const struct xt_frame_header *h, o
 	    !xt_frame_peek(s->fd, at, XT_FRAME_MAGIC, &next) || next.first_ts < h->last_ts ||
 	    h->last_ts < h->first_ts)
 		return false;
-	return xtrace_clock_to_tod(&s->rec->clock, next.first_ts, hint) + s->rec->offset < tod;
+	return xt_add_sat(xtrace_clock_to_tod(&s->rec->clock, next.first_ts, hint),
+			  s->rec->offset) < tod;
 }
 
 int xt_stream_seek(struct xt_stream *s, int64_t tod)
@@ -524,7 +527,8 @@ int xt_stream_seek(struct xt_stream *s, int64_t tod)
 	/* the frame loaded now: drop it if the next frame on disk still starts too early */
 	if (s->fr.off < s->fr.size - (off_t)sizeof(h) &&
 	    xt_frame_peek(s->fd, s->fr.off, XT_FRAME_MAGIC, &h) &&
-	    xtrace_clock_to_tod(&s->rec->clock, h.first_ts, &hint) + s->rec->offset < tod) {
+	    xt_add_sat(xtrace_clock_to_tod(&s->rec->clock, h.first_ts, &hint),
+		       s->rec->offset) < tod) {
 		s->page = s->nr_pages - 1;
 		s->data = NULL;
 		/* then whole frames on disk, reading only their headers */

@@ -887,7 +887,8 @@ static void test_frame_too_big(void)
 
 		default_spec();
 		CU_ASSERT_EQUAL_FATAL(new_recording(), 0);
-		CU_ASSERT_EQUAL_FATAL(set_nr_pages(cpu_path(0), spec[0].frame_off[1], claims[i]), 0);
+		CU_ASSERT_EQUAL_FATAL(set_nr_pages(cpu_path(0), spec[0].frame_off[1], claims[i]),
+				      0);
 		CU_ASSERT_EQUAL(open_and_check(lost, &seen), 1);
 		CU_ASSERT_EQUAL(seen, NR0 - spec[0].frame_events[1] + NR1);
 
@@ -1122,6 +1123,62 @@ static void test_hostile_formats(void)
 	CU_ASSERT_EQUAL_FATAL(tu_write_file(rec_dir, "formats/bad/far", far_field,
 					    strlen(far_field)), 0);
 	run_isolated(hostile_formats_child);
+}
+
+/*
+ * Times at the ends of int64_t: a merge offset beyond them saturates every time (it wrapped,
+ * undefined); a recording whose clock puts its events 8e18 ns before 1970 merges with one of
+ * today (the gap between them overflowed). A clock file without a sample reads as none.
+ * Under check-asan, UBSan checks the arithmetic.
+ */
+static void test_absurd_times(void)
+{
+	static const char far_clock[] = "2000000000 -8000000000000000000 0 0\n";
+	static const char no_samples[] = "# trace_clock_ns utc_ns error_ns flags\n";
+	char a[sizeof(rec_dir)], b[sizeof(rec_dir)], out[sizeof(rec_dir) + 8];
+	char *inputs[] = { a, b }, *names[] = { "near", "far" };
+	struct xtrace_merge_opts o = { .out = out, .inputs = inputs, .names = names,
+				       .nr_inputs = 2 };
+	struct xtrace_merge_meta m;
+	struct xtrace_event *ev;
+	struct xtrace_rec *rec;
+	struct xtrace_iter *it;
+	int n = 0, bad = 0;
+
+	default_spec();
+	CU_ASSERT_EQUAL_FATAL(new_recording(), 0);
+	snprintf(a, sizeof(a), "%s", rec_dir);
+	CU_ASSERT_EQUAL_FATAL(new_recording(), 0);
+	snprintf(b, sizeof(b), "%s", rec_dir);
+	CU_ASSERT_EQUAL_FATAL(tu_write_file(b, "clock", far_clock, strlen(far_clock)), 0);
+
+	rec = xtrace_rec_open(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rec);
+	CU_ASSERT_EQUAL(xt_rec_set_source(rec, "a", INT64_MAX), 0);
+	it = xtrace_iter_new(&rec, 1, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(it);
+	for (; xtrace_iter_next(it, &ev) == 1; n++)
+		bad += ev->tod != INT64_MAX;
+	CU_ASSERT_EQUAL(n, NR0 + NR1);
+	CU_ASSERT_EQUAL(bad, 0);
+	xtrace_iter_free(it);
+	xtrace_rec_close(rec);
+
+	snprintf(out, sizeof(out), "%s/merged", base);
+	CU_ASSERT_EQUAL_FATAL(xtrace_merge(&o, &m), 0);
+	CU_ASSERT_EQUAL(m.events, 2 * (NR0 + NR1));
+	CU_ASSERT_EQUAL(m.nr_sources, 2);
+	if (m.nr_sources == 2) {
+		CU_ASSERT_TRUE(m.sources[1].first < -7900000000000000000LL);
+		CU_ASSERT_TRUE(m.sources[0].first > 0);
+	}
+	xtrace_merge_meta_free(&m);
+
+	CU_ASSERT_EQUAL_FATAL(tu_write_file(a, "clock", no_samples, strlen(no_samples)), 0);
+	rec = xtrace_rec_open(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rec);
+	CU_ASSERT_EQUAL(xtrace_rec_clock(rec)->nr_samples, 0);
+	xtrace_rec_close(rec);
 }
 
 /* xtrace_field_data(): static fields, __data_loc and __rel_loc arrays, against record sizes. */
@@ -1581,6 +1638,7 @@ int add_reader_suite(void)
 		  test_hostile_formats },
 		{ "reader: xtrace_field_data() checks fields against the record",
 		  test_field_data },
+		{ "reader: times at the ends of int64_t saturate", test_absurd_times },
 		{ "reader: the merge's sub-buffer walker gives kbuffer's times", test_subbuf_times },
 	};
 	CU_pSuite s = CU_add_suite("reader", suite_init, suite_clean);
