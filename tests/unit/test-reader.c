@@ -1181,6 +1181,54 @@ static void test_absurd_times(void)
 	xtrace_rec_close(rec);
 }
 
+/* Replay a merged directory: the events shown and the damage. */
+static int replay_count(const char *dir, unsigned int *damage)
+{
+	char *dirs[] = { (char *)dir };
+	struct xtrace_event *ev;
+	struct xtrace_iter *it;
+	struct xtrace_set set;
+	int bad, n = 0;
+
+	*damage = ~0u;
+	if (xtrace_set_open(dirs, 1, &set, &bad))
+		return -1;
+	it = xtrace_set_iter(&set, NULL);
+	while (it && xtrace_iter_next(it, &ev) == 1)
+		n++;
+	if (it)
+		*damage = xtrace_iter_damage(it);
+	xtrace_iter_free(it);
+	xtrace_set_close(&set);
+	return it ? n : -1;
+}
+
+/* An order file whose header is not of the directory's streams orders nothing (damage). */
+static void test_order_header(void)
+{
+	char out[sizeof(rec_dir) + 16], order[sizeof(out) + 8];
+	char *inputs[] = { rec_dir };
+	struct xtrace_merge_opts o = { .out = out, .inputs = inputs, .nr_inputs = 1 };
+	unsigned int damage;
+	uint32_t streams = 3;
+	int fd;
+
+	default_spec();
+	CU_ASSERT_EQUAL_FATAL(new_recording(), 0);
+	snprintf(out, sizeof(out), "%s/merged%d", base, rec_nr);
+	snprintf(order, sizeof(order), "%s/order", out);
+	CU_ASSERT_EQUAL_FATAL(xtrace_merge(&o, NULL), 0);
+	CU_ASSERT_EQUAL(replay_count(out, &damage), NR0 + NR1);
+	CU_ASSERT_EQUAL(damage, 0);
+
+	fd = open(order, O_WRONLY | O_CLOEXEC);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(pwrite(fd, &streams, 4, offsetof(struct xt_order_header, nr_streams)), 4);
+	close(fd);
+	CU_ASSERT_EQUAL(replay_count(out, &damage), 0);
+	CU_ASSERT_EQUAL(damage, 1);
+}
+
 /* xtrace_field_data(): static fields, __data_loc and __rel_loc arrays, against record sizes. */
 static void test_field_data(void)
 {
@@ -1639,6 +1687,7 @@ int add_reader_suite(void)
 		{ "reader: xtrace_field_data() checks fields against the record",
 		  test_field_data },
 		{ "reader: times at the ends of int64_t saturate", test_absurd_times },
+		{ "reader: an order of other streams orders nothing", test_order_header },
 		{ "reader: the merge's sub-buffer walker gives kbuffer's times", test_subbuf_times },
 	};
 	CU_pSuite s = CU_add_suite("reader", suite_init, suite_clean);
