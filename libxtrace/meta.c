@@ -405,6 +405,8 @@ static int load_meta(const char *dir, char **buf, struct kv **kv, size_t *n, int
 		if (strcmp((*kv)[i].sec, "xtrace") || strcmp((*kv)[i].key, "format"))
 			continue;
 		ret = sscanf((*kv)[i].val, "%d.%d", major, minor) == 2 ? 0 : -EBADMSG;
+		if (!ret && *major > XTRACE_FORMAT_MAJOR)
+			ret = -ENOTSUP;
 		goto out;
 	}
 	ret = -EBADMSG;

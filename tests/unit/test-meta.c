@@ -270,6 +270,8 @@ static void test_newer_major(void)
 		/* a newer version may lack what version 1 requires */
 		{ "[xtrace]\nformat = 2.1\n[system]\ncpus = 4\n", 2, 1 },
 		{ "[xtrace]\nformat = 3.0\n", 3, 0 },
+		/* the version is [xtrace]'s, not the first "format = " line's (fuzz-meta) */
+		{ "[other]\nformat = 1.0\n[xtrace]\nformat = 2.0\n" VALID_REST, 2, 0 },
 	};
 
 	for (size_t i = 0; i < N_(cases); i++) {
