@@ -65,6 +65,36 @@ static void load_syscalls(struct xtrace_rec *rec)
 	free(buf);
 }
 
+/*
+ * Keep the lines of printk_formats that libtraceevent (1.7.1) reads within them: it takes the
+ * text after the first ':' but one, strips a quote from its start and three characters from
+ * its end without looking, so "ADDR" alone or "ADDR : x" reads outside the line's copy. The
+ * kernel's lines are ADDR : "FORMAT". Edits @buf in place.
+ */
+static void printk_safe_lines(char *buf)
+{
+	char *out = buf, *line = buf;
+
+	while (*line) {
+		size_t len = strcspn(line, "\n");
+		char *colon, *fmt, save = line[len];
+
+		line[len] = '\0';
+		colon = strchr(line + strspn(line, ":"), ':');
+		fmt = colon && colon[1] ? colon + 2 : NULL;
+		if (fmt && *fmt == '"')
+			fmt++;
+		if (fmt && strlen(fmt) >= 3) {
+			memmove(out, line, len);
+			out += len;
+			if (save)
+				*out++ = '\n';
+		}
+		line += len + (save ? 1 : 0);
+	}
+	*out = '\0';
+}
+
 int xtrace_rec_load_symbols(struct xtrace_rec *rec)
 {
 	char *path = xt_path(rec->dir, XT_KALLSYMS_FILE), *buf;
@@ -80,6 +110,7 @@ int xtrace_rec_load_symbols(struct xtrace_rec *rec)
 	}
 	path = xt_path(rec->dir, XT_PRINTK_FILE);
 	if (path && !xt_read_file(path, &buf, NULL)) {
+		printk_safe_lines(buf);
 		tep_parse_printk_formats(rec->tep, buf);
 		free(buf);
 	}

@@ -1289,6 +1289,30 @@ static void test_field_data(void)
 	tep_free(tep);
 }
 
+static void printk_child(void)
+{
+	struct xtrace_rec *rec = xtrace_rec_open(rec_dir);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rec);
+	xtrace_rec_load_symbols(rec);
+	xtrace_rec_close(rec);
+}
+
+/*
+ * printk_formats lines libtraceevent reads outside of (no ':', or a format shorter than the
+ * three characters it strips): left out. Under check-asan, ASan saw the reads.
+ */
+static void test_printk_formats(void)
+{
+	static const char text[] = "0xffffffff8234aef8 : \"CPU_ON\"\n0xffffffff8234aef9\n"
+				   "0x1 : \"a\"\n0x2 : x\n::\n0x3 :";
+
+	default_spec();
+	CU_ASSERT_EQUAL_FATAL(new_recording(), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_write_file(rec_dir, "printk_formats", text, strlen(text)), 0);
+	run_isolated(printk_child);
+}
+
 /* Sub-buffers flagged RB_MISSED_EVENTS, with and without the stored count, in a layout. */
 static void lost_events_in(int long_size, bool big)
 {
@@ -1688,6 +1712,8 @@ int add_reader_suite(void)
 		  test_field_data },
 		{ "reader: times at the ends of int64_t saturate", test_absurd_times },
 		{ "reader: an order of other streams orders nothing", test_order_header },
+		{ "reader: printk_formats lines libtraceevent misreads are left out",
+		  test_printk_formats },
 		{ "reader: the merge's sub-buffer walker gives kbuffer's times", test_subbuf_times },
 	};
 	CU_pSuite s = CU_add_suite("reader", suite_init, suite_clean);
