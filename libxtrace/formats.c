@@ -16,6 +16,7 @@
  * pipe; if it dies or stops answering, the format it was at is skipped and a
  * new child goes on with the next one.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -174,9 +175,83 @@ static int read_byte(int fd, char *c, int ms)
 	return n < 0 ? -errno : (int)n;
 }
 
+/* A positive integer constant of a print format (a divisor that cannot be zero). */
+static bool positive_atom(const struct tep_print_arg *a)
+{
+	unsigned long long v;
+	char *end;
+
+	while (a->type == TEP_PRINT_TYPE && a->typecast.item)
+		a = a->typecast.item;		/* (u64)1000 */
+	if (a->type != TEP_PRINT_ATOM || !a->atom.atom || !isdigit((unsigned char)*a->atom.atom))
+		return false;
+	errno = 0;
+	v = strtoull(a->atom.atom, &end, 0);
+	end += strspn(end, "uUlL");		/* 1000UL */
+	return !errno && v && !*end;
+}
+
+/*
+ * Whether the print format's arguments @a (a list) divide, or take a remainder, by anything
+ * but a positive constant: libtraceevent evaluates the division when it prints an event, and a
+ * divisor of 0 from the record (or from a field the event lacks) is SIGFPE. The kernel's
+ * formats divide by constants only.
+ */
+static bool divides_unsafely(const struct tep_print_arg *a, int depth)
+{
+	for (; a; a = a->next) {
+		const struct tep_print_arg *kids[3] = { NULL };
+
+		if (depth > 64)
+			return true;
+		switch (a->type) {
+		case TEP_PRINT_OP:
+			if (a->op.op && (!strcmp(a->op.op, "/") || !strcmp(a->op.op, "%")) &&
+			    (!a->op.right || !positive_atom(a->op.right)))
+				return true;
+			kids[0] = a->op.left;
+			kids[1] = a->op.right;
+			break;
+		case TEP_PRINT_TYPE:
+			kids[0] = a->typecast.item;
+			break;
+		case TEP_PRINT_FLAGS:
+			kids[0] = a->flags.field;
+			break;
+		case TEP_PRINT_SYMBOL:
+			kids[0] = a->symbol.field;
+			break;
+		case TEP_PRINT_HEX:
+		case TEP_PRINT_HEX_STR:
+			kids[0] = a->hex.field;
+			kids[1] = a->hex.size;
+			break;
+		case TEP_PRINT_INT_ARRAY:
+			kids[0] = a->int_array.field;
+			kids[1] = a->int_array.count;
+			kids[2] = a->int_array.el_size;
+			break;
+		case TEP_PRINT_FUNC:
+			kids[0] = a->func.args;
+			break;
+		case TEP_PRINT_DYNAMIC_ARRAY:
+			kids[0] = a->dynarray.index;
+			break;
+		default:
+			break;
+		}
+		for (int i = 0; i < 3; i++)
+			if (kids[i] && divides_unsafely(kids[i], depth + 1))
+				return true;
+	}
+	return false;
+}
+
 /* Act on the verdict on format @i (in order): parse it into rec->tep, or say why not. */
 static void load_one(struct xtrace_rec *rec, struct fmt *f, int *loaded)
 {
+	struct tep_event *ev = NULL;
+
 	switch (f->verdict) {
 	case FMT_TOO_BIG:
 		xt_log(XTRACE_LOG_WARNING, "'%s': format '%s' has a field beyond the largest record "
@@ -192,10 +267,17 @@ static void load_one(struct xtrace_rec *rec, struct fmt *f, int *loaded)
 	case FMT_PARSE_ERROR:
 		break;
 	}
-	if (tep_parse_event(rec->tep, f->buf, f->len, f->sys))
+	if (tep_parse_format(rec->tep, &ev, f->buf, f->len, f->sys) || !ev) {
 		xt_log(XTRACE_LOG_WARNING, "'%s': cannot parse format '%s'", rec->dir, f->path);
-	else
-		(*loaded)++;
+		return;
+	}
+	(*loaded)++;
+	/* libtraceevent prints a failed event as its name and raw fields */
+	if (divides_unsafely(ev->print_fmt.args, 0)) {
+		ev->flags |= TEP_EVENT_FL_FAILED;
+		xt_log(XTRACE_LOG_WARNING, "'%s': format '%s' divides by what may be zero: its "
+		       "events are printed as raw fields", rec->dir, f->path);
+	}
 }
 
 /*

@@ -1086,8 +1086,32 @@ static const char far_field[] =
 	"\n"
 	"print fmt: \"x=%llu\", REC->x\n";
 
+/* Events that divide by a field: printed, they would divide by zero (SIGFPE). */
+static const char *const dividers[] = {
+	"name: div\nID: 1502\nformat:\n"
+	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+	"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+	"\tfield:u64 x;\toffset:8;\tsize:8;\tsigned:0;\n"
+	"\tfield:u64 y;\toffset:16;\tsize:8;\tsigned:0;\n\n"
+	"print fmt: \"%llu %llu\", REC->x / REC->y, (REC->x + 1) % ((u64)REC->y)\n",
+	/* a field the event lacks reads as 0 */
+	"name: mod\nID: 1503\nformat:\n"
+	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+	"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+	"\tfield:int vector;\toffset:8;\tsize:4;\tsigned:1;\n\n"
+	"print fmt: \"vector=%d\", REC->ve%tor\n",
+};
+
+/* What the kernel's formats do: divide by constants. */
+static const char divides_by_constants[] =
+	"name: constdiv\nID: 1504\nformat:\n"
+	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n\n"
+	"\tfield:u64 x;\toffset:8;\tsize:8;\tsigned:0;\n\n"
+	"print fmt: \"%llu %llu %llu\", REC->x / 1000L, REC->x % 64, REC->x / (u64)0x10\n";
+
 static void hostile_formats_child(void)
 {
+	struct tep_handle *tep;
 	struct xtrace_rec *rec;
 	unsigned int damage;
 	int seen = 0;
@@ -1095,7 +1119,20 @@ static void hostile_formats_child(void)
 	warnings = 0;
 	rec = xtrace_rec_open(rec_dir);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rec);
-	CU_ASSERT_EQUAL(warnings, N_(parser_killers) + 1);
+	CU_ASSERT_EQUAL(warnings, N_(parser_killers) + 1 + N_(dividers));
+	tep = xtrace_rec_tep(rec);
+	for (int id = 1502; id <= 1504; id++) {
+		struct tep_event *e = tep_find_event(tep, id);
+		uint64_t data[4] = { htole64(id), 7, 0, 0 };
+		struct tep_record r = { .data = data, .size = sizeof(data) };
+		struct trace_seq q;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+		CU_ASSERT_EQUAL(!!(e->flags & TEP_EVENT_FL_FAILED), id != 1504);
+		trace_seq_init(&q);
+		tep_print_event(tep, &q, &r, "%s", TEP_PRINT_INFO);
+		trace_seq_destroy(&q);
+	}
 	CU_ASSERT_PTR_NULL(tep_find_event_by_name(xtrace_rec_tep(rec), "bad", "far"));
 	CU_ASSERT_PTR_NOT_NULL(tep_find_event_by_name(xtrace_rec_tep(rec), "test", "tick"));
 	xtrace_rec_close(rec);
@@ -1106,7 +1143,9 @@ static void hostile_formats_child(void)
 
 /*
  * Formats that kill libtraceevent's parser, and an event with a field no record can hold:
- * left out with a warning each, the recording read.
+ * left out with a warning each, the recording read. Events that divide by a field are printed
+ * as raw fields (libtraceevent evaluated the division: SIGFPE), those dividing by constants
+ * as their formats say.
  */
 static void test_hostile_formats(void)
 {
@@ -1122,6 +1161,13 @@ static void test_hostile_formats(void)
 	}
 	CU_ASSERT_EQUAL_FATAL(tu_write_file(rec_dir, "formats/bad/far", far_field,
 					    strlen(far_field)), 0);
+	for (size_t i = 0; i < N_(dividers); i++) {
+		snprintf(name, sizeof(name), "formats/bad/divider%zu", i);
+		CU_ASSERT_EQUAL_FATAL(tu_write_file(rec_dir, name, dividers[i],
+						    strlen(dividers[i])), 0);
+	}
+	CU_ASSERT_EQUAL_FATAL(tu_write_file(rec_dir, "formats/bad/constdiv", divides_by_constants,
+					    strlen(divides_by_constants)), 0);
 	run_isolated(hostile_formats_child);
 }
 
