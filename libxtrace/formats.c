@@ -10,7 +10,8 @@
  * the largest record a sub-buffer holds, so that whoever reads fields can rely
  * on offset + size <= page_size (stream.c keeps that much zeroed after the
  * sub-buffers); an event with a field beyond is not loaded, and its records
- * show as unknown events.
+ * show as unknown events. An event loaded whose print format divides by what
+ * may be zero is marked failed: libtraceevent prints it as raw fields.
  *
  * One fork for all the formats: the child reports a verdict per format on a
  * pipe; if it dies or stops answering, the format it was at is skipped and a
@@ -259,9 +260,13 @@ static void load_one(struct xtrace_rec *rec, struct fmt *f, int *loaded)
 		       rec->meta.page_size - 8 - rec->meta.long_size);
 		return;
 	case FMT_CRASH:
-	case FMT_UNKNOWN:
 		xt_log(XTRACE_LOG_WARNING, "'%s': format '%s' is damaged (libtraceevent's parser "
 		       "fails on it): its events are not decoded", rec->dir, f->path);
+		return;
+	case FMT_UNKNOWN:
+		xt_log(XTRACE_LOG_WARNING, "'%s': format '%s' was not checked in time (the "
+		       "parser is stuck on these formats): its events are not decoded", rec->dir,
+		       f->path);
 		return;
 	case FMT_OK:
 	case FMT_PARSE_ERROR:
