@@ -1,5 +1,5 @@
 # xtrace: one build for everything.  make [V=1] | install [PREFIX=… DESTDIR=…] |
-# deps | check | check-mem | check-asan | bench | clean
+# deps | check | check-mem | check-asan | fuzz [FUZZ_SECONDS=…] | bench | clean
 VERSION    := 0.1.0
 PREFIX     ?= /usr/local
 prefix     ?= $(PREFIX)
@@ -125,7 +125,7 @@ install: all
 DEPS_BUILD := gcc make pkg-config libtraceevent-dev libtracefs-dev libzstd-dev libssh-dev \
 	      libcunit1-dev libinih-dev
 DEPS_TEST  := valgrind zstd util-linux procps strace chrony openssh-server openssh-client \
-	      chromium dropbear-bin
+	      chromium dropbear-bin clang
 DEPS_BENCH := trace-cmd linux-perf
 deps:
 	$(Q)scripts/deps.sh $(DEPS_BUILD) $(DEPS_TEST) $(EXTRA_DEPS_BUILD) $(EXTRA_DEPS_TEST)
@@ -138,7 +138,7 @@ check: deps
 	$(Q)tests/run-all.sh
 
 # everything the tests run
-check-build: all $(UNIT_BIN) $(HELPERS) $(GEN) $(EXTRA_CHECK)
+check-build: all $(UNIT_BIN) $(HELPERS) $(GEN) fuzz-build $(EXTRA_CHECK)
 
 check-unit: all $(UNIT_BIN) $(EXTRA_CHECK)
 	$(Q)for u in $(B)/tests/unit/*-unit; do $$u || exit 1; done
@@ -150,6 +150,43 @@ check-mem: deps
 # the tests on an ASan + UBSan build of HEAD, in a temporary clone (scripts/check-asan.sh)
 check-asan: deps
 	$(Q)scripts/check-asan.sh
+
+# ---------------------------------------------------------------- fuzzing
+# libFuzzer harnesses (tests/fuzz/): the library built again by clang, with ASan, UBSan and
+# coverage, into build/fuzz/. make check runs each for a few seconds (tests/integration/
+# t-fuzz.sh); make fuzz runs each for FUZZ_SECONDS, its corpus kept in build/fuzz/corpus/.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 3600
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+		-fno-omit-frame-pointer
+FUZZ_CFLAGS  := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra $(WERROR) -g -O1 $(FUZZ_SAN) \
+		-Ilibxtrace/include -Ilibxtrace -Icommon -Ibuild -Itests/fuzz $(PKG_CFLAGS) -MMD -MP
+FUZZ_DATA    := -DXT_FUZZ_DATA='"$(CURDIR)/tests/data/kvm-svm"'
+FUZZ_NAMES   := meta formats stream order
+FUZZ_BINS    := $(addprefix $(B)/fuzz/fuzz-,$(FUZZ_NAMES))
+FUZZ_OBJS    := $(patsubst $(B)/%,$(B)/fuzz/%,$(LIB_OBJS)) $(B)/fuzz/tests/fuzz/fuzz-common.o
+SEEDS        := $(B)/tests/fuzz/mkseeds	# the seed corpus, from recordings (normal build)
+
+$(B)/fuzz/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(QUIET_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_DATA) -fsanitize=fuzzer-no-link -c -o $@ $<
+$(B)/fuzz/libxtrace/syscalls.o: $(B)/syscalls-table.h
+
+$(FUZZ_BINS): $(B)/fuzz/fuzz-%: $(B)/fuzz/tests/fuzz/fuzz-%.o $(FUZZ_OBJS)
+	$(QUIET_LINK)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(XT_LIBS)
+
+$(B)/tests/fuzz/%.o: XT_CFLAGS += -Itests/fuzz $(FUZZ_DATA)
+$(SEEDS): $(B)/tests/fuzz/mkseeds.o $(B)/tests/fuzz/fuzz-common.o $(LIB_A)
+	$(QUIET_LINK)$(CC) -o $@ $^ $(XT_LIBS)
+
+fuzz-build: $(FUZZ_BINS) $(SEEDS) $(GEN)
+
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory fuzz-build
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(B)/fuzz/corpus
+
+ALL_OBJS += $(FUZZ_OBJS) $(addprefix $(B)/fuzz/tests/fuzz/fuzz-,$(addsuffix .o,$(FUZZ_NAMES))) \
+	    $(B)/tests/fuzz/mkseeds.o $(B)/tests/fuzz/fuzz-common.o
 
 # The README's main job: record an application that fails and view the recording.
 demo: deps
@@ -164,4 +201,5 @@ clean:
 
 -include $(ALL_OBJS:.o=.d)
 
-.PHONY: all install deps deps-bench check check-build check-unit check-mem check-asan demo bench clean
+.PHONY: all install deps deps-bench check check-build check-unit check-mem check-asan demo bench \
+	clean fuzz fuzz-build

@@ -353,7 +353,8 @@ int xt_clock_read_file(const char *path, struct xtrace_clock *clk)
 		}
 		clk->samples[n++] = (struct xtrace_clock_sample){ t, tod, err, flags };
 	}
-	qsort(clk->samples, n, sizeof(*clk->samples), cmp_sample);
+	if (n > 1)
+		qsort(clk->samples, n, sizeof(*clk->samples), cmp_sample);
 	clk->nr_samples = n;
 	free(buf);
 	return 0;

@@ -180,10 +180,22 @@ enum xt_frame_status xt_frame_read(struct xt_frame_reader *fr, uint32_t magic, u
 	if (fr->size - fr->off - (off_t)sizeof(*h) < (off_t)h->csize)
 		return XT_FRAME_SHORT;
 	want = (size_t)h->nr_pages * unit;
+	if (want > XT_FRAME_MAX_BYTES || want / XT_ZSTD_MAX_RATIO > h->csize) {
+		/* its size is wrong; its place in the file may not be */
+		fr->off += sizeof(*h) + h->csize;
+		fr->frame++;
+		fr->error = "more data than its bytes can hold";
+		return XT_FRAME_CORRUPT;
+	}
 	if (!fr->dctx && !(fr->dctx = ZSTD_createDCtx()))
 		return XT_FRAME_NO_MEMORY;
-	if (grow(&fr->zbuf, &fr->zcap, h->csize) || grow(&fr->out, &fr->ocap, want))
+	if (grow(&fr->zbuf, &fr->zcap, h->csize))
 		return XT_FRAME_NO_MEMORY;
+	if (want + fr->slack > fr->ocap || !fr->out) {
+		if (grow(&fr->out, &fr->ocap, want + fr->slack))
+			return XT_FRAME_NO_MEMORY;
+		fr->dirty = fr->ocap;
+	}
 	if (xt_read_at(fr->fd, fr->zbuf, h->csize, fr->off + sizeof(*h)))
 		return XT_FRAME_IO_ERROR;
 	got = ZSTD_decompressDCtx(fr->dctx, fr->out, want, fr->zbuf, h->csize);
@@ -191,8 +203,13 @@ enum xt_frame_status xt_frame_read(struct xt_frame_reader *fr, uint32_t magic, u
 	fr->frame++;
 	if (ZSTD_isError(got) || got != want) {
 		fr->error = ZSTD_isError(got) ? ZSTD_getErrorName(got) : "wrong size";
+		if (fr->dirty < want)
+			fr->dirty = want;
 		return XT_FRAME_CORRUPT;
 	}
+	if (fr->slack && fr->dirty > want)
+		memset((char *)fr->out + want, 0, fr->dirty - want);
+	fr->dirty = want;
 	fr->len = got;
 	return XT_FRAME_OK;
 }

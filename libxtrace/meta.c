@@ -183,7 +183,12 @@ static int set_str(char **dst, const char *v)
 	return *dst ? 0 : -ENOMEM;
 }
 
-static int apply(struct xtrace_meta *m, const char *sec, const char *key, const char *val)
+/*
+ * Apply one line of the metadata to @m: 0, -ENOMEM, or -EBADMSG with *@why saying what is wrong
+ * with the value when it is more than "not a number" (the caller names the file and the key).
+ */
+static int apply(struct xtrace_meta *m, const char *sec, const char *key, const char *val,
+		 const char **why)
 {
 	uint64_t u;
 	int64_t i;
@@ -199,15 +204,27 @@ static int apply(struct xtrace_meta *m, const char *sec, const char *key, const 
 			return set_str(&m->kernel, val);
 		if (!strcmp(key, "arch"))
 			return set_str(&m->arch, val);
+		/* the layout of every sub-buffer follows from these three: no guess is safe */
 		if (!strcmp(key, "long_size")) {
 			ret = get_u64(val, &u);
-			m->long_size = u;
+			if (!ret && u != 4 && u != 8) {
+				*why = "the kernel's long is 4 or 8 bytes";
+				ret = -EBADMSG;
+			}
+			m->long_size = ret ? 0 : u;
 		} else if (!strcmp(key, "page_size")) {
 			ret = get_u64(val, &u);
-			if (!ret && (u < 64 || u > (1 << 24)))
+			if (!ret && (u < XT_PAGE_SIZE_MIN || u > XT_PAGE_SIZE_MAX ||
+				     (u & (u - 1)))) {
+				*why = "a sub-buffer is a power of two from 64 bytes to 16 MiB";
 				ret = -EBADMSG;
-			m->page_size = u;
+			}
+			m->page_size = ret ? 0 : u;
 		} else if (!strcmp(key, "endian")) {
+			if (strcmp(val, "big") && strcmp(val, "little")) {
+				*why = "'little' or 'big'";
+				ret = -EBADMSG;
+			}
 			m->big_endian = !strcmp(val, "big");
 		}
 		return ret;
@@ -274,8 +291,10 @@ static int apply(struct xtrace_meta *m, const char *sec, const char *key, const 
 		struct xtrace_cpu_meta *c;
 		uint64_t *field;
 
-		if (end == sec + 3 || *end || cpu < 0 || cpu >= m->nr_cpus)
+		if (end == sec + 3 || *end || cpu < 0 || cpu >= m->nr_cpus) {
+			*why = "a section of a CPU the system does not have";
 			return -EBADMSG;
+		}
 		c = &m->cpu[cpu];
 		c->recorded = true;
 		field = !strcmp(key, "events") ? &c->events :
@@ -294,7 +313,7 @@ struct kv {
 	char *sec, *key, *val;
 };
 
-static int parse_lines(char *buf, struct kv **out, size_t *nout)
+static int parse_lines(const char *path, char *buf, struct kv **out, size_t *nout)
 {
 	size_t n = 0, cap = 0;
 	char *sec = "", *line, *save;
@@ -337,6 +356,8 @@ static int parse_lines(char *buf, struct kv **out, size_t *nout)
 	*nout = n;
 	return 0;
 bad:
+	xt_log(XTRACE_LOG_ERROR, "'%s': a line is neither '[section]' nor 'key = value': '%.64s'",
+	       path, line);
 	free(kv);
 	return -EBADMSG;
 }
@@ -358,28 +379,54 @@ static int load_meta(const char *dir, char **buf, struct kv **kv, size_t *n, int
 	if (!path)
 		return -ENOMEM;
 	ret = xt_read_file(path, buf, NULL);
-	free(path);
-	if (ret)
+	if (ret) {
+		free(path);
 		return ret;
+	}
 	at = strstr(*buf, "\nformat = ");
-	if (!at || sscanf(at + 10, "%d.%d", major, minor) != 2)
-		return -EBADMSG;
-	if (*major > XTRACE_FORMAT_MAJOR)
-		return -ENOTSUP;
-	ret = parse_lines(*buf, kv, n);
-	if (ret)
+	if (!at || sscanf(at + 10, "%d.%d", major, minor) != 2) {
+		ret = -EBADMSG;
+		goto out;
+	}
+	if (*major > XTRACE_FORMAT_MAJOR) {
+		ret = -ENOTSUP;
+		goto out;
+	}
+	ret = parse_lines(path, *buf, kv, n);
+	if (ret) {
+		free(path);
 		return ret;
+	}
 	/* within our major version the syntax is known: the version must be where it belongs */
-	for (size_t i = 0; i < *n; i++)
-		if (!strcmp((*kv)[i].sec, "xtrace") && !strcmp((*kv)[i].key, "format"))
-			return sscanf((*kv)[i].val, "%d.%d", major, minor) == 2 ? 0 : -EBADMSG;
-	return -EBADMSG;
+	for (size_t i = 0; i < *n; i++) {
+		if (strcmp((*kv)[i].sec, "xtrace") || strcmp((*kv)[i].key, "format"))
+			continue;
+		ret = sscanf((*kv)[i].val, "%d.%d", major, minor) == 2 ? 0 : -EBADMSG;
+		if (!ret && *major > XTRACE_FORMAT_MAJOR)
+			ret = -ENOTSUP;
+		goto out;
+	}
+	ret = -EBADMSG;
+out:
+	if (ret == -EBADMSG)
+		xt_log(XTRACE_LOG_ERROR, "'%s': no format version ('[xtrace] format = 1.0')", path);
+	free(path);
+	return ret;
+}
+
+/* Name what is wrong with the value of [@sec] @key in the metadata file of @dir. */
+static void bad_value(const char *dir, const char *sec, const char *key, const char *val,
+		      const char *why)
+{
+	xt_log(XTRACE_LOG_ERROR, "'%s/" XT_META_FILE "': [%s] %s = '%.64s' is not valid%s%s", dir,
+	       sec, key, val, why ? ": " : "", why ? why : "");
 }
 
 int xtrace_meta_read(const char *dir, struct xtrace_meta *m)
 {
+	const char *why = NULL, *missing;
 	struct kv *kv = NULL;
-	size_t n = 0;
+	size_t n = 0, i;
 	char *buf = NULL;
 	int ret;
 
@@ -389,11 +436,12 @@ int xtrace_meta_read(const char *dir, struct xtrace_meta *m)
 	ret = load_meta(dir, &buf, &kv, &n, &m->major, &m->minor);
 	if (ret)
 		goto out;
-	for (size_t i = 0; i < n; i++) {
+	for (i = 0; i < n; i++) {
 		if (!strcmp(kv[i].sec, "system") && !strcmp(kv[i].key, "cpus")) {
 			uint64_t c;
 
 			if (get_u64(kv[i].val, &c) || !c || c > XTRACE_MAX_CPUS) {
+				bad_value(dir, kv[i].sec, kv[i].key, kv[i].val, "from 1 to 1024 CPUs");
 				ret = -EBADMSG;
 				goto out;
 			}
@@ -401,6 +449,7 @@ int xtrace_meta_read(const char *dir, struct xtrace_meta *m)
 		}
 	}
 	if (!m->nr_cpus) {
+		xt_log(XTRACE_LOG_ERROR, "'%s/" XT_META_FILE "': [system] cpus is missing", dir);
 		ret = -EBADMSG;
 		goto out;
 	}
@@ -409,10 +458,19 @@ int xtrace_meta_read(const char *dir, struct xtrace_meta *m)
 		ret = -ENOMEM;
 		goto out;
 	}
-	for (size_t i = 0; i < n && !ret; i++)
-		ret = apply(m, kv[i].sec, kv[i].key, kv[i].val);
-	if (!ret && (!m->hostname || !m->timestamp || !m->page_size || !m->long_size))
+	for (i = 0; i < n && !ret; i++)
+		ret = apply(m, kv[i].sec, kv[i].key, kv[i].val, &why);
+	if (ret == -EBADMSG) {
+		bad_value(dir, kv[i - 1].sec, kv[i - 1].key, kv[i - 1].val, why);
+		goto out;
+	}
+	missing = !m->hostname ? "[system] hostname" : !m->long_size ? "[system] long_size" :
+		  !m->page_size ? "[system] page_size" : !m->timestamp ? "[recording] timestamp" :
+		  NULL;
+	if (!ret && missing) {
+		xt_log(XTRACE_LOG_ERROR, "'%s/" XT_META_FILE "': %s is missing", dir, missing);
 		ret = -EBADMSG;
+	}
 out:
 	free(kv);
 	free(buf);
@@ -610,6 +668,7 @@ int xtrace_merge_meta_read(const char *dir, struct xtrace_merge_meta *m)
 			uint64_t c;
 
 			if (get_u64(kv[i].val, &c) || !c || c > 65535) {
+				bad_value(dir, kv[i].sec, kv[i].key, kv[i].val, "from 1 to 65535");
 				ret = -EBADMSG;
 				goto out;
 			}
@@ -618,16 +677,28 @@ int xtrace_merge_meta_read(const char *dir, struct xtrace_merge_meta *m)
 	}
 	m->sources = m->nr_sources ? calloc(m->nr_sources, sizeof(*m->sources)) : NULL;
 	if (!m->sources) {
+		if (!m->nr_sources)
+			xt_log(XTRACE_LOG_ERROR, "'%s/" XT_META_FILE "': [merge] sources is missing",
+			       dir);
 		ret = m->nr_sources ? -ENOMEM : -EBADMSG;
 		goto out;
 	}
 	for (int i = 0; i < m->nr_sources; i++)
 		m->sources[i].clock_error = -1;
-	for (size_t i = 0; i < n && !ret; i++)
+	for (size_t i = 0; i < n && !ret; i++) {
 		ret = merge_apply(m, kv[i].sec, kv[i].key, kv[i].val);
-	for (int i = 0; i < m->nr_sources && !ret; i++)
-		if (!m->sources[i].name || !*m->sources[i].name || strchr(m->sources[i].name, '/'))
+		if (ret == -EBADMSG)
+			bad_value(dir, kv[i].sec, kv[i].key, kv[i].val, NULL);
+	}
+	for (int i = 0; i < m->nr_sources && !ret; i++) {
+		const char *name = m->sources[i].name;
+
+		if (!name || !*name || strchr(name, '/')) {
+			xt_log(XTRACE_LOG_ERROR, "'%s/" XT_META_FILE "': [source%d] name is missing "
+			       "or not a directory name", dir, i);
 			ret = -EBADMSG;
+		}
+	}
 out:
 	free(kv);
 	free(buf);

@@ -74,6 +74,7 @@ int xt_order_close(struct xt_order_writer *w)
 int xt_order_reader_open(struct xt_order_reader *o, const char *path, int nr_streams,
 			 unsigned int *damage)
 {
+	struct xt_order_header h;
 	struct stat st;
 
 	memset(o, 0, sizeof(*o));
@@ -82,7 +83,16 @@ int xt_order_reader_open(struct xt_order_reader *o, const char *path, int nr_str
 	o->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (o->fd < 0 || fstat(o->fd, &st))
 		return -errno;
-	xt_frame_reader_init(&o->fr, o->fd, sizeof(struct xt_order_header), st.st_size);
+	xt_frame_reader_init(&o->fr, o->fd, sizeof(h), st.st_size);
+	/* the order of other streams, or of a newer major version, orders nothing here */
+	if (st.st_size < (off_t)sizeof(h) || xt_read_at(o->fd, &h, sizeof(h), 0) ||
+	    memcmp(h.magic, XT_ORDER_HDR_MAGIC, sizeof(h.magic)) || h.major > XTRACE_FORMAT_MAJOR ||
+	    h.nr_streams != (uint32_t)nr_streams) {
+		(*o->damage)++;
+		xt_log(XTRACE_LOG_WARNING, "the merged order's header is damaged or not of these "
+		       "%d streams: nothing is shown", nr_streams);
+		o->fr.off = o->fr.size;
+	}
 	return 0;
 }
 

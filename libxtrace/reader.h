@@ -150,4 +150,12 @@ __hidden int xt_iter_decode(struct xtrace_iter *it, int idx, struct xt_tods *out
 /* rec.c */
 __hidden int xt_rec_set_source(struct xtrace_rec *rec, const char *name, int64_t offset);
 
+/*
+ * formats.c: the recording's formats into rec->tep, each tried in a child process first:
+ * those libtraceevent's parser does not survive, and events with a field beyond the largest
+ * record (page_size less the sub-buffer header), are left out (a warning each). 0, -EBADMSG
+ * (no header page, or no event format loaded), -ENOMEM, or the errno of a failed fork.
+ */
+__hidden int xt_load_formats(struct xtrace_rec *rec);
+
 #endif /* _XTRACE_READER_H */

@@ -4,7 +4,6 @@
  * kernel's formats into a tep_handle, tasks, syscall names, symbols). The events
  * are read by streams (stream.c), one per CPU, merged by an iterator (iter.c).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,71 +12,6 @@
 #include <event-parse.h>
 
 #include "reader.h"
-
-static int load_formats(struct xtrace_rec *rec)
-{
-	char *fdir = xt_path(rec->dir, XT_FORMATS_DIR), *buf, *p;
-	struct dirent *sde;
-	size_t len;
-	DIR *sd;
-	int ret, nr = 0;
-
-	if (!fdir)
-		return -ENOMEM;
-	p = xt_path(fdir, "header_page");
-	ret = p ? xt_read_file(p, &buf, &len) : -ENOMEM;
-	free(p);
-	if (ret)
-		goto out;
-	ret = tep_parse_header_page(rec->tep, buf, len, rec->meta.long_size) ? -EBADMSG : 0;
-	free(buf);
-	if (ret)
-		goto out;
-	sd = opendir(fdir);
-	if (!sd) {
-		ret = -errno;
-		goto out;
-	}
-	while ((sde = readdir(sd)) && !ret) {
-		struct dirent *ede;
-		char *sys;
-		DIR *ed;
-
-		if (sde->d_name[0] == '.' || !strncmp(sde->d_name, "header_", 7))
-			continue;
-		sys = xt_path(fdir, sde->d_name);
-		if (!sys) {
-			ret = -ENOMEM;
-			break;
-		}
-		ed = opendir(sys);
-		while (ed && (ede = readdir(ed))) {
-			if (ede->d_name[0] == '.')
-				continue;
-			p = xt_path(sys, ede->d_name);
-			if (!p || xt_read_file(p, &buf, &len)) {
-				free(p);
-				continue;
-			}
-			if (tep_parse_event(rec->tep, buf, len, sde->d_name))
-				xt_log(XTRACE_LOG_WARNING, "'%s': cannot parse format '%s'",
-				       rec->dir, p);
-			else
-				nr++;
-			free(buf);
-			free(p);
-		}
-		if (ed)
-			closedir(ed);
-		free(sys);
-	}
-	closedir(sd);
-	if (!ret && !nr)
-		ret = -EBADMSG;
-out:
-	free(fdir);
-	return ret;
-}
 
 static void load_tasks(struct xtrace_rec *rec)
 {
@@ -131,6 +65,36 @@ static void load_syscalls(struct xtrace_rec *rec)
 	free(buf);
 }
 
+/*
+ * Keep the lines of printk_formats that libtraceevent (1.7.1) reads within them: it takes the
+ * text after the first ':' but one, strips a quote from its start and three characters from
+ * its end without looking, so "ADDR" alone or "ADDR : x" reads outside the line's copy. The
+ * kernel's lines are ADDR : "FORMAT". Edits @buf in place.
+ */
+static void printk_safe_lines(char *buf)
+{
+	char *out = buf, *line = buf;
+
+	while (*line) {
+		size_t len = strcspn(line, "\n");
+		char *colon, *fmt, save = line[len];
+
+		line[len] = '\0';
+		colon = strchr(line + strspn(line, ":"), ':');
+		fmt = colon && colon[1] ? colon + 2 : NULL;
+		if (fmt && *fmt == '"')
+			fmt++;
+		if (fmt && strlen(fmt) >= 3) {
+			memmove(out, line, len);
+			out += len;
+			if (save)
+				*out++ = '\n';
+		}
+		line += len + (save ? 1 : 0);
+	}
+	*out = '\0';
+}
+
 int xtrace_rec_load_symbols(struct xtrace_rec *rec)
 {
 	char *path = xt_path(rec->dir, XT_KALLSYMS_FILE), *buf;
@@ -146,6 +110,7 @@ int xtrace_rec_load_symbols(struct xtrace_rec *rec)
 	}
 	path = xt_path(rec->dir, XT_PRINTK_FILE);
 	if (path && !xt_read_file(path, &buf, NULL)) {
+		printk_safe_lines(buf);
 		tep_parse_printk_formats(rec->tep, buf);
 		free(buf);
 	}
@@ -188,7 +153,7 @@ struct xtrace_rec *xtrace_rec_open(const char *dir)
 	tep_set_file_bigendian(rec->tep, rec->meta.big_endian ? TEP_BIG_ENDIAN : TEP_LITTLE_ENDIAN);
 	tep_set_local_bigendian(rec->tep, __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ?
 				TEP_BIG_ENDIAN : TEP_LITTLE_ENDIAN);
-	ret = load_formats(rec);
+	ret = xt_load_formats(rec);
 	if (ret && ret != -ENOMEM)
 		ret = -EBADMSG;	/* the metadata is there: the recording is damaged */
 	if (ret) {

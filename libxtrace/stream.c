@@ -4,6 +4,7 @@
  * frames (frame.c) through their ftrace sub-buffers (kbuffer, or the time
  * walker below) to events and their times of day; and seeking by time.
  */
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -66,42 +67,144 @@ static int load_frame(struct xt_stream *s)
 #define RB_MISSED_EVENTS	(1ULL << 31)
 #define RB_MISSED_STORED	(1ULL << 30)
 #define RB_COMMIT_MASK		((1ULL << 27) - 1)
+#define RB_TYPE_DATA_MAX	28
+#define RB_TYPE_PADDING		29
+
+/* Words of a sub-buffer, in the recorded kernel's byte order and long size (as kbuffer reads). */
+static inline uint32_t rd32(const char *p, bool big)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return big ? be32toh(v) : le32toh(v);
+}
+
+static uint64_t rd_long(const char *p, int ls, bool big)
+{
+	uint64_t v;
+
+	if (ls == 4)
+		return rd32(p, big);
+	memcpy(&v, p, 8);
+	return big ? be64toh(v) : le64toh(v);
+}
+
+static void wr_long(char *p, int ls, bool big, uint64_t v)
+{
+	if (ls == 4) {
+		uint32_t w = big ? htobe32((uint32_t)v) : htole32((uint32_t)v);
+
+		memcpy(p, &w, 4);
+	} else {
+		v = big ? htobe64(v) : htole64(v);
+		memcpy(p, &v, 8);
+	}
+}
 
 /*
- * Check a sub-buffer's commit word before kbuffer trusts it (a corrupt one
- * would make it read past the page), and read its lost-events flags directly:
- * kbuffer_missed_events() misses them when the page starts with a time extend.
- * Returns the bytes of records it holds, or -EBADMSG.
+ * Check a sub-buffer's header before kbuffer trusts it: its commit word (read as kbuffer reads
+ * it: long_size bytes in the recorded byte order) must not claim more data than the sub-buffer
+ * holds, nor, with RB_MISSED_STORED, leave no room for the count that follows the data. Reads
+ * the lost-events flags directly: kbuffer_missed_events() misses them when the page starts
+ * with a time extend. Returns the bytes of records it holds, or -EBADMSG.
  */
-static long check_subbuffer(struct xt_stream *s, const char *page, int *missed)
+static long subbuf_header(const struct xt_stream *s, const char *page, int *missed)
 {
-	int ls = s->rec->meta.long_size, psize = s->rec->meta.page_size;
-	uint64_t commit, size, room = psize - 8 - ls;
+	int ls = s->rec->meta.long_size, hdr = 8 + ls;
+	bool big = s->rec->meta.big_endian;
+	int64_t room = (int64_t)s->rec->meta.page_size - hdr;
+	uint64_t commit, size;
 
-	if (ls == 8) {
-		memcpy(&commit, page + 8, 8);
-	} else {
-		uint32_t c;
-
-		memcpy(&c, page + 8, 4);
-		commit = c;
-	}
+	commit = rd_long(page + 8, ls, big);
 	size = commit & RB_COMMIT_MASK;
 	*missed = 0;
 	if (commit & RB_MISSED_STORED)
 		room -= ls;
-	if (size > room)
+	if (room < 0 || size > (uint64_t)room)
 		return -EBADMSG;
 	if (commit & RB_MISSED_EVENTS) {
 		*missed = -1;
 		if (commit & RB_MISSED_STORED) {
-			uint64_t n = 0;
+			uint64_t n = rd_long(page + hdr + size, ls, big);
 
-			memcpy(&n, page + 8 + ls + size, ls);
 			*missed = n > INT32_MAX ? INT32_MAX : (int)n;
 		}
 	}
 	return (long)size;
+}
+
+/*
+ * How far the @size bytes of records at @data can be walked the way kbuffer walks them
+ * (libtraceevent 1.7.1, translate_data() and __next_event()): the offset of the first record
+ * that does not lie whole within @size, or @size when they all do. kbuffer itself checks
+ * nothing: a length word sends it past the page, or backwards (a loop without end), and an
+ * event's size can come out negative. Every record is at least 4 bytes, every event 8.
+ */
+static uint32_t subbuf_walk(const char *data, uint32_t size, bool big)
+{
+	uint32_t curr = 0;
+
+	while (curr < size) {
+		uint32_t w, type_len;
+		uint64_t next;
+
+		if (size - curr < 4)
+			break;
+		w = rd32(data + curr, big);
+		type_len = big ? w >> 27 : w & 31;
+		if (type_len >= 1 && type_len <= RB_TYPE_DATA_MAX) {
+			next = (uint64_t)curr + 4 + 4 * type_len;
+		} else {
+			uint32_t word;
+
+			if (size - curr < 8)
+				break;
+			word = rd32(data + curr + 4, big);
+			if (type_len == 0) {
+				/* the length word counts itself; kbuffer rounds up to words */
+				int64_t len = (int64_t)(int32_t)(word - 4);
+
+				len = (len + 3) & ~(int64_t)3;
+				if (len < 0)
+					break;
+				next = (uint64_t)curr + 8 + (uint64_t)len;
+			} else if (type_len == RB_TYPE_PADDING) {
+				next = (uint64_t)curr + 4 + word;
+			} else {
+				next = (uint64_t)curr + 8;	/* time extend, time stamp */
+			}
+		}
+		if (next > size)
+			break;
+		curr = (uint32_t)next;
+	}
+	return curr;
+}
+
+/*
+ * Make a sub-buffer safe for kbuffer: its header checked (subbuf_header()), and if a record
+ * does not fit, the commit word in our copy cut to the records before it, so kbuffer stops
+ * there. Returns the bytes of records kbuffer will read, or -EBADMSG (all of it skipped).
+ */
+static long check_subbuffer(struct xt_stream *s, char *page, int *missed)
+{
+	int ls = s->rec->meta.long_size;
+	bool big = s->rec->meta.big_endian;
+	long size = subbuf_header(s, page, missed);
+	uint32_t good;
+
+	if (size < 0) {
+		damaged(s, "malformed sub-buffer skipped");
+		return size;
+	}
+	good = subbuf_walk(page + 8 + ls, (uint32_t)size, big);
+	if (good < size) {
+		uint64_t commit = rd_long(page + 8, ls, big);
+
+		wr_long(page + 8, ls, big, (commit & ~RB_COMMIT_MASK) | good);
+		damaged(s, "malformed sub-buffer: the rest of it skipped");
+	}
+	return good;
 }
 
 /*
@@ -182,8 +285,9 @@ int xt_stream_next(struct xt_stream *s)
 		}
 		s->page++;
 		page = page_at(s, s->page);
-		if (check_subbuffer(s, page, &s->missed) < 0 ||
-		    kbuffer_load_subbuffer(s->kbuf, page) < 0) {
+		if (check_subbuffer(s, page, &s->missed) < 0)
+			continue;
+		if (kbuffer_load_subbuffer(s->kbuf, page) < 0) {
 			damaged(s, "malformed sub-buffer skipped");
 			continue;
 		}
@@ -198,7 +302,7 @@ found:
 	s->record.cpu = s->cpu;
 	s->record.missed_events = s->missed;
 	s->ev.ts = s->ts;
-	s->ev.tod = xt_clock_fast_tod(&s->rec->fclock, s->ts, &s->hint) + s->rec->offset;
+	s->ev.tod = xt_add_sat(xt_clock_fast_tod(&s->rec->fclock, s->ts, &s->hint), s->rec->offset);
 	s->pending = true;
 	s->ev.missed = s->missed > 0 ? s->missed : 0;
 	s->ev.missed_unknown = s->missed < 0;
@@ -263,7 +367,7 @@ int xt_stream_times(struct xt_stream *s, struct xt_tods *out)
 
 			lim = t + per_page;
 			while ((s->data = kbuffer_next_event(s->kbuf, &ts)) && t < lim)
-				*t++ = xt_clock_fast_tod(fc, ts, &s->hint) + offset;
+				*t++ = xt_add_sat(xt_clock_fast_tod(fc, ts, &s->hint), offset);
 			out->n = t - out->tod;
 			if (s->data) {
 				s->data = NULL;
@@ -279,29 +383,34 @@ int xt_stream_times(struct xt_stream *s, struct xt_tods *out)
 		}
 		s->page++;
 		page = page_at(s, s->page);
-		size = check_subbuffer(s, page, &s->missed);
+		size = subbuf_header(s, page, &s->missed);
 		if (size < 0) {
 			damaged(s, "malformed sub-buffer skipped");
 			continue;
 		}
+		/* the walker checks the common sub-buffer as it goes; kbuffer needs it first */
 		if (s->walk) {
 			int64_t *t = out->tod + out->n;
 			int got = xt_subbuf_times(page, size, t);
 
 			if (got >= 0) {
 				for (int i = 0; i < got; i++)
-					t[i] = xt_clock_fast_tod(fc, (uint64_t)t[i], &s->hint) + offset;
+					t[i] = xt_add_sat(xt_clock_fast_tod(fc, (uint64_t)t[i],
+										 &s->hint), offset);
 				out->n += got;
 				continue;
 			}
 		}
+		if (check_subbuffer(s, page, &s->missed) < 0)
+			continue;
 		if (kbuffer_load_subbuffer(s->kbuf, page) < 0) {
 			damaged(s, "malformed sub-buffer skipped");
 			continue;
 		}
 		s->data = kbuffer_read_event(s->kbuf, &ts);
 		if (s->data)
-			out->tod[out->n++] = xt_clock_fast_tod(fc, ts, &s->hint) + offset;
+			out->tod[out->n++] = xt_add_sat(xt_clock_fast_tod(fc, ts, &s->hint),
+							offset);
 	}
 }
 
@@ -333,10 +442,25 @@ int xt_stream_open(struct xt_stream *s)
 	if (fstat(s->fd, &st))
 		return -errno;
 	xt_frame_reader_init(&s->fr, s->fd, 0, st.st_size);
+	/*
+	 * Zeros after the last sub-buffer: whoever reads an event's fields through libtraceevent
+	 * (a field of a format ends within page_size, rec.c checks; a dynamic array is at most
+	 * 64 KiB at an offset of at most 64 KiB) stays in this buffer, strings end in it.
+	 */
+	s->fr.slack = (size_t)s->rec->meta.page_size + 2 * 65536;
 	ret = st.st_size < (off_t)sizeof(h) || xt_read_at(s->fd, &h, sizeof(h), 0) ? -EBADMSG :
 	      xt_cpufile_check_header(&h, s->cpu, s->rec->meta.page_size);
 	if (ret == -EBADMSG) {
-		damaged(s, "not an xtrace CPU data file");
+		char msg[128];
+
+		if (st.st_size < (off_t)sizeof(h) || memcmp(h.magic, XT_CPU_MAGIC, sizeof(h.magic)))
+			snprintf(msg, sizeof(msg), "not an xtrace CPU data file");
+		else if ((int)h.page_size != s->rec->meta.page_size)
+			snprintf(msg, sizeof(msg), "its sub-buffers are of %u bytes, the metadata's "
+				 "page_size %d: not read", h.page_size, s->rec->meta.page_size);
+		else
+			snprintf(msg, sizeof(msg), "the data file of cpu%u: not read", h.cpu);
+		damaged(s, msg);
 		return 0;
 	}
 	if (ret == -ENOTSUP) {
@@ -389,7 +513,8 @@ static bool frame_before(struct xt_stream *s, const struct xt_frame_header *h, o
 	    !xt_frame_peek(s->fd, at, XT_FRAME_MAGIC, &next) || next.first_ts < h->last_ts ||
 	    h->last_ts < h->first_ts)
 		return false;
-	return xtrace_clock_to_tod(&s->rec->clock, next.first_ts, hint) + s->rec->offset < tod;
+	return xt_add_sat(xtrace_clock_to_tod(&s->rec->clock, next.first_ts, hint),
+			  s->rec->offset) < tod;
 }
 
 int xt_stream_seek(struct xt_stream *s, int64_t tod)
@@ -402,7 +527,8 @@ int xt_stream_seek(struct xt_stream *s, int64_t tod)
 	/* the frame loaded now: drop it if the next frame on disk still starts too early */
 	if (s->fr.off < s->fr.size - (off_t)sizeof(h) &&
 	    xt_frame_peek(s->fd, s->fr.off, XT_FRAME_MAGIC, &h) &&
-	    xtrace_clock_to_tod(&s->rec->clock, h.first_ts, &hint) + s->rec->offset < tod) {
+	    xt_add_sat(xtrace_clock_to_tod(&s->rec->clock, h.first_ts, &hint),
+		       s->rec->offset) < tod) {
 		s->page = s->nr_pages - 1;
 		s->data = NULL;
 		/* then whole frames on disk, reading only their headers */

@@ -414,7 +414,7 @@ int xt_copy_file(const char *src, const char *dst)
 
 int xtrace_format_ns(char *buf, size_t len, int64_t ns)
 {
-	int64_t a = ns < 0 ? -ns : ns;
+	uint64_t a = ns < 0 ? -(uint64_t)ns : (uint64_t)ns;
 
 	if (a < 1000)
 		return snprintf(buf, len, "%lld ns", (long long)ns);

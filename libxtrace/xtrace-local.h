@@ -30,6 +30,10 @@
 #define XT_CLOCKCHECK_FILE	"clockcheck"	/* remote.c: ssh clock checks */
 #define XT_CPU_FILE_FMT		"cpu%d.xtd"
 
+/* The sub-buffer sizes a reader accepts (a power of two in between). */
+#define XT_PAGE_SIZE_MIN	64
+#define XT_PAGE_SIZE_MAX	(1 << 24)
+
 /* Per-CPU data files: a file header, then frames, each a header plus one zstd frame. */
 #define XT_CPU_MAGIC		"XTRCPU\0\0"
 #define XT_FRAME_MAGIC		0x52465458u	/* "XTFR" little-endian */
@@ -94,6 +98,13 @@ enum xt_frame_status {
 	XT_FRAME_NO_MEMORY = -6,
 };
 
+/*
+ * A frame holds at most 1 GiB (64 sub-buffers of the largest page_size), and no more than its
+ * bytes can hold: zstd needs at least 4 bytes (an RLE block) for each 128 KiB.
+ */
+#define XT_FRAME_MAX_BYTES	(1u << 30)
+#define XT_ZSTD_MAX_RATIO	32768
+
 struct xt_frame_reader {
 	int fd;
 	off_t off, size;		/* where the next frame starts; the file's size */
@@ -102,7 +113,9 @@ struct xt_frame_reader {
 	struct ZSTD_DCtx_s *dctx;
 	void *zbuf, *out;		/* out: the last frame's bytes (len) */
 	size_t zcap, ocap, len;
-	const char *error;		/* XT_FRAME_CORRUPT: zstd's word for it */
+	size_t slack;			/* zero bytes kept after out's len (set by the owner) */
+	size_t dirty;			/* bytes of out that may not be zero */
+	const char *error;		/* XT_FRAME_CORRUPT: what is wrong with it */
 };
 
 /* reading @fd from @off up to @size (the reader does not own @fd) */
@@ -153,6 +166,28 @@ __hidden struct xt_kmerge *xt_kmerge_new(int nr, xt_kmerge_decode_fn decode, voi
 					 int threads);
 __hidden long xt_kmerge_next(struct xt_kmerge *km, uint32_t *ids, int64_t *tods, size_t max);
 __hidden void xt_kmerge_free(struct xt_kmerge *km);
+
+/*
+ * Time arithmetic on times read from a recording (event times, offsets, clock samples), which
+ * may be anything: saturated at the ends of int64_t rather than undefined.
+ */
+static inline int64_t xt_add_sat(int64_t a, int64_t b)
+{
+	int64_t r;
+
+	if (__builtin_add_overflow(a, b, &r))
+		return b > 0 ? INT64_MAX : INT64_MIN;
+	return r;
+}
+
+static inline int64_t xt_sub_sat(int64_t a, int64_t b)
+{
+	int64_t r;
+
+	if (__builtin_sub_overflow(a, b, &r))
+		return b < 0 ? INT64_MAX : INT64_MIN;
+	return r;
+}
 
 __hidden void xt_log(enum xtrace_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -32,6 +32,7 @@
 
 struct tep_handle;
 struct tep_record;
+struct tep_format_field;
 
 /* ---------------------------------------------------------------- logging */
 
@@ -332,6 +333,28 @@ const struct xtrace_meta *xtrace_rec_meta(const struct xtrace_rec *rec);
 const struct xtrace_clock *xtrace_rec_clock(const struct xtrace_rec *rec);
 struct tep_handle *xtrace_rec_tep(struct xtrace_rec *rec);
 const char *xtrace_rec_dir(const struct xtrace_rec *rec);
+
+/**
+ * xtrace_field_data - the bytes of a field in an event's record, if the record holds them all
+ * @field: a field of the record's event (tep_find_field(), tep_find_any_field())
+ * @record: the record (struct xtrace_event's record): its data and size
+ * @len: set to the field's length in bytes, for a dynamic array (__data_loc, __rel_loc) the
+ *	 length its location word gives; may be NULL
+ *
+ * A recording is untrusted input: a record may be shorter than its event's format says, and a
+ * dynamic array's location word may point anywhere. Call this before reading a field of a
+ * record yourself (tep_read_number_field() and friends check nothing). What
+ * xtrace_rec_open() guarantees without it: every field of a loaded event ends within the
+ * recording's page_size, and the library keeps page_size + 128 KiB of readable zeros after
+ * every record's sub-buffer, so libtraceevent's own reads (tep_data_type(),
+ * tep_print_event()) stay in memory the library owns, whatever the record.
+ *
+ * Returns a pointer into @record->data (borrowed: valid while the record is) to the field's
+ * bytes (for a dynamic array, to the array), or NULL if they do not lie whole within the
+ * record's @record->size bytes.
+ */
+const void *xtrace_field_data(const struct tep_format_field *field,
+			      const struct tep_record *record, unsigned int *len);
 
 /** xtrace_rec_name - the system's name: a merged source's name, else its host name */
 const char *xtrace_rec_name(const struct xtrace_rec *rec);

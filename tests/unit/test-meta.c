@@ -276,6 +276,8 @@ static void test_newer_major(void)
 		/* a newer version may lack what version 1 requires */
 		{ "[xtrace]\nformat = 2.1\n[system]\ncpus = 4\n", 2, 1 },
 		{ "[xtrace]\nformat = 3.0\n", 3, 0 },
+		/* the version is [xtrace]'s, not the first "format = " line's (fuzz-meta) */
+		{ "[other]\nformat = 1.0\n[xtrace]\nformat = 2.0\n" VALID_REST, 2, 0 },
 	};
 
 	for (size_t i = 0; i < N_(cases); i++) {
@@ -349,6 +351,17 @@ static void test_malformed(void)
 		"[xtrace]\nformat = 1.0\n" VALID_REST "[cpu0]\nevents = 12x\n",
 		"[xtrace]\nformat = 1.0\n" VALID_REST "[recording]\nstart = soon\n",
 		"[xtrace]\nformat = 1.0\n" VALID_REST "[system]\npage_size = 1\n",
+		/* a sub-buffer layout no kernel has: long_size, page_size, endian */
+		"[xtrace]\nformat = 1.0\n" VALID_REST "[system]\nlong_size = 9\n",
+		"[xtrace]\nformat = 1.0\n" VALID_REST "[system]\nlong_size = 16\n",
+		"[xtrace]\nformat = 1.0\n" VALID_REST "[system]\nlong_size = 0\n",
+		"[xtrace]\nformat = 1.0\n" VALID_REST "[system]\nlong_size = 18446744073709551615\n",
+		"[xtrace]\nformat = 1.0\n" VALID_REST "[system]\npage_size = 4097\n",
+		"[xtrace]\nformat = 1.0\n" VALID_REST "[system]\npage_size = 6144\n",
+		"[xtrace]\nformat = 1.0\n" VALID_REST "[system]\npage_size = 32\n",
+		"[xtrace]\nformat = 1.0\n" VALID_REST "[system]\npage_size = 33554432\n",
+		"[xtrace]\nformat = 1.0\n" VALID_REST "[system]\nendian = middle\n",
+		"[xtrace]\nformat = 1.0\n" VALID_REST "[system]\nendian =\n",
 		/* required values missing */
 		"[xtrace]\nformat = 1.0\n[system]\ncpus = 2\nlong_size = 8\npage_size = 4096\n"
 			"[recording]\ntimestamp = tod\n",
@@ -371,6 +384,60 @@ static void test_malformed(void)
 		CU_ASSERT_PTR_NULL(r.hostname);
 		CU_ASSERT_PTR_NULL(r.tool);
 	}
+}
+
+static char last_error[512];
+
+static void keep_error(enum xtrace_log_level level, const char *msg, void *ctx)
+{
+	(void)ctx;
+	if (level == XTRACE_LOG_ERROR)
+		snprintf(last_error, sizeof(last_error), "%s", msg);
+}
+
+/* The layouts of other kernels are read; a bad value is named with its file and key. */
+static void test_layouts_and_messages(void)
+{
+	static const struct {
+		const char *text;
+		int long_size, page_size;
+		bool big;
+	} ok[] = {
+		{ "long_size = 4\npage_size = 4096\nendian = little\n", 4, 4096, false },
+		{ "long_size = 8\npage_size = 65536\nendian = big\n", 8, 65536, true },
+		{ "long_size = 4\npage_size = 64\nendian = big\n", 4, 64, true },
+	};
+	char text[1024], want[PATH_MAX + 64];
+	struct xtrace_meta r;
+
+	for (size_t i = 0; i < N_(ok); i++) {
+		snprintf(text, sizeof(text), "[xtrace]\nformat = 1.0\n" VALID_REST "[system]\n%s",
+			 ok[i].text);
+		CU_ASSERT_EQUAL_FATAL(write_meta_text(text), 0);
+		CU_ASSERT_EQUAL_FATAL(xtrace_meta_read(dir, &r), 0);
+		CU_ASSERT_EQUAL(r.long_size, ok[i].long_size);
+		CU_ASSERT_EQUAL(r.page_size, ok[i].page_size);
+		CU_ASSERT_EQUAL(r.big_endian, ok[i].big);
+		xtrace_meta_free(&r);
+	}
+
+	xtrace_set_log(keep_error, NULL);
+	CU_ASSERT_EQUAL_FATAL(write_meta_text("[xtrace]\nformat = 1.0\n" VALID_REST
+					      "[system]\nlong_size = 16\n"), 0);
+	last_error[0] = '\0';
+	CU_ASSERT_EQUAL(xtrace_meta_read(dir, &r), -EBADMSG);
+	snprintf(want, sizeof(want), "'%s/xtrace.meta': [system] long_size = '16' is not valid", dir);
+	if (strncmp(last_error, want, strlen(want)))
+		fprintf(stderr, "\n  message: %s ", last_error);
+	CU_ASSERT_EQUAL(strncmp(last_error, want, strlen(want)), 0);
+
+	CU_ASSERT_EQUAL_FATAL(write_meta_text("[xtrace]\nformat = 1.0\n[system]\ncpus = 1\n"
+					      "hostname = h\nlong_size = 8\n[recording]\n"
+					      "timestamp = tod\n"), 0);
+	last_error[0] = '\0';
+	CU_ASSERT_EQUAL(xtrace_meta_read(dir, &r), -EBADMSG);
+	CU_ASSERT_PTR_NOT_NULL(strstr(last_error, "[system] page_size is missing"));
+	xtrace_set_log(NULL, NULL);
 }
 
 static void test_missing(void)
@@ -452,6 +519,8 @@ int add_meta_suite(void)
 		{ "meta: malformed files are -EBADMSG", test_malformed },
 		{ "meta: missing file is -ENOENT", test_missing },
 		{ "vms: later lines win, unreadable lines skipped", test_vms_read },
+		{ "meta: other kernels' layouts; errors name the file and the key",
+		  test_layouts_and_messages },
 	};
 	CU_pSuite s = CU_add_suite("metadata", suite_init, suite_clean);
 

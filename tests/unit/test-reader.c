@@ -20,7 +20,7 @@
 #include <event-parse.h>
 #include <kbuffer.h>
 
-#include "xtrace-local.h"
+#include "reader.h"
 #include "tu.h"
 
 int add_reader_suite(void);
@@ -33,6 +33,7 @@ int add_reader_suite(void);
 
 #define PSIZE		4096		/* sub-buffer size */
 #define PHDR		16		/* u64 timestamp, u64 commit (long_size 8) */
+#define WHDR		(8 + lay.ls)	/* the writer's: u64 timestamp, commit of long_size */
 #define EV_ID		1500		/* common_type of test/tick */
 #define EV_SIZE		16		/* its payload: 8 common bytes + u64 seq */
 #define TYPE_LEN	(EV_SIZE / 4)
@@ -43,12 +44,21 @@ int add_reader_suite(void);
 #define MAX_FRAMES	64
 #define FHDR		sizeof(struct xt_frame_header)
 
-/* What tracefs shows in events/header_page and events/header_event (x86_64). */
-static const char header_page[] =
+/*
+ * The recorded kernel's layout: x86_64's by default; tests of 32-bit and big-endian kernels
+ * change it (default_spec() sets it back).
+ */
+static struct {
+	int ls;			/* long_size: of the commit word and the lost-events count */
+	bool big;		/* big-endian words and record headers */
+} lay = { 8, false };
+
+/* What tracefs shows in events/header_page (x86_64: %d 8, 8, 16, 4080) and events/header_event. */
+static const char header_page_fmt[] =
 	"\tfield: u64 timestamp;\toffset:0;\tsize:8;\tsigned:0;\n"
-	"\tfield: local_t commit;\toffset:8;\tsize:8;\tsigned:1;\n"
+	"\tfield: local_t commit;\toffset:8;\tsize:%d;\tsigned:1;\n"
 	"\tfield: int overwrite;\toffset:8;\tsize:1;\tsigned:1;\n"
-	"\tfield: char data;\toffset:16;\tsize:4080;\tsigned:0;\n";
+	"\tfield: char data;\toffset:%d;\tsize:%d;\tsigned:0;\n";
 
 static const char header_event[] =
 	"# compressed entry header\n"
@@ -102,14 +112,27 @@ struct tev {
 	int cpu;
 	int frame, page;	/* where the writer put it */
 	bool first;		/* the first event of its sub-buffer */
+	bool gone;		/* behind a hostile record (page_opt.poison): not readable */
 };
 
-/* The missed-events flags of one sub-buffer (its index in the CPU file). */
+/* Hostile records, each in place of an event's record. */
+enum poison {
+	POISON_NONE,
+	POISON_BACK,		/* type_len 0, its length word back to the page's first record */
+	POISON_PAD_BACK,	/* padding whose length goes back to the first record */
+	POISON_PAST,		/* type_len 0, a length past the sub-buffer */
+	POISON_NEGATIVE,	/* type_len 0, length word 0: an event of -4 bytes for kbuffer */
+	POISON_EXTEND_CUT,	/* a time extend whose second word is past the commit */
+};
+
+/* The missed-events flags of one sub-buffer (its index in the CPU file), or its damage. */
 struct page_opt {
 	int page;
 	uint64_t flags;
 	uint64_t lost;
 	uint64_t commit;	/* if not 0: the commit word as is (a malformed sub-buffer) */
+	enum poison poison;	/* the record of event poison_at of the page becomes hostile */
+	int poison_at;
 };
 
 struct cpu_spec {
@@ -125,29 +148,48 @@ struct cpu_spec {
 	int frame_events[MAX_FRAMES];
 };
 
+/* Sub-buffer words in the recorded kernel's byte order. */
 static void put16(uint8_t *p, uint16_t v)
 {
-	v = htole16(v);
+	v = lay.big ? htobe16(v) : htole16(v);
 	memcpy(p, &v, 2);
 }
 
 static void put32(uint8_t *p, uint32_t v)
 {
-	v = htole32(v);
+	v = lay.big ? htobe32(v) : htole32(v);
 	memcpy(p, &v, 4);
 }
 
 static void put64(uint8_t *p, uint64_t v)
 {
-	v = htole64(v);
+	v = lay.big ? htobe64(v) : htole64(v);
 	memcpy(p, &v, 8);
 }
+
+static void put_long(uint8_t *p, uint64_t v)
+{
+	if (lay.ls == 4)
+		put32(p, (uint32_t)v);
+	else
+		put64(p, v);
+}
+
+/* A record header: type_len in the low 5 bits of the word, or the high 5 when big-endian. */
+static uint32_t rec_word(uint32_t type_len, uint32_t delta)
+{
+	return lay.big ? type_len << 27 | delta : type_len | delta << 5;
+}
+
+#define PAGE_EVENTS_MAX	256
 
 struct page_writer {
 	uint8_t *p;
 	size_t len;		/* bytes of records after the header */
 	uint64_t last;		/* timestamp of the last record */
 	int nr;
+	struct tev *ev[PAGE_EVENTS_MAX];	/* its events, */
+	size_t off[PAGE_EVENTS_MAX];	/* their records' offsets in the data */
 };
 
 static void page_start(struct page_writer *w, uint8_t *p, uint64_t ts)
@@ -166,19 +208,21 @@ static size_t record_room(const struct page_writer *w, uint64_t ts)
 }
 
 /* Append one event: a time extend first if the delta needs more than 27 bits. */
-static void page_add(struct page_writer *w, const struct tev *e)
+static void page_add(struct page_writer *w, struct tev *e)
 {
 	uint64_t delta = e->ts - w->last;
-	uint8_t *d = w->p + PHDR + w->len;
+	uint8_t *d = w->p + WHDR + w->len;
 
 	if (delta >= DELTA_MAX) {
-		put32(d, TYPE_EXTEND | (uint32_t)(delta & (DELTA_MAX - 1)) << 5);
+		put32(d, rec_word(TYPE_EXTEND, (uint32_t)(delta & (DELTA_MAX - 1))));
 		put32(d + 4, (uint32_t)(delta >> 27));
 		d += 8;
 		w->len += 8;
 		delta = 0;
 	}
-	put32(d, TYPE_LEN | (uint32_t)delta << 5);
+	w->ev[w->nr] = e;
+	w->off[w->nr] = w->len;
+	put32(d, rec_word(TYPE_LEN, (uint32_t)delta));
 	put16(d + 4, EV_ID);			/* common_type */
 	d[6] = 0;				/* common_flags */
 	d[7] = 0;				/* common_preempt_count */
@@ -187,6 +231,40 @@ static void page_add(struct page_writer *w, const struct tev *e)
 	w->len += 4 + EV_SIZE;
 	w->last = e->ts;
 	w->nr++;
+}
+
+/* Replace the record at @off of the data by a hostile one (its events and the rest are gone). */
+static void page_poison(struct page_writer *w, enum poison kind, int at)
+{
+	uint8_t *d = w->p + WHDR + w->off[at];
+	uint32_t off = w->off[at];
+
+	switch (kind) {
+	case POISON_BACK:
+		put32(d, rec_word(0, 0));
+		put32(d + 4, (uint32_t)-(off + 4));	/* kbuffer: next = off + 8 + len - 4 = 0 */
+		break;
+	case POISON_PAD_BACK:
+		put32(d, rec_word(29, 1));
+		put32(d + 4, (uint32_t)-(off + 4));	/* kbuffer: next = off + 4 + len = 0 */
+		break;
+	case POISON_PAST:
+		put32(d, rec_word(0, 0));
+		put32(d + 4, 1u << 20);
+		break;
+	case POISON_NEGATIVE:
+		put32(d, rec_word(0, 0));
+		put32(d + 4, 0);
+		break;
+	case POISON_EXTEND_CUT:
+		put32(d, rec_word(TYPE_EXTEND, 1));
+		w->len = off + 4;		/* the commit ends after its first word */
+		break;
+	case POISON_NONE:
+		return;
+	}
+	for (int i = at; i < w->nr; i++)
+		w->ev[i]->gone = true;
 }
 
 static void page_finish(struct page_writer *w, const struct cpu_spec *cs, int page)
@@ -198,11 +276,13 @@ static void page_finish(struct page_writer *w, const struct cpu_spec *cs, int pa
 			flags = cs->opts[i].flags;
 			lost = cs->opts[i].lost;
 			commit = cs->opts[i].commit;
+			if (cs->opts[i].poison_at < w->nr)
+				page_poison(w, cs->opts[i].poison, cs->opts[i].poison_at);
 		}
 	}
-	put64(w->p + 8, commit ? commit : w->len | flags);
+	put_long(w->p + 8, commit ? commit : w->len | flags);
 	if (flags & RB_MISSED_STORED)
-		put64(w->p + PHDR + w->len, lost);	/* the count follows the data */
+		put_long(w->p + WHDR + w->len, lost);	/* the count follows the data */
 }
 
 /* One frame through libxtrace's writer (frame.c), noting where it went for the tests. */
@@ -244,8 +324,8 @@ static int write_cpu_file(const char *dir, int cpu, struct cpu_spec *cs)
 	for (int i = 0; i < cs->nr; i++) {
 		struct tev *e = &cs->ev[i];
 
-		if (w.p && (w.nr == cs->ev_per_page ||
-			    PHDR + w.len + record_room(&w, e->ts) + 8 > PSIZE)) {
+		if (w.p && (w.nr == cs->ev_per_page || w.nr == PAGE_EVENTS_MAX ||
+			    WHDR + w.len + record_room(&w, e->ts) + 8 > PSIZE)) {
 			page_finish(&w, cs, cs->nr_pages++);
 			w.p = NULL;
 			if (++in_frame == cs->pages_per_frame) {
@@ -299,8 +379,9 @@ static int make_recording(const char *dir, struct cpu_spec *cs, int major)
 		.kernel = "6.1.0-test",
 		.arch = "x86_64",
 		.nr_cpus = 2,
-		.long_size = 8,
+		.long_size = lay.ls,
 		.page_size = PSIZE,
+		.big_endian = lay.big,
 		.timestamp = "tod",
 		.trace_clock = "boot",
 		.mode = "stream",
@@ -320,8 +401,12 @@ static int make_recording(const char *dir, struct cpu_spec *cs, int major)
 		.cpu = cpus,
 	};
 
+	char header_page[sizeof(header_page_fmt) + 32];
+
 	if (mkdir(dir, 0755) && errno != EEXIST)
 		return -1;
+	snprintf(header_page, sizeof(header_page), header_page_fmt, lay.ls, 8 + lay.ls,
+		 PSIZE - 8 - lay.ls);
 	for (int c = 0; c < 2; c++)
 		cpus[c].events = cs[c].nr;
 	if (xtrace_meta_write(dir, &m) || mkdirs(dir, "formats") || mkdirs(dir, "formats/test") ||
@@ -368,6 +453,8 @@ static void default_spec(void)
 	}
 	memset(spec, 0, sizeof(spec));
 	lost_pages[0] = lost_pages[1] = 0;
+	lay.ls = 8;
+	lay.big = false;
 	/* cpu0: 19 sub-buffers in 5 frames; cpu1: 13 in 4 */
 	spec[0] = (struct cpu_spec){ .ev = ev0, .nr = NR0, .ev_per_page = 16,
 				     .pages_per_frame = 4 };
@@ -474,7 +561,7 @@ static int check_iteration(struct xtrace_rec **recs, int nr_recs, const struct x
 
 				if (lost && e->frame < 64 && (lost[c] >> e->frame & 1))
 					continue;
-				if (e->page < 64 && (lost_pages[c] >> e->page & 1))
+				if ((e->page < 64 && (lost_pages[c] >> e->page & 1)) || e->gone)
 					continue;
 				want[n++] = (struct expect){ e, expected_tod(e->ts), s };
 			}
@@ -771,6 +858,50 @@ static void test_corrupt_frame_header(void)
 	CU_ASSERT_TRUE(warnings >= 1);
 }
 
+static int set_nr_pages(const char *path, off_t frame, uint32_t nr)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	int ret = fd >= 0 && pwrite(fd, &nr, 4, frame + offsetof(struct xt_frame_header,
+								nr_pages)) == 4 ? 0 : -1;
+
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+/*
+ * A frame header claiming more sub-buffers than its bytes can decompress to, or than any
+ * writer makes: skipped without allocating it, the next frame read.
+ */
+static void test_frame_too_big(void)
+{
+	static const uint32_t claims[] = { 100000, 1u << 19 };	/* 400 MB; 2 GiB */
+	uint64_t lost[2] = { 1ULL << 1, 0 };
+
+	for (size_t i = 0; i < N_(claims); i++) {
+		struct xt_frame_reader fr;
+		struct stat st;
+		int fd, seen = 0;
+
+		default_spec();
+		CU_ASSERT_EQUAL_FATAL(new_recording(), 0);
+		CU_ASSERT_EQUAL_FATAL(set_nr_pages(cpu_path(0), spec[0].frame_off[1], claims[i]),
+				      0);
+		CU_ASSERT_EQUAL(open_and_check(lost, &seen), 1);
+		CU_ASSERT_EQUAL(seen, NR0 - spec[0].frame_events[1] + NR1);
+
+		fd = open(cpu_path(0), O_RDONLY | O_CLOEXEC);
+		CU_ASSERT_FATAL(fd >= 0 && !fstat(fd, &st));
+		xt_frame_reader_init(&fr, fd, spec[0].frame_off[1], st.st_size);
+		CU_ASSERT_EQUAL(xt_frame_read(&fr, XT_FRAME_MAGIC, 1u << 20, PSIZE),
+				XT_FRAME_CORRUPT);
+		CU_ASSERT_TRUE(fr.ocap < (1 << 20));
+		CU_ASSERT_EQUAL(fr.off, spec[0].frame_off[2]);
+		xt_frame_reader_free(&fr);
+		close(fd);
+	}
+}
+
 /* A CPU file missing or not a CPU file: the other CPU is still read. */
 static void test_bad_cpu_file(void)
 {
@@ -925,7 +1056,7 @@ static void malformed_subbuffer_child(void)
  */
 static void test_malformed_subbuffer(void)
 {
-	static const struct page_opt opts[] = { { 1, 0, 0, PSIZE - PHDR + 4 } };
+	static const struct page_opt opts[] = { { 1, 0, 0, PSIZE - PHDR + 4, POISON_NONE, 0 } };
 
 	default_spec();
 	spec[0].opts = opts;
@@ -935,14 +1066,305 @@ static void test_malformed_subbuffer(void)
 	run_isolated(malformed_subbuffer_child);
 }
 
-/* Sub-buffers flagged RB_MISSED_EVENTS, with and without the stored count. */
-static void test_lost_events(void)
+/* Formats libtraceevent 1.7.1's parser dies on (found by tests/fuzz/fuzz-formats.c). */
+static const char *const parser_killers[] = {
+	"name: c\nID: 3\nformat:\n\n\nprint fmt: \"\",R[6];",
+	"name: h\nID: 9\nformat:\n\n\nprint fmt: \"\",e?__print_flags(REC->r",
+};
+
+/* An event whose field lies beyond the largest record a sub-buffer holds. */
+static const char far_field[] =
+	"name: far\n"
+	"ID: 1501\n"
+	"format:\n"
+	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+	"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n"
+	"\n"
+	"\tfield:u64 x;\toffset:4088;\tsize:8;\tsigned:0;\n"
+	"\n"
+	"print fmt: \"x=%llu\", REC->x\n";
+
+/* Events that divide by a field: printed, they would divide by zero (SIGFPE). */
+static const char *const dividers[] = {
+	"name: div\nID: 1502\nformat:\n"
+	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+	"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+	"\tfield:u64 x;\toffset:8;\tsize:8;\tsigned:0;\n"
+	"\tfield:u64 y;\toffset:16;\tsize:8;\tsigned:0;\n\n"
+	"print fmt: \"%llu %llu\", REC->x / REC->y, (REC->x + 1) % ((u64)REC->y)\n",
+	/* a field the event lacks reads as 0 */
+	"name: mod\nID: 1503\nformat:\n"
+	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+	"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+	"\tfield:int vector;\toffset:8;\tsize:4;\tsigned:1;\n\n"
+	"print fmt: \"vector=%d\", REC->ve%tor\n",
+};
+
+/* What the kernel's formats do: divide by constants. */
+static const char divides_by_constants[] =
+	"name: constdiv\nID: 1504\nformat:\n"
+	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n\n"
+	"\tfield:u64 x;\toffset:8;\tsize:8;\tsigned:0;\n\n"
+	"print fmt: \"%llu %llu %llu\", REC->x / 1000L, REC->x % 64, REC->x / (u64)0x10\n";
+
+static void hostile_formats_child(void)
+{
+	struct tep_handle *tep;
+	struct xtrace_rec *rec;
+	unsigned int damage;
+	int seen = 0;
+
+	warnings = 0;
+	rec = xtrace_rec_open(rec_dir);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rec);
+	CU_ASSERT_EQUAL(warnings, N_(parser_killers) + 1 + N_(dividers));
+	tep = xtrace_rec_tep(rec);
+	for (int id = 1502; id <= 1504; id++) {
+		struct tep_event *e = tep_find_event(tep, id);
+		uint64_t data[4] = { htole64(id), 7, 0, 0 };
+		struct tep_record r = { .data = data, .size = sizeof(data) };
+		struct trace_seq q;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+		CU_ASSERT_EQUAL(!!(e->flags & TEP_EVENT_FL_FAILED), id != 1504);
+		trace_seq_init(&q);
+		tep_print_event(tep, &q, &r, "%s", TEP_PRINT_INFO);
+		trace_seq_destroy(&q);
+	}
+	CU_ASSERT_PTR_NULL(tep_find_event_by_name(xtrace_rec_tep(rec), "bad", "far"));
+	CU_ASSERT_PTR_NOT_NULL(tep_find_event_by_name(xtrace_rec_tep(rec), "test", "tick"));
+	xtrace_rec_close(rec);
+	damage = open_and_check(NULL, &seen);
+	CU_ASSERT_EQUAL(damage, 0);
+	CU_ASSERT_EQUAL(seen, NR0 + NR1);
+}
+
+/*
+ * Formats that kill libtraceevent's parser, and an event with a field no record can hold:
+ * left out with a warning each, the recording read. Events that divide by a field are printed
+ * as raw fields (libtraceevent evaluated the division: SIGFPE), those dividing by constants
+ * as their formats say.
+ */
+static void test_hostile_formats(void)
+{
+	char name[32];
+
+	default_spec();
+	CU_ASSERT_EQUAL_FATAL(new_recording(), 0);
+	CU_ASSERT_EQUAL_FATAL(mkdirs(rec_dir, "formats/bad"), 0);
+	for (size_t i = 0; i < N_(parser_killers); i++) {
+		snprintf(name, sizeof(name), "formats/bad/killer%zu", i);
+		CU_ASSERT_EQUAL_FATAL(tu_write_file(rec_dir, name, parser_killers[i],
+						    strlen(parser_killers[i])), 0);
+	}
+	CU_ASSERT_EQUAL_FATAL(tu_write_file(rec_dir, "formats/bad/far", far_field,
+					    strlen(far_field)), 0);
+	for (size_t i = 0; i < N_(dividers); i++) {
+		snprintf(name, sizeof(name), "formats/bad/divider%zu", i);
+		CU_ASSERT_EQUAL_FATAL(tu_write_file(rec_dir, name, dividers[i],
+						    strlen(dividers[i])), 0);
+	}
+	CU_ASSERT_EQUAL_FATAL(tu_write_file(rec_dir, "formats/bad/constdiv", divides_by_constants,
+					    strlen(divides_by_constants)), 0);
+	run_isolated(hostile_formats_child);
+}
+
+/*
+ * Times at the ends of int64_t: a merge offset beyond them saturates every time (it wrapped,
+ * undefined); a recording whose clock puts its events 8e18 ns before 1970 merges with one of
+ * today (the gap between them overflowed). A clock file without a sample reads as none.
+ * Under check-asan, UBSan checks the arithmetic.
+ */
+static void test_absurd_times(void)
+{
+	static const char far_clock[] = "2000000000 -8000000000000000000 0 0\n";
+	static const char no_samples[] = "# trace_clock_ns utc_ns error_ns flags\n";
+	char a[sizeof(rec_dir)], b[sizeof(rec_dir)], out[sizeof(rec_dir) + 8];
+	char *inputs[] = { a, b }, *names[] = { "near", "far" };
+	struct xtrace_merge_opts o = { .out = out, .inputs = inputs, .names = names,
+				       .nr_inputs = 2 };
+	struct xtrace_merge_meta m;
+	struct xtrace_event *ev;
+	struct xtrace_rec *rec;
+	struct xtrace_iter *it;
+	int n = 0, bad = 0;
+
+	default_spec();
+	CU_ASSERT_EQUAL_FATAL(new_recording(), 0);
+	snprintf(a, sizeof(a), "%s", rec_dir);
+	CU_ASSERT_EQUAL_FATAL(new_recording(), 0);
+	snprintf(b, sizeof(b), "%s", rec_dir);
+	CU_ASSERT_EQUAL_FATAL(tu_write_file(b, "clock", far_clock, strlen(far_clock)), 0);
+
+	rec = xtrace_rec_open(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rec);
+	CU_ASSERT_EQUAL(xt_rec_set_source(rec, "a", INT64_MAX), 0);
+	it = xtrace_iter_new(&rec, 1, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(it);
+	for (; xtrace_iter_next(it, &ev) == 1; n++)
+		bad += ev->tod != INT64_MAX;
+	CU_ASSERT_EQUAL(n, NR0 + NR1);
+	CU_ASSERT_EQUAL(bad, 0);
+	xtrace_iter_free(it);
+	xtrace_rec_close(rec);
+
+	snprintf(out, sizeof(out), "%s/merged", base);
+	CU_ASSERT_EQUAL_FATAL(xtrace_merge(&o, &m), 0);
+	CU_ASSERT_EQUAL(m.events, 2 * (NR0 + NR1));
+	CU_ASSERT_EQUAL(m.nr_sources, 2);
+	if (m.nr_sources == 2) {
+		CU_ASSERT_TRUE(m.sources[1].first < -7900000000000000000LL);
+		CU_ASSERT_TRUE(m.sources[0].first > 0);
+	}
+	xtrace_merge_meta_free(&m);
+
+	CU_ASSERT_EQUAL_FATAL(tu_write_file(a, "clock", no_samples, strlen(no_samples)), 0);
+	rec = xtrace_rec_open(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rec);
+	CU_ASSERT_EQUAL(xtrace_rec_clock(rec)->nr_samples, 0);
+	xtrace_rec_close(rec);
+}
+
+/* Replay a merged directory: the events shown and the damage. */
+static int replay_count(const char *dir, unsigned int *damage)
+{
+	char *dirs[] = { (char *)dir };
+	struct xtrace_event *ev;
+	struct xtrace_iter *it;
+	struct xtrace_set set;
+	int bad, n = 0;
+
+	*damage = ~0u;
+	if (xtrace_set_open(dirs, 1, &set, &bad))
+		return -1;
+	it = xtrace_set_iter(&set, NULL);
+	while (it && xtrace_iter_next(it, &ev) == 1)
+		n++;
+	if (it)
+		*damage = xtrace_iter_damage(it);
+	xtrace_iter_free(it);
+	xtrace_set_close(&set);
+	return it ? n : -1;
+}
+
+/* An order file whose header is not of the directory's streams orders nothing (damage). */
+static void test_order_header(void)
+{
+	char out[sizeof(rec_dir) + 16], order[sizeof(out) + 8];
+	char *inputs[] = { rec_dir };
+	struct xtrace_merge_opts o = { .out = out, .inputs = inputs, .nr_inputs = 1 };
+	unsigned int damage;
+	uint32_t streams = 3;
+	int fd;
+
+	default_spec();
+	CU_ASSERT_EQUAL_FATAL(new_recording(), 0);
+	snprintf(out, sizeof(out), "%s/merged%d", base, rec_nr);
+	snprintf(order, sizeof(order), "%s/order", out);
+	CU_ASSERT_EQUAL_FATAL(xtrace_merge(&o, NULL), 0);
+	CU_ASSERT_EQUAL(replay_count(out, &damage), NR0 + NR1);
+	CU_ASSERT_EQUAL(damage, 0);
+
+	fd = open(order, O_WRONLY | O_CLOEXEC);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(pwrite(fd, &streams, 4, offsetof(struct xt_order_header, nr_streams)), 4);
+	close(fd);
+	CU_ASSERT_EQUAL(replay_count(out, &damage), 0);
+	CU_ASSERT_EQUAL(damage, 1);
+}
+
+/* xtrace_field_data(): static fields, __data_loc and __rel_loc arrays, against record sizes. */
+static void test_field_data(void)
+{
+	static const char fmt[] =
+		"name: strs\nID: 1600\nformat:\n"
+		"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+		"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+		"\tfield:u64 x;\toffset:8;\tsize:8;\tsigned:0;\n"
+		"\tfield:__data_loc char[] a;\toffset:16;\tsize:4;\tsigned:0;\n"
+		"\tfield:__rel_loc char[] b;\toffset:20;\tsize:4;\tsigned:0;\n\n"
+		"print fmt: \"%s %s\", __get_str(a), __get_rel_str(b)\n";
+	struct tep_handle *tep = tep_alloc();
+	struct tep_event *ev = NULL;
+	struct tep_format_field *x, *a, *b;
+	uint32_t data[16] = { 0 };
+	struct tep_record r = { .data = data, .size = 40 };
+	const char *p;
+	unsigned int len = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tep);
+	tep_set_file_bigendian(tep, TEP_LITTLE_ENDIAN);
+	tep_set_local_bigendian(tep, TEP_LITTLE_ENDIAN);
+	CU_ASSERT_EQUAL_FATAL(tep_parse_format(tep, &ev, fmt, strlen(fmt), "test"), 0);
+	x = tep_find_field(ev, "x");
+	a = tep_find_field(ev, "a");
+	b = tep_find_field(ev, "b");
+	CU_ASSERT_FATAL(x && a && b);
+
+	data[4] = htole32(6u << 16 | 24);		/* a: 6 bytes at 24 */
+	data[5] = htole32(4u << 16 | 10);		/* b: 4 bytes at 24 + 10 */
+	p = xtrace_field_data(x, &r, &len);
+	CU_ASSERT_PTR_EQUAL(p, (char *)data + 8);
+	CU_ASSERT_EQUAL(len, 8);
+	CU_ASSERT_PTR_EQUAL(xtrace_field_data(a, &r, &len), (char *)data + 24);
+	CU_ASSERT_EQUAL(len, 6);
+	CU_ASSERT_PTR_EQUAL(xtrace_field_data(b, &r, &len), (char *)data + 34);
+	CU_ASSERT_EQUAL(len, 4);
+
+	/* the same record cut short: each field fits or not */
+	r.size = 37;
+	CU_ASSERT_PTR_NULL(xtrace_field_data(b, &r, NULL));
+	CU_ASSERT_PTR_NOT_NULL(xtrace_field_data(a, &r, NULL));
+	r.size = 15;
+	CU_ASSERT_PTR_NULL(xtrace_field_data(x, &r, NULL));
+	CU_ASSERT_PTR_NULL(xtrace_field_data(a, &r, NULL));
+	r.size = -1;
+	CU_ASSERT_PTR_NULL(xtrace_field_data(x, &r, NULL));
+
+	/* a location word pointing past the record, or with a length beyond it */
+	r.size = 40;
+	data[4] = htole32(1u << 16 | 40);
+	CU_ASSERT_PTR_NULL(xtrace_field_data(a, &r, NULL));
+	data[4] = htole32(0xffffu << 16 | 24);
+	CU_ASSERT_PTR_NULL(xtrace_field_data(a, &r, NULL));
+	data[4] = htole32(0u << 16 | 40);		/* empty, at the very end: fits */
+	CU_ASSERT_PTR_NOT_NULL(xtrace_field_data(a, &r, &len));
+	CU_ASSERT_EQUAL(len, 0);
+	tep_free(tep);
+}
+
+static void printk_child(void)
+{
+	struct xtrace_rec *rec = xtrace_rec_open(rec_dir);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rec);
+	xtrace_rec_load_symbols(rec);
+	xtrace_rec_close(rec);
+}
+
+/*
+ * printk_formats lines libtraceevent reads outside of (no ':', or a format shorter than the
+ * three characters it strips): left out. Under check-asan, ASan saw the reads.
+ */
+static void test_printk_formats(void)
+{
+	static const char text[] = "0xffffffff8234aef8 : \"CPU_ON\"\n0xffffffff8234aef9\n"
+				   "0x1 : \"a\"\n0x2 : x\n::\n0x3 :";
+
+	default_spec();
+	CU_ASSERT_EQUAL_FATAL(new_recording(), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_write_file(rec_dir, "printk_formats", text, strlen(text)), 0);
+	run_isolated(printk_child);
+}
+
+/* Sub-buffers flagged RB_MISSED_EVENTS, with and without the stored count, in a layout. */
+static void lost_events_in(int long_size, bool big)
 {
 	static const struct page_opt opts[] = {
-		{ 0, RB_MISSED_EVENTS | RB_MISSED_STORED, 7, 0 },
-		{ 2, RB_MISSED_EVENTS, 0, 0 },
-		{ 3, RB_MISSED_EVENTS | RB_MISSED_STORED, 42, 0 },
-		{ 5, RB_MISSED_EVENTS | RB_MISSED_STORED, 0x12345, 0 },
+		{ 0, RB_MISSED_EVENTS | RB_MISSED_STORED, 7, 0, POISON_NONE, 0 },
+		{ 2, RB_MISSED_EVENTS, 0, 0, POISON_NONE, 0 },
+		{ 3, RB_MISSED_EVENTS | RB_MISSED_STORED, 42, 0, POISON_NONE, 0 },
+		{ 5, RB_MISSED_EVENTS | RB_MISSED_STORED, 0x12345, 0, POISON_NONE, 0 },
 	};
 	struct xtrace_rec *rec;
 	struct xtrace_iter *it;
@@ -950,6 +1372,8 @@ static void test_lost_events(void)
 	int seen = 0, bad = 0, flagged = 0;
 
 	default_spec();
+	lay.ls = long_size;
+	lay.big = big;
 	spec[0].nr = 30;			/* 6 sub-buffers of 5, frames of 4 */
 	spec[0].ev_per_page = 5;
 	spec[0].opts = opts;
@@ -1114,6 +1538,166 @@ static void test_merge_replay(void)
 	free(replay);
 }
 
+/* The layouts of 64- and 32-bit kernels, little- and big-endian. */
+static const struct {
+	int ls;
+	bool big;
+} layouts[] = { { 8, false }, { 4, false }, { 8, true }, { 4, true } };
+
+static void test_lost_events(void)
+{
+	for (size_t i = 0; i < N_(layouts); i++)
+		lost_events_in(layouts[i].ls, layouts[i].big);
+}
+
+/*
+ * The merge's decoder (xt_iter_decode(): the walker, or kbuffer with
+ * XTRACE_MERGE_KBUFFER=1) on the current recording: how many event times it gives, in order
+ * per stream; -1 if they are out of order or it fails.
+ */
+static long decoded_count(bool kbuffer_only)
+{
+	struct xt_tods t = { 0 };
+	struct xtrace_rec *rec;
+	struct xtrace_iter *it;
+	long n = 0;
+
+	if (kbuffer_only)
+		setenv("XTRACE_MERGE_KBUFFER", "1", 1);
+	rec = xtrace_rec_open(rec_dir);
+	it = rec ? xt_iter_new_full(&rec, 1, NULL, NULL, true) : NULL;
+	unsetenv("XTRACE_MERGE_KBUFFER");
+	if (!it)
+		n = -1;
+	for (int i = 0; it && i < xt_iter_nr_streams(it) && n >= 0; i++) {
+		int64_t last = INT64_MIN;
+		int got;
+
+		while (n >= 0 && (got = xt_iter_decode(it, i, &t)) > 0) {
+			for (int k = 0; k < got; k++, last = t.tod[k - 1])
+				if (t.tod[k] < last)
+					n = -1;
+			n += n >= 0 ? got : 0;
+		}
+		if (got < 0)
+			n = -1;
+	}
+	xtrace_iter_free(it);
+	xtrace_rec_close(rec);
+	free(t.tod);
+	return n;
+}
+
+/* Every layout reads back whole, in the view's iterator and in the merge's decoder. */
+static void test_layouts(void)
+{
+	for (size_t i = 0; i < N_(layouts); i++) {
+		unsigned int damage;
+		int seen = 0;
+
+		default_spec();
+		lay.ls = layouts[i].ls;
+		lay.big = layouts[i].big;
+		CU_ASSERT_EQUAL_FATAL(new_recording(), 0);
+		warnings = 0;
+		damage = open_and_check(NULL, &seen);
+		if (seen != NR0 + NR1 || damage || warnings)
+			fprintf(stderr, "\n  long_size %d %s-endian: %d events, damage %u ",
+				lay.ls, lay.big ? "big" : "little", seen, damage);
+		CU_ASSERT_EQUAL(seen, NR0 + NR1);
+		CU_ASSERT_EQUAL(damage, 0);
+		CU_ASSERT_EQUAL(warnings, 0);
+		CU_ASSERT_EQUAL(decoded_count(false), NR0 + NR1);
+		CU_ASSERT_EQUAL(decoded_count(true), NR0 + NR1);
+	}
+}
+
+static int count_readable(void)
+{
+	int n = 0;
+
+	for (int c = 0; c < 2; c++)
+		for (int i = 0; i < spec[c].nr; i++)
+			n += !spec[c].ev[i].gone && !(lost_pages[c] >> spec[c].ev[i].page & 1);
+	return n;
+}
+
+static void hostile_records_child(void)
+{
+	static const enum poison kinds[] = { POISON_BACK, POISON_PAD_BACK, POISON_PAST,
+					     POISON_NEGATIVE, POISON_EXTEND_CUT };
+
+	alarm(60);	/* kbuffer once walked such records forever */
+	for (size_t l = 0; l < N_(layouts); l++) {
+		for (size_t k = 0; k < N_(kinds); k++) {
+			/* cpu0: the middle of its third sub-buffer; cpu1: its first record */
+			const struct page_opt opts0[] = { { 2, 0, 0, 0, kinds[k], 5 } };
+			const struct page_opt opts1[] = { { 0, 0, 0, 0, kinds[k], 0 } };
+			unsigned int damage;
+			int seen = 0, want;
+
+			default_spec();
+			lay.ls = layouts[l].ls;
+			lay.big = layouts[l].big;
+			spec[0].opts = opts0;
+			spec[0].nr_opts = 1;
+			spec[1].opts = opts1;
+			spec[1].nr_opts = 1;
+			CU_ASSERT_EQUAL_FATAL(new_recording(), 0);
+			want = count_readable();
+			CU_ASSERT_EQUAL(want, NR0 + NR1 - (16 - 5) - 16);
+			damage = open_and_check(NULL, &seen);
+			if (seen != want || damage != 2)
+				fprintf(stderr, "\n  long_size %d %s-endian, hostile record %d: %d "
+					"events of %d, damage %u ", lay.ls, lay.big ? "big" : "little",
+					kinds[k], seen, want, damage);
+			CU_ASSERT_EQUAL(seen, want);
+			CU_ASSERT_EQUAL(damage, 2);
+			CU_ASSERT_EQUAL(decoded_count(false), want);
+			CU_ASSERT_EQUAL(decoded_count(true), want);
+		}
+	}
+}
+
+/*
+ * A record whose length or padding points backwards, past the sub-buffer, or gives an event a
+ * negative size, in every layout: the records before it are read, the rest of its sub-buffer
+ * is skipped (damage), and nothing hangs.
+ */
+static void test_hostile_records(void)
+{
+	run_isolated(hostile_records_child);
+}
+
+static void big_endian_commit_child(void)
+{
+	unsigned int damage;
+	int seen = 0;
+
+	damage = open_and_check(NULL, &seen);
+	CU_ASSERT_EQUAL(damage, 1);
+	CU_ASSERT_EQUAL(seen, NR0 - 16 + NR1);
+	CU_ASSERT_EQUAL(decoded_count(false), NR0 - 16 + NR1);
+}
+
+/*
+ * A big-endian 32-bit commit word of 16 MiB, 1 when read little-endian: the check once read
+ * it little-endian and let kbuffer, which reads it big-endian, past the sub-buffer.
+ */
+static void test_big_endian_commit(void)
+{
+	static const struct page_opt opts[] = { { 1, 0, 0, 1u << 24, POISON_NONE, 0 } };
+
+	default_spec();
+	lay.ls = 4;
+	lay.big = true;
+	spec[0].opts = opts;
+	spec[0].nr_opts = N_(opts);
+	lost_pages[0] = 1ULL << 1;
+	CU_ASSERT_EQUAL_FATAL(new_recording(), 0);
+	run_isolated(big_endian_commit_child);
+}
+
 /* ------------------------------------------- xt_subbuf_times vs kbuffer */
 
 struct wpage {
@@ -1271,13 +1855,27 @@ int add_reader_suite(void)
 		  test_truncated_header_and_boundary },
 		{ "reader: a corrupt zstd frame is skipped", test_corrupt_frame_skipped },
 		{ "reader: a corrupt frame header ends that cpu", test_corrupt_frame_header },
+		{ "reader: a frame larger than its bytes can hold is skipped", test_frame_too_big },
 		{ "reader: a missing or foreign cpu file", test_bad_cpu_file },
 		{ "reader: xtrace_rec_open errors", test_open_errors },
 		{ "reader: missing formats or a bad clock file are EBADMSG",
 		  test_open_missing_formats },
 		{ "reader: a sub-buffer with an impossible commit is skipped",
 		  test_malformed_subbuffer },
-		{ "reader: lost events flags and counts", test_lost_events },
+		{ "reader: lost events flags and counts, in every layout", test_lost_events },
+		{ "reader: 32-bit and big-endian kernels' sub-buffers", test_layouts },
+		{ "reader: hostile records: the rest of the sub-buffer skipped, no hang",
+		  test_hostile_records },
+		{ "reader: a big-endian commit word is checked as kbuffer reads it",
+		  test_big_endian_commit },
+		{ "reader: formats that kill the parser or cannot fit are left out",
+		  test_hostile_formats },
+		{ "reader: xtrace_field_data() checks fields against the record",
+		  test_field_data },
+		{ "reader: times at the ends of int64_t saturate", test_absurd_times },
+		{ "reader: an order of other streams orders nothing", test_order_header },
+		{ "reader: printk_formats lines libtraceevent misreads are left out",
+		  test_printk_formats },
 		{ "reader: the merge's sub-buffer walker gives kbuffer's times", test_subbuf_times },
 		{ "merge: xtrace_merge() and its replay, filtered and cut", test_merge_replay },
 	};
