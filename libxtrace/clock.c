@@ -78,10 +78,11 @@ static int64_t interpolate(const struct xtrace_clock_sample *a, const struct xtr
 			   uint64_t ts)
 {
 	__int128 dt = (__int128)b->trace - a->trace;
+	__int128 dtod = (__int128)b->tod - a->tod;
 
 	if (!dt)
 		return a->tod;
-	return wrap_add(a->tod, (int64_t)(((__int128)b->tod - a->tod) * ((__int128)ts - a->trace) / dt));
+	return wrap_add(a->tod, (int64_t)(dtod * ((__int128)ts - a->trace) / dt));
 }
 
 int64_t xtrace_clock_to_tod(const struct xtrace_clock *clk, uint64_t ts, size_t *hint)
@@ -109,8 +110,8 @@ int64_t xtrace_clock_to_tod(const struct xtrace_clock *clk, uint64_t ts, size_t 
 				return interpolate(&s[i - 1], &s[i], ts);
 			if (i + 2 < n && !xtrace_clock_is_step(clk, &s[i + 1], &s[i + 2]))
 				return (int64_t)((uint64_t)s[i].tod +
-						 (uint64_t)interpolate(&s[i + 1], &s[i + 2], ts) -
-						 (uint64_t)interpolate(&s[i + 1], &s[i + 2], s[i].trace));
+					(uint64_t)interpolate(&s[i + 1], &s[i + 2], ts) -
+					(uint64_t)interpolate(&s[i + 1], &s[i + 2], s[i].trace));
 		}
 		return interpolate(&s[i], &s[i + 1], ts);
 	}

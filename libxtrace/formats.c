@@ -255,17 +255,17 @@ static void load_one(struct xtrace_rec *rec, struct fmt *f, int *loaded)
 
 	switch (f->verdict) {
 	case FMT_TOO_BIG:
-		xt_log(XTRACE_LOG_WARNING, "'%s': format '%s' has a field beyond the largest record "
-		       "(%d bytes): its events are not decoded", rec->dir, f->path,
+		xt_log(XTRACE_LOG_WARNING, "'%s': format '%s' has a field beyond the largest record (%d bytes): its events are not decoded",
+		       rec->dir, f->path,
 		       rec->meta.page_size - 8 - rec->meta.long_size);
 		return;
 	case FMT_CRASH:
-		xt_log(XTRACE_LOG_WARNING, "'%s': format '%s' is damaged (libtraceevent's parser "
-		       "fails on it): its events are not decoded", rec->dir, f->path);
+		xt_log(XTRACE_LOG_WARNING, "'%s': format '%s' is damaged (libtraceevent's parser fails on it): its events are not decoded",
+		       rec->dir, f->path);
 		return;
 	case FMT_UNKNOWN:
-		xt_log(XTRACE_LOG_WARNING, "'%s': format '%s' was not checked in time (the "
-		       "parser is stuck on these formats): its events are not decoded", rec->dir,
+		xt_log(XTRACE_LOG_WARNING, "'%s': format '%s' was not checked in time (the parser is stuck on these formats): its events are not decoded",
+		       rec->dir,
 		       f->path);
 		return;
 	case FMT_OK:
@@ -280,8 +280,8 @@ static void load_one(struct xtrace_rec *rec, struct fmt *f, int *loaded)
 	/* libtraceevent prints a failed event as its name and raw fields */
 	if (divides_unsafely(ev->print_fmt.args, 0)) {
 		ev->flags |= TEP_EVENT_FL_FAILED;
-		xt_log(XTRACE_LOG_WARNING, "'%s': format '%s' divides by what may be zero: its "
-		       "events are printed as raw fields", rec->dir, f->path);
+		xt_log(XTRACE_LOG_WARNING, "'%s': format '%s' divides by what may be zero: its events are printed as raw fields",
+		       rec->dir, f->path);
 	}
 }
 

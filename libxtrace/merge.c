@@ -166,30 +166,29 @@ static void report(struct xtrace_merge_meta *m, struct gaps *g)
 			    m->sources[j].first <= s->last && s->first <= m->sources[j].last)
 				overlap = true;
 		if (m->nr_sources > 1 && s->events && !overlap)
-			warn(m, "'%s' does not overlap any other system in time: its clock may be "
-			     "wrong, or the recordings are of different runs", s->name);
+			warn(m, "'%s' does not overlap any other system in time: its clock may be wrong, or the recordings are of different runs",
+			     s->name);
 		if (!s->events)
 			warn(m, "'%s' has no events", s->name);
 		if (m->nr_sources > 1 && s->clock_error < 0) {
-			warn(m, "'%s': its clock error is unknown (chronyd was not running when it "
-			     "was recorded): where its events are close to another system's, the "
-			     "order shown may be wrong", s->name);
+			warn(m, "'%s': its clock error is unknown (chronyd was not running when it was recorded): where its events are close to another system's, the order shown may be wrong",
+			     s->name);
 		} else if (m->nr_sources > 1 && m->typical_gap >= 0 &&
 			   s->clock_error + s->sample_error > m->typical_gap) {
 			xtrace_format_ns(a, sizeof(a), s->clock_error + s->sample_error);
 			xtrace_format_ns(b, sizeof(b), m->typical_gap);
-			warn(m, "'%s': its clock may be off by up to %s, more than the typical %s "
-			     "between interleaved events: the order shown may be wrong", s->name, a, b);
+			warn(m, "'%s': its clock may be off by up to %s, more than the typical %s between interleaved events: the order shown may be wrong",
+			     s->name, a, b);
 		}
 		if (s->steps)
-			warn(m, "'%s': its clock was stepped %d time(s) while recording: times near "
-			     "a step are uncertain", s->name, s->steps);
+			warn(m, "'%s': its clock was stepped %d time(s) while recording: times near a step are uncertain",
+			     s->name, s->steps);
 		if (s->lost)
 			warn(m, "'%s': %llu events were lost while recording", s->name,
 			     (unsigned long long)s->lost);
 		if (s->damage)
-			warn(m, "'%s': %u damaged place(s) in its data were skipped: everything "
-			     "readable was merged", s->name, s->damage);
+			warn(m, "'%s': %u damaged place(s) in its data were skipped: everything readable was merged",
+			     s->name, s->damage);
 	}
 }
 
@@ -232,8 +231,8 @@ static int open_inputs(const struct xtrace_merge_opts *o, struct input *in,
 			return ret;
 		}
 		if (in[i].merged && o->names && o->names[i]) {
-			xt_log(XTRACE_LOG_ERROR, "'%s' is a merged directory: its systems keep their "
-			       "names (-n names a recording)", o->inputs[i]);
+			xt_log(XTRACE_LOG_ERROR, "'%s' is a merged directory: its systems keep their names (-n names a recording)",
+			       o->inputs[i]);
 			return -EINVAL;
 		}
 		n += in[i].set.nr;
@@ -251,9 +250,8 @@ static int open_inputs(const struct xtrace_merge_opts *o, struct input *in,
 					   (o->names && o->names[i]) ? o->names[i] : meta->hostname;
 
 			if (!strcmp(meta->timestamp, "tsc")) {
-				xt_log(XTRACE_LOG_ERROR, "'%s' was recorded with -t tsc: the TSCs of "
-				       "different systems cannot be related to each other; record "
-				       "with -t tod (the default) to merge", o->inputs[i]);
+				xt_log(XTRACE_LOG_ERROR, "'%s' was recorded with -t tsc: the TSCs of different systems cannot be related to each other; record with -t tod (the default) to merge",
+				       o->inputs[i]);
 				return -EINVAL;
 			}
 			s->name = clean_name(name);
@@ -267,8 +265,8 @@ static int open_inputs(const struct xtrace_merge_opts *o, struct input *in,
 			for (int j = 0; j < m->nr_sources; j++) {
 				if (strcmp(m->sources[j].name, s->name))
 					continue;
-				xt_log(XTRACE_LOG_ERROR, "two inputs are the system '%s' ('%s' and "
-				       "'%s'): tell them apart with -n NAME=DIR", s->name,
+				xt_log(XTRACE_LOG_ERROR, "two inputs are the system '%s' ('%s' and '%s'): tell them apart with -n NAME=DIR",
+				       s->name,
 				       m->sources[j].input, s->input);
 				m->nr_sources++;
 				return -EINVAL;
@@ -280,8 +278,9 @@ static int open_inputs(const struct xtrace_merge_opts *o, struct input *in,
 	for (int k = 0; k < o->nr_offsets; k++) {
 		int j;
 
-		for (j = 0; j < m->nr_sources && strcmp(m->sources[j].name, o->offset_names[k]); j++)
-			;
+		for (j = 0; j < m->nr_sources; j++)
+			if (!strcmp(m->sources[j].name, o->offset_names[k]))
+				break;
 		if (j == m->nr_sources) {
 			xt_log(XTRACE_LOG_ERROR, "--offset: no system is named '%s'",
 			       o->offset_names[k]);

@@ -141,7 +141,8 @@ static void unescape(char *s)
 			continue;
 		}
 		s++;
-		*d++ = *s == 'n' ? '\n' : *s == 't' ? '\t' : *s == 'r' ? '\r' : *s == 's' ? ' ' : *s;
+		*d++ = *s == 'n' ? '\n' : *s == 't' ? '\t' : *s == 'r' ? '\r' :
+		       *s == 's' ? ' ' : *s;
 	}
 	*d = '\0';
 }
@@ -694,8 +695,8 @@ int xtrace_merge_meta_read(const char *dir, struct xtrace_merge_meta *m)
 		const char *name = m->sources[i].name;
 
 		if (!name || !*name || strchr(name, '/')) {
-			xt_log(XTRACE_LOG_ERROR, "'%s/" XT_META_FILE "': [source%d] name is missing "
-			       "or not a directory name", dir, i);
+			xt_log(XTRACE_LOG_ERROR, "'%s/" XT_META_FILE "': [source%d] name is missing or not a directory name",
+			       dir, i);
 			ret = -EBADMSG;
 		}
 	}

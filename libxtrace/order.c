@@ -89,8 +89,8 @@ int xt_order_reader_open(struct xt_order_reader *o, const char *path, int nr_str
 	    memcmp(h.magic, XT_ORDER_HDR_MAGIC, sizeof(h.magic)) || h.major > XTRACE_FORMAT_MAJOR ||
 	    h.nr_streams != (uint32_t)nr_streams) {
 		(*o->damage)++;
-		xt_log(XTRACE_LOG_WARNING, "the merged order's header is damaged or not of these "
-		       "%d streams: nothing is shown", nr_streams);
+		xt_log(XTRACE_LOG_WARNING, "the merged order's header is damaged or not of these %d streams: nothing is shown",
+		       nr_streams);
 		o->fr.off = o->fr.size;
 	}
 	return 0;

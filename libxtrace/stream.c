@@ -456,8 +456,8 @@ int xt_stream_open(struct xt_stream *s)
 		if (st.st_size < (off_t)sizeof(h) || memcmp(h.magic, XT_CPU_MAGIC, sizeof(h.magic)))
 			snprintf(msg, sizeof(msg), "not an xtrace CPU data file");
 		else if ((int)h.page_size != s->rec->meta.page_size)
-			snprintf(msg, sizeof(msg), "its sub-buffers are of %u bytes, the metadata's "
-				 "page_size %d: not read", h.page_size, s->rec->meta.page_size);
+			snprintf(msg, sizeof(msg), "its sub-buffers are of %u bytes, the metadata's page_size %d: not read",
+				 h.page_size, s->rec->meta.page_size);
 		else
 			snprintf(msg, sizeof(msg), "the data file of cpu%u: not read", h.cpu);
 		damaged(s, msg);

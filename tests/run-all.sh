@@ -35,6 +35,13 @@ if [ -z "${1:-}" ]; then
 fi
 
 if [ -z "${1:-}" ]; then
+	# CODING_STYLE's checkable rules over the production code
+	if python3 scripts/style-check.py > "$XT_OUT/style.log" 2>&1; then
+		echo "PASS style (scripts/style-check.py)"; passed=$((passed + 1))
+	else
+		echo "FAIL style: $(wc -l < "$XT_OUT/style.log") places"; head -20 "$XT_OUT/style.log"
+		failed=$((failed + 1)); failures+=("style")
+	fi
 	# the CLI tier: every program's usage, exit codes and messages, without root
 	if tests/cli/run.sh > "$XT_OUT/cli.log" 2>&1; then
 		echo "PASS $(tail -n 1 "$XT_OUT/cli.log")"; passed=$((passed + 1))
