@@ -25,50 +25,6 @@
 
 /* ------------------------------------------------------------- copying */
 
-/* cpuN.xtd: event data, which the merge copies frame by frame */
-static bool is_event_data(const char *name)
-{
-	int cpu, n = 0;
-
-	return sscanf(name, "cpu%d.xtd%n", &cpu, &n) == 1 && n && !name[n];
-}
-
-/* Copy @src into @dst: files and folders, but not the event data at the top. */
-static int copy_tree(const char *src, const char *dst, bool top)
-{
-	struct dirent *de;
-	DIR *d = opendir(src);
-	int ret = 0;
-
-	if (!d)
-		return -errno;
-	if (mkdir(dst, 0755) && errno != EEXIST) {
-		closedir(d);
-		return -errno;
-	}
-	while (!ret && (de = readdir(d))) {
-		char *s, *t;
-		struct stat st;
-
-		if (de->d_name[0] == '.' || (top && is_event_data(de->d_name)))
-			continue;
-		s = xt_path(src, de->d_name);
-		t = xt_path(dst, de->d_name);
-		if (!s || !t)
-			ret = -ENOMEM;
-		else if (lstat(s, &st))
-			ret = -errno;
-		else if (S_ISDIR(st.st_mode))
-			ret = copy_tree(s, t, false);
-		else if (S_ISREG(st.st_mode))
-			ret = xt_copy_file(s, t);
-		free(s);
-		free(t);
-	}
-	closedir(d);
-	return ret;
-}
-
 /*
  * Everything of a recording but its event data: metadata, formats, maps, and
  * whatever else the recorder or the collector kept beside them (vms,
@@ -80,7 +36,7 @@ static int copy_decoding_files(const char *src, const char *dst)
 	int ret = meta && access(meta, R_OK) ? -errno : meta ? 0 : -ENOMEM;
 
 	free(meta);
-	return ret ? ret : copy_tree(src, dst, true);
+	return ret ? ret : xt_copy_tree(src, dst, true);
 }
 
 /* ----------------------------------------------------------- the report */

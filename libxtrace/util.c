@@ -368,6 +368,54 @@ int64_t xt_realtime_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/* cpuN.xtd: event data, which the merge copies frame by frame */
+static bool is_event_data(const char *name)
+{
+	int cpu, n = 0;
+
+	return sscanf(name, "cpu%d.xtd%n", &cpu, &n) == 1 && n && !name[n];
+}
+
+/*
+ * Copy the tree @src into @dst (made if missing): directories and regular files, links and
+ * the rest skipped; with @skip_event_data, not the cpuN.xtd files at its top (the merge
+ * copies those frame by frame).
+ */
+int xt_copy_tree(const char *src, const char *dst, bool skip_event_data)
+{
+	struct dirent *de;
+	DIR *d = opendir(src);
+	int ret = 0;
+
+	if (!d)
+		return -errno;
+	if (mkdir(dst, 0755) && errno != EEXIST) {
+		closedir(d);
+		return -errno;
+	}
+	while (!ret && (de = readdir(d))) {
+		char *s, *t;
+		struct stat st;
+
+		if (de->d_name[0] == '.' || (skip_event_data && is_event_data(de->d_name)))
+			continue;
+		s = xt_path(src, de->d_name);
+		t = xt_path(dst, de->d_name);
+		if (!s || !t)
+			ret = -ENOMEM;
+		else if (lstat(s, &st))
+			ret = -errno;
+		else if (S_ISDIR(st.st_mode))
+			ret = xt_copy_tree(s, t, false);
+		else if (S_ISREG(st.st_mode))
+			ret = xt_copy_file(s, t);
+		free(s);
+		free(t);
+	}
+	closedir(d);
+	return ret;
+}
+
 int xt_make_outdir(const char *dir, bool *made)
 {
 	DIR *d = opendir(dir);

@@ -202,6 +202,7 @@ __hidden int xt_write_all(int fd, const void *buf, size_t len);
 __hidden int xt_mkdir_p(const char *path, mode_t mode);
 __hidden int xt_make_outdir(const char *dir, bool *made);
 __hidden int xt_copy_file(const char *src, const char *dst);
+__hidden int xt_copy_tree(const char *src, const char *dst, bool skip_event_data);
 __hidden int xt_strv_push(char ***strv, size_t *n, char *s);
 __hidden int xt_zstd_file_write(const char *path, const void *buf, size_t len, int level);
 __hidden int xt_zstd_file_read(const char *path, char **buf, size_t *len);

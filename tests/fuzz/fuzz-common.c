@@ -75,40 +75,6 @@ int fz_write(const char *dir, const char *name, const void *buf, size_t len)
 	return ret;
 }
 
-/* Copy the tree @src into @dst (made). */
-static int copy_tree(const char *src, const char *dst)
-{
-	struct dirent *de;
-	DIR *d = opendir(src);
-	int ret = 0;
-
-	if (!d)
-		return -errno;
-	if (mkdir(dst, 0755) && errno != EEXIST) {
-		closedir(d);
-		return -errno;
-	}
-	while (!ret && (de = readdir(d))) {
-		char *s, *t;
-		struct stat st;
-
-		if (de->d_name[0] == '.')
-			continue;
-		s = xt_path(src, de->d_name);
-		t = xt_path(dst, de->d_name);
-		if (!s || !t)
-			ret = -ENOMEM;
-		else if (stat(s, &st))
-			ret = -errno;
-		else
-			ret = S_ISDIR(st.st_mode) ? copy_tree(s, t) : xt_copy_file(s, t);
-		free(s);
-		free(t);
-	}
-	closedir(d);
-	return ret;
-}
-
 int fz_make_recording(const char *dir, const struct fz_layout *layout, bool one_cpu)
 {
 	static const char *const files[] = { XT_CLOCK_FILE, XT_TASKS_FILE, XT_SYSCALLS_FILE,
@@ -145,7 +111,7 @@ int fz_make_recording(const char *dir, const struct fz_layout *layout, bool one_
 	if (!ret) {
 		char *s = xt_path(t, XT_FORMATS_DIR), *d = xt_path(dir, XT_FORMATS_DIR);
 
-		ret = s && d ? copy_tree(s, d) : -ENOMEM;
+		ret = s && d ? xt_copy_tree(s, d, false) : -ENOMEM;
 		free(s);
 		free(d);
 	}

@@ -22,27 +22,7 @@ start_session_libvirtd
 ncpus=$(nproc)
 [ "$ncpus" -ge 2 ] || skip "needs 2 CPUs"
 
-cat > "$D/dom.xml" <<XML
-<domain type='qemu'>
-  <name>$NAME</name>
-  <uuid>$UUID</uuid>
-  <memory unit='MiB'>64</memory>
-  <vcpu>1</vcpu>
-  <os><type arch='x86_64' machine='pc'>hvm</type></os>
-  <devices>
-    <emulator>$QEMU</emulator>
-    <video><model type='none'/></video>
-    <memballoon model='none'/>
-  </devices>
-</domain>
-XML
-cat > "$D/k.cfg" <<CFG
-[$UUID]
-name = $NAME
-nr_vcpus = 1
-cpuset = 0-1
-CFG
-chmod 644 "$D/dom.xml" "$D/k.cfg"
+write_tiny_vm false
 as_nobody "$KH/virt-helper" "$URI" define "$D/dom.xml" 2> def.err || fail "define: $(cat def.err)"
 as_nobody "$XT_BIN/kvmrt-sync-config" -f "$D/k.cfg" -c "$URI" > sync.txt 2>&1 || fail "sync: $(cat sync.txt)"
 

@@ -66,3 +66,26 @@ stop_session_libvirtd() {
 	done
 	rm -rf "$D"
 }
+
+# write_tiny_vm RT: $D/dom.xml, a 64 MiB one-vCPU TCG domain $NAME ($UUID) without disk
+# (libvirt's "running" is all the tests need), and $D/k.cfg, its KVM-RT section on CPUs 0-1,
+# real-time if RT is true
+write_tiny_vm() {
+	cat > "$D/dom.xml" <<XML
+<domain type='qemu'>
+  <name>$NAME</name>
+  <uuid>$UUID</uuid>
+  <memory unit='MiB'>64</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <devices>
+    <emulator>$QEMU</emulator>
+    <video><model type='none'/></video>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+XML
+	printf '[%s]\nname = %s\nnr_vcpus = 1\ncpuset = 0-1\n' "$UUID" "$NAME" > "$D/k.cfg"
+	[ "$1" = true ] && echo "rt = true" >> "$D/k.cfg"
+	chmod 644 "$D/dom.xml" "$D/k.cfg"
+}
