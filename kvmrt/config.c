@@ -19,6 +19,7 @@
 
 #include "kvmrt.h"
 #include "kvmrt-local.h"
+#include "gs-proto.h"
 
 #define MAX_LINE	65536
 #define MAX_VCPUS	4096
@@ -38,6 +39,7 @@ static const char *const attr_names[KA_NR] = {
 	[KA_DISABLED] = "disabled",
 	[KA_PCIDEVS] = "pcidevs",
 	[KA_COMMENTS] = "comments",
+	[KA_GUEST_SERVICES] = "guest_services",
 };
 
 const char *kvmrt_attr_name(enum kvmrt_attr_id a)
@@ -275,6 +277,7 @@ static int vm_interpret(struct kvmrt_vm *vm, struct kvmrt_diags *d, const char *
 	vm->hide_kvm = false;
 	vm->autostart = true;
 	vm->disabled = false;
+	vm->guest_services = 0;
 	memset(vm->attr_line, 0, sizeof(vm->attr_line));
 	vm->cpuset = xtrace_idset_new();
 	vm->numatune = xtrace_idset_new();
@@ -391,6 +394,15 @@ static int vm_interpret(struct kvmrt_vm *vm, struct kvmrt_diags *d, const char *
 					       "'%s' is not a PCI address (such as 0000:03:00.0)",
 					       bad);
 			break;
+		case KA_GUEST_SERVICES: {
+			char word[64];
+
+			if (gs_services_parse(val, &vm->guest_services, word, sizeof(word)))
+				kvmrt_diag_add(d, KVMRT_ERROR, file, line, label, at->key,
+					       "'%s' is not a guest service (ping, log_msg, xtrace_flush, xtrace_log_data, all, none)",
+					       word);
+			break;
+		}
 		default:
 			break;
 		}
@@ -824,6 +836,12 @@ char *kvmrt_vm_format(const struct kvmrt_vm *vm, enum kvmrt_attr_id a)
 		for (int i = 0; i < vm->nr_pcidevs; i++)
 			sb_printf(&b, "%s%s", i ? "," : "", vm->pcidevs[i]);
 		return sb_steal(&b);
+	case KA_GUEST_SERVICES: {
+		char list[64];
+
+		gs_services_format(vm->guest_services, list, sizeof(list));
+		return strdup(list);
+	}
 	default:
 		errno = EINVAL;
 		return NULL;

@@ -10,7 +10,8 @@
  *   <numatune><memory mode='strict' nodeset=/></numatune>
  *   <memoryBacking><locked/></memoryBacking>
  *   <features><kvm><hidden state='on'/></kvm></features>
- *   <devices> hostdev type='pci' per pcidevs; memballoon model='none' (rt) </devices>
+ *   <devices> hostdev type='pci' per pcidevs; memballoon model='none' (rt);
+ *             the guest services' virtio-serial channel (guest_services) </devices>
  */
 #include <ctype.h>
 #include <errno.h>
@@ -370,6 +371,52 @@ static void apply_devices(xmlNodePtr dom, const struct kvmrt_vm *vm)
 	}
 }
 
+/* Is @n the guest services' channel (<channel><target type='virtio' name=GS_PORT/>)? */
+static bool is_gs_channel(xmlNodePtr n)
+{
+	xmlNodePtr t = is_elem(n, "channel") ? child(n, "target") : NULL;
+	char *name = t ? prop(t, "name") : NULL;
+	bool yes = name && !strcmp(name, KVMRT_GS_CHANNEL);
+
+	free(name);
+	return yes;
+}
+
+/*
+ * guest_services: a virtio-serial port named KVMRT_GS_CHANNEL whose host side is a unix
+ * socket that QEMU creates in KVMRT_GS_SOCKET_DIR, named after the VM (kvmrt-gsd connects to
+ * it); no guest services, no channel.
+ */
+static void apply_gs_channel(xmlNodePtr dom, const struct kvmrt_vm *vm)
+{
+	xmlNodePtr devs = child(dom, "devices"), n, next, ch = NULL, src, tgt;
+	char path[512];
+
+	for (n = devs ? devs->children : NULL; n; n = next) {
+		next = n->next;
+		if (!is_gs_channel(n))
+			continue;
+		if (vm->guest_services && vm->name && !ch)
+			ch = n;	/* kept, with what libvirt added (address, alias) */
+		else
+			drop(n);
+	}
+	if (!vm->guest_services || !vm->name)
+		return;
+	devs = devs ? devs : xmlNewChild(dom, NULL, BAD_CAST "devices", NULL);
+	snprintf(path, sizeof(path), "%s/%s.sock", KVMRT_GS_SOCKET_DIR, vm->name);
+	if (!ch) {
+		ch = xmlNewChild(devs, NULL, BAD_CAST "channel", NULL);
+		tgt = xmlNewChild(ch, NULL, BAD_CAST "target", NULL);
+		set_prop(tgt, "type", "virtio");
+		set_prop(tgt, "name", KVMRT_GS_CHANNEL);
+	}
+	set_prop(ch, "type", "unix");
+	src = ensure_child(ch, "source");
+	set_prop(src, "mode", "bind");
+	set_prop(src, "path", path);
+}
+
 static void set_or_drop_text(xmlNodePtr dom, const char *name, const char *text, bool one_line)
 {
 	xmlNodePtr n = child(dom, name);
@@ -499,6 +546,7 @@ int kvmrt_domxml_apply(const char *xml, const struct kvmrt_vm *vm, const struct 
 	}
 
 	apply_devices(dom, vm);
+	apply_gs_channel(dom, vm);
 
 	*out = serialize(doc);
 	if (!*out) {
@@ -673,7 +721,8 @@ int kvmrt_domxml_read(const char *xml, const struct kvmrt_topo *topo,
 
 	ret = 0;
 	for (int i = 0; i < KA_NR; i++)
-		if (i != KA_AUTOSTART && i != KA_DISABLED && i != KA_COMMENTS && !s->val[i])
+		if (i != KA_AUTOSTART && i != KA_DISABLED && i != KA_COMMENTS &&
+		    i != KA_GUEST_SERVICES && !s->val[i])
 			ret = -ENOMEM;
 out:
 	xmlFreeDoc(doc);

@@ -62,7 +62,7 @@ const struct kvmrt_diag *kvmrt_diags_find(const struct kvmrt_diags *d, enum kvmr
 enum kvmrt_attr_id {
 	KA_NAME, KA_TITLE, KA_DESCRIPTION, KA_NR_VCPUS, KA_CPU_TOPOLOGY, KA_CPUSET, KA_RT,
 	KA_RT_MEMORY, KA_NUMATUNE, KA_HIDE_KVM, KA_AUTOSTART, KA_DISABLED, KA_PCIDEVS,
-	KA_COMMENTS, KA_NR, KA_UNKNOWN = -1,
+	KA_COMMENTS, KA_GUEST_SERVICES, KA_NR, KA_UNKNOWN = -1,
 };
 
 /** kvmrt_attr_name - the attribute's name in the file ("nr_vcpus") */
@@ -99,8 +99,14 @@ struct kvmrt_vm {
 	bool hide_kvm, autostart, disabled;
 	char **pcidevs;			/* "0000:03:00.0" */
 	int nr_pcidevs;
+	unsigned guest_services;	/* GS_SVC_* bits (kvmrt-gs/gs-proto.h); 0: off */
 	int attr_line[KA_NR];		/* line of each known attribute, 0 if not set */
 };
+
+/* The guest services' channel (kvmrt-gs/, docs/guest-services.md): its virtio-serial port
+ * name in the guest and the directory of its host sockets (NAME.sock per VM). */
+#define KVMRT_GS_CHANNEL	"org.kvmrt.gs.0"
+#define KVMRT_GS_SOCKET_DIR	"/run/kvmrt-gs"
 
 struct kvmrt_config {
 	char *path;

@@ -159,6 +159,18 @@ static void check_vm(struct vctx *c, const struct kvmrt_vm *vm, const struct kvm
 }
 
 /* The rules between the real-time VM @a and another VM @b. */
+/* guest_services: the VM's name names its socket (KVMRT_GS_SOCKET_DIR/NAME.sock) */
+static void check_gs(struct vctx *c, const struct kvmrt_vm *vm)
+{
+	if (!vm->guest_services || !vm->name)
+		return;
+	if (strchr(vm->name, '/') || !strcmp(vm->name, ".") || !strcmp(vm->name, "..") ||
+	    strlen(vm->name) > 80)
+		diag(c, KVMRT_ERROR, vm, KA_GUEST_SERVICES, "the VM's name '%s' cannot name its guest services socket (no '/', at most 80 bytes)", vm->name);
+	else if (vm->disabled)
+		diag(c, KVMRT_WARNING, vm, KA_GUEST_SERVICES, "set on a disabled VM: kvmrt-gsd answers it only once it is enabled");
+}
+
 static void check_pair(struct vctx *c, const struct kvmrt_vm *a,
 		       const struct kvmrt_placement *pa, const struct kvmrt_vm *b,
 		       const struct kvmrt_placement *pb, bool report_overlap)
@@ -232,6 +244,7 @@ int kvmrt_validate(const struct kvmrt_config *cfg, const struct kvmrt_topo *topo
 		if (!c.pl[i])
 			goto oom;
 		check_vm(&c, cfg->vms[i], c.pl[i]);
+		check_gs(&c, cfg->vms[i]);
 	}
 	for (int i = 0; i < cfg->nr_vms; i++) {
 		const struct kvmrt_vm *a = cfg->vms[i];

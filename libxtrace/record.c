@@ -1256,6 +1256,24 @@ int xtrace_recorder_set_exit_status(struct xtrace_recorder *r, int exit_status)
 	return xtrace_meta_write(r->dir, &r->meta);
 }
 
+int xtrace_recorder_mark(struct xtrace_recorder *r, const char *label)
+{
+	char text[XTRACE_MARK_MAX + sizeof(XTRACE_MARK)];
+	size_t n = strlen(label);
+
+	if (!n || n > XTRACE_MARK_MAX)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)label[i] < 0x20 || label[i] == 0x7f)
+			return -EINVAL;
+	if (r->stopped)
+		return -ESRCH;
+	if (r->lock_fd < 0)
+		return -EBADF;
+	n = snprintf(text, sizeof(text), XTRACE_MARK "%s", label);
+	return write(r->lock_fd, text, n) < 0 ? -errno : 0;
+}
+
 const char *xtrace_recorder_marker_path(const struct xtrace_recorder *r)
 {
 	return r->marker_path;

@@ -226,6 +226,16 @@ static bool do_request(struct xtrace_recorder *r, struct run *run, char *line, b
 	int ret;
 
 	*ok = false;
+	if (!strncmp(line, "mark ", 5)) {
+		/* "mark LABEL": an event of another program in our trace (guest services) */
+		ret = xtrace_recorder_mark(r, line + 5);
+		*ok = !ret;
+		if (ret)
+			snprintf(msg, size, "mark: %s", strerror(-ret));
+		else
+			snprintf(msg, size, "marked");
+		return false;
+	}
 	if (parse_request(line, &verb, &cpus, &have_cpus)) {
 		snprintf(msg, size, "invalid CPU list");
 		return false;

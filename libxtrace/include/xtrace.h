@@ -653,6 +653,19 @@ struct xtrace_recorder_status {
 /** xtrace_recorder_status - what @r has done so far (reads the kernel's counters) */
 int xtrace_recorder_status(struct xtrace_recorder *r, struct xtrace_recorder_status *st);
 
+/* The longest label xtrace_recorder_mark() takes. */
+#define XTRACE_MARK_MAX		1000
+
+/**
+ * xtrace_recorder_mark - write XTRACE_MARK @label into the trace, on the caller's CPU
+ * @label: printable text (no control characters), 1 to XTRACE_MARK_MAX bytes; its first word
+ *	   is the event's name in the view ("KVMRT_GS_PING_HOST vm1 42" shows as
+ *	   KVMRT_GS_PING_HOST [vm1 42])
+ *
+ * Returns 0, -EINVAL for a label it refuses, -ESRCH once stopped, or -errno of the write.
+ */
+int xtrace_recorder_mark(struct xtrace_recorder *r, const char *label);
+
 /** xtrace_recorder_marker_path - the instance's trace_marker file */
 const char *xtrace_recorder_marker_path(const struct xtrace_recorder *r);
 

@@ -93,7 +93,7 @@ static void test_defaults(void)
 		[KA_CPU_TOPOLOGY] = "auto", [KA_CPUSET] = "", [KA_RT] = "false",
 		[KA_RT_MEMORY] = "auto", [KA_NUMATUNE] = "auto", [KA_HIDE_KVM] = "false",
 		[KA_AUTOSTART] = "true", [KA_DISABLED] = "false", [KA_PCIDEVS] = "",
-		[KA_COMMENTS] = "",
+		[KA_COMMENTS] = "", [KA_GUEST_SERVICES] = "none",
 	};
 
 	CU_ASSERT_EQUAL(cfg->diags.n, 0);
@@ -123,6 +123,9 @@ static void test_values(void)
 		{ "NR_VCPUS = 3", KA_NR_VCPUS, "3" },
 		{ "pcidevs = 03:00.0, 0000:81:1f.7", KA_PCIDEVS, "0000:03:00.0,0000:81:1f.7" },
 		{ "description: colon form", KA_DESCRIPTION, "colon form" },
+		{ "guest_services = xtrace_flush, PING", KA_GUEST_SERVICES, "ping,xtrace_flush" },
+		{ "guest_services = all", KA_GUEST_SERVICES,
+		  "ping,log_msg,xtrace_flush,xtrace_log_data" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -172,6 +175,8 @@ static void test_errors(void)
 		  "aeec46cc-0638-4949-ac04-146b233194a9", "name", "missing" },
 		{ "[aeec46cc-0638-4949-ac04-146b233194a9]\nname =\n", 2, NULL, "name", "must not be empty" },
 		{ "[not-a-uuid]\nname = x\n", 1, "x", NULL, "is not a UUID" },
+		{ "[aeec46cc-0638-4949-ac04-146b233194a9]\nname = x\nguest_services = ping, shell\n",
+		  3, "x", "guest_services", "'shell' is not a guest service" },
 		{ "[aeec46cc-0638-4949-ac04-146b233194a9]\nname = a\n[aeec46cc-0638-4949-ac04-146b233194a9]\n"
 		  "name = b\n", 3, "b", NULL, "duplicate UUID aeec46cc-0638-4949-ac04-146b233194a9 (also "
 		  "the section at line 1)" },

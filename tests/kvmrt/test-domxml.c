@@ -273,6 +273,42 @@ static void test_minimal_domain(void)
 	free(out);
 }
 
+/* guest_services: the virtio-serial channel to /run/kvmrt-gs/NAME.sock, and gone without */
+static void test_gs_channel(void)
+{
+	static const char xml[] =
+		"<domain type='test'><name>x</name><uuid>fde74e84-0e1b-404e-90e7-72101e79c48a</uuid>"
+		"<memory>1024</memory><os><type>hvm</type></os><devices>"
+		"<channel type='unix'><source mode='bind' path='/old'/>"
+		"<target type='virtio' name='org.kvmrt.gs.0'/><address type='virtio-serial'/></channel>"
+		"<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>"
+		"</devices></domain>";
+	static const char cfg_on[] = "[fde74e84-0e1b-404e-90e7-72101e79c48a]\nname = vm1\n"
+				     "guest_services = ping, xtrace_flush\n";
+	static const char cfg_off[] = "[fde74e84-0e1b-404e-90e7-72101e79c48a]\nname = vm1\n";
+	bool changed;
+	char *out = apply(xml, cfg_on, &changed), *again;
+	struct xdoc x = xopen(out);
+
+	XEQ(&x, "count(/domain/devices/channel)", "2");
+	XEQ(&x, "string(/domain/devices/channel[target/@name='org.kvmrt.gs.0']/source/@path)",
+	    "/run/kvmrt-gs/vm1.sock");
+	XEQ(&x, "string(/domain/devices/channel[target/@name='org.kvmrt.gs.0']/address/@type)",
+	    "virtio-serial");
+	xclose(&x);
+	/* applied again: nothing changes */
+	again = apply(out, cfg_on, &changed);
+	CU_ASSERT(!changed);
+	free(again);
+	again = apply(out, cfg_off, &changed);
+	x = xopen(again);
+	XEQ(&x, "count(/domain/devices/channel)", "1");
+	XEQ(&x, "string(/domain/devices/channel/target/@name)", "org.qemu.guest_agent.0");
+	xclose(&x);
+	free(again);
+	free(out);
+}
+
 static void test_bad_xml(void)
 {
 	static const char *const bad[] = {
@@ -369,6 +405,7 @@ int add_domxml_suite(void)
 	if (!s || !CU_add_test(s, "real-time VM: every element, nothing else", test_apply_rt) ||
 	    !CU_add_test(s, "back to a plain VM", test_apply_not_rt) ||
 	    !CU_add_test(s, "a minimal domain", test_minimal_domain) ||
+	    !CU_add_test(s, "the guest services channel", test_gs_channel) ||
 	    !CU_add_test(s, "bad XML is refused", test_bad_xml) ||
 	    !CU_add_test(s, "settings read back", test_read))
 		return -1;
