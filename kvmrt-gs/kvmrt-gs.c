@@ -117,6 +117,7 @@ static int run_one(const char *name, const char *arg, bool quiet)
 		if (!quiet || !yes)
 			printf("%s: %s%s%s\n", name, yes ? "available" : "not available",
 			       yes ? "" : ": ", yes ? "" : kvmrt_gs_last_error());
+		fflush(stdout);	/* in order with the errors on stderr */
 		return !yes;
 	}
 	if (!strcmp(name, "ping")) {
@@ -147,6 +148,7 @@ static int run_one(const char *name, const char *arg, bool quiet)
 	}
 	if (!quiet)
 		printf("%s %s: ok (%.3f ms)\n", name, arg, ms_since(&t0));
+	fflush(stdout);
 	return 0;
 }
 

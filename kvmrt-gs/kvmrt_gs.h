@@ -6,10 +6,11 @@
  * recorders and a *_HOST event in the host's. docs/guest-services.md describes the transport,
  * the protocol and the limits. Link with -lkvmrt_gs (pkg-config kvmrt_gs).
  *
- * Every function is thread-safe (one request at a time, in a mutex). The first call opens the
+ * Every function is thread-safe (one request at a time, in a mutex). The first call finds the
  * transport and asks the host what it offers; after that a call allocates nothing and blocks
- * only for its own request, at most KVMRT_GS_TIMEOUT_MS (or $KVMRT_GS_TIMEOUT_MS) each way.
- * Call kvmrt_gs_available() once before a real-time loop so the set-up is not in it.
+ * only for its own request (and for another process's call on the same port: a virtio-serial
+ * port has one opener at a time), at most KVMRT_GS_TIMEOUT_MS (or $KVMRT_GS_TIMEOUT_MS). Call
+ * kvmrt_gs_available() once before a real-time loop so the set-up is not in it.
  *
  * The calls return 0 on success and -errno on failure: -ENODEV no transport, -EOPNOTSUPP the
  * host does not offer that service to this VM, -EAGAIN rate-limited, -ETIMEDOUT no answer,

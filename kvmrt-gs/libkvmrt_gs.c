@@ -37,10 +37,12 @@
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static int port_fd = -1;
+static char port_path[128];
+static bool port_vsock;
 static bool hello_done;
 static unsigned host_services;
 static int64_t hello_at;
-static uint32_t next_id = 1;
+static uint32_t next_id;
 static int timeout_ms = -1;
 static char rbuf[2 * GS_LINE_MAX];
 static size_t rlen;
@@ -125,22 +127,29 @@ static int find_vport(const char *dir, const char *name, void *arg)
 	return 1;
 }
 
-static int open_port(void)
+/*
+ * Find the transport once: the device's path, else AF_VSOCK. A virtio-serial port has one
+ * opener at a time, so each call opens it and closes it again (another process waits its turn,
+ * up to the timeout); a vsock connection is kept.
+ */
+static int find_port(void)
 {
 	const char *env = getenv("KVMRT_GS_PORT");
-	char dev[64];
 	int fd;
 
-	if (env && *env)
-		return open(env, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-	fd = open("/dev/virtio-ports/" KVMRT_GS_PORT_NAME, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (fd >= 0)
-		return fd;
-	if (each_entry("/sys/class/virtio-ports", find_vport, dev) == 1) {
-		fd = open(dev, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-		if (fd >= 0)
-			return fd;
+	if (port_path[0] || port_vsock)
+		return 0;
+	if (env && *env) {
+		snprintf(port_path, sizeof(port_path), "%s", env);
+		return 0;
 	}
+	if (!access("/dev/virtio-ports/" KVMRT_GS_PORT_NAME, F_OK)) {
+		snprintf(port_path, sizeof(port_path), "/dev/virtio-ports/%s", KVMRT_GS_PORT_NAME);
+		return 0;
+	}
+	if (each_entry("/sys/class/virtio-ports", find_vport, port_path) == 1)
+		return 0;
+	port_path[0] = '\0';
 	/* AF_VSOCK where the host offers it (vhost_vsock) */
 	fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd >= 0) {
@@ -148,12 +157,49 @@ static int open_port(void)
 					  .svm_port = KVMRT_GS_VSOCK_PORT };
 
 		if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa)) &&
-		    !fcntl(fd, F_SETFL, O_NONBLOCK))
-			return fd;
+		    !fcntl(fd, F_SETFL, O_NONBLOCK)) {
+			port_vsock = true;
+			port_fd = fd;
+			return 0;
+		}
 		close(fd);
 	}
-	errno = ENODEV;
-	return -1;
+	return -ENODEV;
+}
+
+/* Open the port for one call: 0, or -errno with last_err set. */
+static int acquire(int64_t deadline)
+{
+	char junk[256];
+
+	if (port_vsock)
+		return port_fd >= 0 ? 0 : -ENOTCONN;
+	for (;;) {
+		port_fd = open(port_path, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+		if (port_fd >= 0)
+			break;
+		if (errno != EBUSY || now_ns(CLOCK_MONOTONIC) >= deadline) {
+			set_err(errno == EBUSY ? "the port %s stays in use by another process" :
+				"cannot open the port %s", port_path);
+			return errno == EBUSY ? -ETIMEDOUT : -ENODEV;
+		}
+		/* another process of this guest has the port: our turn comes */
+		nanosleep(&(struct timespec){ 0, 200000 }, NULL);
+	}
+	/* what an earlier opener left unread (answers to requests it gave up on) */
+	while (read(port_fd, junk, sizeof(junk)) > 0)
+		;
+	rlen = 0;
+	return 0;
+}
+
+static void release(void)
+{
+	if (port_vsock || port_fd < 0)
+		return;
+	close(port_fd);
+	port_fd = -1;
+	rlen = 0;
 }
 
 static void close_port(void)
@@ -161,6 +207,7 @@ static void close_port(void)
 	if (port_fd >= 0)
 		close(port_fd);
 	port_fd = -1;
+	port_vsock = false;
 	rlen = 0;
 }
 
@@ -262,7 +309,7 @@ static int request(struct gs_req *r, char *text, bool want_reply)
 	}
 	set_err("%s", ret == -ETIMEDOUT ? "no answer from the host (is kvmrt-gsd running?)" :
 		ret == -ENOTCONN ? "the host side of the port is not connected" : strerror(-ret));
-	if (ret != -ETIMEDOUT)
+	if (ret != -ETIMEDOUT && port_vsock)
 		close_port();
 	return ret;
 }
@@ -287,20 +334,28 @@ static int ensure(void)
 		return -ENODEV;
 	}
 	hello_at = now_ns(CLOCK_MONOTONIC);
-	if (port_fd < 0) {
-		port_fd = open_port();
-		if (port_fd < 0) {
-			set_err("no guest services port (/dev/virtio-ports/%s) nor AF_VSOCK",
-				KVMRT_GS_PORT_NAME);
-			return -ENODEV;
-		}
+	if (!next_id)
+		next_id = (uint32_t)(getpid() * 2654435761u ^ hello_at);
+	if (find_port()) {
+		set_err("no guest services port (/dev/virtio-ports/%s) nor AF_VSOCK",
+			KVMRT_GS_PORT_NAME);
+		return -ENODEV;
 	}
-	ret = request(&r, text, true);
+	ret = acquire(hello_at + (int64_t)timeout_ms * 1000000);
+	if (!ret) {
+		ret = request(&r, text, true);
+		release();
+	}
 	if (ret)
 		return ret == -EIO ? -EOPNOTSUPP : ret;
 	s = strstr(text, "services=");
-	if (!s || gs_services_parse(s + 9, &host_services, NULL, 0))
-		host_services = 0;
+	if (s) {
+		char list[GS_LINE_MAX];
+
+		snprintf(list, sizeof(list), "%.*s", (int)strcspn(s + 9, " "), s + 9);
+		if (gs_services_parse(list, &host_services, NULL, 0))
+			host_services = 0;
+	}
 	hello_done = true;
 	return 0;
 }
@@ -405,8 +460,17 @@ static int begin(unsigned svc)
 		set_err("not enabled for this VM by the host", NULL);
 		ret = -EOPNOTSUPP;
 	}
+	if (!ret)
+		ret = acquire(now_ns(CLOCK_MONOTONIC) + (int64_t)timeout_ms * 1000000);
 	if (ret)
 		pthread_mutex_unlock(&lock);
+	return ret;
+}
+
+static long end_call(long ret)
+{
+	release();
+	pthread_mutex_unlock(&lock);
 	return ret;
 }
 
@@ -436,8 +500,7 @@ long kvmrt_gs_ping(unsigned long cookie)
 		r.arg[3] = strtoull(text, NULL, 10);
 		request(&r, text, false);
 	}
-	pthread_mutex_unlock(&lock);
-	return ret;
+	return end_call(ret);
 }
 
 long kvmrt_gs_log_msg(char *msg)
@@ -456,8 +519,7 @@ long kvmrt_gs_log_msg(char *msg)
 	r.len = strnlen(msg, KVMRT_GS_MSG_MAX);
 	memcpy(r.data, msg, r.len);
 	ret = request(&r, text, true);
-	pthread_mutex_unlock(&lock);
-	return ret;
+	return end_call(ret);
 }
 
 long kvmrt_gs_xtrace_flush(unsigned long scope)
@@ -485,8 +547,7 @@ long kvmrt_gs_xtrace_flush(unsigned long scope)
 	else
 		snprintf(req, sizeof(req), "flush\n");
 	recorders(req);
-	pthread_mutex_unlock(&lock);
-	return ret;
+	return end_call(ret);
 }
 
 long kvmrt_gs_xtrace_log_data(void *data, long size)
@@ -509,6 +570,5 @@ long kvmrt_gs_xtrace_log_data(void *data, long size)
 	strcat(req, "\n");
 	recorders(req);
 	ret = request(&r, text, true);
-	pthread_mutex_unlock(&lock);
-	return ret;
+	return end_call(ret);
 }

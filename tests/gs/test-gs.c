@@ -327,7 +327,7 @@ static void *fake_host(void *arg)
 			if (!gs_req_parse(buf, nl - buf, &r)) {
 				snprintf(f->last, sizeof(f->last), "%.*s", (int)sizeof(f->last) - 1, buf);
 				if (r.verb == GS_HELLO)
-					k = snprintf(out, sizeof(out), "999 ok stale\n%u ok vm=t services=%s\n",
+					k = snprintf(out, sizeof(out), "999 ok stale\n%u ok vm=t services=%s msg_max=200\n",
 						     r.id, f->services);
 				else if (r.verb == GS_PING)
 					k = snprintf(out, sizeof(out), "%u ok 5\n", r.id);

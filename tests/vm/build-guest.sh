@@ -1,6 +1,7 @@
 #!/bin/bash
 # Build the xtrace test guest: Debian's kernel and an initramfs with busybox, OpenSSH's sshd
-# (and sftp-server), the xtrace programs, kvm-tiny and the kvm/kvm_amd/virtio modules.
+# (and sftp-server), the xtrace programs, kvmrt-gs (with libkvmrt_gs, gs-sample and gs-bench
+# when built), kvm-tiny and the kvm/kvm_amd/virtio modules (virtio_console: virtio-serial).
 #
 #   tests/vm/build-guest.sh [-f] [-q]      -f: rebuild even if nothing changed; -q: quiet
 #
@@ -37,7 +38,10 @@ die() { echo "build-guest: error: $*" >&2; exit 1; }
 # Modules the guest loads (with their dependencies from modules.dep), in this order.
 MODULES="virtio virtio_ring virtio_pci virtio_net virtio_console virtio-rng kvm kvm-amd"
 # Host programs copied into the guest with every library ldd names.
-XT_PROGS="xtrace-run xtrace-ctl xtrace-view xtrace-multi-merge"
+XT_PROGS="xtrace-run xtrace-ctl xtrace-view xtrace-multi-merge kvmrt-gs"
+# The guest services' library and the programs built on it (docs/guest-services.md), when built.
+GS_LIB=$top/lib/libkvmrt_gs.so.1
+GS_EXTRA="$top/build/samples/gs-sample $top/build/bench/gs-bench"
 SSHD=/usr/sbin/sshd
 SFTP=/usr/lib/openssh/sftp-server
 BASH=/usr/bin/bash	# the guide's flows use bash -c '…'; /bin/sh is busybox's ash
@@ -201,7 +205,8 @@ echo "[127.0.0.1]:*,[localhost]:*,xtrace-guest $(cut -d' ' -f1,2 "$VM/keys/ssh_h
 mv "$VM/known_hosts.tmp" "$VM/known_hosts"
 
 # ---------------------------------------------------------------- is it up to date?
-dyn_progs="$SSHD $SFTP $BASH $(for p in $XT_PROGS; do echo "$top/bin/$p"; done)"
+gs_files=$(for f in $GS_LIB $GS_EXTRA; do [ -f "$f" ] && echo "$f"; done)
+dyn_progs="$SSHD $SFTP $BASH $(for p in $XT_PROGS; do echo "$top/bin/$p"; done) $gs_files"
 plugins=$(ls "$TE_PLUGINS"/*.so 2>/dev/null || true)
 # (the plugins need only libtraceevent and libc, which xtrace's programs bring)
 libs=$(for p in $dyn_progs; do ldd "$p" || die "ldd $p failed"; done |
@@ -250,6 +255,12 @@ copy "$SSHD"
 copy "$SFTP"
 copy "$BASH"
 for p in $XT_PROGS; do copy "$top/bin/$p" "/usr/bin/$p"; done
+for f in $gs_files; do
+	case $f in
+	*.so.*) copy "$f" "/usr/lib/x86_64-linux-gnu/$(basename "$f")" ;;
+	*) copy "$f" "/usr/bin/$(basename "$f")" ;;
+	esac
+done
 copy "$tiny" /usr/bin/kvm-tiny
 for l in $libs; do copy "$l"; done
 for p in $plugins; do copy "$p"; done

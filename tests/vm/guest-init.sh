@@ -35,6 +35,13 @@ while read -r ko; do
 		say "insmod $ko failed: $(cat /tmp/insmod.err)"
 done < /etc/xtrace-guest/modules
 
+# what udev would do: /dev/virtio-ports/NAME for each named virtio-serial port
+for p in /sys/class/virtio-ports/*; do
+	[ -r "$p/name" ] || continue
+	mkdir -p /dev/virtio-ports
+	ln -sf "../$(basename "$p")" "/dev/virtio-ports/$(cat "$p/name")"
+done
+
 # QEMU user networking: guest 10.0.2.15/24, gateway 10.0.2.2, DNS 10.0.2.3
 ip link set lo up
 ip addr add 127.0.0.1/8 dev lo 2>/dev/null

@@ -15,7 +15,8 @@
 # every guest's of build/vm/run (ssh -F build/vm/ssh_config vm1 ...).
 # Environment: XT_VM_RUN (directory of the files above: guests of one name in two
 # directories are two guests), XT_VM_TIMEOUT (seconds to wait for the guest, default 180), XT_VM_MEM (MiB,
-# default 1024), XT_VM_SMP (default 2), XT_VM_APPEND (more kernel command line).
+# default 1024), XT_VM_SMP (default 2), XT_VM_APPEND (more kernel command line), XT_VM_QEMU_ARGS
+# (more QEMU arguments, split at blanks: devices, chardevs, e.g. a virtio-serial port).
 set -eu
 set -o pipefail
 
@@ -100,6 +101,7 @@ cmd_start() {
 		-netdev "user,id=n0,hostname=$name,hostfwd=tcp:127.0.0.1:$port-:22" \
 		-device virtio-net-pci,netdev=n0 \
 		-device virtio-rng-pci \
+		${XT_VM_QEMU_ARGS:-} \
 		-no-reboot -daemonize -pidfile "$RUN/$name.pid" \
 		> "$RUN/$name.qemu.log" 2>&1; then
 		cat "$RUN/$name.qemu.log" >&2
