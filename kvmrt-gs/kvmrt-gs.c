@@ -98,7 +98,28 @@ static double ms_since(const struct timespec *t0)
 	return (t.tv_sec - t0->tv_sec) * 1e3 + (t.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-/* Run one command; 0 ok, 1 failed */
+/* A usage error in @name's argument @arg (2, said), or 0 */
+static int check_arg(const char *name, const char *arg)
+{
+	unsigned char buf[KVMRT_GS_MSG_MAX + 1];
+	unsigned long v;
+	long n;
+
+	if (!strcmp(name, "ping") && parse_ulong(arg, &v))
+		return tool_bad_usage("ping: '%s' is not a cookie (an unsigned integer)", arg);
+	if (!strcmp(name, "xtrace_flush") && (parse_ulong(arg, &v) || v > KVMRT_GS_XTRACE_CPU_ALL))
+		return tool_bad_usage("xtrace_flush: '%s' is not a scope (0, 1 or 2)", arg);
+	if (!strcmp(name, "log_msg") || !strcmp(name, "xtrace_log_data")) {
+		n = data_of(arg, buf, KVMRT_GS_MSG_MAX);
+		if (n <= 0)
+			return tool_bad_usage("%s: '%s' is empty or not hex", name, arg);
+		if (!strcmp(name, "log_msg") && memchr(buf, '\0', n))
+			return tool_bad_usage("log_msg: the message holds a NUL byte");
+	}
+	return 0;
+}
+
+/* Run one command (its argument checked); 0 ok, 1 failed */
 static int run_one(const char *name, const char *arg, bool quiet)
 {
 	unsigned char buf[KVMRT_GS_MSG_MAX + 1];
@@ -121,25 +142,17 @@ static int run_one(const char *name, const char *arg, bool quiet)
 		return !yes;
 	}
 	if (!strcmp(name, "ping")) {
-		if (parse_ulong(arg, &v))
-			return tool_bad_usage("ping: '%s' is not a cookie (an unsigned integer)", arg);
+		parse_ulong(arg, &v);
 		ret = kvmrt_gs_ping(v);
 	} else if (!strcmp(name, "xtrace_flush")) {
-		if (parse_ulong(arg, &v) || v > KVMRT_GS_XTRACE_CPU_ALL)
-			return tool_bad_usage("xtrace_flush: '%s' is not a scope (0, 1 or 2)", arg);
+		parse_ulong(arg, &v);
 		ret = kvmrt_gs_xtrace_flush(v);
 	} else if (!strcmp(name, "log_msg")) {
 		n = data_of(arg, buf, KVMRT_GS_MSG_MAX);
-		if (n <= 0)
-			return tool_bad_usage("log_msg: '%s' is empty or not hex", arg);
 		buf[n] = '\0';
-		if (strlen((char *)buf) != (size_t)n)
-			return tool_bad_usage("log_msg: the message holds a NUL byte");
 		ret = kvmrt_gs_log_msg((char *)buf);
 	} else {
 		n = data_of(arg, buf, KVMRT_GS_DATA_MAX);
-		if (n <= 0)
-			return tool_bad_usage("xtrace_log_data: '%s' is empty or not hex", arg);
 		ret = kvmrt_gs_xtrace_log_data(buf, n);
 	}
 	if (ret) {
@@ -188,16 +201,14 @@ int main(int argc, char **argv)
 			return tool_bad_usage("unknown command '%s'", argv[i]);
 		if (k->args && i + 1 >= argc)
 			return tool_bad_usage("%s: missing argument", argv[i]);
+		if (k->args && check_arg(argv[i], argv[i + 1]))
+			return tool_exit(2);
 		i += k->args;
 	}
 	for (unsigned long r = 0; r < repeat; r++) {
 		for (int i = optind; i < argc; i++) {
 			const struct cmd *k = lookup(argv[i]);
-			int ret = run_one(argv[i], k->args ? argv[i + 1] : "", quiet);
-
-			if (ret == 2)
-				return tool_exit(2);
-			failed |= ret;
+			failed |= run_one(argv[i], k->args ? argv[i + 1] : "", quiet);
 			i += k->args;
 		}
 	}

@@ -47,6 +47,7 @@ static int timeout_ms = -1;
 static char rbuf[2 * GS_LINE_MAX];
 static size_t rlen;
 static __thread char last_err[160];
+static char hello_err[160];	/* why the last greeting failed */
 
 static void set_err(const char *fmt, const char *arg)
 {
@@ -330,7 +331,7 @@ static int ensure(void)
 	if (hello_done)
 		return 0;
 	if (hello_at && now_ns(CLOCK_MONOTONIC) - hello_at < RETRY_NS) {
-		set_err("guest services not available (asked less than a second ago)", NULL);
+		set_err("%s", hello_err);
 		return -ENODEV;
 	}
 	hello_at = now_ns(CLOCK_MONOTONIC);
@@ -339,6 +340,7 @@ static int ensure(void)
 	if (find_port()) {
 		set_err("no guest services port (/dev/virtio-ports/%s) nor AF_VSOCK",
 			KVMRT_GS_PORT_NAME);
+		snprintf(hello_err, sizeof(hello_err), "%s", last_err);
 		return -ENODEV;
 	}
 	ret = acquire(hello_at + (int64_t)timeout_ms * 1000000);
@@ -346,8 +348,10 @@ static int ensure(void)
 		ret = request(&r, text, true);
 		release();
 	}
-	if (ret)
+	if (ret) {
+		snprintf(hello_err, sizeof(hello_err), "%s", last_err);
 		return ret == -EIO ? -EOPNOTSUPP : ret;
+	}
 	s = strstr(text, "services=");
 	if (s) {
 		char list[GS_LINE_MAX];

@@ -1,0 +1,2 @@
+# kvmrt-gs ping with a cookie that is not a number
+kvmrt-gs ping -5

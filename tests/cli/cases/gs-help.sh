@@ -1,0 +1,2 @@
+# kvmrt-gs --help
+kvmrt-gs --help

@@ -1,0 +1,2 @@
+# kvmrt-gs command without its argument
+kvmrt-gs available ping

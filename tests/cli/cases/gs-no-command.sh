@@ -1,0 +1,2 @@
+# kvmrt-gs without a command
+kvmrt-gs

@@ -1,0 +1,2 @@
+# kvmrt-gsd with a bad rate
+kvmrt-gsd --rate 0

@@ -1,0 +1,2 @@
+# kvmrt-gsd without its configuration
+kvmrt-gsd -f /nonexistent/kvmrt.cfg
