@@ -87,7 +87,8 @@ int gs_services_parse(const char *list, unsigned *mask, char *bad, size_t badlen
 			/* nothing */
 		} else {
 			for (i = 0; i < sizeof(services) / sizeof(services[0]); i++)
-				if (strlen(services[i].name) == n && !strncasecmp(p, services[i].name, n))
+				if (strlen(services[i].name) == n &&
+				    !strncasecmp(p, services[i].name, n))
 					break;
 			if (i == sizeof(services) / sizeof(services[0])) {
 				if (bad && badlen)

@@ -26,7 +26,8 @@ enum gs_verb { GS_HELLO, GS_PING, GS_PINGED, GS_LOG_MSG, GS_FLUSH, GS_LOG_DATA, 
 struct gs_req {
 	uint32_t id;
 	enum gs_verb verb;
-	uint64_t arg[4];	/* ping: cookie, t_req; pinged: + t_ans, t_host; flush: scope, vcpu */
+	/* ping: cookie, t_req; pinged: + t_ans, t_host; flush: scope, vcpu */
+	uint64_t arg[4];
 	uint8_t data[256];	/* log_msg, log_data: the bytes (hex on the wire) */
 	size_t len;
 };

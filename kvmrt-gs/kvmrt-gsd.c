@@ -447,13 +447,16 @@ int main(int argc, char **argv)
 		case 'f': o.config = optarg; break;
 		case 's': o.dir = optarg; break;
 		case 0x100:
-		case 0x101:
+		case 0x101: {
+			double *rate = c == 0x100 ? &o.rate : &o.log_rate;
+
 			errno = 0;
-			(c == 0x100 ? &o.rate : &o.log_rate)[0] = strtod(optarg, &end);
-			if (errno || end == optarg || *end || (c == 0x100 ? o.rate : o.log_rate) <= 0)
+			*rate = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(*rate > 0))
 				return tool_bad_usage("bad rate '%s' (a positive number a second)",
 						      optarg);
 			break;
+		}
 		case 0x102: o.kmsg = optarg; break;
 		case 0x103: o.proc = optarg; break;
 		case 'v': o.verbose++; break;
