@@ -55,9 +55,9 @@ CFG=$XT_VM_RUN/$VM.ssh_config
 gssh() { ssh -F "$CFG" $VM -- "$@"; }
 
 # the host agent
-"$XT_BIN/kvmrt-gsd" -f "$T/kvmrt.cfg" -s "$SOCKS" -v > gsd.log 2>&1 &
+$VG "$XT_BIN/kvmrt-gsd" -f "$T/kvmrt.cfg" -s "$SOCKS" -v > gsd.log 2>&1 &
 gsd_pid=$!
-for _ in $(seq 50); do grep -q "VM $VM: connected" gsd.log && break; sleep 0.1; done
+for _ in $(seq 100); do grep -q "VM $VM: connected" gsd.log && break; sleep 0.1; done
 expect_grep "VM $VM: connected to '$SOCKS/$VM.sock'" gsd.log "kvmrt-gsd's log"
 
 # the command line in the guest, recorded here and there, merged
@@ -132,5 +132,9 @@ cat off.txt
 expect_grep "^available: not available" off.txt "kvmrt-gs available"
 expect_no_grep "^ping 44: ok" off.txt "kvmrt-gs ping"
 ok "a VM not enabled: $(grep '^available' off.txt)"
-kill -0 $gsd_pid || fail "kvmrt-gsd died"
+kill -TERM $gsd_pid
+wait $gsd_pid
+rc=$?
+gsd_pid=
+[ $rc = 0 ] || fail "kvmrt-gsd ended with status $rc on SIGTERM: $(tail -n 5 gsd.log)"
 ok "$(( ($(date +%s%N) - t0) / 1000000000 )) s in all"
