@@ -7,11 +7,14 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <event-parse.h>
 
 #include "xtrace.h"
 #include "xtrace-remote.h"
@@ -36,6 +39,11 @@ static const char *const usage_text[] = {
 	"                         us, ms or s; a bare number is seconds), e.g. vm1=-1500us",
 	"      --correct-clocks   shift each system by the clock offset measured over ssh",
 	"                         when it was collected (its file 'clockcheck')",
+	"      --fit-pings        shift each VM by the clock offset its guest-services pings",
+	"                         measured (KVMRT_GS_PING_HOST events of the inputs: the host's",
+	"                         time within the guest's request and answer; the shortest",
+	"                         round trip's); it replaces --correct-clocks' for that VM, not",
+	"                         --offset's; the VM's name must be its system's name",
 	"  -q, --quiet            no report, no progress line, no warnings",
 	TOOL_SSH_USAGE,
 	"  -h, --help             this text",
@@ -52,10 +60,10 @@ struct merge_cli {
 	char **inputs, **names;
 	const char **offset_names;
 	int64_t *offsets;
-	bool quiet, correct_clocks;
+	bool quiet, correct_clocks, fit_pings;
 	struct xtrace_ssh_opts ssh;
 	char *fetch_dir;		/* where remote inputs were fetched to */
-	int owned_offsets;		/* the last ones, added by --correct-clocks */
+	int owned_offsets;		/* the last ones, added by --correct-clocks, --fit-pings */
 	char **fetched;			/* per input: its local copy, or NULL */
 	struct timespec start;
 	bool progress_shown;
@@ -234,6 +242,121 @@ static int add_clock_offsets(struct merge_cli *c)
 	return 0;
 }
 
+/* The best ping fit of each VM seen in the host recordings */
+struct ping_fit {
+	char vm[64];
+	int64_t off, rtt;
+};
+
+/* "KVMRT_GS_PING_HOST VM COOKIE host=H req=Q ans=A ..." (after XTRACE_MARK) into @fits */
+static void ping_seen(const char *text, int len, struct ping_fit **fits, int *nr)
+{
+	char label[32], vm[64], buf[512];
+	long long h, q, a;
+	unsigned long long cookie;
+	int i;
+
+	if (len <= 0 || len >= (int)sizeof(buf))
+		return;
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	if (sscanf(buf, XTRACE_MARK "%31s %63s %llu host=%lld req=%lld ans=%lld", label, vm,
+		   &cookie, &h, &q, &a) != 6 || strcmp(label, "KVMRT_GS_PING_HOST") || a < q)
+		return;
+	for (i = 0; i < *nr && strcmp((*fits)[i].vm, vm); i++)
+		;
+	if (i == *nr) {
+		if (TOOL_GROW(*fits, *nr + 1))
+			return;
+		snprintf((*fits)[i].vm, sizeof((*fits)[i].vm), "%s", vm);
+		(*fits)[i].rtt = INT64_MAX;
+		(*nr)++;
+	}
+	if (a - q < (*fits)[i].rtt) {
+		(*fits)[i].rtt = a - q;
+		(*fits)[i].off = h - q / 2 - a / 2 - (q % 2 + a % 2) / 2;
+	}
+}
+
+/*
+ * --fit-pings: every input's KVMRT_GS_PING_HOST events (docs/guest-services.md) give the VMs'
+ * clock offsets to the host's, within half a round trip: shift each VM that is an input by
+ * its best one, unless --offset names it (an offset --correct-clocks set is replaced).
+ */
+static int add_ping_fits(struct merge_cli *c, int first_owned)
+{
+	struct ping_fit *fits = NULL;
+	int nr = 0;
+
+	for (int i = 0; i < c->m.nr_inputs; i++) {
+		struct xtrace_rec *rec = xtrace_rec_open(c->inputs[i]);
+		struct xtrace_event *ev;
+		struct xtrace_iter *it;
+
+		if (!rec)
+			continue;
+		it = xtrace_iter_new(&rec, 1, NULL);
+		while (it && xtrace_iter_next(it, &ev) > 0) {
+			struct tep_handle *tep = xtrace_rec_tep(ev->rec);
+			struct tep_event *e = tep_find_event_by_record(tep, ev->record);
+			struct tep_format_field *f;
+			const char *text;
+			int off, len;
+
+			if (!e || strcmp(e->name, "print") || strcmp(e->system, "ftrace") ||
+			    !(f = tep_find_field(e, "buf")))
+				continue;
+			/* char buf[]: the text runs to the end of the record */
+			off = f->offset;
+			len = ev->record->size - off;
+			if (off < 0 || len <= 0 || f->size)
+				continue;
+			text = (const char *)ev->record->data + off;
+			if (len > 26 && !strncmp(text, XTRACE_MARK "KVMRT_GS_PING_HOST ", 26))
+				ping_seen(text, strnlen(text, len), &fits, &nr);
+		}
+		xtrace_iter_free(it);
+		xtrace_rec_close(rec);
+	}
+	for (int f = 0; f < nr; f++) {
+		bool input = false;
+		int k;
+
+		/* only a VM that is one of the inputs, by its name or its host name */
+		for (int i = 0; i < c->m.nr_inputs && !input; i++) {
+			struct xtrace_meta meta;
+
+			if (c->names[i]) {
+				input = !strcmp(c->names[i], fits[f].vm);
+			} else if (!xtrace_meta_read(c->inputs[i], &meta)) {
+				input = meta.hostname && !strcmp(meta.hostname, fits[f].vm);
+				xtrace_meta_free(&meta);
+			}
+		}
+		if (!input)
+			continue;
+		for (k = 0; k < c->m.nr_offsets && strcmp(c->offset_names[k], fits[f].vm); k++)
+			;
+		if (k < first_owned)
+			continue;	/* the user's --offset */
+		if (k == c->m.nr_offsets) {
+			if (TOOL_GROW(c->offset_names, k + 1) || TOOL_GROW(c->offsets, k + 1) ||
+			    !(c->offset_names[k] = strdup(fits[f].vm))) {
+				free(fits);
+				return -1;
+			}
+			c->m.nr_offsets = k + 1;
+		}
+		c->offsets[k] = fits[f].off;
+		if (!c->quiet)
+			tool_msg("%s: clock %+.1f us from the host's (guest-services ping, +-%.1f us); shifted by %+.1f us",
+				 fits[f].vm, -fits[f].off / 1000.0, fits[f].rtt / 2000.0,
+				 fits[f].off / 1000.0);
+	}
+	free(fits);
+	return 0;
+}
+
 static int run_merge(struct merge_cli *c)
 {
 	struct xtrace_merge_meta meta;
@@ -252,7 +375,7 @@ static int run_merge(struct merge_cli *c)
 	{
 		int first = c->m.nr_offsets;
 
-		if (add_clock_offsets(c))
+		if (add_clock_offsets(c) || (c->fit_pings && add_ping_fits(c, first)))
 			return 1;
 		c->owned_offsets = c->m.nr_offsets - first;
 		c->m.offset_names = c->offset_names;
@@ -281,6 +404,7 @@ int main(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		TOOL_SSH_LONGOPTS,
 		{ "correct-clocks", no_argument, NULL, 0x102 },
+		{ "fit-pings", no_argument, NULL, 0x103 },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -339,6 +463,9 @@ int main(int argc, char **argv)
 			break;
 		case 0x102:
 			c.correct_clocks = true;
+			break;
+		case 0x103:
+			c.fit_pings = true;
 			break;
 		case 'h':
 			tool_usage(stdout, usage_text);

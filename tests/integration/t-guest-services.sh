@@ -75,15 +75,19 @@ for e in PING FLUSH LOG_DATA; do
 	expect_grep " $VM [0-9]+ KVMRT_GS_${e}_GUEST " remote-merged.txt "xtrace-run --remote's merge"
 	expect_grep " $host [0-9]+ KVMRT_GS_${e}_HOST \[$VM " remote-merged.txt "xtrace-run --remote's merge"
 done
-# The guest's clock is set from QEMU's RTC, to the second: fit it to the host's with the ping
-# pair (the host's time within the guest's request and answer) and merge again with it.
+# The guest's clock is set from QEMU's RTC, to the second: merge again with it fitted to the
+# host's from the ping pair (the host's time within the guest's request and answer).
 read -r th tq ta <<< "$(grep -m1 "KVMRT_GS_PING_HOST \[$VM 42 " remote-merged.txt |
 	sed -E 's/.*host=([0-9]+) req=([0-9]+) ans=([0-9]+).*/\1 \2 \3/')"
 [ -n "$ta" ] && [ "$tq" -le "$ta" ] || fail "the ping pair lacks its times (or its answer came before its request)"
 off=$((th - (tq + ta) / 2)) rtt=$((ta - tq))
-"$XT_BIN/xtrace-multi-merge" -q -o merged --offset "$VM=${off}ns" "rec/$host" "rec/$VM" > merge.txt 2>&1 ||
-	fail "xtrace-multi-merge failed: $(cat merge.txt)"
-ok "the guest's clock fitted from the ping pair: $((off / 1000)) us from the host's +- $((rtt / 2000)) us (half the round trip)"
+$VG "$XT_BIN/xtrace-multi-merge" -o merged --fit-pings "rec/$host" "rec/$VM" > merge.txt 2>&1 ||
+	fail "xtrace-multi-merge --fit-pings failed: $(cat merge.txt)"
+shift_us=$(sed -nE "s/.*$VM: clock .* \(guest-services ping, .*shifted by ([-+][0-9]+)\.[0-9] us$/\1/p" merge.txt)
+[ -n "$shift_us" ] || fail "xtrace-multi-merge --fit-pings did not fit $VM: $(cat merge.txt)"
+d=$((shift_us - off / 1000)); d=${d#-}
+[ "$d" -le 1 ] || fail "--fit-pings shifted $VM by $shift_us us, the pair says $((off / 1000)) us"
+ok "the guest's clock fitted from the ping pair (xtrace-multi-merge --fit-pings): shifted by $shift_us us, +- $((rtt / 2000)) us (half the round trip)"
 xview merged > merged.txt || fail "xtrace-view of the merged recording failed"
 grep -E 'KVMRT_GS_|FLUSH' merged.txt > pairs.txt
 cat pairs.txt
