@@ -1,10 +1,12 @@
 #!/bin/bash
 # bench/gs-bench.sh: the guest services' figures on the QEMU TCG test guest (as root; run by
 # bench/run.sh as part 7, or alone). Boots the guest with the guest services' virtio-serial
-# port, starts kvmrt-gsd and one host recorder (xtrace-run -e sched, stream mode) and one in
-# the guest, then runs build/bench/gs-bench $GS_BENCH_CALLS (default 1000) in the guest: the
-# round trip of kvmrt_gs_ping() and the time from kvmrt_gs_xtrace_flush(2) until it returns
-# (the host's and the guest's buffers saved); median and p99. TCG is slow: on KVM the guide's
+# port and starts kvmrt-gsd; runs build/bench/gs-bench $GS_BENCH_CALLS (default 1000) in the
+# guest for the round trip of kvmrt_gs_ping() without recorders (the transport; the port opened
+# per call, then held open with KVMRT_GS_HOLD_PORT=1), then again
+# with one recorder on each side (xtrace-run -e sched; each call writes its events into them)
+# for the ping and the time from kvmrt_gs_xtrace_flush(2) until it returns (the host's and the
+# guest's buffers saved); median and p99. TCG is slow: on KVM the guide's
 # hypercall takes a few microseconds.
 # Environment: GS_BENCH_CALLS, GS_BENCH_PORT (ssh port, default a free one from 20000).
 set -u
@@ -34,12 +36,20 @@ port=${GS_BENCH_PORT:-$((20000 + RANDOM % 10000))}
 # the rate limit above what 1,000 back-to-back calls need
 "$top/bin/kvmrt-gsd" -q -f "$work/kvmrt.cfg" -s "$work/gs" --rate 100000 &
 gsd=$!
+ssh -F "$XT_VM_RUN/$VM.ssh_config" $VM -- "gs-bench $n ping" > "$work/bare.txt" 2>&1 ||
+	die "gs-bench failed in the guest: $(cat "$work/bare.txt")"
+ssh -F "$XT_VM_RUN/$VM.ssh_config" $VM -- "KVMRT_GS_HOLD_PORT=1 gs-bench $n ping" > "$work/hold.txt" 2>&1 ||
+	die "gs-bench failed in the guest: $(cat "$work/hold.txt")"
 "$top/bin/xtrace-run" -q -e sched -o "$work/host" -- sleep 100000 &
 rec=$!
 ssh -F "$XT_VM_RUN/$VM.ssh_config" $VM -- \
 	'xtrace-run -q -e sched -o /tmp/grec -- sleep 100000 > /dev/null 2>&1 & sleep 3; gs-bench '"$n"'; r=$?; xtrace-ctl -q stop; exit $r' \
 	> "$work/out.txt" 2>&1 || die "gs-bench failed in the guest: $(cat "$work/out.txt")"
 echo "guest services on the TCG guest ($n calls each; microseconds; load average $(cut -d' ' -f1 /proc/loadavg)):"
-awk '$1 == "ping" || $1 == "flush2" { printf "  %-34s median %10.1f   p99 %10.1f\n",
-	($1 == "ping" ? "kvmrt_gs_ping round trip" : "kvmrt_gs_xtrace_flush(2) to saved"), $3, $4 }' \
-	"$work/out.txt"
+show() {	# FILE LABEL-OF-PING
+	awk -v pl="$2" '$1 == "ping" || $1 == "flush2" { printf "  %-46s median %10.1f   p99 %10.1f\n",
+		($1 == "ping" ? pl : "kvmrt_gs_xtrace_flush(2) to saved, 1+1 recorders"), $3, $4 }' "$1"
+}
+show "$work/bare.txt" "kvmrt_gs_ping round trip, no recorder"
+show "$work/hold.txt" "the same, port held open (KVMRT_GS_HOLD_PORT=1)"
+show "$work/out.txt" "kvmrt_gs_ping round trip, 1+1 recorders"

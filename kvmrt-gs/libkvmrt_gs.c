@@ -39,6 +39,7 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static int port_fd = -1;
 static char port_path[128];
 static bool port_vsock;
+static bool port_hold;		/* $KVMRT_GS_HOLD_PORT=1: keep the port open (one process) */
 static bool hello_done;
 static unsigned host_services;
 static int64_t hello_at;
@@ -173,7 +174,7 @@ static int acquire(int64_t deadline)
 {
 	char junk[256];
 
-	if (port_vsock)
+	if (port_vsock || (port_hold && port_fd >= 0))
 		return port_fd >= 0 ? 0 : -ENOTCONN;
 	for (;;) {
 		port_fd = open(port_path, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
@@ -196,7 +197,7 @@ static int acquire(int64_t deadline)
 
 static void release(void)
 {
-	if (port_vsock || port_fd < 0)
+	if (port_vsock || port_fd < 0 || port_hold)
 		return;
 	close(port_fd);
 	port_fd = -1;
@@ -324,9 +325,10 @@ static int ensure(void)
 	int ret;
 
 	if (timeout_ms < 0) {
-		const char *e = getenv("KVMRT_GS_TIMEOUT_MS");
+		const char *e = getenv("KVMRT_GS_TIMEOUT_MS"), *h = getenv("KVMRT_GS_HOLD_PORT");
 
 		timeout_ms = e && atoi(e) > 0 ? atoi(e) : KVMRT_GS_TIMEOUT_MS;
+		port_hold = h && !strcmp(h, "1");
 	}
 	if (hello_done)
 		return 0;

@@ -68,7 +68,7 @@ gs-install: $(GS_BINS) $(GS_SO) $(GS_A) $(GS_PC)
 	install -m 644 kvmrt-gs/kvmrt_gs.h $(DESTDIR)$(prefix)/include/
 	sed -e 's|@PREFIX@|$(prefix)|; s|@VERSION@|$(GS_VERSION)|' kvmrt-gs/kvmrt_gs.pc.in \
 		> $(DESTDIR)$(prefix)/lib/pkgconfig/kvmrt_gs.pc
-	sed -e 's|@PREFIX@|$(prefix)|g; s|@DOCDIR@|$(prefix)/share/doc/xtrace|g' \
+	sed -e 's|@PREFIX@|$(prefix)|g' \
 		kvmrt-gs/kvmrt-gsd.service > $(DESTDIR)$(prefix)/lib/systemd/system/kvmrt-gsd.service
 	chmod 644 $(DESTDIR)$(prefix)/lib/systemd/system/kvmrt-gsd.service
 install: gs-install

@@ -69,7 +69,7 @@ cat run.txt
 for c in "ping 42" "xtrace_flush 2" "log_msg deadline missed" "xtrace_log_data 0xdeadbeef"; do
 	expect_grep "^$c: ok" run.txt "kvmrt-gs's output"
 done
-host=$(ls rec | grep -v -e merged -e collection -e "^$VM")
+host=$(ls rec | grep -vx -e merged -e collection -e "$VM")
 xview rec/merged > remote-merged.txt || fail "xtrace-view of the merged recording failed"
 for e in PING FLUSH LOG_DATA; do
 	expect_grep " $VM [0-9]+ KVMRT_GS_${e}_GUEST " remote-merged.txt "xtrace-run --remote's merge"
