@@ -452,7 +452,6 @@ static void recorders(const char *req)
 	each_entry(dir && *dir ? dir : "/run/xtrace", ctl_one, (void *)req);
 }
 
-
 /* ---------------------------------------------------------------- the calls */
 
 static int begin(unsigned svc)
@@ -482,19 +481,16 @@ static long end_call(long ret)
 
 long kvmrt_gs_ping(unsigned long cookie)
 {
-	char text[GS_LINE_MAX];
+	char text[GS_LINE_MAX], req[64];
 	struct gs_req r = { .verb = GS_PING };
 	int64_t t_ans;
 	int ret = begin(GS_SVC_PING);
 
 	if (ret)
 		return ret;
-	{
-		char req[64];
-
-		snprintf(req, sizeof(req), "mark KVMRT_GS_PING_GUEST %lu\n", cookie);
-		recorders(req);
-	}
+	/* before the request leaves: the pair's first event */
+	snprintf(req, sizeof(req), "mark KVMRT_GS_PING_GUEST %lu\n", cookie);
+	recorders(req);
 	r.arg[0] = cookie;
 	r.arg[1] = now_ns(CLOCK_REALTIME);
 	ret = request(&r, text, true);

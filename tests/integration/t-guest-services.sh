@@ -119,6 +119,14 @@ grep -qE " $VM [0-9]+ KVMRT_GS_LOG_DATA_GUEST \[deadbeef\]$" merged.txt &&
 	grep -qE " $host [0-9]+ KVMRT_GS_LOG_DATA_HOST \[$VM deadbeef\]$" merged.txt ||
 	fail "no KVMRT_GS_LOG_DATA_GUEST/HOST pair with deadbeef"
 ok "xtrace_log_data: the pair, in hex"
+# the view names all six kinds, and selects them by name
+xview -e 'KVMRT_GS_*' merged | awk '{ print $4 }' | sort > kinds.txt
+printf '%s\n' KVMRT_GS_FLUSH_GUEST KVMRT_GS_FLUSH_HOST KVMRT_GS_LOG_DATA_GUEST \
+	KVMRT_GS_LOG_DATA_HOST KVMRT_GS_PING_GUEST KVMRT_GS_PING_HOST > kinds.want
+cmp -s kinds.txt kinds.want || fail "xtrace-view -e 'KVMRT_GS_*' shows: $(tr '\n' ' ' < kinds.txt)"
+xview -F json -e KVMRT_GS_LOG_DATA_HOST merged > json.txt
+expect_grep '"event":"KVMRT_GS_LOG_DATA_HOST",.*"args":"'"$VM"' deadbeef"' json.txt "the JSON export"
+ok "the view: the six kinds, one event each, selected by name; JSON has them too"
 
 # log_msg: in this host's kernel log, with the VM's name, after the test began
 timeout 2 cat /dev/kmsg > kmsg.txt 2>/dev/null
