@@ -242,7 +242,7 @@ static int open_inputs(const struct xtrace_merge_opts *o, struct input *in,
 			       o->offset_names[k]);
 			return -EINVAL;
 		}
-		m->sources[j].offset = xt_add_sat(m->sources[j].offset, o->offsets[k]);
+		m->sources[j].offset = xtrace_time_add(m->sources[j].offset, o->offsets[k]);
 		xt_rec_set_source((*recs)[j], m->sources[j].name, m->sources[j].offset);
 	}
 	return 0;
@@ -300,7 +300,8 @@ static inline __attribute__((always_inline)) void run_done(struct runs *r, uint3
 	struct xtrace_merge_source *s = &r->m->sources[src];
 
 	xt_order_run(r->w, id, count, first, last);
-	gap_add(r->g, xt_sub_sat(first, r->prev_last), (src != r->prev_src) & (r->prev_src >= 0));
+	gap_add(r->g, xtrace_time_sub(first, r->prev_last),
+		(src != r->prev_src) & (r->prev_src >= 0));
 	r->prev_src = src;
 	r->prev_last = last;
 	if (!s->events)

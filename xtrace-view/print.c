@@ -40,6 +40,19 @@ static char *put_u(char *p, unsigned long long v, int width)
 	return p;
 }
 
+static char *put_rel(char *p, int64_t t, bool sign)
+{
+	unsigned long long m = t < 0 ? -(unsigned long long)t : (unsigned long long)t;
+
+	if (t < 0)
+		*p++ = '-';
+	else if (sign)
+		*p++ = '+';
+	p = put_u(p, m / 1000000000ULL, 1);
+	*p++ = '.';
+	return put_u(p, m % 1000000000ULL, 9);
+}
+
 struct timefmt {
 	enum time_fmt fmt;
 	long long cached_sec;
@@ -50,20 +63,12 @@ struct timefmt {
 static char *put_time(struct timefmt *tf, const struct xtrace_event *ev, int64_t start, char *p)
 {
 	long long sec, ns;
-	int64_t t;
 
 	switch (tf->fmt) {
 	case T_RAW:
 		return put_u(p, ev->ts, 1);
 	case T_REL:
-		t = ev->tod - start;
-		if (t < 0) {
-			*p++ = '-';
-			t = -t;
-		}
-		p = put_u(p, t / 1000000000LL, 1);
-		*p++ = '.';
-		return put_u(p, t % 1000000000LL, 9);
+		return put_rel(p, xtrace_time_sub(ev->tod, start), false);
 	default:
 		break;
 	}
@@ -93,19 +98,6 @@ static char *put_time(struct timefmt *tf, const struct xtrace_event *ev, int64_t
 	return put_u(p, ns, 9);
 }
 
-static char *put_rel(char *p, int64_t t, bool sign)
-{
-	if (t < 0) {
-		*p++ = '-';
-		t = -t;
-	} else if (sign) {
-		*p++ = '+';
-	}
-	p = put_u(p, t / 1000000000LL, 1);
-	*p++ = '.';
-	return put_u(p, t % 1000000000LL, 9);
-}
-
 struct line {
 	struct timefmt tf;
 	int64_t prev;			/* --fields delta: the previous line's time */
@@ -115,6 +107,12 @@ struct line {
 	struct decode d;		/* the event */
 	struct decode x;		/* a line the view adds before it */
 };
+
+/* --fields delta: the time since the previous line's, 0 on the first */
+static inline int64_t delta(const struct line *ln, const struct xtrace_event *ev)
+{
+	return ln->prev == INT64_MIN ? 0 : xtrace_time_sub(ev->tod, ln->prev);
+}
 
 static bool pid_wanted(const struct view_opts *o, int pid)
 {
@@ -144,11 +142,11 @@ static void emit_json(struct view *v, struct out *out, struct line *ln,
 			out_printf(out, ",\"ns\":%lld", (long long)ev->tod);
 			break;
 		case FLD_REL:
-			p = put_rel(num, ev->tod - v->start, false);
+			p = put_rel(num, xtrace_time_sub(ev->tod, v->start), false);
 			out_write(out, num, p - num);
 			break;
 		case FLD_DELTA:
-			p = put_rel(num, ln->prev == INT64_MIN ? 0 : ev->tod - ln->prev, false);
+			p = put_rel(num, delta(ln, ev), false);
 			out_write(out, num, p - num);
 			break;
 		case FLD_HOST:
@@ -221,11 +219,11 @@ static void emit_text(struct view *v, struct out *out, struct line *ln,
 			break;
 		case FLD_REL:
 			p = out_room(out, p, NUM_MAX * 2);
-			p = put_rel(p, ev->tod - v->start, false);
+			p = put_rel(p, xtrace_time_sub(ev->tod, v->start), false);
 			break;
 		case FLD_DELTA:
 			p = out_room(out, p, NUM_MAX * 2);
-			p = put_rel(p, ln->prev == INT64_MIN ? 0 : ev->tod - ln->prev, true);
+			p = put_rel(p, delta(ln, ev), true);
 			break;
 		case FLD_HOST:
 			p = out_room(out, p, NAME_MAX_);

@@ -117,7 +117,7 @@ static void print_info(struct source *s)
 	printf("start       %s UTC (%lld.%09lld s since the epoch)\n", utc,
 	       (long long)(m->start_tod / 1000000000LL), (long long)(m->start_tod % 1000000000LL));
 	if (m->end_tod)
-		printf("duration    %.6f s\n", (m->end_tod - m->start_tod) / 1e9);
+		printf("duration    %.6f s\n", xtrace_time_sub(m->end_tod, m->start_tod) / 1e9);
 	printf("timestamps  %s (trace clock %s; %zu clock samples, error <= %u ns; %d steps)\n",
 	       m->timestamp, m->trace_clock ? m->trace_clock : "?", clk->nr_samples, maxerr, steps);
 	printf("chrony      start: %s\n", m->chrony_start ? m->chrony_start : "unknown");
@@ -272,7 +272,7 @@ static int run_xtrace_view(struct view_opts *o)
 				    namer_match_name(o->hosts, v.src[i].host) ||
 				    namer_match_name(o->hosts, m->hostname ? m->hostname : "");
 		nsel += v.src[i].selected;
-		if (m->start_tod && m->start_tod + xtrace_rec_offset(rec) < v.start)
+		if (m->start_tod && xtrace_time_add(m->start_tod, xtrace_rec_offset(rec)) < v.start)
 			v.start = m->start_tod + xtrace_rec_offset(rec);
 		if (!m->complete && !o->quiet && !o->info)
 			tool_msg("warning: '%s' is incomplete (%s); showing what was saved", xtrace_rec_dir(rec), m->error ? m->error :

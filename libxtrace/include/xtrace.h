@@ -33,6 +33,7 @@
 struct tep_handle;
 struct tep_record;
 struct tep_format_field;
+struct tep_event;
 
 /* ---------------------------------------------------------------- logging */
 
@@ -335,6 +336,30 @@ struct tep_handle *xtrace_rec_tep(struct xtrace_rec *rec);
 const char *xtrace_rec_dir(const struct xtrace_rec *rec);
 
 /**
+ * xtrace_time_add, xtrace_time_sub - @a + @b and @a - @b on times read from a recording
+ *
+ * A recording's times (event times, offsets, clock samples) may be anything: these saturate at
+ * the ends of int64_t where plain arithmetic would be undefined.
+ */
+static inline int64_t xtrace_time_add(int64_t a, int64_t b)
+{
+	int64_t r;
+
+	if (__builtin_add_overflow(a, b, &r))
+		return b > 0 ? INT64_MAX : INT64_MIN;
+	return r;
+}
+
+static inline int64_t xtrace_time_sub(int64_t a, int64_t b)
+{
+	int64_t r;
+
+	if (__builtin_sub_overflow(a, b, &r))
+		return b < 0 ? INT64_MAX : INT64_MIN;
+	return r;
+}
+
+/**
  * xtrace_field_data - the bytes of a field in an event's record, if the record holds them all
  * @field: a field of the record's event (tep_find_field(), tep_find_any_field())
  * @record: the record (struct xtrace_event's record): its data and size
@@ -355,6 +380,16 @@ const char *xtrace_rec_dir(const struct xtrace_rec *rec);
  */
 const void *xtrace_field_data(const struct tep_format_field *field,
 			      const struct tep_record *record, unsigned int *len);
+
+/**
+ * xtrace_event_printable - whether tep_print_event() may print @record of @event
+ *
+ * libtraceevent prints __print_hex(), __print_hex_str() and __print_array() with the length
+ * the record gives, and reads that many bytes whatever the record holds. Returns false when
+ * such a length (a field, a constant, or arithmetic on them) is not known to lie within the
+ * array it prints: print the event's raw fields (tep_print_fields()) instead.
+ */
+bool xtrace_event_printable(const struct tep_event *event, const struct tep_record *record);
 
 /** xtrace_rec_name - the system's name: a merged source's name, else its host name */
 const char *xtrace_rec_name(const struct xtrace_rec *rec);
