@@ -207,6 +207,42 @@ static int shield_vm(const struct boot_opts *o, const struct kvmrt_vm *vm,
 	return ret;
 }
 
+/*
+ * The IRQs of a real-time VM's passthrough devices go to its vCPU CPUs (the
+ * guide 1.4), journalled with its shield: 0, or 1 when one could not be pinned.
+ */
+static int pin_passthrough(const struct boot_opts *o, const struct kvmrt_vm *vm,
+			   const struct kvmrt_topo *topo, const char *journal)
+{
+	struct kvmrt_placement *p = kvmrt_place(vm, topo);
+	struct xtrace_idset *cpus = p ? vcpu_cpus(p) : NULL, *irqs = xtrace_idset_new();
+	char *report = NULL;
+	int ret = cpus && irqs ? 0 : -ENOMEM;
+
+	for (int i = 0; !ret && i < vm->nr_pcidevs; i++) {
+		ret = kvmrt_pci_irqs(o->c.sysfs, o->procfs, vm->pcidevs[i], irqs);
+		if (ret == -ENOENT) {
+			printf("%s: PCI device %s is not on this host: no IRQ to pin\n", vm->name,
+			       vm->pcidevs[i]);
+			ret = 0;
+		}
+	}
+	if (!ret && xtrace_idset_empty(irqs))
+		printf("%s: the passthrough devices have no IRQ yet (their driver in the guest allocates them)\n",
+		       vm->name);
+	else if (!ret)
+		ret = kvmrt_shield_pin_irqs(o->procfs, irqs, cpus, journal, &report);
+	print_indented(vm->name, report);
+	if (ret)
+		tool_error("%s: cannot pin the IRQs of its passthrough devices: %s", vm->name,
+			   strerror(-ret));
+	free(report);
+	xtrace_idset_free(irqs);
+	xtrace_idset_free(cpus);
+	kvmrt_placement_free(p);
+	return ret ? 1 : 0;
+}
+
 /* Boot one VM: 0 running, 1 not (and nothing left changed when it can be undone). */
 static int boot_vm(const struct boot_opts *o, struct kvmrt_virt *v, const struct kvmrt_vm *vm,
 		   const struct kvmrt_topo *topo, const struct xtrace_idset *hk)
@@ -252,6 +288,8 @@ static int boot_vm(const struct boot_opts *o, struct kvmrt_virt *v, const struct
 		goto out;
 	}
 	printf("%s: started%s\n", vm->name, vm->rt ? " (real-time, shield in place)" : "");
+	if (vm->rt && vm->nr_pcidevs)
+		ret = pin_passthrough(o, vm, topo, journal);
 out:
 	free(err);
 	free(journal);
@@ -323,7 +361,7 @@ static int run_boot(const struct boot_opts *o, char **names, int nr_names)
 
 	if (!cfg)
 		return 2;
-	topo = tool_load_topo(o->c.sysfs);
+	topo = tool_load_topo_cfg(o->c.sysfs, cfg, true);
 	if (!topo)
 		goto out;
 	if (kvmrt_validate(cfg, topo, &cfg->diags) < 0) {
@@ -357,6 +395,12 @@ static int run_boot(const struct boot_opts *o, char **names, int nr_names)
 	ret = 0;
 	for (int i = 0; i < count; i++) {
 		const struct kvmrt_vm *vm = vms[i];
+
+		if (nr_names && vm->disabled) {
+			ret = tool_error("%s: disabled in '%s': not booted (set disabled = false first)",
+					 vm->name, cfg->path);
+			continue;
+		}
 
 		if (!nr_names && (vm->disabled || (!o->all && !vm->autostart)))
 			continue;

@@ -176,7 +176,8 @@ static int run_edit(struct edit_opts *o)
 			goto out;
 		}
 		kvmrt_config_free(cfg);
-		if (kvmrt_config_parse(text, o->c.config, &cfg)) {
+		if (kvmrt_config_parse(text, o->c.config, &cfg) ||
+		    kvmrt_config_resolve(cfg, topo) < 0) {
 			tool_error("out of memory");
 			goto out;
 		}

@@ -132,7 +132,7 @@ static int run_sync(struct sync_opts *o)
 	cfg = tool_load_config(o->c.config, false, false);
 	if (!cfg)
 		return 1;
-	topo = tool_load_topo(o->c.sysfs);
+	topo = tool_load_topo_cfg(o->c.sysfs, cfg, false);
 	if (!topo)
 		goto out;
 	vms = tool_select(cfg, o->names, o->nr_names, &n);

@@ -113,6 +113,29 @@ struct kvmrt_topo *tool_load_topo(const char *sysfs)
 	return t;
 }
 
+struct kvmrt_topo *tool_load_topo_cfg(const char *sysfs, struct kvmrt_config *cfg,
+				      bool errors_ok)
+{
+	struct kvmrt_topo *t = tool_load_topo(sysfs);
+	int errors = cfg ? cfg->diags.errors : 0, ret;
+
+	if (!t || !cfg)
+		return t;
+	ret = kvmrt_config_resolve(cfg, t);
+	if (ret < 0) {
+		tool_error("out of memory");
+	} else if (ret > 0 && !errors_ok) {
+		tool_print_diags(&cfg->diags, stderr, true);
+		tool_error("'%s' has %d error%s on this host: fix %s first (kvmrt-validate-config lists every problem)",
+			   cfg->path, cfg->diags.errors - errors, ret == 1 ? "" : "s",
+			   ret == 1 ? "it" : "them");
+	} else {
+		return t;
+	}
+	kvmrt_topo_free(t);
+	return NULL;
+}
+
 struct kvmrt_vm **tool_select(const struct kvmrt_config *cfg, char **names, int nr_names,
 			      int *count)
 {

@@ -41,6 +41,13 @@ void tool_print_diags(const struct kvmrt_diags *d, FILE *f, bool errors_only);
  */
 struct kvmrt_config *tool_load_config(const char *path, bool missing_ok, bool errors_ok);
 struct kvmrt_topo *tool_load_topo(const char *sysfs);
+/**
+ * tool_load_topo_cfg - tool_load_topo(), then what in @cfg (may be NULL)
+ * depends on the host interpreted (kvmrt_config_resolve: cpuset prefixes,
+ * nr_vcpus = auto); new errors are printed and fatal unless @errors_ok
+ */
+struct kvmrt_topo *tool_load_topo_cfg(const char *sysfs, struct kvmrt_config *cfg,
+				      bool errors_ok);
 /** tool_select - the VMs named (by name or UUID) in @names, all when none; NULL on unknown */
 struct kvmrt_vm **tool_select(const struct kvmrt_config *cfg, char **names, int nr_names,
 			      int *count);

@@ -381,6 +381,40 @@ out:
 	return ret;
 }
 
+int kvmrt_shield_pin_irqs(const char *procfs, const struct xtrace_idset *irqs,
+			  const struct xtrace_idset *cpus, const char *journal, char **report)
+{
+	struct kvmrt_shield s = { 0 };
+	char path[PATH_MAX], *val = xtrace_idset_format(cpus);
+	struct sbuf rep = { 0 };
+	int ret = val ? 0 : -ENOMEM;
+
+	*report = NULL;
+	s.journal = ret ? NULL : fopen(journal, "ae");
+	if (!ret && !s.journal)
+		ret = -errno;
+	xtrace_idset_for_each(irq, irqs) {
+		int r;
+
+		if (ret)
+			break;
+		snprintf(path, sizeof(path), "%s/irq/%d/smp_affinity_list", procfs, irq);
+		r = shield_write(&s, path, val);
+		if (r == -EIO || r == -EINVAL || r == -EPERM)
+			sb_printf(&rep, "IRQ %d (passthrough) stays where it is: the kernel refuses to move it (%s)\n",
+				  irq, strerror(-r));
+		else if (r)
+			ret = r;
+		else
+			sb_printf(&rep, "IRQ %d (passthrough) pinned to the VM's CPUs %s\n", irq, val);
+	}
+	if (s.journal && fclose(s.journal) && !ret)
+		ret = -errno;
+	free(val);
+	*report = sb_steal(&rep);
+	return ret;
+}
+
 int kvmrt_shield_apply(const struct kvmrt_shield_req *q, const char *journal, char **report)
 {
 	struct kvmrt_shield s = { 0 };

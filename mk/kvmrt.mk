@@ -12,7 +12,8 @@ KVMRT_LIBS    := $(shell $(PKG_CONFIG) --libs $(KVMRT_PKGS) 2>/dev/null || \
 		   echo -lvirt -lxml2 -linih)
 
 KVMRT_LIB_OBJS := $(B)/common/sbuf.o $(addprefix $(B)/kvmrt/, util.o config.o topology.o placement.o \
-		  validate.o domxml.o virt.o hostinfo.o hostcheck.o shield.o kvmrt-tool.o)
+		  validate.o domxml.o virt.o hostinfo.o hostcheck.o shield.o kvmrt-tool.o \
+		  cpuset.o passthrough.o)
 KVMRT_A        := $(B)/kvmrt/libkvmrt.a
 
 KVMRT_PROGS := kvmrt-validate-config kvmrt-show-config kvmrt-import kvmrt-sync-config \
@@ -23,6 +24,7 @@ KVMRT_MAIN_OBJS := $(addprefix $(B)/kvmrt/, $(addsuffix .o, $(KVMRT_PROGS)))
 
 KVMRT_UNIT_OBJS := $(addprefix $(B)/tests/kvmrt/, main.o test-idset.o test-config.o \
 		   test-topology.o test-validate.o test-domxml.o test-virt.o test-hostinfo.o test-hostcheck.o test-shield.o \
+		   test-guide14.o \
 		   sysfs-gen.o) $(B)/tests/cunit/tu.o $(B)/common/rmtree.o
 KVMRT_UNIT      := $(B)/tests/unit/kvmrt-unit
 KVMRT_HELPERS   := $(B)/tests/kvmrt/virt-helper $(B)/tests/kvmrt/mksysfs

@@ -42,6 +42,9 @@ start_session_libvirtd
 [ -e "$D/state" ] && fail "state dir exists"
 
 write_tiny_vm true
+# the 1.4 syntax: threads 0-1 (CPUs 0-1), one vCPU for the CPU the emulator leaves
+sed -i 's/^nr_vcpus = 1$/nr_vcpus = auto/; s/^cpuset = 0-1$/cpuset = t0-1/' "$D/k.cfg"
+grep -q "^cpuset = t0-1$" "$D/k.cfg" || fail "k.cfg: $(cat "$D/k.cfg")"
 as_nobody "$KH/virt-helper" "$URI" define "$D/dom.xml" 2> def.err || fail "define: $(cat def.err)"
 as_nobody "$XT_BIN/kvmrt-sync-config" -f "$D/k.cfg" -c "$URI" > sync.txt 2>&1 || fail "sync: $(cat sync.txt)"
 as_nobody "$KH/virt-helper" "$URI" dumpxml $NAME > synced.xml 2>/dev/null ||
@@ -75,6 +78,29 @@ same_as_before() {
 sleep 600 &
 SPID=$!
 snapshot before.snap
+
+# disabled (1.4): --all leaves it alone, naming it is refused, kvmrt-stat marks it
+sed 's/^rt = true$/rt = true\ndisabled = true/' "$D/k.cfg" > "$D/dis.cfg"
+chmod 644 "$D/dis.cfg"
+expect_status 0 boot -f "$D/dis.cfg" --all > dis-all.out
+expect_grep "^no VM to boot" dis-all.out
+expect_status 1 boot -f "$D/dis.cfg" $NAME > dis.out 2> dis.err
+expect_grep "^kvmrt-boot: $NAME: disabled in '$D/dis.cfg': not booted" dis.err
+expect_status 0 stat -f "$D/dis.cfg" > dis-stat.txt
+[ "$(wc -l < dis-stat.txt)" = 1 ] || fail "kvmrt-stat lists a disabled VM: $(cat dis-stat.txt)"
+expect_status 0 stat -f "$D/dis.cfg" --all > dis-stat-all.txt
+expect_grep "^$NAME +$UUID +shut off +yes +0-1 +none \(disabled\)$" dis-stat-all.txt
+# a passthrough device of this host, which has no IOMMU: validation stops the boot
+dev=$(ls /sys/bus/pci/devices | head -1)
+if [ -n "$dev" ] && [ ! -e "/sys/bus/pci/devices/$dev/iommu_group" ]; then
+	sed "s/^rt = true$/rt = true\npcidevs = $dev/" "$D/k.cfg" > "$D/pci.cfg"
+	chmod 644 "$D/pci.cfg"
+	expect_status 2 boot -f "$D/pci.cfg" $NAME > pci.out 2> pci.err
+	expect_grep "pcidevs: PCI device $dev is in no IOMMU group: it cannot be passed through" pci.err
+	expect_grep "no VM booted" pci.err
+fi
+same_as_before disabled.snap "after the disabled and pcidevs cases"
+ok "disabled: skipped by --all, refused by name, marked by kvmrt-stat; pcidevs without IOMMU refused"
 [ "$(cat /proc/$SPID/cpuset)" = / ] || skip "the test runs in cpuset $(cat /proc/$SPID/cpuset), not the root"
 
 # refused START_ERR WHY: kvmrt-boot fails to start the VM, says why and the fix, undoes the shield

@@ -61,7 +61,10 @@ for l in "name = guest-rt" "nr_vcpus = 2" "cpu_topology = auto" "cpuset = 6-8" "
 	grep -qxF "$l" rt.txt || fail "imported guest-rt lacks '$l': $(cat rt.txt)"
 done
 grep -qxF "title = Guest A" k.cfg || fail "title of guest-a"
-expect_status 0 k kvmrt-validate-config -f k.cfg > /dev/null
+# hide_kvm = true: the warning that kvm-clock and ptp_kvm are gone, nothing else
+expect_status 1 k kvmrt-validate-config -f k.cfg > vi.txt
+expect_grep "warning: VM 'guest-rt': hide_kvm: hides KVM from the guest, which then has no kvm-clock" vi.txt
+expect_grep "2 VMs, 0 errors, 1 warning" vi.txt
 # again: skipped; unknown: an error naming it
 expect_status 0 k kvmrt-import -f k.cfg -c "$U" guest-rt > i2.txt
 expect_grep "^skipped guest-rt" i2.txt
