@@ -219,4 +219,33 @@ expect_status 0 boot --clean > clean2.out
 [ ! -s clean2.out ] || fail "a second --clean did something: $(cat clean2.out)"
 ok "kill -9 of kvmrt-boot with the shield in place, --clean: host exactly as before"
 
+# 4. passthrough IRQs (1.4): this host has no IOMMU, so the shield and the pins go to a fake
+# host (2 sockets x 10 cores x 2 threads, PCI devices in IOMMU groups, its own /proc/irq) while
+# libvirt really starts the VM: the device's IRQs (MSI-X 60 from sysfs, 75 named by VFIO) go to
+# the vCPU's CPU, the others off it, and kvmrt-shutdown puts every file back
+"$KH/mksysfs" fake/sys 2 10 2 2 || fail "mksysfs"
+for i in 60 61 75 80; do mkdir -p fake/proc/irq/$i && echo 0-39 > fake/proc/irq/$i/smp_affinity_list; done
+rm -r fake/proc/irq/61	# in msi_irqs, but no IRQ of the kernel
+printf '      CPU0 CPU1\n 60: 1 0 IR-PCI-MSI 1-edge nvme0q0\n 75: 0 0 IR-PCI-MSIX-0000:21:00.0 2-edge vfio-msix[2](0000:21:00.0)\n 80: 0 0 IR-PCI-MSI 3-edge eth0\n' > fake/proc/interrupts
+sed 's/^cpuset = t0-1$/cpuset = 11-12/; s/^rt = true$/rt = true\npcidevs = 0000:21:00.0/' "$D/k.cfg" > "$D/pt.cfg"
+grep -q "^cpuset = 11-12$" "$D/pt.cfg" || fail "pt.cfg: $(cat "$D/pt.cfg")"
+fake_snap() { find fake -type f | sort | while read -r f; do echo "$f $(cat "$f")"; done; }
+fake_snap > fake-before.snap
+snapshot before.snap
+expect_status 0 boot -f "$D/pt.cfg" --sysfs "$PWD/fake/sys" --proc "$PWD/fake/proc" --move-tasks=none $NAME > pt.out 2> pt.err
+expect_grep "^$NAME: shielding CPUs 12 \(housekeeping CPUs 0-11,13-30,33-39\)" pt.out
+expect_grep "^$NAME: started \(real-time, shield in place\)$" pt.out
+expect_grep "^$NAME: IRQ 75 \(passthrough\) pinned to the VM's CPUs 12$" pt.out
+[ "$(cat fake/proc/irq/60/smp_affinity_list)" = 12 ] || fail "IRQ 60: $(cat fake/proc/irq/60/smp_affinity_list)"
+[ "$(cat fake/proc/irq/75/smp_affinity_list)" = 12 ] || fail "IRQ 75: $(cat fake/proc/irq/75/smp_affinity_list)"
+[ "$(cat fake/proc/irq/80/smp_affinity_list)" = 0-11,13-30,33-39 ] || fail "IRQ 80: $(cat fake/proc/irq/80/smp_affinity_list)"
+[ "$(cat fake/sys/devices/system/cpu/cpu32/online)" = 0 ] || fail "sibling 32 online"
+[ "$(state)" = running ] || fail "the VM is $(state)"
+expect_status 0 shut -f "$D/pt.cfg" --forced --timeout 1 $NAME > ptshut.out 2> ptshut.err
+expect_grep "^$NAME: shield removed" ptshut.out
+fake_snap > fake-after.snap
+diff -u fake-before.snap fake-after.snap > fake.diff || fail "the fake host is not as before: $(cat fake.diff)"
+same_as_before pt.snap "after the passthrough case"
+ok "passthrough IRQs pinned to the vCPU's CPU at boot, every IRQ as before after shutdown"
+
 as_nobody "$KH/virt-helper" "$URI" undefine $NAME || fail "undefine"
