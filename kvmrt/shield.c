@@ -2,11 +2,14 @@
 /*
  * The shield of a real-time VM's CPUs: hyper-thread siblings offline, a
  * cpuset (cgroup v1) for the VM and one for housekeeping that movable tasks
- * go to, IRQs and the default IRQ affinity moved off the shielded CPUs.
+ * go to, or an isolated partition (cgroup v2), the unbound workqueues' CPU
+ * masks (writeback's among them) and the IRQs and the default IRQ affinity
+ * moved off the shielded CPUs.
  *
  * Every change is first written to a journal (the state file), one line per
  * change, flushed to disk before the change is made:
  *	write PATH<TAB>OLD	PATH held OLD (its first line)
+ *	put PATH<TAB>UNDO	UNDO is written to PATH to undo ("-cpuset")
  *	mkdir PATH		PATH was created
  *	move TID<TAB>TASKS	task TID was in the cgroup whose tasks file is TASKS
  * so that undoing the journal from its end restores exactly what was changed,
@@ -87,17 +90,37 @@ static int read_first_line(const char *path, char *buf, size_t len)
 	return kvmrt_read_line_at(dir, slash + 1, buf, len);
 }
 
-/* journal the old value of @path, then write @val */
-static int shield_write(struct kvmrt_shield *s, const char *path, const char *val)
+/*
+ * journal the old value of @path, read from @old_path (the same file, or one
+ * that holds what the user asked for when @path shows what the kernel made of
+ * it), then write @val
+ */
+static int shield_write_from(struct kvmrt_shield *s, const char *path, const char *val,
+			     const char *old_path)
 {
-	char old[4096];
-	int ret = read_first_line(path, old, sizeof(old));
+	char old[4096], now[4096];
+	int ret = read_first_line(old_path, old, sizeof(old));
 
+	if (!ret && old_path != path)
+		ret = read_first_line(path, now, sizeof(now));
 	if (ret)
 		return ret;
-	if (!strcmp(old, val))
+	if (!strcmp(old_path != path ? now : old, val))
 		return 0;
 	ret = journal_line(s, "write %s\t%s\n", path, old);
+	return ret ? ret : write_str(path, val);
+}
+
+static int shield_write(struct kvmrt_shield *s, const char *path, const char *val)
+{
+	return shield_write_from(s, path, val, path);
+}
+
+/* write @val to @path, @undo to be written back when the journal is undone */
+static int shield_put(struct kvmrt_shield *s, const char *path, const char *val, const char *undo)
+{
+	int ret = journal_line(s, "put %s\t%s\n", path, undo);
+
 	return ret ? ret : write_str(path, val);
 }
 
@@ -184,6 +207,9 @@ int kvmrt_shield_undo(const char *journal, char **report)
 			if (ret && !read_first_line(l + 6, now, sizeof(now)) &&
 			    !strcmp(now, tab + 1))
 				ret = 0;
+		} else if (!strncmp(l, "put ", 4) && tab) {
+			*tab = '\0';
+			ret = write_str(l + 4, tab + 1);
 		} else if (!strncmp(l, "move ", 5) && tab) {
 			*tab = '\0';
 			ret = write_str(tab + 1, l + 5);
@@ -381,6 +407,111 @@ out:
 	return ret;
 }
 
+/*
+ * The unbound workqueues (writeback among them) off the shielded CPUs: each
+ * workqueue's own cpumask first, then the global one that bounds them all, so
+ * that undoing (from the end) widens the global mask before the workqueues'.
+ */
+static int shield_workqueues(struct kvmrt_shield *s, const struct kvmrt_shield_req *q,
+			     struct sbuf *rep)
+{
+	char dir[PATH_MAX / 2], path[PATH_MAX], req[PATH_MAX];
+	char *mask = xtrace_idset_mask(q->housekeeping);
+	struct sbuf names = { 0 };
+	struct dirent *de;
+	int ret = 0, n = 0;
+	DIR *d;
+
+	if (!mask)
+		return -ENOMEM;
+	snprintf(dir, sizeof(dir), "%s/devices/virtual/workqueue", q->sysfs);
+	snprintf(path, sizeof(path), "%s/cpumask", dir);
+	if (access(path, F_OK)) {
+		sb_printf(rep, "no workqueue cpumask under %s: workqueues are not moved\n", dir);
+		free(mask);
+		return 0;
+	}
+	d = opendir(dir);
+	while (d && !ret && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/cpumask", dir, de->d_name);
+		if (access(path, F_OK))
+			continue;
+		ret = shield_write(s, path, mask);
+		if (ret == -EINVAL || ret == -EPERM || ret == -EIO) {
+			sb_printf(rep, "workqueue %s: the kernel refuses CPU mask %s (%s)\n",
+				  de->d_name, mask, strerror(-ret));
+			ret = 0;
+			continue;
+		}
+		sb_printf(&names, "%s%s", n++ ? ", " : "", de->d_name);
+	}
+	if (d)
+		closedir(d);
+	snprintf(path, sizeof(path), "%s/cpumask", dir);
+	/* what was asked for, when the kernel shows it without its isolated CPUs */
+	snprintf(req, sizeof(req), "%s/cpumask_requested", dir);
+	if (!ret)
+		ret = shield_write_from(s, path, mask, access(req, F_OK) ? path : req);
+	if (!ret)
+		sb_printf(rep, "workqueues: unbound CPU mask %s, and that of %d workqueue%s (%s)\n",
+			  mask, n, n == 1 ? "" : "s", names.len ? names.buf : "none");
+	sb_release(&names);
+	free(mask);
+	return ret;
+}
+
+/*
+ * cgroup v2: the VM's CPUs an isolated partition kvmrt-NAME of the root
+ * cgroup (no load balancing, no other task); the kernel takes its CPUs out of
+ * every other cgroup's effective CPUs. Returns 1 when there is no cgroup v2
+ * cpuset controller (the caller tries v1), 0 or -errno.
+ */
+static int shield_partition(struct kvmrt_shield *s, const struct kvmrt_shield_req *q,
+			    struct sbuf *rep)
+{
+	char root[PATH_MAX / 2], dir[PATH_MAX], path[PATH_MAX + 32], v[4096];
+	char *cpus = NULL;
+	int ret;
+
+	snprintf(root, sizeof(root), "%s/fs/cgroup", q->sysfs);
+	if (kvmrt_read_line_at(root, "cgroup.controllers", v, sizeof(v)) || !strstr(v, "cpuset"))
+		return 1;
+	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", root);
+	if (kvmrt_read_line_at(root, "cgroup.subtree_control", v, sizeof(v)))
+		return -ENOENT;
+	ret = strstr(v, "cpuset") ? 0 : shield_put(s, path, "+cpuset", "-cpuset");
+	snprintf(dir, sizeof(dir), "%s/kvmrt-%s", root, q->name);
+	ret = ret ? ret : shield_mkdir(s, dir);
+	cpus = xtrace_idset_format(q->cpus);
+	if (!ret && !cpus)
+		ret = -ENOMEM;
+	snprintf(path, sizeof(path), "%s/cpuset.cpus", dir);
+	ret = ret ? ret : write_file(path, cpus, true);
+	snprintf(path, sizeof(path), "%s/cpuset.cpus.partition", dir);
+	if (!ret && write_file(path, "isolated", true)) {
+		/* a kernel before 6.2 has root partitions only */
+		sb_printf(rep, "cgroup v2: no isolated partition here, a root partition instead (load balancing stays)\n");
+		ret = write_file(path, "root", true);
+	}
+	if (ret)
+		goto out;
+	/* the kernel accepts the word but says on reading whether it is in force */
+	snprintf(path, sizeof(path), "%s/kvmrt-%s", root, q->name);
+	if (!kvmrt_read_line_at(path, "cpuset.cpus.partition", v, sizeof(v)) && strstr(v, "invalid")) {
+		sb_printf(rep, "cgroup v2: partition kvmrt-%s of CPUs %s is not in force: %s\n",
+			  q->name, cpus, v);
+		ret = -EBUSY;
+		goto out;
+	}
+	sb_printf(rep, "cgroup v2: CPUs %s are the %s partition kvmrt-%s: no other task runs there\n",
+		  cpus, strncmp(v, "root", 4) ? "isolated" : "root", q->name);
+out:
+	free(cpus);
+	return ret;
+}
+
 int kvmrt_shield_pin_irqs(const char *procfs, const struct xtrace_idset *irqs,
 			  const struct xtrace_idset *cpus, const char *journal, char **report)
 {
@@ -435,7 +566,12 @@ int kvmrt_shield_apply(const struct kvmrt_shield_req *q, const char *journal, ch
 		}
 		sb_printf(&rep, "CPU %d (a hyper-thread sibling) offline\n", cpu);
 	}
-	ret = ret ? ret : shield_cpusets(&s, q, &rep);
+	if (!ret) {
+		ret = shield_partition(&s, q, &rep);
+		if (ret == 1)
+			ret = shield_cpusets(&s, q, &rep);
+	}
+	ret = ret ? ret : shield_workqueues(&s, q, &rep);
 	ret = ret ? ret : move_irqs(&s, q, &rep);
 	if (fclose(s.journal) && !ret)
 		ret = -errno;

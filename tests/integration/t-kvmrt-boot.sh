@@ -15,7 +15,8 @@
 #  3. kvmrt-boot killed (SIGKILL, KVMRT_BOOT_STOP_AFTER=shield) with the shield in place:
 #     kvmrt-boot --clean undoes it: every setting as before.
 # "Every setting": each IRQ's smp_affinity_list, default_smp_affinity, cpuset.cpus, .mems,
-# .cpu_exclusive and .sched_load_balance of every cpuset directory, each CPU's online.
+# .cpu_exclusive and .sched_load_balance of every cpuset directory, each CPU's online, the
+# unbound workqueues' CPU masks (global and each workqueue's, writeback among them).
 . "$(dirname "$0")/../kvmrt/itest-lib.sh"
 
 for b in kvmrt-boot kvmrt-shutdown kvmrt-stat kvmrt-sync-config; do
@@ -68,6 +69,9 @@ snapshot() {
 			done
 		done
 		for f in /sys/devices/system/cpu/cpu*/online; do echo "$f $(cat "$f")"; done
+		for f in /sys/devices/virtual/workqueue/cpumask*  /sys/devices/virtual/workqueue/*/cpumask; do
+			[ -f "$f" ] && echo "$f $(cat "$f")"
+		done
 	} > "$1"
 }
 same_as_before() {
@@ -158,6 +162,13 @@ ok "booted: running, vCPU on CPU 1 (not FIFO: refused here), kvmrt-stat shows th
 [ "$(cat /sys/fs/cgroup/cpuset/kvmrt-$UUID/cpuset.sched_load_balance)" = 0 ] || fail "VM cpuset balanced"
 [ "$(cat /proc/irq/default_smp_affinity)" = 1 ] ||
 	fail "default_smp_affinity is $(cat /proc/irq/default_smp_affinity)"
+# the unbound workqueues, writeback's among them, on the housekeeping CPU 0 (mask 1)
+if [ -f /sys/devices/virtual/workqueue/cpumask ]; then
+	for f in /sys/devices/virtual/workqueue/cpumask /sys/devices/virtual/workqueue/*/cpumask; do
+		[ "$(cat "$f")" = 1 ] || fail "$f is $(cat "$f")"
+	done
+	expect_grep "^$NAME: workqueues: unbound CPU mask 1, and that of [0-9]+ workqueues? \(.*writeback" boot.out
+fi
 # has_cpu LIST CPU: is CPU in the CPU list LIST ("0-1,4")?
 has_cpu() {
 	local p parts
