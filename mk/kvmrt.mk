@@ -50,6 +50,14 @@ $(B)/tests/kvmrt/virt-helper: %: %.o $(KVMRT_A) $(LIB_A)
 $(B)/tests/kvmrt/mksysfs: %: %.o $(B)/tests/kvmrt/sysfs-gen.o
 	$(QUIET_LINK)$(CC) -o $@ $^
 
+# the kvmrt systemd service, its programs under the prefix of make install
+SYSTEMD_UNITDIR ?= $(prefix)/lib/systemd/system
+
+install: install-kvmrt
+install-kvmrt: kvmrt/kvmrt.service.in
+	install -d $(DESTDIR)$(SYSTEMD_UNITDIR)
+	sed -e 's|@PREFIX@|$(prefix)|g' $< > $(DESTDIR)$(SYSTEMD_UNITDIR)/kvmrt.service
+
 kvmrt: $(KVMRT_BINS)
 kvmrt-check: $(KVMRT_BINS) $(KVMRT_UNIT) $(KVMRT_HELPERS)
 
@@ -57,8 +65,8 @@ EXTRA_BINS       += $(KVMRT_BINS)
 EXTRA_CHECK      += $(KVMRT_UNIT) $(KVMRT_HELPERS)
 EXTRA_DEPS_BUILD += libvirt-dev libxml2-dev libinih-dev pkg-config
 EXTRA_DEPS_TEST  += libxml2-utils util-linux libvirt-daemon libvirt-daemon-driver-qemu \
-		    qemu-system-x86
+		    qemu-system-x86 systemd
 EXTRA_OBJS       += $(KVMRT_LIB_OBJS) $(KVMRT_MAIN_OBJS) $(KVMRT_UNIT_OBJS) \
 		    $(addsuffix .o, $(KVMRT_HELPERS))
 
-.PHONY: kvmrt kvmrt-check
+.PHONY: kvmrt kvmrt-check install-kvmrt
