@@ -370,6 +370,8 @@ static int vm_interpret(struct kvmrt_vm *vm, struct kvmrt_diags *d, const char *
 		case KA_CPUSET:
 			ret = kvmrt_cpuset_parse(vm->cpuset, val, vm->topo, &bad);
 			cpuset_bad = ret && ret != -EAGAIN;
+			if (ret == -ENOMEM)
+				return ret;
 			if (ret == -EAGAIN)
 				vm->cpuset_unresolved = true;
 			else if (ret == -ENOENT)

@@ -125,8 +125,10 @@ int kvmrt_cpuset_parse(struct xtrace_idset *set, const char *spec, const struct 
 			}
 next:
 			p += len + (end ? 1 : 0);
-			if (end && !*p)
-				ret = -EINVAL;	/* a trailing comma */
+			if (end && !*p) {
+				item = p;	/* a trailing comma: nothing after it */
+				ret = -EINVAL;
+			}
 		}
 		if (!ret && pass == 0 && needs_topo && !topo)
 			ret = -EAGAIN;

@@ -546,6 +546,54 @@ int kvmrt_shield_pin_irqs(const char *procfs, const struct xtrace_idset *irqs,
 	return ret;
 }
 
+/*
+ * cgroup v1: taking a CPU offline removes it from every cpuset, and bringing it
+ * back does not return it. The cpuset.cpus of every cpuset under @dir that has
+ * one of @q->offline is journalled as it is (the children before their parent,
+ * so that the undo, from the end, widens a parent before its children), for
+ * the undo to write back once the CPUs are online again. Returns the number
+ * of cpusets saved, or -errno.
+ */
+static int save_cpusets(struct kvmrt_shield *s, const struct kvmrt_shield_req *q,
+			const char *dir, bool root)
+{
+	char path[PATH_MAX], v[4096];
+	struct xtrace_idset *cpus;
+	struct dirent *de;
+	int ret = 0, n = 0;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return root ? 0 : -errno;
+	while (!ret && (de = readdir(d))) {
+		struct stat st;
+
+		if (de->d_name[0] == '.' || (root && !strncmp(de->d_name, "kvmrt-", 6)))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (lstat(path, &st) || !S_ISDIR(st.st_mode))
+			continue;
+		ret = save_cpusets(s, q, path, false);
+		n += ret > 0 ? ret : 0;
+		ret = ret < 0 ? ret : 0;
+	}
+	closedir(d);
+	if (ret || root)
+		return ret ? ret : n;
+	/* the root cpuset follows the online CPUs by itself */
+	snprintf(path, sizeof(path), "%s/cpuset.cpus", dir);
+	cpus = xtrace_idset_new();
+	if (!cpus)
+		return -ENOMEM;
+	if (!read_first_line(path, v, sizeof(v)) && !xtrace_idset_parse(cpus, v, NULL) &&
+	    xtrace_idset_intersects(cpus, q->offline)) {
+		ret = journal_line(s, "write %s\t%s\n", path, v);
+		n++;
+	}
+	xtrace_idset_free(cpus);
+	return ret ? ret : n;
+}
+
 int kvmrt_shield_apply(const struct kvmrt_shield_req *q, const char *journal, char **report)
 {
 	struct kvmrt_shield s = { 0 };
@@ -557,7 +605,17 @@ int kvmrt_shield_apply(const struct kvmrt_shield_req *q, const char *journal, ch
 	s.journal = fopen(journal, "ae");
 	if (!s.journal)
 		return -errno;
+	if (!xtrace_idset_empty(q->offline)) {
+		snprintf(path, sizeof(path), "%s/fs/cgroup/cpuset", q->sysfs);
+		ret = save_cpusets(&s, q, path, true);
+		if (ret > 0)
+			sb_printf(&rep, "%d cpuset%s with CPUs going offline saved, to be given back\n",
+				  ret, ret == 1 ? "" : "s");
+		ret = ret < 0 ? ret : 0;
+	}
 	xtrace_idset_for_each(cpu, q->offline) {
+		if (ret)
+			break;
 		snprintf(path, sizeof(path), "%s/devices/system/cpu/cpu%d/online", q->sysfs, cpu);
 		ret = shield_write(&s, path, "0");
 		if (ret) {

@@ -75,6 +75,7 @@ static void test_cpuset_syntax(void)
 		{ "n1,x3", -EINVAL, "x3" },
 		{ "n", -EINVAL, "n" },
 		{ "n1,", -EINVAL, "" },
+		{ "n1 ,", -EINVAL, "" },
 		{ "n1,,c3", -EINVAL, ",c3" },
 		{ "~", -EINVAL, "~" },
 		{ "n1-0", -EINVAL, "n1-0" },
@@ -98,6 +99,10 @@ static void test_cpuset_syntax(void)
 		} else {
 			CU_ASSERT_PTR_NOT_NULL_FATAL(bad);
 			CU_ASSERT_EQUAL(strncmp(bad, cases[i].cpus, strlen(cases[i].cpus)), 0);
+			/* the item's place in the value itself */
+			CU_ASSERT_TRUE(bad >= cases[i].spec && bad <= cases[i].spec + strlen(cases[i].spec));
+			if (!*cases[i].cpus)
+				CU_ASSERT_EQUAL(*bad, '\0');
 			CU_ASSERT_TRUE(xtrace_idset_empty(s));
 		}
 	}

@@ -78,6 +78,10 @@ static char *make_host(char *sys, char *proc, size_t len, int v2)
 		kt_write(dir, "sys/fs/cgroup/cpuset/cpuset.cpus", "0-3\n");
 		kt_write(dir, "sys/fs/cgroup/cpuset/cpuset.sched_load_balance", "1\n");
 		kt_write(dir, "sys/fs/cgroup/cpuset/tasks", "1\n100\n101\n200\n");
+		/* libvirt's cpusets: CPU 3 going offline takes them down to 0-2 and 2 */
+		kt_write(dir, "sys/fs/cgroup/cpuset/machine/cpuset.cpus", "0-3\n");
+		kt_write(dir, "sys/fs/cgroup/cpuset/machine/vm1/cpuset.cpus", "2-3\n");
+		kt_write(dir, "sys/fs/cgroup/cpuset/other/cpuset.cpus", "0,2\n");
 	}
 	kt_write(dir, "sys/devices/virtual/workqueue/cpumask", "f\n");
 	kt_write(dir, "sys/devices/virtual/workqueue/cpumask_requested", "f\n");
@@ -158,17 +162,29 @@ static void run_shield(int nr_pids, bool fail_middle)
 		CU_ASSERT_PTR_NOT_NULL(strstr(report, "workqueues: unbound CPU mask 5, and that of 2 workqueues"));
 		CU_ASSERT_PTR_NOT_NULL(strstr(report, "writeback"));
 		CU_ASSERT_PTR_NOT_NULL(strstr(report, "CPU 3 (a hyper-thread sibling) offline"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(report, "2 cpusets with CPUs going offline saved"));
+		/* what the kernel does to them; the undo gives them back, parent first */
+		snprintf(cg, sizeof(cg), "%s/sys/fs/cgroup/cpuset", dir);
+		CU_ASSERT_STRING_EQUAL(rd(cg, "machine/vm1/cpuset.cpus"), "2-3");
+		kt_write(dir, "sys/fs/cgroup/cpuset/machine/cpuset.cpus", "0-2\n");
+		kt_write(dir, "sys/fs/cgroup/cpuset/machine/vm1/cpuset.cpus", "2\n");
 		CU_ASSERT_PTR_NOT_NULL(strstr(report, nr_pids < 0 ? "tasks: 3 moved" : "tasks: 2 moved"));
 	}
 	free(report);
 	{
-		char *j = kvmrt_read_file(journal, NULL), want[PATH_MAX + 64];
+		char *j = kvmrt_read_file(journal, NULL), want[3 * PATH_MAX + 256];
 
 		CU_ASSERT_PTR_NOT_NULL_FATAL(j);
 		snprintf(want, sizeof(want), "move 101\t%s/fs/cgroup/cpuset/tasks\n", sys);
 		CU_ASSERT_PTR_NOT_NULL(strstr(j, want));
 		snprintf(want, sizeof(want), "move 200\t%s/fs/cgroup/cpuset/tasks\n", sys);
 		CU_ASSERT_EQUAL(strstr(j, want) != NULL, nr_pids < 0);
+		/* the child's cpuset before its parent's, both before the CPU goes offline */
+		snprintf(want, sizeof(want), "write %s/fs/cgroup/cpuset/machine/vm1/cpuset.cpus\t2-3\n"
+			 "write %s/fs/cgroup/cpuset/machine/cpuset.cpus\t0-3\n"
+			 "write %s/devices/system/cpu/cpu3/online\t1\n", sys, sys, sys);
+		CU_ASSERT_PTR_NOT_NULL(strstr(j, want));
+		CU_ASSERT_PTR_NULL(strstr(j, "other/cpuset.cpus"));
 		free(j);
 	}
 	after = snapshot(dir);
