@@ -94,6 +94,8 @@ expect_status 0 stat -f "$D/dis.cfg" > dis-stat.txt
 [ "$(wc -l < dis-stat.txt)" = 1 ] || fail "kvmrt-stat lists a disabled VM: $(cat dis-stat.txt)"
 expect_status 0 stat -f "$D/dis.cfg" --all > dis-stat-all.txt
 expect_grep "^$NAME +$UUID +shut off +yes +0-1 +none \(disabled\)$" dis-stat-all.txt
+expect_status 0 stat -f "$D/dis.cfg" --all -o json > dis-stat.json
+expect_grep '"disabled": true' dis-stat.json
 # a passthrough device of this host, which has no IOMMU: validation stops the boot
 dev=$(ls /sys/bus/pci/devices | head -1)
 if [ -n "$dev" ] && [ ! -e "/sys/bus/pci/devices/$dev/iommu_group" ]; then

@@ -142,6 +142,27 @@ grep -qxF "hide_kvm = true" r.cfg || fail "-r hide_kvm: $(cat r.cfg)"
 grep -qxF "pcidevs = 0000:03:00.0" r.cfg || fail "-r pcidevs: $(cat r.cfg)"
 ok "sync -r"
 
+# the 1.4 forms: cores 6-8 without their second threads (CPUs 6-8), nr_vcpus = auto (2);
+# synced as plain pins, and -r against a domain that says the same keeps them as written
+cat > g14.cfg <<CFG
+[$R]
+name = guest-rt
+nr_vcpus = auto
+cpuset = c6-8, ~t26-28
+rt = true
+hide_kvm = true
+pcidevs = 0000:03:00.0
+CFG
+expect_status 0 k kvmrt-sync-config -f g14.cfg -c "$U" -n guest-rt > g14.xml
+expect_xpath g14.xml "string(/domain/vcpu)" 2
+expect_xpath g14.xml "string(/domain/cputune/emulatorpin/@cpuset)" 6
+expect_xpath g14.xml "string(/domain/cputune/vcpupin[@vcpu='0']/@cpuset)" 7
+expect_xpath g14.xml "string(/domain/cputune/vcpupin[@vcpu='1']/@cpuset)" 8
+cp g14.cfg g14-before.cfg
+expect_status 0 k kvmrt-sync-config -r -f g14.cfg -c "$U" guest-rt > g14r.txt
+diff g14-before.cfg g14.cfg > g14.diff || fail "-r rewrote the 1.4 forms: $(cat g14.diff)"
+ok "nr_vcpus = auto and a prefixed cpuset: synced as pins, kept as written by -r"
+
 # bad input: a VM libvirt does not know; a file with errors is refused
 cat >> s.cfg <<CFG
 
