@@ -183,10 +183,15 @@ static int shield_vm(const struct boot_opts *o, const struct kvmrt_vm *vm,
 		.offline = p ? p->offline : NULL, .housekeeping = hk,
 		.pids = o->pids, .nr_pids = o->nr_pids,
 	};
-	char *report = NULL, *s = NULL, *h = NULL;
+	char *report = NULL, *s = NULL, *h = NULL, *host = NULL;
 	int ret;
 
-	if (!cpus) {
+	if (asprintf(&host, "%s/" KVMRT_HOST_JOURNAL, o->state_dir) < 0)
+		host = NULL;
+	q.host_journal = host;
+	if (!cpus || !host) {
+		free(host);
+		xtrace_idset_free(cpus);
 		kvmrt_placement_free(p);
 		return tool_error("out of memory");
 	}
@@ -204,6 +209,7 @@ static int shield_vm(const struct boot_opts *o, const struct kvmrt_vm *vm,
 	}
 	free(s);
 	free(h);
+	free(host);
 	xtrace_idset_free(cpus);
 	kvmrt_placement_free(p);
 	return ret;
@@ -324,7 +330,8 @@ static int run_clean(const struct boot_opts *o)
 		const char *state = "unknown";
 		char *uuid, *journal;
 
-		if (len <= 6 || strcmp(de->d_name + len - 6, ".state"))
+		if (len <= 6 || strcmp(de->d_name + len - 6, ".state") ||
+		    !strcmp(de->d_name, KVMRT_HOST_JOURNAL))
 			continue;
 		uuid = strndup(de->d_name, len - 6);
 		journal = uuid ? tool_journal_path(o->state_dir, uuid) : NULL;
@@ -348,6 +355,9 @@ static int run_clean(const struct boot_opts *o)
 	}
 	closedir(d);
 	kvmrt_virt_close(v);
+	/* what the shields share, when no VM's journal is left (a crash before any) */
+	if (tool_undo_host(o->state_dir))
+		ret = 1;
 	return ret;
 }
 

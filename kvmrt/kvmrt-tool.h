@@ -58,10 +58,16 @@ struct kvmrt_vm **tool_select(const struct kvmrt_config *cfg, char **names, int 
 const char *tool_state_dir(void);
 /** tool_journal_path - STATE_DIR/UUID.state (free it); NULL when out of memory */
 char *tool_journal_path(const char *state_dir, const char *uuid);
+/* the journal of what every shield shares, undone with the last one */
+#define KVMRT_HOST_JOURNAL "host.state"
 /**
  * tool_undo_shield - undo the shield journal @journal (if there is one) of VM
- * @who, saying so on stdout, or what could not be undone on stderr; 0 or -errno
+ * @who, saying so on stdout, or what could not be undone on stderr; then, when
+ * no other VM's journal is left beside it, the shared KVMRT_HOST_JOURNAL too.
+ * 0 or -errno
  */
 int tool_undo_shield(const char *who, const char *journal);
+/** tool_undo_host - undo STATE_DIR/host.state when no VM journal is left there; 0 or -errno */
+int tool_undo_host(const char *state_dir);
 
 #endif

@@ -485,6 +485,12 @@ struct kvmrt_shield_req {
 	const struct xtrace_idset *housekeeping;	/* where everything else goes */
 	const int *pids;	/* the processes whose threads move to housekeeping; */
 	int nr_pids;		/* -1: every task of the root cpuset */
+	/*
+	 * the journal of what every shield shares (housekeeping cpuset, task
+	 * moves, workqueues, IRQs, default affinity: for all real-time VMs
+	 * at once), undone with the last shield; NULL: in the VM's journal
+	 */
+	const char *host_journal;
 };
 
 /**

@@ -354,8 +354,8 @@ static int move_irqs(struct kvmrt_shield *s, const struct kvmrt_shield_req *q, s
 	return ret;
 }
 
-static int shield_cpusets(struct kvmrt_shield *s, const struct kvmrt_shield_req *q,
-			  struct sbuf *rep)
+static int shield_cpusets(struct kvmrt_shield *s, struct kvmrt_shield *h,
+			  const struct kvmrt_shield_req *q, struct sbuf *rep)
 {
 	char root[PATH_MAX / 2], dir[PATH_MAX], path[PATH_MAX + 32], mems[256];
 	char *cpus = NULL, *hk = NULL;
@@ -375,7 +375,7 @@ static int shield_cpusets(struct kvmrt_shield *s, const struct kvmrt_shield_req 
 	}
 	/* the housekeeping cpuset, shared by every shield (made by the first) */
 	snprintf(dir, sizeof(dir), "%s/kvmrt-housekeeping", root);
-	ret = access(dir, F_OK) ? shield_mkdir(s, dir) : 0;
+	ret = access(dir, F_OK) ? shield_mkdir(h, dir) : 0;
 	snprintf(path, sizeof(path), "%s/cpuset.mems", dir);
 	ret = ret ? ret : write_file(path, mems, true);
 	snprintf(path, sizeof(path), "%s/cpuset.cpus", dir);
@@ -396,11 +396,11 @@ static int shield_cpusets(struct kvmrt_shield *s, const struct kvmrt_shield_req 
 	if (ret)
 		goto out;
 	snprintf(path, sizeof(path), "%s/kvmrt-housekeeping/tasks", root);
-	ret = move_tasks(s, q, root, path, rep);
+	ret = move_tasks(h, q, root, path, rep);
 	/* load balancing over every CPU stops only when every task has moved */
 	snprintf(path, sizeof(path), "%s/cpuset.sched_load_balance", root);
 	if (!ret && q->nr_pids < 0)
-		ret = shield_write(s, path, "0");
+		ret = shield_write(h, path, "0");
 out:
 	free(cpus);
 	free(hk);
@@ -468,8 +468,8 @@ static int shield_workqueues(struct kvmrt_shield *s, const struct kvmrt_shield_r
  * every other cgroup's effective CPUs. Returns 1 when there is no cgroup v2
  * cpuset controller (the caller tries v1), 0 or -errno.
  */
-static int shield_partition(struct kvmrt_shield *s, const struct kvmrt_shield_req *q,
-			    struct sbuf *rep)
+static int shield_partition(struct kvmrt_shield *s, struct kvmrt_shield *h,
+			    const struct kvmrt_shield_req *q, struct sbuf *rep)
 {
 	char root[PATH_MAX / 2], dir[PATH_MAX], path[PATH_MAX + 32], v[4096];
 	char *cpus = NULL;
@@ -481,7 +481,7 @@ static int shield_partition(struct kvmrt_shield *s, const struct kvmrt_shield_re
 	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", root);
 	if (kvmrt_read_line_at(root, "cgroup.subtree_control", v, sizeof(v)))
 		return -ENOENT;
-	ret = strstr(v, "cpuset") ? 0 : shield_put(s, path, "+cpuset", "-cpuset");
+	ret = strstr(v, "cpuset") ? 0 : shield_put(h, path, "+cpuset", "-cpuset");
 	snprintf(dir, sizeof(dir), "%s/kvmrt-%s", root, q->name);
 	ret = ret ? ret : shield_mkdir(s, dir);
 	cpus = xtrace_idset_format(q->cpus);
@@ -596,7 +596,7 @@ static int save_cpusets(struct kvmrt_shield *s, const struct kvmrt_shield_req *q
 
 int kvmrt_shield_apply(const struct kvmrt_shield_req *q, const char *journal, char **report)
 {
-	struct kvmrt_shield s = { 0 };
+	struct kvmrt_shield s = { 0 }, hs = { 0 }, *h = &s;
 	struct sbuf rep = { 0 };
 	char path[PATH_MAX];
 	int ret = 0;
@@ -605,6 +605,15 @@ int kvmrt_shield_apply(const struct kvmrt_shield_req *q, const char *journal, ch
 	s.journal = fopen(journal, "ae");
 	if (!s.journal)
 		return -errno;
+	if (q->host_journal) {
+		hs.journal = fopen(q->host_journal, "ae");
+		if (!hs.journal) {
+			ret = -errno;
+			fclose(s.journal);
+			return ret;
+		}
+		h = &hs;
+	}
 	if (!xtrace_idset_empty(q->offline)) {
 		snprintf(path, sizeof(path), "%s/fs/cgroup/cpuset", q->sysfs);
 		ret = save_cpusets(&s, q, path, true);
@@ -625,12 +634,14 @@ int kvmrt_shield_apply(const struct kvmrt_shield_req *q, const char *journal, ch
 		sb_printf(&rep, "CPU %d (a hyper-thread sibling) offline\n", cpu);
 	}
 	if (!ret) {
-		ret = shield_partition(&s, q, &rep);
+		ret = shield_partition(&s, h, q, &rep);
 		if (ret == 1)
-			ret = shield_cpusets(&s, q, &rep);
+			ret = shield_cpusets(&s, h, q, &rep);
 	}
-	ret = ret ? ret : shield_workqueues(&s, q, &rep);
-	ret = ret ? ret : move_irqs(&s, q, &rep);
+	ret = ret ? ret : shield_workqueues(h, q, &rep);
+	ret = ret ? ret : move_irqs(h, q, &rep);
+	if (hs.journal && fclose(hs.journal) && !ret)
+		ret = -errno;
 	if (fclose(s.journal) && !ret)
 		ret = -errno;
 	*report = sb_steal(&rep);

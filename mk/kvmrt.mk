@@ -25,7 +25,7 @@ KVMRT_MAIN_OBJS := $(addprefix $(B)/kvmrt/, $(addsuffix .o, $(KVMRT_PROGS)))
 KVMRT_UNIT_OBJS := $(addprefix $(B)/tests/kvmrt/, main.o test-idset.o test-config.o \
 		   test-topology.o test-validate.o test-domxml.o test-virt.o test-hostinfo.o test-hostcheck.o test-shield.o \
 		   test-guide14.o \
-		   sysfs-gen.o) $(B)/tests/cunit/tu.o $(B)/common/rmtree.o
+		   sysfs-gen.o) $(B)/tests/cunit/tu.o $(B)/common/rmtree.o $(B)/common/tool.o
 KVMRT_UNIT      := $(B)/tests/unit/kvmrt-unit
 KVMRT_HELPERS   := $(B)/tests/kvmrt/virt-helper $(B)/tests/kvmrt/mksysfs
 

@@ -119,6 +119,7 @@ refused() {
 	expect_grep "^  fix: " refused.err
 	expect_grep "^$NAME: shield removed" refused.out
 	[ ! -e "$JOURNAL" ] || fail "the journal is left: $(cat "$JOURNAL")"
+	[ ! -e "$D/state/host.state" ] || fail "the shared journal is left: $(cat "$D/state/host.state")"
 	[ "$(state)" = shutoff ] || fail "the VM is $(state)"
 	[ "$(cat /proc/$SPID/cpuset)" = / ] || fail "the sleep stays in $(cat /proc/$SPID/cpuset)"
 	same_as_before "refused-$3.snap" "after the refused start"
@@ -145,6 +146,11 @@ as_nobody "$KH/virt-helper" "$URI" define "$PWD/norefused.xml" 2> def.err || fai
 expect_status 0 boot --move-tasks=$SPID $NAME > boot.out 2> boot.err
 expect_grep "^$NAME: started \(real-time, shield in place\)$" boot.out
 [ -s "$JOURNAL" ] || fail "no journal"
+# what every shield shares (housekeeping cpuset, task moves, workqueues, IRQs) apart
+expect_grep "^mkdir /sys/fs/cgroup/cpuset/kvmrt-housekeeping$" "$D/state/host.state"
+expect_grep "^move $SPID	" "$D/state/host.state"
+expect_grep "^mkdir /sys/fs/cgroup/cpuset/kvmrt-$UUID$" "$JOURNAL"
+expect_no_grep "^move " "$JOURNAL"
 [ "$(state)" = running ] || fail "the VM is $(state)"
 QPID=$(cat "$D/run/libvirt/qemu/run/$NAME.pid") || fail "no QEMU pid file"
 expect_status 0 stat > stat.txt
@@ -209,6 +215,8 @@ ok "--clean refuses while the VM runs; shutdown without --forced: exit 1, VM and
 expect_status 0 shut --forced --timeout 1 $NAME > shut.out 2> shut.err
 expect_grep "^$NAME: destroyed \(still running after 1 s\)$" shut.out
 expect_grep "^$NAME: shield removed" shut.out
+expect_grep "^host: the last shield is gone" shut.out
+[ ! -e "$D/state/host.state" ] || fail "the shared journal is left"
 [ "$(state)" = shutoff ] || fail "the VM is $(state)"
 kill -0 "$QPID" 2>/dev/null && fail "QEMU $QPID still runs"
 [ ! -e "$JOURNAL" ] || fail "the journal is left"
@@ -227,6 +235,7 @@ expect_status 137 env KVMRT_BOOT_STOP_AFTER=shield \
 expect_status 0 boot --clean > clean.out 2> clean.err
 expect_grep "^$UUID: shield removed" clean.out
 [ ! -e "$JOURNAL" ] || fail "the journal is left"
+[ ! -e "$D/state/host.state" ] || fail "the shared journal is left"
 same_as_before crash.snap "after kill -9 and --clean"
 expect_status 0 boot --clean > clean2.out
 [ ! -s clean2.out ] || fail "a second --clean did something: $(cat clean2.out)"

@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "kvmrt-test.h"
+#include "kvmrt-tool.h"
 #include "sysfs-gen.h"
 
 static FILE *snap_f;
@@ -267,6 +269,79 @@ static void run_partition(int v2)
 	xtrace_idset_free(hk);
 }
 
+/*
+ * Two real-time VMs (CPUs 1 and 2 of a 1 x 4 x 1 host): what their shields
+ * share (housekeeping cpuset, workqueues, IRQs) is in host.state, undone with
+ * the last shield only; the first VM's shutdown leaves the second one shielded.
+ */
+static void test_two_vms(void)
+{
+	struct xtrace_idset *a = xtrace_idset_new(), *b = xtrace_idset_new();
+	struct xtrace_idset *off = xtrace_idset_new(), *hk = xtrace_idset_new();
+	char *dir = tu_mkdtemp(), *before, *after, *report = NULL;
+	char sys[PATH_MAX], proc[PATH_MAX], state[PATH_MAX], ja[PATH_MAX + 16], jb[PATH_MAX + 16];
+	char host[PATH_MAX + 16], cg[PATH_MAX + 64];
+	struct kvmrt_shield_req q = {
+		.sysfs = sys, .procfs = proc, .offline = off, .housekeeping = hk, .nr_pids = 0,
+		.host_journal = host,
+	};
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+	snprintf(sys, sizeof(sys), "%s/sys", dir);
+	snprintf(proc, sizeof(proc), "%s/proc", dir);
+	snprintf(state, sizeof(state), "%s/state", dir);
+	snprintf(ja, sizeof(ja), "%s/aaaa.state", state);
+	snprintf(jb, sizeof(jb), "%s/bbbb.state", state);
+	snprintf(host, sizeof(host), "%s/host.state", state);
+	CU_ASSERT_EQUAL_FATAL(kt_make_sysfs(sys, 1, 4, 1, 1, false, NULL), 0);
+	kt_write(dir, "sys/fs/cgroup/cpuset/cpuset.mems", "0\n");
+	kt_write(dir, "sys/fs/cgroup/cpuset/cpuset.cpus", "0-3\n");
+	kt_write(dir, "sys/devices/virtual/workqueue/cpumask", "f\n");
+	kt_write(dir, "sys/devices/virtual/workqueue/writeback/cpumask", "f\n");
+	kt_write(dir, "proc/interrupts", "           CPU0       CPU1\n");
+	kt_write(dir, "proc/irq/9/smp_affinity_list", "0-3\n");
+	kt_write(dir, "proc/irq/default_smp_affinity", "f\n");
+	mkdir(state, 0755);
+	xtrace_idset_parse(a, "1", NULL);
+	xtrace_idset_parse(b, "2", NULL);
+	xtrace_idset_parse(hk, "0,3", NULL);
+	before = snapshot(dir);
+
+	q.name = "aaaa";
+	q.cpus = a;
+	CU_ASSERT_EQUAL(kvmrt_shield_apply(&q, ja, &report), 0);
+	free(report);
+	q.name = "bbbb";
+	q.cpus = b;
+	CU_ASSERT_EQUAL(kvmrt_shield_apply(&q, jb, &report), 0);
+	free(report);
+	CU_ASSERT_STRING_EQUAL(rd(proc, "irq/9/smp_affinity_list"), "0,3");
+	/* the first VM stops: its cpuset goes, what the second needs stays */
+	CU_ASSERT_EQUAL(tool_undo_shield("a", ja), 0);
+	snprintf(cg, sizeof(cg), "%s/fs/cgroup/cpuset", sys);
+	CU_ASSERT_STRING_EQUAL(rd(cg, "kvmrt-aaaa/cpuset.cpus"), "(none)");
+	CU_ASSERT_STRING_EQUAL(rd(cg, "kvmrt-bbbb/cpuset.cpus"), "2");
+	CU_ASSERT_STRING_EQUAL(rd(cg, "kvmrt-housekeeping/cpuset.cpus"), "0,3");
+	CU_ASSERT_STRING_EQUAL(rd(proc, "irq/9/smp_affinity_list"), "0,3");
+	CU_ASSERT_STRING_EQUAL(rd(sys, "devices/virtual/workqueue/writeback/cpumask"), "9");
+	CU_ASSERT_EQUAL(access(host, F_OK), 0);
+	/* the last one: everything as before */
+	CU_ASSERT_EQUAL(tool_undo_shield("b", jb), 0);
+	CU_ASSERT_NOT_EQUAL(access(host, F_OK), 0);
+	after = snapshot(dir);
+	if (strcmp(before, after))
+		fprintf(stderr, "\n    before: %s\n    after:  %s\n", before, after);
+	CU_ASSERT_STRING_EQUAL(before, after);
+	free(before);
+	free(after);
+	tu_rm_rf(dir);
+	free(dir);
+	xtrace_idset_free(a);
+	xtrace_idset_free(b);
+	xtrace_idset_free(off);
+	xtrace_idset_free(hk);
+}
+
 static void test_partition(void) { run_partition(2); }
 static void test_partition_enable(void) { run_partition(1); }
 static void test_scoped(void) { run_shield(1, false); }
@@ -301,6 +376,8 @@ int add_shield_suite(void)
 	       !CU_add_test(s, "scoped shield and undo", test_scoped) ||
 	       !CU_add_test(s, "every task, root load balancing", test_all_tasks) ||
 	       !CU_add_test(s, "a failure in the middle is undone", test_fail_middle) ||
+	       !CU_add_test(s, "two VMs: the shared settings go with the last shield",
+			    test_two_vms) ||
 	       !CU_add_test(s, "cgroup v2 isolated partition", test_partition) ||
 	       !CU_add_test(s, "cgroup v2, cpuset controller enabled", test_partition_enable);
 }
