@@ -163,6 +163,17 @@ expect_status 0 k kvmrt-sync-config -r -f g14.cfg -c "$U" guest-rt > g14r.txt
 diff g14-before.cfg g14.cfg > g14.diff || fail "-r rewrote the 1.4 forms: $(cat g14.diff)"
 ok "nr_vcpus = auto and a prefixed cpuset: synced as pins, kept as written by -r"
 
+# disabled (1.4): left alone by sync unless named or --all
+sed 's/^hide_kvm = true$/hide_kvm = true\ndisabled = yes/' g14.cfg > g14d.cfg
+expect_status 0 k kvmrt-sync-config -f g14d.cfg -c "$U" -n > d0.txt
+expect_grep "^skipped guest-rt \(disabled: --all or its name syncs it\)$" d0.txt
+expect_no_grep "<domain" d0.txt
+expect_status 0 k kvmrt-sync-config -f g14d.cfg -c "$U" -n --all > d1.txt
+expect_grep "^<domain" d1.txt
+expect_status 0 k kvmrt-sync-config -f g14d.cfg -c "$U" -n guest-rt > d2.txt
+expect_grep "^<domain" d2.txt
+ok "a disabled VM: skipped by sync, synced when named or with --all"
+
 # bad input: a VM libvirt does not know; a file with errors is refused
 cat >> s.cfg <<CFG
 
