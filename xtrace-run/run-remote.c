@@ -58,11 +58,12 @@ static char *remote_args(const struct run *run)
 	const struct run_opts *o = &run->o;
 	char *s = NULL, *ev = o->rec.events ? quote1(o->rec.events) : NULL;
 
-	if (asprintf(&s, "%s%s%s%s -b %lluK%s%.0d", o->rec.mode == XTRACE_MODE_OVERWRITE ?
+	if (asprintf(&s, "%s%s%s%s -b %lluK%s%.0d%s", o->rec.mode == XTRACE_MODE_OVERWRITE ?
 		     "-m overwrite" : "-m stream", o->rec.ts_type == XTRACE_TS_TSC ? " -t tsc" : "",
 		     ev ? " -e " : "", ev ? ev : "",
 		     (unsigned long long)(o->rec.buffer_kb ? o->rec.buffer_kb : 4096),
-		     o->rec.compression_level ? " -z " : "", o->rec.compression_level) < 0)
+		     o->rec.compression_level ? " -z " : "", o->rec.compression_level,
+		     o->any_cpu ? " --any-cpu" : "") < 0)
 		s = NULL;
 	free(ev);
 	return s;

@@ -20,6 +20,7 @@ struct run_opts {
 	int verbose;	/* -1 quiet, 0 normal, 1 verbose */
 	bool list_events;
 	bool keep_running;
+	bool any_cpu;		/* --any-cpu: not kept off a kvmrt shield's CPUs */
 	bool serve;		/* --serve: no command; requests on stdin (remote end) */
 	char *dir_alloc;	/* the default -o, made by main */
 
@@ -34,6 +35,17 @@ struct run_opts {
 	const char *send_dir;
 	const char *remove_dir;
 };
+
+/*
+ * housekeeping.c: housekeeping_cpus() reads under @sysfs the CPUs a kvmrt shield
+ * leaves to the host into @hk (1 when a shield is in place, 0 when none,
+ * -errno); housekeeping_enter() keeps this process and the threads it makes
+ * there (1; 0 without a shield; -errno), housekeeping_leave() gives the command
+ * back the affinity xtrace-run had (in the child, before exec).
+ */
+int housekeeping_cpus(const char *sysfs, struct xtrace_idset *hk);
+int housekeeping_enter(int verbose);
+void housekeeping_leave(void);
 
 /* A run: its options, and the state it builds as it goes. */
 struct run {

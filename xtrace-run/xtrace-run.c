@@ -30,7 +30,7 @@
 enum {
 	OPT_SERVE = 0x100, OPT_ON, OPT_NO_MERGE, OPT_KEEP_REMOTE,
 	OPT_CORRECT_CLOCKS,
-	OPT_SEND, OPT_REMOVE,
+	OPT_SEND, OPT_REMOVE, OPT_ANY_CPU,
 };
 
 static const char *const usage_text[] = {
@@ -56,6 +56,9 @@ static const char *const usage_text[] = {
 	"  -c, --cpus CPUS      record only these CPUs, e.g. 0,2-3 (default: all online)",
 	"  -z, --zstd LEVEL     zstd level of the data, -7 (fastest) to 19 (smallest); default 1",
 	"  -l, --list-events    list the event groups (with -v: every event of this kernel)",
+	"      --any-cpu        let the recorder run on CPUs a kvmrt shield keeps for",
+	"                       real-time VMs (default: the housekeeping CPUs only, while",
+	"                       the command keeps the affinity it had)",
 	"",
 	"Several systems in one command (docs/remote.md): start recorders here and on each",
 	"--remote system over ssh, run the command here or on --on's system, flush them all",
@@ -126,6 +129,7 @@ static pid_t spawn(char **argv, const sigset_t *oldmask, const char *marker, con
 
 		close(pfd[0]);
 		sigprocmask(SIG_SETMASK, oldmask, NULL);
+		housekeeping_leave();
 		if (marker)
 			setenv("XTRACE_MARKER", marker, 1);
 		setenv("XTRACE_DIR", dir, 1);
@@ -374,6 +378,10 @@ static int run_xtrace_run(struct run *run)
 		return list_events(o->verbose);
 	cmd = o->serve ? NULL : tool_shell_quote(o->argv);
 	o->rec.command = cmd;
+	/* before the recorder's threads and processes exist: they inherit it */
+	if (!o->any_cpu && (ret = housekeeping_enter(o->verbose)) < 0)
+		tool_msg("cannot keep to the housekeeping CPUs of the kvmrt shield: %s",
+			 strerror(-ret));
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
@@ -569,6 +577,7 @@ int main(int argc, char **argv)
 		{ "buffer", required_argument, NULL, 'b' },
 		{ "cpus", required_argument, NULL, 'c' },
 		{ "list-events", no_argument, NULL, 'l' },
+		{ "any-cpu", no_argument, NULL, OPT_ANY_CPU },
 		{ "keep-running", no_argument, NULL, 'k' },
 		{ "zstd", required_argument, NULL, 'z' },
 		{ "serve", no_argument, NULL, OPT_SERVE },
@@ -686,6 +695,9 @@ int main(int argc, char **argv)
 		}
 		case 'l':
 			o.list_events = true;
+			break;
+		case OPT_ANY_CPU:
+			o.any_cpu = true;
 			break;
 		case 'q':
 			o.verbose = -1;
