@@ -230,6 +230,63 @@ bool xtrace_clock_is_step(const struct xtrace_clock *clk, const struct xtrace_cl
  */
 int xtrace_clock_sample_now(int clockid, struct xtrace_clock_sample *s);
 
+/* ------------------------------------------------------ clock mapping */
+
+/*
+ * A two-way clock exchange between a reference clock (the collector's
+ * CLOCK_REALTIME) and a system's trace clock: the reference read @sent, then
+ * the system read its trace clock (@remote), then the reference read @received.
+ */
+struct xtrace_clock_pair {
+	int64_t sent;			/* reference ns */
+	uint64_t remote;		/* the system's trace clock, ns */
+	int64_t received;		/* reference ns */
+};
+
+/*
+ * A system's trace clock t mapped onto the reference:
+ * ref(t) = t + base + offset + drift_ppm * 1e-6 * (t - t0).
+ */
+struct xtrace_clock_fit {
+	uint64_t t0;			/* trace ns: the middle of the span fitted */
+	int64_t base;			/* ns: a whole part of the offset */
+	double offset;			/* ns: the rest of it, at t0 */
+	double drift_ppm;		/* the trace clock's rate error against the reference */
+	int64_t bound;			/* ns: distance to any line the exchanges allow, over the span */
+	int64_t slack;			/* ns: 0, or how far the line misses some exchange */
+	int nr_pairs;
+};
+
+/**
+ * xtrace_clock_fit - fit offset and drift to @n exchanges (the convex-hull
+ * method: the lines consistent with every exchange, the middle one over the
+ * trace-clock span [@start, @end], half the set's width there as the bound;
+ * drift is assumed within +-500 ppm). When no line fits every exchange (a
+ * clock slewed while measured), the line that misses them least, its miss
+ * (@f->slack) added to the bound. Returns 0, -EINVAL (no exchange, or one
+ * received before it was sent), -EDOM (no line within 1000 s), -ENOMEM.
+ */
+int xtrace_clock_fit(const struct xtrace_clock_pair *p, size_t n, uint64_t start, uint64_t end,
+		     struct xtrace_clock_fit *f);
+
+/** xtrace_clock_fit_map - the reference time of trace time @trace */
+int64_t xtrace_clock_fit_map(const struct xtrace_clock_fit *f, uint64_t trace);
+
+/**
+ * xtrace_clocksync_write - keep @n exchanges with a recording (file "clocksync")
+ * @peer: the reference system's host name
+ */
+int xtrace_clocksync_write(const char *dir, const char *peer, const struct xtrace_clock_pair *p,
+			   size_t n);
+
+/**
+ * xtrace_clocksync_read - the exchanges kept with the recording @dir: *@pairs
+ * (free it) and *@n, 0 of them if there is no file; *@peer (may be NULL; free
+ * it) the reference's name. Returns 0, -EBADMSG (a damaged line) or -errno.
+ */
+int xtrace_clocksync_read(const char *dir, struct xtrace_clock_pair **pairs, size_t *n,
+			  char **peer);
+
 /* -------------------------------------------------------------- metadata */
 
 struct xtrace_cpu_meta {
