@@ -60,7 +60,8 @@ static size_t clip(const struct pt *in, size_t n, struct pt *out, double a, doub
 		if ((vp < 0 && vq > 0) || (vp > 0 && vq < 0)) {
 			double t = vp / (vp - vq);
 
-			out[m++] = (struct pt){ p->o + t * (q->o - p->o), p->d + t * (q->d - p->d) };
+			out[m].o = p->o + t * (q->o - p->o);
+			out[m++].d = p->d + t * (q->d - p->d);
 		}
 	}
 	return m;

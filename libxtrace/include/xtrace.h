@@ -252,7 +252,7 @@ struct xtrace_clock_fit {
 	int64_t base;			/* ns: a whole part of the offset */
 	double offset;			/* ns: the rest of it, at t0 */
 	double drift_ppm;		/* the trace clock's rate error against the reference */
-	int64_t bound;			/* ns: distance to any line the exchanges allow, over the span */
+	int64_t bound;			/* ns: to any line the exchanges allow, over the span */
 	int64_t slack;			/* ns: 0, or how far the line misses some exchange */
 	int nr_pairs;
 };
