@@ -12,13 +12,16 @@
  * and half its width there as the bound: any consistent line is within it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "xtrace-local.h"
+#include "reader.h"
+#include "xtrace-remote.h"
 
 #define MAX_DRIFT_PPM	500.0	/* the kernel's and chrony's limit on a clock's frequency error */
 #define BOX_NS		1e12	/* offsets searched around the first exchange's */
@@ -301,4 +304,202 @@ int xtrace_clocksync_read(const char *dir, struct xtrace_clock_pair **pairs, siz
 	*pairs = p;
 	*n = k;
 	return 0;
+}
+
+/* ------------------------------------------------- a merged system's clock */
+
+static int64_t offset_of(const struct xtrace_clock_sample *x)
+{
+	return (int64_t)((uint64_t)x->tod - x->trace);
+}
+
+static int push_step(struct xt_clock_step **v, int *n, int64_t at, int64_t size)
+{
+	struct xt_clock_step *nv = realloc(*v, (*n + 1) * sizeof(*nv));
+
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	nv[(*n)++] = (struct xt_clock_step){ at, size };
+	return 0;
+}
+
+/* Its clock mapped by the exchanges' line over its span; 1 if there are none to use. */
+static int map_by_exchanges(struct xtrace_rec *rec, struct xtrace_merge_source *s)
+{
+	const struct xtrace_clock *clk = &rec->clock;
+	struct xtrace_clock_pair *p = NULL;
+	struct xtrace_clock_sample *ns;
+	struct xtrace_clock_fit f;
+	uint64_t start, end, mid;
+	size_t np = 0, hint = 0;
+	int64_t own_s, own_e;
+	int ret = xtrace_clocksync_read(rec->dir, &p, &np, NULL);
+
+	if (ret) {
+		xt_log(XTRACE_LOG_WARNING, "'%s': its clock exchanges are damaged (%s): not used",
+		       rec->dir, strerror(-ret));
+		return 1;
+	}
+	if (!np)
+		return 1;
+	start = end = p[0].remote;
+	for (size_t i = 0; i < np; i++) {
+		start = p[i].remote < start ? p[i].remote : start;
+		end = p[i].remote > end ? p[i].remote : end;
+	}
+	if (clk->nr_samples) {
+		start = clk->samples[0].trace < start ? clk->samples[0].trace : start;
+		end = clk->samples[clk->nr_samples - 1].trace > end ?
+		      clk->samples[clk->nr_samples - 1].trace : end;
+	}
+	ret = xtrace_clock_fit(p, np, start, end, &f);
+	free(p);
+	if (ret) {
+		xt_log(XTRACE_LOG_WARNING, "'%s': no clock mapping fits its exchanges (%s): not used",
+		       rec->dir, strerror(-ret));
+		return 1;
+	}
+	ns = calloc(2, sizeof(*ns));
+	if (!ns)
+		return -ENOMEM;
+	ns[0] = (struct xtrace_clock_sample){ start, xtrace_clock_fit_map(&f, start),
+					      (uint32_t)(f.bound > UINT32_MAX ? UINT32_MAX : f.bound),
+					      0 };
+	ns[1] = ns[0];
+	ns[1].trace = end;
+	ns[1].tod = xtrace_clock_fit_map(&f, end);
+	/* what it changes of the system's own clock: at the middle, and its rate */
+	mid = start + (end - start) / 2;
+	own_s = xtrace_clock_to_tod(clk, start, &hint);
+	own_e = xtrace_clock_to_tod(clk, end, &hint);
+	hint = 0;
+	s->clock_offset = xt_sub_sat(xtrace_clock_fit_map(&f, mid), xtrace_clock_to_tod(clk, mid, &hint));
+	s->drift_ppb = end > start ?
+		       (int64_t)((double)((ns[1].tod - own_e) - (ns[0].tod - own_s)) * 1e9 /
+				 (double)(end - start)) : 0;
+	s->clock_bound = f.bound;
+	s->exchanges = f.nr_pairs;
+	free(s->clock_basis);
+	s->clock_basis = strdup(f.slack ? "exchanges (no line fits them all)" : "exchanges");
+	return xt_rec_set_clock(rec, ns, end > start ? 2 : 1);
+}
+
+int xt_clock_correct(struct xtrace_rec *rec, const struct xtrace_merge_opts *o, bool reference,
+		     struct xtrace_merge_source *s, struct xt_clock_step **steps, int *nr_steps)
+{
+	const struct xtrace_clock *clk = &rec->clock;
+	const struct xtrace_clock_sample *old = clk->samples;
+	size_t n = clk->nr_samples;
+	struct xtrace_clock_check cc[4];
+	struct xtrace_clock_sample *ns;
+	int64_t shift = 0, cum = 0, b;
+	const char *basis;
+	int nc, ret;
+
+	*steps = NULL;
+	*nr_steps = 0;
+	s->clock_bound = s->clock_error < 0 ? -1 : s->clock_error + s->sample_error;
+	s->clock_offset = s->drift_ppb = 0;
+	s->exchanges = 0;
+	if (rec->mapped) {
+		s->clock_basis = strdup("an earlier merge");
+		return s->clock_basis ? 0 : -ENOMEM;
+	}
+	for (size_t i = 1; i < n && clk->ns_units; i++) {
+		if (!xtrace_clock_is_step(clk, &old[i - 1], &old[i]))
+			continue;
+		ret = push_step(steps, nr_steps, old[i].tod, offset_of(&old[i]) - offset_of(&old[i - 1]));
+		if (ret)
+			return ret;
+	}
+	if (o->raw_clocks || !clk->ns_units) {
+		s->clock_basis = strdup("raw (as recorded)");
+		return s->clock_basis ? 0 : -ENOMEM;
+	}
+	ret = map_by_exchanges(rec, s);
+	if (ret <= 0)
+		return ret;
+	/* no exchanges: its own clock, shifted by the ssh checks if there are any */
+	nc = xtrace_clockcheck_read(rec->dir, cc, 4, NULL);
+	if (nc > 0) {
+		shift = -xtrace_clock_checks_offset(cc, nc, &b);
+		s->clock_bound = b + s->sample_error;
+		s->exchanges = nc;
+		basis = "ssh checks";
+	} else if (reference) {
+		s->clock_bound = s->sample_error;
+		basis = "reference";
+	} else {
+		basis = s->clock_error < 0 ? "own clock (error unknown)" : "own clock (chrony)";
+	}
+	s->clock_offset = shift;
+	s->clock_basis = strdup(basis);
+	if (!s->clock_basis)
+		return -ENOMEM;
+	if (!n)
+		return 0;
+	ns = malloc(n * sizeof(*ns));
+	if (!ns)
+		return -ENOMEM;
+	memcpy(ns, old, n * sizeof(*ns));
+	/* both sides of a step on one clock: the one after it, or the one before */
+	if (o->step_before) {
+		for (size_t i = 1; i < n; i++) {
+			if (xtrace_clock_is_step(clk, &old[i - 1], &old[i]))
+				cum -= offset_of(&old[i]) - offset_of(&old[i - 1]);
+			ns[i].tod = xt_add_sat(ns[i].tod, cum);
+		}
+	} else {
+		for (size_t i = n - 1; i > 0; i--) {
+			if (xtrace_clock_is_step(clk, &old[i - 1], &old[i]))
+				cum += offset_of(&old[i]) - offset_of(&old[i - 1]);
+			ns[i - 1].tod = xt_add_sat(ns[i - 1].tod, cum);
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		ns[i].tod = xt_add_sat(ns[i].tod, shift);
+		ns[i].flags &= ~XTRACE_SAMPLE_STEP;
+	}
+	return xt_rec_set_clock(rec, ns, n);
+}
+
+int xt_clockmap_write(const char *dir, const struct xtrace_rec *rec)
+{
+	char *path = xt_path(dir, XT_CLOCKMAP_FILE);
+	int fd, ret = 0;
+
+	if (!path)
+		return -ENOMEM;
+	if (!rec->mapped) {
+		ret = unlink(path) && errno != ENOENT ? -errno : 0;
+		free(path);
+		return ret;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	free(path);
+	if (fd < 0)
+		return -errno;
+	ret = xt_write_all(fd, "# the merge's mapping of this clock (trace_clock_ns utc_ns error_ns flags)\n",
+			   75);
+	for (size_t i = 0; i < rec->clock.nr_samples && !ret; i++)
+		ret = xt_clock_append(fd, &rec->clock.samples[i]);
+	if (close(fd) && !ret)
+		ret = -errno;
+	return ret;
+}
+
+int xt_clockmap_load(struct xtrace_rec *rec)
+{
+	struct xtrace_clock clk = { 0 };
+	char *path = xt_path(rec->dir, XT_CLOCKMAP_FILE);
+	int ret;
+
+	if (!path)
+		return -ENOMEM;
+	ret = xt_clock_read_file(path, &clk);
+	free(path);
+	if (ret)
+		return ret == -ENOENT ? 0 : ret;
+	return xt_rec_set_clock(rec, clk.samples, clk.nr_samples);
 }

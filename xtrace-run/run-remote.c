@@ -279,7 +279,6 @@ static void push(char ***v, int *n, char *s)
 static int merge_all(struct run *run, char **dirs, char **names, int nr,
 		     struct xtrace_merge_meta *meta, char **notes, int nr_notes)
 {
-	struct run_opts *o = &run->o;
 	struct collect *c = run->col;
 	const char **onames = calloc(c->nr + 1, sizeof(*onames));
 	int64_t *offs = calloc(c->nr + 1, sizeof(*offs));
@@ -292,18 +291,7 @@ static int merge_all(struct run *run, char **dirs, char **names, int nr,
 		free(offs);
 		return -ENOMEM;
 	}
-	if (o->correct_clocks) {
-		for (int i = 0; i < c->nr; i++) {
-			const struct xtrace_rrec *rr = &c->rr[i];
-			int64_t bound;
-
-			if (!c->names[i] || !rr->nr_checks)
-				continue;
-			onames[nr_off] = c->names[i];
-			offs[nr_off++] = -xtrace_clock_checks_offset(rr->checks, rr->nr_checks,
-								     &bound);
-		}
-	}
+	/* each system's clock is mapped by the merge (clocksync, clockcheck: docs/clocks.md) */
 	mo.out = out;
 	mo.inputs = dirs;
 	mo.names = names;

@@ -524,6 +524,12 @@ struct xtrace_merge_source {
 	uint32_t sample_error;		/* ns: worst clock-sample bracket */
 	int steps;			/* clock steps seen while recording */
 	unsigned int damage;		/* damaged places skipped in its data */
+	/* how its clock was mapped onto the reference's (docs/clocks.md) */
+	char *clock_basis;		/* "exchanges", "ssh checks", "own clock", "raw", ... */
+	int64_t clock_offset;		/* ns added to its own clock, at the middle of its span */
+	int64_t drift_ppb;		/* its own clock's rate error against the reference */
+	int64_t clock_bound;		/* ns: how far its mapped times may be off, -1 unknown */
+	int exchanges;			/* measurements the mapping rests on */
 };
 
 struct xtrace_merge_meta {
@@ -533,6 +539,7 @@ struct xtrace_merge_meta {
 	char *error;
 	uint64_t events;
 	int64_t typical_gap;		/* ns: median gap where consecutive events change system */
+	uint64_t uncertain;		/* neighbours of two systems closer than their clocks' bounds */
 	int nr_sources;
 	struct xtrace_merge_source *sources;
 	int nr_warnings;
@@ -578,6 +585,8 @@ struct xtrace_merge_opts {
 	/* called about every million events and at the end; total may grow */
 	void (*progress)(uint64_t done, uint64_t total, void *ctx);
 	void *ctx;
+	bool raw_clocks;		/* keep each system's wall clock as recorded */
+	bool step_before;		/* place both sides of a clock step on the clock before it */
 };
 
 /**
