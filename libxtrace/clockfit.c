@@ -363,9 +363,9 @@ static int map_by_exchanges(struct xtrace_rec *rec, struct xtrace_merge_source *
 	ns = calloc(2, sizeof(*ns));
 	if (!ns)
 		return -ENOMEM;
-	ns[0] = (struct xtrace_clock_sample){ start, xtrace_clock_fit_map(&f, start),
-					      (uint32_t)(f.bound > UINT32_MAX ? UINT32_MAX : f.bound),
-					      0 };
+	ns[0].trace = start;
+	ns[0].tod = xtrace_clock_fit_map(&f, start);
+	ns[0].err = (uint32_t)(f.bound > UINT32_MAX ? UINT32_MAX : f.bound);
 	ns[1] = ns[0];
 	ns[1].trace = end;
 	ns[1].tod = xtrace_clock_fit_map(&f, end);
@@ -374,7 +374,8 @@ static int map_by_exchanges(struct xtrace_rec *rec, struct xtrace_merge_source *
 	own_s = xtrace_clock_to_tod(clk, start, &hint);
 	own_e = xtrace_clock_to_tod(clk, end, &hint);
 	hint = 0;
-	s->clock_offset = xt_sub_sat(xtrace_clock_fit_map(&f, mid), xtrace_clock_to_tod(clk, mid, &hint));
+	s->clock_offset = xt_sub_sat(xtrace_clock_fit_map(&f, mid),
+				     xtrace_clock_to_tod(clk, mid, &hint));
 	s->drift_ppb = end > start ?
 		       (int64_t)((double)((ns[1].tod - own_e) - (ns[0].tod - own_s)) * 1e9 /
 				 (double)(end - start)) : 0;
@@ -409,7 +410,8 @@ int xt_clock_correct(struct xtrace_rec *rec, const struct xtrace_merge_opts *o, 
 	for (size_t i = 1; i < n && clk->ns_units; i++) {
 		if (!xtrace_clock_is_step(clk, &old[i - 1], &old[i]))
 			continue;
-		ret = push_step(steps, nr_steps, old[i].tod, offset_of(&old[i]) - offset_of(&old[i - 1]));
+		ret = push_step(steps, nr_steps, old[i].tod,
+				offset_of(&old[i]) - offset_of(&old[i - 1]));
 		if (ret)
 			return ret;
 	}

@@ -169,7 +169,8 @@ __hidden int xt_clock_correct(struct xtrace_rec *rec, const struct xtrace_merge_
 __hidden int xt_clockmap_write(const char *dir, const struct xtrace_rec *rec);
 __hidden int xt_clockmap_load(struct xtrace_rec *rec);
 /* Replace its clock by @n @samples (now its own, even on failure: -ENOMEM) */
-__hidden int xt_rec_set_clock(struct xtrace_rec *rec, struct xtrace_clock_sample *samples, size_t n);
+__hidden int xt_rec_set_clock(struct xtrace_rec *rec, struct xtrace_clock_sample *samples,
+			      size_t n);
 
 /*
  * formats.c: the recording's formats into rec->tep, each tried in a child process first:

@@ -539,7 +539,7 @@ struct xtrace_merge_meta {
 	char *error;
 	uint64_t events;
 	int64_t typical_gap;		/* ns: median gap where consecutive events change system */
-	uint64_t uncertain;		/* neighbours of two systems closer than their clocks' bounds */
+	uint64_t uncertain;		/* neighbours of two systems within their clocks' bounds */
 	int nr_sources;
 	struct xtrace_merge_source *sources;
 	int nr_warnings;
@@ -586,7 +586,7 @@ struct xtrace_merge_opts {
 	void (*progress)(uint64_t done, uint64_t total, void *ctx);
 	void *ctx;
 	bool raw_clocks;		/* keep each system's wall clock as recorded */
-	bool step_before;		/* place both sides of a clock step on the clock before it */
+	bool step_before;		/* both sides of a clock step on the clock before it */
 };
 
 /**
