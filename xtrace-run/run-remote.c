@@ -32,6 +32,7 @@ struct collect {
 	bool *reported;			/* a death already reported */
 	char **names;			/* per remote: its directory's name in DIR */
 	char *host;			/* this system's host name */
+	struct clock_sync *sync;	/* clock exchanges while recording */
 };
 
 static const char *sig_name(int sig)
@@ -114,6 +115,7 @@ int collect_begin(struct run *run)
 	if (!c)
 		return -1;
 	c->host = strdup(u.nodename);
+	c->sync = clock_sync_new();
 	c->on = -1;
 	/* --on names a system to record too, if --remote did not */
 	if (o->on) {
@@ -147,6 +149,7 @@ int collect_begin(struct run *run)
 			continue;
 		}
 		xtrace_rrec_clock_check(rr);
+		clock_sync_poll(c->sync, rr, true);
 		if (o->verbose > 0)
 			tool_msg("%s: recording on host '%s' in %s (pid %d)",
 				 rr->spec, rr->host, rr->dir, rr->pid);
@@ -206,6 +209,7 @@ bool collect_poll(struct run *run, int *status)
 			c->reported[i] = true;
 			tool_error("%s", rr->error);
 		}
+		clock_sync_poll(c->sync, rr, false);
 	}
 	return ended;
 }
@@ -369,6 +373,7 @@ int collect_end(struct run *run, int status)
 		if (rr->state != XTRACE_RREC_RECORDING)
 			continue;
 		xtrace_rrec_clock_check(rr);
+		clock_sync_poll(c->sync, rr, true);
 		if (xtrace_rrec_stop(rr) && !c->reported[i]) {
 			c->reported[i] = true;
 			tool_error("%s", rr->error);
@@ -407,6 +412,7 @@ int collect_end(struct run *run, int status)
 			continue;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &t1);
+		clock_sync_save(c->sync, rr, ldir, c->host, o->verbose);
 		no_sftp = xtrace_remote_no_sftp(rr->ssh);
 		if (o->verbose > 0) {
 			double s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
@@ -453,9 +459,8 @@ int collect_end(struct run *run, int status)
 			off = xtrace_clock_checks_offset(rr->checks, rr->nr_checks, &bound);
 			fmt_offset(a, sizeof(a), off);
 			snprintf(b, sizeof(b), "%.1f us", bound / 1000.0);
-			tool_msg("%s: clock %s from here (ssh check, +-%s)%s",
-				 c->names[i] ?: rr->spec, a, b,
-				 o->correct_clocks ? "; corrected in the merge" : "");
+			tool_msg("%s: clock %s from here (ssh check, +-%s)",
+				 c->names[i] ?: rr->spec, a, b);
 		}
 	}
 	if (!o->no_merge) {
@@ -510,6 +515,7 @@ void collect_abort(struct run *run)
 	free(c->reported);
 	free(c->names);
 	free(c->host);
+	clock_sync_free(c->sync);
 	free(c);
 	run->col = NULL;
 }

@@ -301,7 +301,8 @@ static int64_t realtime_ns(void)
 
 /*
  * --serve: answer the requests waiting on stdin, a line each: "clock" (our
- * CLOCK_REALTIME, for clock checks), or a request as xtrace-ctl sends it.
+ * CLOCK_REALTIME, for clock checks), "sync" (our trace clock, for clock
+ * exchanges), or a request as xtrace-ctl sends it.
  * Returns true when the recording was stopped ("stop", or end of input).
  */
 static bool serve_stdin(struct xtrace_recorder *r, struct run *run)
@@ -333,6 +334,9 @@ static bool serve_stdin(struct xtrace_recorder *r, struct run *run)
 			nl[-1] = '\0';
 		if (!strcmp(line, "clock")) {
 			printf("clock %lld\n", (long long)realtime_ns());
+		} else if (!strcmp(line, "sync")) {
+			/* a clock exchange: our trace clock, read as the request is seen */
+			printf("sync %llu\n", (unsigned long long)xtrace_recorder_clock_now(r));
 		} else if (*line) {
 			stopped = do_request(r, run, line, &ok, msg, sizeof(msg));
 			printf("%s %s\n", ok ? "ok" : "err", msg);

@@ -167,7 +167,13 @@ static void print_merge_info(const char *dir)
 		       (long long)(s->clock_error < 0 ? s->sample_error :
 				   s->clock_error + s->sample_error),
 		       (unsigned long long)s->lost, s->damage);
+		printf("clock       %s: %s, offset %+.6f s, drift %+.3f ppm, bound %lld ns, %d exchanges\n",
+		       s->name, s->clock_basis ?: "not mapped", s->clock_offset / 1e9,
+		       s->drift_ppb / 1e3, (long long)s->clock_bound, s->exchanges);
 	}
+	if (mm.nr_sources > 1)
+		printf("uncertain   %llu place(s) where events of two systems are closer than their clocks' bounds\n",
+		       (unsigned long long)mm.uncertain);
 	for (int i = 0; i < mm.nr_warnings; i++)
 		printf("warning     %s\n", mm.warnings[i]);
 	xtrace_merge_meta_free(&mm);

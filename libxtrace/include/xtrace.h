@@ -722,6 +722,12 @@ int xtrace_recorder_status(struct xtrace_recorder *r, struct xtrace_recorder_sta
 /** xtrace_recorder_marker_path - the instance's trace_marker file */
 const char *xtrace_recorder_marker_path(const struct xtrace_recorder *r);
 
+/**
+ * xtrace_recorder_clock_now - @r's trace clock now, ns (the x86 TSC's count for -t tsc):
+ * what a clock exchange with the collector reads (docs/clocks.md)
+ */
+uint64_t xtrace_recorder_clock_now(const struct xtrace_recorder *r);
+
 /** xtrace_recorder_failed - a reader thread's error (-errno), 0 if none */
 int xtrace_recorder_failed(const struct xtrace_recorder *r);
 
