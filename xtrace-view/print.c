@@ -114,7 +114,7 @@ struct line {
 	bool whole;			/* the default line: the event's text as decoded */
 	struct decode d;		/* the event */
 	struct decode x;		/* a line the view adds before it */
-	bool uncertain;			/* nearer the last event of another system than their bounds */
+	bool uncertain;			/* near the last event of another system */
 };
 
 static bool pid_wanted(const struct view_opts *o, int pid)
