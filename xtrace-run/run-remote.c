@@ -303,6 +303,7 @@ static int merge_all(struct run *run, char **dirs, char **names, int nr,
 	mo.offset_names = onames;
 	mo.offsets = offs;
 	mo.nr_offsets = nr_off;
+	mo.raw_clocks = run->o.raw_clocks;
 	ret = xtrace_merge(&mo, meta);
 	if (!ret && nr_notes) {
 		for (int i = 0; i < nr_notes; i++)

@@ -28,7 +28,7 @@ struct run_opts {
 	int nr_remotes;
 	const char *on;		/* --on: the system that runs the command */
 	struct xtrace_ssh_opts ssh;
-	bool no_merge, keep_remote, correct_clocks;
+	bool no_merge, keep_remote, raw_clocks;
 
 	/* --send DIR, --remove DIR: what a collector runs here when there is no SFTP */
 	const char *send_dir;

@@ -30,6 +30,7 @@
 enum {
 	OPT_SERVE = 0x100, OPT_ON, OPT_NO_MERGE, OPT_KEEP_REMOTE,
 	OPT_CORRECT_CLOCKS,
+	OPT_RAW_CLOCKS,
 	OPT_SEND, OPT_REMOVE,
 };
 
@@ -65,7 +66,9 @@ static const char *const usage_text[] = {
 	"      --on SYSTEM      run the command there (default: here, 'local')",
 	"      --no-merge       fetch the recordings, do not merge them",
 	"      --keep-remote    leave the remote recordings in place after fetching them",
-	"      --correct-clocks shift each remote system by its clock offset measured over ssh",
+	"      --raw-clocks     merge with each system's wall clock as recorded (by default",
+	"                       each remote one is mapped onto this one's by clock exchanges",
+	"                       made while it records; docs/clocks.md)",
 	TOOL_SSH_USAGE,
 	"",
 	"      --serve          record without a command until 'stop' or end of input on",
@@ -582,6 +585,7 @@ int main(int argc, char **argv)
 		{ "no-merge", no_argument, NULL, OPT_NO_MERGE },
 		{ "keep-remote", no_argument, NULL, OPT_KEEP_REMOTE },
 		{ "correct-clocks", no_argument, NULL, OPT_CORRECT_CLOCKS },
+		{ "raw-clocks", no_argument, NULL, OPT_RAW_CLOCKS },
 		{ "send", required_argument, NULL, OPT_SEND },
 		{ "remove", required_argument, NULL, OPT_REMOVE },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -653,7 +657,9 @@ int main(int argc, char **argv)
 			o.keep_remote = true;
 			break;
 		case OPT_CORRECT_CLOCKS:
-			o.correct_clocks = true;
+			break;	/* the default now; kept for old scripts */
+		case OPT_RAW_CLOCKS:
+			o.raw_clocks = true;
 			break;
 		case OPT_SEND:
 			o.send_dir = optarg;
