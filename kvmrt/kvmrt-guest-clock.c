@@ -644,8 +644,8 @@ static int check(const struct opts *o)
 		return -1;
 	}
 	printf("tracking: %s (stratum %s), system time offset %+.9f s, last offset %+.9f s, rms offset %.9f s, frequency %+.3f ppm\n",
-	       *f[1] ? f[1] : f[0], f[2], strtod(f[4], NULL), strtod(f[5], NULL), strtod(f[6], NULL),
-	       strtod(f[7], NULL));
+	       *f[1] ? f[1] : f[0], f[2], strtod(f[4], NULL), strtod(f[5], NULL),
+	       strtod(f[6], NULL), strtod(f[7], NULL));
 	p = chronyc(o, "sources");
 	if (!p)
 		return tool_error("cannot run chronyc: %s", strerror(errno));

@@ -460,8 +460,9 @@ int collect_end(struct run *run, int status)
 			off = xtrace_clock_checks_offset(rr->checks, rr->nr_checks, &bound);
 			fmt_offset(a, sizeof(a), off);
 			snprintf(b, sizeof(b), "%.1f us", bound / 1000.0);
-			tool_msg("%s: clock %s from here (ssh check, +-%s)",
-				 c->names[i] ?: rr->spec, a, b);
+			tool_msg("%s: clock %s from here (ssh check, +-%s)%s",
+				 c->names[i] ?: rr->spec, a, b,
+				 o->raw_clocks ? "" : "; corrected in the merge");
 		}
 	}
 	if (!o->no_merge) {
