@@ -165,6 +165,30 @@ static char *clean_name(const char *name)
 	return n;
 }
 
+/* A system of a merged input keeps the mapping that merge made, and says how. */
+static void earlier_mapping(struct xtrace_merge_source *s)
+{
+	struct xtrace_merge_meta mm;
+
+	if (xtrace_merge_meta_read(s->input, &mm))
+		return;
+	for (int k = 0; k < mm.nr_sources; k++) {
+		const struct xtrace_merge_source *e = &mm.sources[k];
+		char *basis;
+
+		if (strcmp(e->name, s->name) || !e->clock_basis ||
+		    asprintf(&basis, "%s (earlier merge)", e->clock_basis) < 0)
+			continue;
+		free(s->clock_basis);
+		s->clock_basis = basis;
+		s->clock_offset = e->clock_offset;
+		s->drift_ppb = e->drift_ppb;
+		s->clock_bound = e->clock_bound;
+		s->exchanges = e->exchanges;
+	}
+	xtrace_merge_meta_free(&mm);
+}
+
 /* Each system's clock onto the reference's (clockfit.c), its steps reported. */
 static int map_clocks(const struct xtrace_merge_opts *o, struct xtrace_merge_meta *m,
 		      struct xtrace_rec **recs)
@@ -187,6 +211,8 @@ static int map_clocks(const struct xtrace_merge_opts *o, struct xtrace_merge_met
 		int nr_st;
 
 		ret = xt_clock_correct(recs[i], o, is_ref, s, &st, &nr_st);
+		if (!ret && s->clock_basis && !strcmp(s->clock_basis, "an earlier merge"))
+			earlier_mapping(s);
 		for (int k = 0; k < nr_st && !ret; k++) {
 			char at[64];
 
