@@ -474,10 +474,17 @@ int collect_end(struct run *run, int status)
 			tool_msg("merged %" PRIu64 " events of %d systems into %s/merged (xtrace-view %s/merged)",
 				 meta.events, meta.nr_sources,
 				 run->top, run->top);
-			for (int i = 0; i < meta.nr_sources; i++)
-				fprintf(stderr, "  %-16s %12" PRIu64 " events %10" PRIu64 " lost\n",
-					meta.sources[i].name, meta.sources[i].events,
-					meta.sources[i].lost);
+			for (int i = 0; i < meta.nr_sources; i++) {
+				const struct xtrace_merge_source *s = &meta.sources[i];
+				char bound[32] = "unknown";
+
+				if (s->clock_bound >= 0)
+					xtrace_format_ns(bound, sizeof(bound), s->clock_bound);
+				fprintf(stderr, "  %-16s %12" PRIu64 " events %10" PRIu64 " lost; clock: %s, offset %+.6f s, drift %+.3f ppm, bound %s, %d exchanges\n",
+					s->name, s->events, s->lost, s->clock_basis ?: "-",
+					s->clock_offset / 1e9, s->drift_ppb / 1e3, bound,
+					s->exchanges);
+			}
 		}
 	}
 	for (int i = 0; i < nr_notes; i++)
