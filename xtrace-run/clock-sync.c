@@ -82,7 +82,7 @@ static struct sync_sys *find(struct clock_sync *cs, const char *spec, bool add)
 	return s;
 }
 
-/* One exchange: 0, or -errno (-EPROTO: no "sync" there) */
+/* One exchange: 0, or -errno (-ENOTSUP: no "sync" there; -EPROTO: another answer) */
 static int exchange(struct xtrace_rchan *ch, struct xtrace_clock_pair *p)
 {
 	char line[128];
@@ -98,7 +98,7 @@ static int exchange(struct xtrace_rchan *ch, struct xtrace_clock_pair *p)
 	if (ret < 0)
 		return ret;
 	if (sscanf(line, "sync %llu", &t) != 1)
-		return -EPROTO;
+		return strncmp(line, "err ", 4) ? -EPROTO : -ENOTSUP;
 	p->remote = t;
 	return 0;
 }
@@ -127,8 +127,8 @@ void clock_sync_poll(struct clock_sync *cs, struct xtrace_rrec *rr, bool edge)
 	for (int i = 0; i < want; i++) {
 		int ret = exchange(rr->ch, &burst[got]);
 
-		if (ret == -EPROTO) {
-			s->off = true;	/* it answered something else: it has no exchanges */
+		if (ret == -ENOTSUP) {
+			s->off = true;	/* an xtrace-run without exchanges */
 			break;
 		}
 		if (ret)
