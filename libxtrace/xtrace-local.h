@@ -28,6 +28,8 @@
 #define XT_FORMATS_DIR		"formats"
 #define XT_VMS_FILE		"vms"		/* vms.c */
 #define XT_CLOCKCHECK_FILE	"clockcheck"	/* remote.c: ssh clock checks */
+#define XT_CLOCKSYNC_FILE	"clocksync"	/* clockfit.c: clock exchanges over ssh */
+#define XT_CLOCKMAP_FILE	"clockmap"	/* clockfit.c: a merged source's corrected clock */
 #define XT_CPU_FILE_FMT		"cpu%d.xtd"
 
 /* The sub-buffer sizes a reader accepts (a power of two in between). */

@@ -30,6 +30,7 @@
 enum {
 	OPT_SERVE = 0x100, OPT_ON, OPT_NO_MERGE, OPT_KEEP_REMOTE,
 	OPT_CORRECT_CLOCKS,
+	OPT_RAW_CLOCKS,
 	OPT_SEND, OPT_REMOVE, OPT_ANY_CPU,
 };
 
@@ -68,7 +69,9 @@ static const char *const usage_text[] = {
 	"      --on SYSTEM      run the command there (default: here, 'local')",
 	"      --no-merge       fetch the recordings, do not merge them",
 	"      --keep-remote    leave the remote recordings in place after fetching them",
-	"      --correct-clocks shift each remote system by its clock offset measured over ssh",
+	"      --raw-clocks     merge with each system's wall clock as recorded (by default",
+	"                       each remote one is mapped onto this one's by clock exchanges",
+	"                       made while it records; docs/clocks.md)",
 	TOOL_SSH_USAGE,
 	"",
 	"      --serve          record without a command until 'stop' or end of input on",
@@ -305,7 +308,8 @@ static int64_t realtime_ns(void)
 
 /*
  * --serve: answer the requests waiting on stdin, a line each: "clock" (our
- * CLOCK_REALTIME, for clock checks), or a request as xtrace-ctl sends it.
+ * CLOCK_REALTIME, for clock checks), "sync" (our trace clock, for clock
+ * exchanges), or a request as xtrace-ctl sends it.
  * Returns true when the recording was stopped ("stop", or end of input).
  */
 static bool serve_stdin(struct xtrace_recorder *r, struct run *run)
@@ -337,6 +341,9 @@ static bool serve_stdin(struct xtrace_recorder *r, struct run *run)
 			nl[-1] = '\0';
 		if (!strcmp(line, "clock")) {
 			printf("clock %lld\n", (long long)realtime_ns());
+		} else if (!strcmp(line, "sync")) {
+			/* a clock exchange: our trace clock, read as the request is seen */
+			printf("sync %llu\n", (unsigned long long)xtrace_recorder_clock_now(r));
 		} else if (*line) {
 			stopped = do_request(r, run, line, &ok, msg, sizeof(msg));
 			printf("%s %s\n", ok ? "ok" : "err", msg);
@@ -587,6 +594,7 @@ int main(int argc, char **argv)
 		{ "no-merge", no_argument, NULL, OPT_NO_MERGE },
 		{ "keep-remote", no_argument, NULL, OPT_KEEP_REMOTE },
 		{ "correct-clocks", no_argument, NULL, OPT_CORRECT_CLOCKS },
+		{ "raw-clocks", no_argument, NULL, OPT_RAW_CLOCKS },
 		{ "send", required_argument, NULL, OPT_SEND },
 		{ "remove", required_argument, NULL, OPT_REMOVE },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -658,7 +666,9 @@ int main(int argc, char **argv)
 			o.keep_remote = true;
 			break;
 		case OPT_CORRECT_CLOCKS:
-			o.correct_clocks = true;
+			break;	/* the default now; kept for old scripts */
+		case OPT_RAW_CLOCKS:
+			o.raw_clocks = true;
 			break;
 		case OPT_SEND:
 			o.send_dir = optarg;

@@ -1022,7 +1022,7 @@ int run_kvm(struct view *v)
 						   v->src[g].host, vcpu, nl,
 						   GUEST_MARGIN / 1000);
 				for (int l = 0; l < nl; l++) {
-					int64_t at;
+					int64_t at, end;
 					char t[64], d[24];
 
 					format_tod(longest[l].tod, t, sizeof(t));
@@ -1035,8 +1035,8 @@ int run_kvm(struct view *v)
 						out_printf(out, "      exit at %s for %s:\n", t, d);
 					}
 					at = longest[l].tod;
-					guest_window(v, out, g, vcpu, at,
-						     xtrace_time_add(at, dur_ns(longest[l].dur)), json);
+					end = xtrace_time_add(at, dur_ns(longest[l].dur));
+					guest_window(v, out, g, vcpu, at, end, json);
 					if (json)
 						out_printf(out, "]}");
 				}

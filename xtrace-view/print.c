@@ -106,6 +106,7 @@ struct line {
 	bool whole;			/* the default line: the event's text as decoded */
 	struct decode d;		/* the event */
 	struct decode x;		/* a line the view adds before it */
+	bool uncertain;			/* near the last event of another system */
 };
 
 /* --fields delta: the time since the previous line's, 0 on the first */
@@ -187,6 +188,8 @@ static void emit_json(struct view *v, struct out *out, struct line *ln,
 			free(fb);
 		}
 	}
+	if (ln->uncertain)
+		out_write(out, ",\"uncertain\":true", 17);
 	out_write(out, "}\n", 2);
 }
 
@@ -275,6 +278,10 @@ static void emit_text(struct view *v, struct out *out, struct line *ln,
 		*p++ = ' ';
 		p += namer_fields(s->namer, ev, p, LINE_TEXT);
 	}
+	if (ln->uncertain && v->o->mark_uncertain) {
+		p = out_room(out, p, 2);
+		p = mempcpy(p, " ?", 2);
+	}
 	p = out_room(out, p, 1);
 	*p++ = '\n';
 	out->len = p - out->buf;
@@ -301,7 +308,8 @@ int print_events(struct view *v)
 	struct xtrace_iter *it = NULL;
 	struct xtrace_event *ev;
 	unsigned int damage;
-	int ret = -ENOMEM, *map = NULL;
+	int ret = -ENOMEM, *map = NULL, prev_si = -1;
+	int64_t prev_tod = 0;
 
 	if (!out || !ln || !hc)
 		goto out;
@@ -326,6 +334,12 @@ int print_events(struct view *v)
 
 		if (ev->tod > o->to)
 			break;	/* in time order: nothing later is wanted */
+		/* its order against the event before it, of another system, is a guess */
+		ln->uncertain = prev_si >= 0 && prev_si != si && s->bound >= 0 &&
+				v->src[prev_si].bound >= 0 &&
+				ev->tod - prev_tod <= s->bound + v->src[prev_si].bound;
+		prev_si = si;
+		prev_tod = ev->tod;
 		if (ev->tod < o->from || !s->selected)
 			continue;
 		namer_facts(s->namer, ev, d);
