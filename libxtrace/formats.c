@@ -483,3 +483,150 @@ const void *xtrace_field_data(const struct tep_format_field *field,
 		*len = n;
 	return (const char *)record->data + off;
 }
+
+/* The value of print argument @a for record @r, if it is a number the record holds. */
+static bool arg_value(const struct tep_event *ev, const struct tep_print_arg *a,
+		      const struct tep_record *r, int depth, unsigned long long *v)
+{
+	const struct tep_format_field *f;
+	unsigned long long l, rt;
+	const void *p;
+	unsigned int len;
+	char *end;
+
+	if (!a || depth > 64)
+		return false;
+	switch (a->type) {
+	case TEP_PRINT_ATOM:
+		if (!a->atom.atom)
+			return false;
+		errno = 0;
+		*v = strtoull(a->atom.atom, &end, 0);
+		end += strspn(end, "uUlL");
+		return !errno && end != a->atom.atom && !*end;
+	case TEP_PRINT_TYPE:
+		return arg_value(ev, a->typecast.item, r, depth + 1, v);
+	case TEP_PRINT_FIELD:
+		f = a->field.field ? a->field.field :
+		    tep_find_any_field((struct tep_event *)ev, a->field.name);
+		p = f ? xtrace_field_data(f, r, &len) : NULL;
+		if (!p || (f->flags & TEP_FIELD_IS_DYNAMIC) ||
+		    (len != 1 && len != 2 && len != 4 && len != 8))
+			return false;
+		*v = tep_read_number(ev->tep, p, len);
+		return true;
+	case TEP_PRINT_DYNAMIC_ARRAY_LEN:
+		if (!a->dynarray.field || !xtrace_field_data(a->dynarray.field, r, &len))
+			return false;
+		*v = len;
+		return true;
+	case TEP_PRINT_OP:
+		if (!a->op.op || !arg_value(ev, a->op.left, r, depth + 1, &l) ||
+		    !arg_value(ev, a->op.right, r, depth + 1, &rt))
+			return false;
+		switch (a->op.op[0] | (a->op.op[0] ? a->op.op[1] << 8 : 0)) {
+		case '+':
+			*v = l + rt < l ? ~0ULL : l + rt;
+			return true;
+		case '-':
+			*v = l - rt;
+			return true;
+		case '*':
+			*v = rt && l > ~0ULL / rt ? ~0ULL : l * rt;
+			return true;
+		case '&':
+			*v = l & rt;
+			return true;
+		case '|':
+			*v = l | rt;
+			return true;
+		case '>' | '>' << 8:
+			*v = rt > 63 ? 0 : l >> rt;
+			return true;
+		default:
+			return false;
+		}
+	default:
+		return false;
+	}
+}
+
+/* The bytes of record @r that print argument @a (the data of __print_hex, __print_array) gives. */
+static bool arg_bytes(const struct tep_event *ev, const struct tep_print_arg *a,
+		      const struct tep_record *r, unsigned long long *avail)
+{
+	const struct tep_format_field *f = NULL;
+	unsigned int len;
+
+	while (a && a->type == TEP_PRINT_TYPE)
+		a = a->typecast.item;
+	if (!a)
+		return false;
+	if (a->type == TEP_PRINT_FIELD)
+		f = a->field.field ? a->field.field :
+		    tep_find_any_field((struct tep_event *)ev, a->field.name);
+	else if (a->type == TEP_PRINT_DYNAMIC_ARRAY)
+		f = a->dynarray.field;
+	if (!f || !xtrace_field_data(f, r, &len))
+		return false;
+	*avail = len;
+	return true;
+}
+
+static bool lengths_fit(const struct tep_event *ev, const struct tep_print_arg *a,
+			const struct tep_record *r, int depth)
+{
+	for (; a; a = a->next) {
+		const struct tep_print_arg *kids[3] = { NULL };
+		unsigned long long n, el, avail;
+
+		if (depth > 64)
+			return false;
+		switch (a->type) {
+		case TEP_PRINT_HEX:
+		case TEP_PRINT_HEX_STR:
+			if (!arg_bytes(ev, a->hex.field, r, &avail) ||
+			    !arg_value(ev, a->hex.size, r, 0, &n) || n > avail)
+				return false;
+			break;
+		case TEP_PRINT_INT_ARRAY:
+			if (!arg_bytes(ev, a->int_array.field, r, &avail) ||
+			    !arg_value(ev, a->int_array.count, r, 0, &n) ||
+			    !arg_value(ev, a->int_array.el_size, r, 0, &el) ||
+			    (el && n > avail / el))
+				return false;
+			break;
+		case TEP_PRINT_OP:
+			kids[0] = a->op.left;
+			kids[1] = a->op.right;
+			break;
+		case TEP_PRINT_TYPE:
+			kids[0] = a->typecast.item;
+			break;
+		case TEP_PRINT_FLAGS:
+			kids[0] = a->flags.field;
+			break;
+		case TEP_PRINT_SYMBOL:
+			kids[0] = a->symbol.field;
+			break;
+		case TEP_PRINT_FUNC:
+			kids[0] = a->func.args;
+			break;
+		default:
+			break;
+		}
+		for (int i = 0; i < 3; i++)
+			if (kids[i] && !lengths_fit(ev, kids[i], r, depth + 1))
+				return false;
+	}
+	return true;
+}
+
+bool xtrace_event_printable(const struct tep_event *event, const struct tep_record *record)
+{
+	if (!event || !record || !record->data || record->size < 0)
+		return false;
+	if (event->flags & TEP_EVENT_FL_FAILED)
+		return true;	/* printed as raw fields */
+	return lengths_fit(event, event->print_fmt.args, record, 0);
+}

@@ -27,6 +27,7 @@ struct xtrace_rec {
 	long nr_syscalls;
 	char *name;		/* a merged source's name; NULL: the host name */
 	int64_t offset;		/* ns added to every converted time (merge corrections) */
+	bool mapped;		/* its clock was replaced by a merge's mapping (clockfit.c) */
 };
 
 struct xt_stream;
@@ -149,6 +150,27 @@ __hidden int xt_iter_decode(struct xtrace_iter *it, int idx, struct xt_tods *out
 
 /* rec.c */
 __hidden int xt_rec_set_source(struct xtrace_rec *rec, const char *name, int64_t offset);
+/* clockfit.c: a merged system's clock: steps seen, and its mapping onto the reference */
+struct xt_clock_step {
+	int64_t at;		/* UTC ns, on the clock after it */
+	int64_t size;		/* ns */
+};
+
+/*
+ * Map @rec's clock onto the reference (@reference: it is the reference): by its
+ * exchanges (clocksync), else its ssh checks (clockcheck), else its own clock,
+ * both sides of each step placed on one clock (@o->step_before: the earlier).
+ * Fills @s's clock fields; *@steps (free it): the steps seen.
+ */
+__hidden int xt_clock_correct(struct xtrace_rec *rec, const struct xtrace_merge_opts *o,
+			      bool reference, struct xtrace_merge_source *s,
+			      struct xt_clock_step **steps, int *nr_steps);
+/* the mapping kept in a merged source's directory @dir (file "clockmap"), and read back */
+__hidden int xt_clockmap_write(const char *dir, const struct xtrace_rec *rec);
+__hidden int xt_clockmap_load(struct xtrace_rec *rec);
+/* Replace its clock by @n @samples (now its own, even on failure: -ENOMEM) */
+__hidden int xt_rec_set_clock(struct xtrace_rec *rec, struct xtrace_clock_sample *samples,
+			      size_t n);
 
 /*
  * formats.c: the recording's formats into rec->tep, each tried in a child process first:

@@ -240,6 +240,16 @@ int xt_rec_set_source(struct xtrace_rec *rec, const char *name, int64_t offset)
 	return 0;
 }
 
+int xt_rec_set_clock(struct xtrace_rec *rec, struct xtrace_clock_sample *samples, size_t n)
+{
+	xt_clock_fast_free(&rec->fclock);
+	free(rec->clock.samples);
+	rec->clock.samples = samples;
+	rec->clock.nr_samples = n;
+	rec->mapped = true;
+	return xt_clock_fast_init(&rec->fclock, &rec->clock);
+}
+
 const char *xtrace_rec_syscall_name(const struct xtrace_rec *rec, long nr)
 {
 	if (nr < 0 || nr >= rec->nr_syscalls)

@@ -302,7 +302,8 @@ found:
 	s->record.cpu = s->cpu;
 	s->record.missed_events = s->missed;
 	s->ev.ts = s->ts;
-	s->ev.tod = xt_add_sat(xt_clock_fast_tod(&s->rec->fclock, s->ts, &s->hint), s->rec->offset);
+	s->ev.tod = xtrace_time_add(xt_clock_fast_tod(&s->rec->fclock, s->ts, &s->hint),
+				    s->rec->offset);
 	s->pending = true;
 	s->ev.missed = s->missed > 0 ? s->missed : 0;
 	s->ev.missed_unknown = s->missed < 0;
@@ -367,7 +368,7 @@ int xt_stream_times(struct xt_stream *s, struct xt_tods *out)
 
 			lim = t + per_page;
 			while ((s->data = kbuffer_next_event(s->kbuf, &ts)) && t < lim)
-				*t++ = xt_add_sat(xt_clock_fast_tod(fc, ts, &s->hint), offset);
+				*t++ = xtrace_time_add(xt_clock_fast_tod(fc, ts, &s->hint), offset);
 			out->n = t - out->tod;
 			if (s->data) {
 				s->data = NULL;
@@ -395,7 +396,7 @@ int xt_stream_times(struct xt_stream *s, struct xt_tods *out)
 
 			if (got >= 0) {
 				for (int i = 0; i < got; i++)
-					t[i] = xt_add_sat(xt_clock_fast_tod(fc, (uint64_t)t[i],
+					t[i] = xtrace_time_add(xt_clock_fast_tod(fc, (uint64_t)t[i],
 										 &s->hint), offset);
 				out->n += got;
 				continue;
@@ -409,7 +410,7 @@ int xt_stream_times(struct xt_stream *s, struct xt_tods *out)
 		}
 		s->data = kbuffer_read_event(s->kbuf, &ts);
 		if (s->data)
-			out->tod[out->n++] = xt_add_sat(xt_clock_fast_tod(fc, ts, &s->hint),
+			out->tod[out->n++] = xtrace_time_add(xt_clock_fast_tod(fc, ts, &s->hint),
 							offset);
 	}
 }
@@ -513,7 +514,7 @@ static bool frame_before(struct xt_stream *s, const struct xt_frame_header *h, o
 	    !xt_frame_peek(s->fd, at, XT_FRAME_MAGIC, &next) || next.first_ts < h->last_ts ||
 	    h->last_ts < h->first_ts)
 		return false;
-	return xt_add_sat(xtrace_clock_to_tod(&s->rec->clock, next.first_ts, hint),
+	return xtrace_time_add(xtrace_clock_to_tod(&s->rec->clock, next.first_ts, hint),
 			  s->rec->offset) < tod;
 }
 
@@ -527,7 +528,7 @@ int xt_stream_seek(struct xt_stream *s, int64_t tod)
 	/* the frame loaded now: drop it if the next frame on disk still starts too early */
 	if (s->fr.off < s->fr.size - (off_t)sizeof(h) &&
 	    xt_frame_peek(s->fd, s->fr.off, XT_FRAME_MAGIC, &h) &&
-	    xt_add_sat(xtrace_clock_to_tod(&s->rec->clock, h.first_ts, &hint),
+	    xtrace_time_add(xtrace_clock_to_tod(&s->rec->clock, h.first_ts, &hint),
 		       s->rec->offset) < tod) {
 		s->page = s->nr_pages - 1;
 		s->data = NULL;

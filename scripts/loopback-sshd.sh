@@ -40,10 +40,14 @@ dir=${2:?DIR missing}
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 
+# XT_PORT_RANGE=LOW-HIGH: ports from that range only (a worker's own)
 free_port() {
-	local p
+	local p lo=20000 hi=39999
+	case ${XT_PORT_RANGE:-} in
+	*-*) lo=${XT_PORT_RANGE%-*} hi=${XT_PORT_RANGE#*-} ;;
+	esac
 	for _ in $(seq 200); do
-		p=$((20000 + RANDOM % 20000))
+		p=$((lo + RANDOM % (hi - lo + 1)))
 		if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then
 			echo $p
 			return

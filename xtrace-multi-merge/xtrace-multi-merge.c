@@ -37,21 +37,25 @@ static const char *const usage_text[] = {
 	"                         when two recordings come from one host name)",
 	"      --offset NAME=DUR  shift system NAME's clock by DUR (signed, with a unit: ns,",
 	"                         us, ms or s; a bare number is seconds), e.g. vm1=-1500us",
-	"      --correct-clocks   shift each system by the clock offset measured over ssh",
-	"                         when it was collected (its file 'clockcheck')",
-	"      --fit-pings        shift each VM by the clock offset its guest-services pings",
-	"                         measured (KVMRT_GS_PING_HOST events of the inputs: the host's",
-	"                         time within the guest's request and answer; the shortest",
-	"                         round trip's); it replaces --correct-clocks' for that VM, not",
-	"                         --offset's; the VM's name must be its system's name",
+	"      --raw-clocks       keep each system's wall clock as recorded (by default each",
+	"                         is mapped onto the collector's by the clock exchanges made",
+	"                         while it recorded, else its ssh checks; docs/clocks.md)",
+	"      --clock-step=SIDE  without exchanges, place both sides of a clock step on the",
+	"                         clock 'after' it (default) or 'before' it",
+	"      --fit-pings        keep the wall clocks (--raw-clocks) and shift each VM by the",
+	"                         offset its guest-services pings measured (KVMRT_GS_PING_HOST",
+	"                         events of the inputs: the host's time within the guest's",
+	"                         request and answer; the shortest round trip's), unless",
+	"                         --offset names it; the VM's name must be its system's name",
 	"  -q, --quiet            no report, no progress line, no warnings",
 	TOOL_SSH_USAGE,
 	"  -h, --help             this text",
 	"  -V, --version          print the version",
 	"",
-	"It reports, per system, what is known of its clock (chrony's bound when recorded,",
-	"clock steps, the span of its events) and warns where the order shown may be",
-	"wrong. Exit status: 0 merged (perhaps with warnings), 1 failed, 2 usage.",
+	"It reports, per system, how its clock was mapped (offset, drift, bound, the",
+	"exchanges it rests on), its clock steps, the span of its events, and how many",
+	"neighbouring events of two systems are closer than their clocks' bounds (their",
+	"order is uncertain). Exit status: 0 merged (perhaps with warnings), 1 failed, 2 usage.",
 	NULL,
 };
 
@@ -60,10 +64,10 @@ struct merge_cli {
 	char **inputs, **names;
 	const char **offset_names;
 	int64_t *offsets;
-	bool quiet, correct_clocks, fit_pings;
+	bool quiet, fit_pings;
+	int owned_offsets;		/* the last ones, added by --fit-pings */
 	struct xtrace_ssh_opts ssh;
 	char *fetch_dir;		/* where remote inputs were fetched to */
-	int owned_offsets;		/* the last ones, added by --correct-clocks, --fit-pings */
 	char **fetched;			/* per input: its local copy, or NULL */
 	struct timespec start;
 	bool progress_shown;
@@ -129,6 +133,21 @@ static void print_report(const char *out, const struct xtrace_merge_meta *m)
 		       s->events ? last : "-", err, (long long)s->offset,
 		       (unsigned long long)s->lost);
 	}
+	printf("%-12s %-26s %16s %12s %12s %9s\n", "SYSTEM", "CLOCK MAPPING", "OFFSET",
+	       "DRIFT", "BOUND", "EXCHANGES");
+	for (int i = 0; i < m->nr_sources; i++) {
+		const struct xtrace_merge_source *s = &m->sources[i];
+		char off[32], drift[32], bound[32];
+
+		snprintf(off, sizeof(off), "%+.6f s", s->clock_offset / 1e9);
+		snprintf(drift, sizeof(drift), "%+.3f ppm", s->drift_ppb / 1e3);
+		fmt_dur(bound, sizeof(bound), s->clock_bound);
+		printf("%-12s %-26s %16s %12s %12s %9d\n", s->name, s->clock_basis ?: "-", off,
+		       drift, bound, s->exchanges);
+	}
+	if (m->nr_sources > 1)
+		printf("uncertain order: %llu place(s) where events of two systems are closer than their clocks' bounds\n",
+		       (unsigned long long)m->uncertain);
 }
 
 static int add_input(struct merge_cli *c, const char *dir, const char *name)
@@ -201,47 +220,6 @@ static int fetch_remote_inputs(struct merge_cli *c)
 	return 0;
 }
 
-/*
- * Inputs collected over ssh carry clock checks ("clockcheck"): report them, and
- * with --correct-clocks shift each such system by minus their mean, as --offset.
- */
-static int add_clock_offsets(struct merge_cli *c)
-{
-	for (int i = 0; i < c->m.nr_inputs; i++) {
-		struct xtrace_clock_check cc[4];
-		struct xtrace_meta meta;
-		int n = xtrace_clockcheck_read(c->inputs[i], cc, 4, NULL), k = c->m.nr_offsets;
-		int64_t bound, off;
-
-		if (n <= 0)
-			continue;
-		off = xtrace_clock_checks_offset(cc, n, &bound);
-		if (!c->correct_clocks) {
-			if (!c->quiet)
-				tool_msg("%s: clock %+.1f us from its collector (ssh check, +-%.1f us; --correct-clocks applies it)",
-					 c->inputs[i],
-					 off / 1000.0, bound / 1000.0);
-			continue;
-		}
-		if (TOOL_GROW(c->offset_names, k + 1) || TOOL_GROW(c->offsets, k + 1))
-			return -1;
-		if (c->names[i]) {
-			c->offset_names[k] = strdup(c->names[i]);
-		} else {
-			if (xtrace_meta_read(c->inputs[i], &meta))
-				continue;
-			c->offset_names[k] = strdup(meta.hostname ? meta.hostname : "");
-			xtrace_meta_free(&meta);
-		}
-		c->offsets[k] = -off;
-		c->m.nr_offsets = k + 1;
-		if (!c->quiet)
-			tool_msg("%s: clock %+.1f us from its collector (ssh check); shifted by %+.1f us",
-				 c->offset_names[k], off / 1000.0, -off / 1000.0);
-	}
-	return 0;
-}
-
 /* The best ping fit of each VM seen in the host recordings */
 struct ping_fit {
 	char vm[64];
@@ -280,8 +258,9 @@ static void ping_seen(const char *text, int len, struct ping_fit **fits, int *nr
 
 /*
  * --fit-pings: every input's KVMRT_GS_PING_HOST events (docs/guest-services.md) give the VMs'
- * clock offsets to the host's, within half a round trip: shift each VM that is an input by
- * its best one, unless --offset names it (an offset --correct-clocks set is replaced).
+ * wall clocks' offsets to the host's, within half a round trip: shift each VM that is an
+ * input by its best one (the merge keeps the wall clocks: --raw-clocks), unless --offset
+ * names it.
  */
 static int add_ping_fits(struct merge_cli *c, int first_owned)
 {
@@ -372,10 +351,10 @@ static int run_merge(struct merge_cli *c)
 	}
 	if (fetch_remote_inputs(c))
 		return 1;
-	{
+	if (c->fit_pings) {
 		int first = c->m.nr_offsets;
 
-		if (add_clock_offsets(c) || (c->fit_pings && add_ping_fits(c, first)))
+		if (add_ping_fits(c, first))
 			return 1;
 		c->owned_offsets = c->m.nr_offsets - first;
 		c->m.offset_names = c->offset_names;
@@ -404,7 +383,9 @@ int main(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		TOOL_SSH_LONGOPTS,
 		{ "correct-clocks", no_argument, NULL, 0x102 },
-		{ "fit-pings", no_argument, NULL, 0x103 },
+		{ "raw-clocks", no_argument, NULL, 0x103 },
+		{ "clock-step", required_argument, NULL, 0x104 },
+		{ "fit-pings", no_argument, NULL, 0x105 },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -462,10 +443,21 @@ int main(int argc, char **argv)
 			c.quiet = true;
 			break;
 		case 0x102:
-			c.correct_clocks = true;
-			break;
+			break;	/* the default now; kept for old scripts */
 		case 0x103:
+			c.m.raw_clocks = true;
+			break;
+		case 0x105:
 			c.fit_pings = true;
+			c.m.raw_clocks = true;
+			break;
+		case 0x104:
+			if (strcmp(optarg, "after") && strcmp(optarg, "before")) {
+				ret = tool_bad_usage("--clock-step takes 'after' or 'before', not '%s'",
+						     optarg);
+				goto out;
+			}
+			c.m.step_before = !strcmp(optarg, "before");
 			break;
 		case 'h':
 			tool_usage(stdout, usage_text);
@@ -507,10 +499,10 @@ out:
 		free(c.fetch_dir);
 		free(c.fetched);
 	}
-	for (int i = c.m.nr_offsets - c.owned_offsets; i < c.m.nr_offsets; i++)
-		free((char *)c.offset_names[i]);
 	free(c.inputs);
 	free(c.names);
+	for (int k = c.m.nr_offsets - c.owned_offsets; k < c.m.nr_offsets; k++)
+		free((char *)c.offset_names[k]);
 	free(c.offset_names);
 	free(c.offsets);
 	return ret;

@@ -32,6 +32,7 @@ struct collect {
 	bool *reported;			/* a death already reported */
 	char **names;			/* per remote: its directory's name in DIR */
 	char *host;			/* this system's host name */
+	struct clock_sync *sync;	/* clock exchanges while recording */
 };
 
 static const char *sig_name(int sig)
@@ -58,11 +59,12 @@ static char *remote_args(const struct run *run)
 	const struct run_opts *o = &run->o;
 	char *s = NULL, *ev = o->rec.events ? quote1(o->rec.events) : NULL;
 
-	if (asprintf(&s, "%s%s%s%s -b %lluK%s%.0d", o->rec.mode == XTRACE_MODE_OVERWRITE ?
+	if (asprintf(&s, "%s%s%s%s -b %lluK%s%.0d%s", o->rec.mode == XTRACE_MODE_OVERWRITE ?
 		     "-m overwrite" : "-m stream", o->rec.ts_type == XTRACE_TS_TSC ? " -t tsc" : "",
 		     ev ? " -e " : "", ev ? ev : "",
 		     (unsigned long long)(o->rec.buffer_kb ? o->rec.buffer_kb : 4096),
-		     o->rec.compression_level ? " -z " : "", o->rec.compression_level) < 0)
+		     o->rec.compression_level ? " -z " : "", o->rec.compression_level,
+		     o->any_cpu ? " --any-cpu" : "") < 0)
 		s = NULL;
 	free(ev);
 	return s;
@@ -114,6 +116,7 @@ int collect_begin(struct run *run)
 	if (!c)
 		return -1;
 	c->host = strdup(u.nodename);
+	c->sync = clock_sync_new();
 	c->on = -1;
 	/* --on names a system to record too, if --remote did not */
 	if (o->on) {
@@ -147,6 +150,7 @@ int collect_begin(struct run *run)
 			continue;
 		}
 		xtrace_rrec_clock_check(rr);
+		clock_sync_poll(c->sync, rr, true);
 		if (o->verbose > 0)
 			tool_msg("%s: recording on host '%s' in %s (pid %d)",
 				 rr->spec, rr->host, rr->dir, rr->pid);
@@ -206,6 +210,7 @@ bool collect_poll(struct run *run, int *status)
 			c->reported[i] = true;
 			tool_error("%s", rr->error);
 		}
+		clock_sync_poll(c->sync, rr, false);
 	}
 	return ended;
 }
@@ -279,7 +284,6 @@ static void push(char ***v, int *n, char *s)
 static int merge_all(struct run *run, char **dirs, char **names, int nr,
 		     struct xtrace_merge_meta *meta, char **notes, int nr_notes)
 {
-	struct run_opts *o = &run->o;
 	struct collect *c = run->col;
 	const char **onames = calloc(c->nr + 1, sizeof(*onames));
 	int64_t *offs = calloc(c->nr + 1, sizeof(*offs));
@@ -292,18 +296,7 @@ static int merge_all(struct run *run, char **dirs, char **names, int nr,
 		free(offs);
 		return -ENOMEM;
 	}
-	if (o->correct_clocks) {
-		for (int i = 0; i < c->nr; i++) {
-			const struct xtrace_rrec *rr = &c->rr[i];
-			int64_t bound;
-
-			if (!c->names[i] || !rr->nr_checks)
-				continue;
-			onames[nr_off] = c->names[i];
-			offs[nr_off++] = -xtrace_clock_checks_offset(rr->checks, rr->nr_checks,
-								     &bound);
-		}
-	}
+	/* each system's clock is mapped by the merge (clocksync, clockcheck: docs/clocks.md) */
 	mo.out = out;
 	mo.inputs = dirs;
 	mo.names = names;
@@ -311,6 +304,7 @@ static int merge_all(struct run *run, char **dirs, char **names, int nr,
 	mo.offset_names = onames;
 	mo.offsets = offs;
 	mo.nr_offsets = nr_off;
+	mo.raw_clocks = run->o.raw_clocks;
 	ret = xtrace_merge(&mo, meta);
 	if (!ret && nr_notes) {
 		for (int i = 0; i < nr_notes; i++)
@@ -381,6 +375,7 @@ int collect_end(struct run *run, int status)
 		if (rr->state != XTRACE_RREC_RECORDING)
 			continue;
 		xtrace_rrec_clock_check(rr);
+		clock_sync_poll(c->sync, rr, true);
 		if (xtrace_rrec_stop(rr) && !c->reported[i]) {
 			c->reported[i] = true;
 			tool_error("%s", rr->error);
@@ -419,6 +414,7 @@ int collect_end(struct run *run, int status)
 			continue;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &t1);
+		clock_sync_save(c->sync, rr, ldir, c->host, o->verbose);
 		no_sftp = xtrace_remote_no_sftp(rr->ssh);
 		if (o->verbose > 0) {
 			double s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
@@ -467,7 +463,7 @@ int collect_end(struct run *run, int status)
 			snprintf(b, sizeof(b), "%.1f us", bound / 1000.0);
 			tool_msg("%s: clock %s from here (ssh check, +-%s)%s",
 				 c->names[i] ?: rr->spec, a, b,
-				 o->correct_clocks ? "; corrected in the merge" : "");
+				 o->raw_clocks ? "" : "; corrected in the merge");
 		}
 	}
 	if (!o->no_merge) {
@@ -479,10 +475,17 @@ int collect_end(struct run *run, int status)
 			tool_msg("merged %" PRIu64 " events of %d systems into %s/merged (xtrace-view %s/merged)",
 				 meta.events, meta.nr_sources,
 				 run->top, run->top);
-			for (int i = 0; i < meta.nr_sources; i++)
-				fprintf(stderr, "  %-16s %12" PRIu64 " events %10" PRIu64 " lost\n",
-					meta.sources[i].name, meta.sources[i].events,
-					meta.sources[i].lost);
+			for (int i = 0; i < meta.nr_sources; i++) {
+				const struct xtrace_merge_source *s = &meta.sources[i];
+				char bound[32] = "unknown";
+
+				if (s->clock_bound >= 0)
+					xtrace_format_ns(bound, sizeof(bound), s->clock_bound);
+				fprintf(stderr, "  %-16s %12" PRIu64 " events %10" PRIu64 " lost; clock: %s, offset %+.6f s, drift %+.3f ppm, bound %s, %d exchanges\n",
+					s->name, s->events, s->lost, s->clock_basis ?: "-",
+					s->clock_offset / 1e9, s->drift_ppb / 1e3, bound,
+					s->exchanges);
+			}
 		}
 	}
 	for (int i = 0; i < nr_notes; i++)
@@ -522,6 +525,7 @@ void collect_abort(struct run *run)
 	free(c->reported);
 	free(c->names);
 	free(c->host);
+	clock_sync_free(c->sync);
 	free(c);
 	run->col = NULL;
 }

@@ -64,7 +64,7 @@ static void close_span(struct open_span *o, span_fn fn, void *ctx, int src, int 
 		       enum span_kind k, int64_t tod)
 {
 	if (o->open)
-		fn(ctx, src, cpu, k, o->tod, tod - o->tod, o->name, NULL);
+		fn(ctx, src, cpu, k, o->tod, xtrace_time_sub(tod, o->tod), o->name, NULL);
 	o->open = false;
 }
 
@@ -218,7 +218,7 @@ static void pf_span(void *ctx, int src, int cpu, enum span_kind k, int64_t tod, 
 
 	out_printf(o, "%s\n{\"pid\":%d,\"tid\":%d,\"ts\":", p->first ? "" : ",", src + 1, cpu);
 	p->first = false;
-	pf_ts(o, tod - p->v->start);
+	pf_ts(o, xtrace_time_sub(tod, p->v->start));
 	if (k == S_MARK || k == S_EVENT) {
 		out_printf(o, ",\"ph\":\"i\",\"s\":\"t\",\"cat\":\"%s\",\"name\":", kind_names[k]);
 		out_json_str(o, name, strcspn(name, " "));
@@ -405,7 +405,7 @@ int run_html(struct view *v)
 		struct item *it = &h.items[i];
 
 		out_printf(out, "%s\n[%d,%d,%lld,%lld,", i ? "," : "", rowmap[it->row], it->k,
-			   (long long)(it->tod - v->start), (long long)it->dur);
+			   (long long)xtrace_time_sub(it->tod, v->start), (long long)it->dur);
 		out_json_str(out, it->name, strlen(it->name));
 		out_printf(out, "]");
 	}

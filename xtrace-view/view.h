@@ -41,6 +41,7 @@ struct view_opts {
 	int fields[NR_FIELDS];		/* --fields, in order */
 	int nr_fields;			/* 0: the default line */
 	int top;			/* --kvm: worst cases kept per reason */
+	bool mark_uncertain;		/* --mark-uncertain */
 };
 
 /* One system (recording) of the view. */
@@ -51,6 +52,7 @@ struct source {
 	bool selected;			/* --host */
 	uint64_t lost;
 	bool lost_unknown;
+	int64_t bound;			/* ns: its clock's bound in its merge, -1 unknown */
 };
 
 struct view {

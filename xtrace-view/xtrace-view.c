@@ -51,6 +51,9 @@ static const char *const usage_text[] = {
 	"      --top N          worst cases shown per reason (--kvm; default 3)",
 	"  -v, --verbose        add every field of each event: comm-pid system:event name=value...",
 	"  -i, --info           print what the recording is (host, clock, events, counts) and exit",
+	"      --mark-uncertain end with ' ?' each line of a merged view closer to the event",
+	"                       before it, of another system, than their clocks' bounds: their",
+	"                       order is a guess (JSON says \"uncertain\":true always)",
 	"  -q, --quiet          no warnings (damage still sets the exit status)",
 	"  -h, --help           this text",
 	"  -V, --version        print the version",
@@ -117,7 +120,7 @@ static void print_info(struct source *s)
 	printf("start       %s UTC (%lld.%09lld s since the epoch)\n", utc,
 	       (long long)(m->start_tod / 1000000000LL), (long long)(m->start_tod % 1000000000LL));
 	if (m->end_tod)
-		printf("duration    %.6f s\n", (m->end_tod - m->start_tod) / 1e9);
+		printf("duration    %.6f s\n", xtrace_time_sub(m->end_tod, m->start_tod) / 1e9);
 	printf("timestamps  %s (trace clock %s; %zu clock samples, error <= %u ns; %d steps)\n",
 	       m->timestamp, m->trace_clock ? m->trace_clock : "?", clk->nr_samples, maxerr, steps);
 	printf("chrony      start: %s\n", m->chrony_start ? m->chrony_start : "unknown");
@@ -167,10 +170,35 @@ static void print_merge_info(const char *dir)
 		       (long long)(s->clock_error < 0 ? s->sample_error :
 				   s->clock_error + s->sample_error),
 		       (unsigned long long)s->lost, s->damage);
+		printf("clock       %s: %s, offset %+.6f s, drift %+.3f ppm, bound %lld ns, %d exchanges\n",
+		       s->name, s->clock_basis ?: "not mapped", s->clock_offset / 1e9,
+		       s->drift_ppb / 1e3, (long long)s->clock_bound, s->exchanges);
 	}
+	if (mm.nr_sources > 1)
+		printf("uncertain   %llu place(s) where events of two systems are closer than their clocks' bounds\n",
+		       (unsigned long long)mm.uncertain);
 	for (int i = 0; i < mm.nr_warnings; i++)
 		printf("warning     %s\n", mm.warnings[i]);
 	xtrace_merge_meta_free(&mm);
+}
+
+/* Each system's clock bound, from the merged directories it came from (-1: unknown). */
+static void load_bounds(struct view *v)
+{
+	for (int i = 0; i < v->nr; i++)
+		v->src[i].bound = -1;
+	for (int d = 0; d < v->o->nr_dirs; d++) {
+		struct xtrace_merge_meta mm;
+
+		if (xtrace_dir_is_merged(v->o->dirs[d]) != 1 ||
+		    xtrace_merge_meta_read(v->o->dirs[d], &mm))
+			continue;
+		for (int k = 0; k < mm.nr_sources; k++)
+			for (int i = 0; i < v->nr; i++)
+				if (!strcmp(xtrace_rec_name(v->src[i].rec), mm.sources[k].name))
+					v->src[i].bound = mm.sources[k].clock_bound;
+		xtrace_merge_meta_free(&mm);
+	}
 }
 
 static void print_vms(struct source *s)
@@ -272,7 +300,7 @@ static int run_xtrace_view(struct view_opts *o)
 				    namer_match_name(o->hosts, v.src[i].host) ||
 				    namer_match_name(o->hosts, m->hostname ? m->hostname : "");
 		nsel += v.src[i].selected;
-		if (m->start_tod && m->start_tod + xtrace_rec_offset(rec) < v.start)
+		if (m->start_tod && xtrace_time_add(m->start_tod, xtrace_rec_offset(rec)) < v.start)
 			v.start = m->start_tod + xtrace_rec_offset(rec);
 		if (!m->complete && !o->quiet && !o->info)
 			tool_msg("warning: '%s' is incomplete (%s); showing what was saved", xtrace_rec_dir(rec), m->error ? m->error :
@@ -287,6 +315,7 @@ static int run_xtrace_view(struct view_opts *o)
 		if (o->verbose)
 			xtrace_rec_load_symbols(rec);
 	}
+	load_bounds(&v);
 	if (v.start == INT64_MAX)
 		v.start = 0;
 	if (o->hosts && !nsel) {
@@ -413,6 +442,7 @@ static int parse_pids(const char *s, struct view_opts *o)
 
 enum {
 	OPT_HOST = 256, OPT_PID, OPT_FROM, OPT_TO, OPT_AROUND, OPT_TOP, OPT_NO_SKIP,
+	OPT_MARK_UNCERTAIN,
 };
 
 int main(int argc, char **argv)
@@ -433,6 +463,7 @@ int main(int argc, char **argv)
 		{ "kvm", no_argument, NULL, 'k' },
 		{ "top", required_argument, NULL, OPT_TOP },
 		{ "no-skip", no_argument, NULL, OPT_NO_SKIP },
+		{ "mark-uncertain", no_argument, NULL, OPT_MARK_UNCERTAIN },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "info", no_argument, NULL, 'i' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -528,6 +559,9 @@ int main(int argc, char **argv)
 			o.top = (int)n;
 			break;
 		}
+		case OPT_MARK_UNCERTAIN:
+			o.mark_uncertain = true;
+			break;
 		case OPT_NO_SKIP:
 			o.no_skip = true;
 			break;
