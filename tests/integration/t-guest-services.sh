@@ -88,6 +88,17 @@ shift_us=$(sed -nE "s/.*$VM: clock .* \(guest-services ping, .*shifted by ([-+][
 d=$((shift_us - off / 1000)); d=${d#-}
 [ "$d" -le 1 ] || fail "--fit-pings shifted $VM by $shift_us us, the pair says $((off / 1000)) us"
 ok "the guest's clock fitted from the ping pair (xtrace-multi-merge --fit-pings): shifted by $shift_us us, +- $((rtt / 2000)) us (half the round trip)"
+# the clock exchanges of xtrace-run --remote (docs/clocks.md) found the same offset, within
+# both bounds (and 200 us for the drift over the recording)
+ex=$(sed -nE "s/^ *$VM .*clock: exchanges, offset ([-+][0-9]+)\.([0-9]{6}) s, .*bound ([0-9]+)\.[0-9] us.*/\1 \2 \3/p" run.txt)
+if [ -n "$ex" ]; then
+	read -r ex_s ex_us ex_bound <<< "$ex"
+	ex_off=$(( ex_s * 1000000 + (${ex_s:0:1}1) * 10#$ex_us ))
+	d=$((ex_off - shift_us)); d=${d#-}
+	[ "$d" -le $((ex_bound + rtt / 2000 + 200)) ] ||
+		fail "the ping fit ($shift_us us) and the exchanges ($ex_off us +- $ex_bound us) disagree by $d us"
+	ok "the clock exchanges agree: $ex_off us +- $ex_bound us ($d us apart)"
+fi
 xview merged > merged.txt || fail "xtrace-view of the merged recording failed"
 grep -E 'KVMRT_GS_|FLUSH' merged.txt > pairs.txt
 cat pairs.txt
