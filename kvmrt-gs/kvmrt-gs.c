@@ -178,7 +178,7 @@ int main(int argc, char **argv)
 	bool quiet = false;
 	int c, failed = 0;
 
-	tool_init("kvmrt-gs", 0);
+	tool_prog = "kvmrt-gs";	/* tool.o alone: a guest command needs no libxtrace */
 	while ((c = getopt_long(argc, argv, "+r:qhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':

@@ -37,9 +37,10 @@ $(GS_PC): kvmrt-gs/kvmrt_gs.pc.in mk/gs.mk
 	@mkdir -p lib
 	$(QUIET_GEN)sed -e 's|@PREFIX@|$(prefix)|; s|@VERSION@|$(GS_VERSION)|' $< > $@
 
-bin/kvmrt-gs: $(B)/kvmrt-gs/kvmrt-gs.o $(GS_A) $(TOOL_OBJS) $(LIB_A)
+# the guest's command: the library and the messages, nothing of libxtrace's dependencies
+bin/kvmrt-gs: $(B)/kvmrt-gs/kvmrt-gs.o $(GS_A) $(B)/common/tool.o
 	@mkdir -p bin
-	$(QUIET_LINK)$(CC) -o $@ $^ $(XT_LIBS)
+	$(QUIET_LINK)$(CC) -o $@ $^ -lpthread
 
 bin/kvmrt-gsd: $(B)/kvmrt-gs/kvmrt-gsd.o $(B)/kvmrt-gs/gs-host.o $(B)/kvmrt/libkvmrt.a $(TOOL_OBJS) $(LIB_A)
 	@mkdir -p bin
