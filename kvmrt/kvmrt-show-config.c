@@ -110,6 +110,12 @@ static void show_vm(const struct kvmrt_vm *vm, const struct kvmrt_topo *topo)
 		printf("%s%s", i ? "," : "", vm->pcidevs[i]);
 	printf("%s\n", vm->nr_pcidevs ? "" : "none");
 	printf(FIELD "%s\n", "memory balloon:", vm->rt ? "none (removed)" : "as libvirt has it");
+	if (vm->guest_services) {
+		s = kvmrt_vm_format(vm, KA_GUEST_SERVICES);
+		printf(FIELD "%s (kvmrt-gsd, /run/kvmrt-gs/%s.sock)\n", "guest services:",
+		       s ? s : "?", vm->name);
+		free(s);
+	}
 	if (vm->rt && p->bound) {
 		print_set("host CPUs owned:", p->owned, "none");
 		print_set("taken offline:", p->offline, "none (no hyper-thread siblings)");
