@@ -37,7 +37,7 @@ LIB_OBJS := $(call objs_of,libxtrace) $(B)/common/sbuf.o $(B)/common/rmtree.o
 LIB_A    := lib/libxtrace.a
 LIB_SO   := lib/libxtrace.so.$(VERSION)
 
-PROGS    := xtrace-run xtrace-ctl xtrace-multi-merge xtrace-view
+PROGS    := xtrace-run xtrace-ctl xtrace-multi-merge xtrace-view xtrace-probe
 BINS     := $(addprefix bin/, $(PROGS))
 
 TOOL_OBJS := $(B)/common/tool.o $(B)/common/tool-log.o $(B)/common/tool-ssh.o

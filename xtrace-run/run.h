@@ -63,6 +63,10 @@ void collect_flush_wait(struct run *run);
 int collect_end(struct run *run, int status);
 void collect_abort(struct run *run);
 
+/* run-flush.c: "flush-all", this recorder and every --remote system; as xtrace_recorder_flush() */
+int flush_every_system(struct xtrace_recorder *r, struct run *run,
+		       const struct xtrace_cpuset *cpus);
+
 /* send.c: --send (a directory stream on stdout, then remove on request) and --remove */
 int run_send(struct run *run);
 
