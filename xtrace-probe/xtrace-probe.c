@@ -241,7 +241,7 @@ int main(int argc, char **argv)
 	p.what = o->kind;
 	argv++;
 	argc--;
-	while ((c = getopt_long(argc, argv, "+i:l:D:a:p:mh:b:T:qP:V", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:l:D:a:p:mh:b:T:qP:V", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			if (parse_us(optarg, &o->interval_ns) || o->interval_ns < 1000 ||
