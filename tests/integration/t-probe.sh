@@ -104,6 +104,24 @@ marks=$(grep -c 'MARKER \[xtrace-probe timer: deadline missed' rec2.view)
 probe timer -i 1000 -l 50 -T 100000 > t0.txt || fail "-T with no miss exited $?"
 ok "-T: 200 misses marked, flushed once, the probe went on; status 3 (0 without a miss)"
 
+# under "xtrace-run --remote": the probe's flush-all makes the controller flush the other
+# system too (a loopback sshd in its own UTS namespace), before the command's end does
+if command -v /usr/sbin/sshd > /dev/null && unshare --uts true 2>/dev/null; then
+	SSHD=$XT_TOP/scripts/loopback-sshd.sh
+	trap '"$SSHD" stop-all "$T/systems" > /dev/null 2>&1; cleanup_jobs' EXIT
+	"$SSHD" start "$T/systems" sysp > /dev/null || fail "cannot start sshd for sysp"
+	xrun -q -F "$T/systems/ssh_config" -m overwrite -o col --remote sysp -- \
+		"$XT_BIN/xtrace-probe" timer -i 1000 -l 100000 -b 1 > col.txt 2> col.err
+	rc=$?
+	[ $rc = 3 ] || fail "xtrace-run --remote with a probe that misses exited $rc: $(cat col.err)"
+	expect_grep "deadline missed at cycle 1: .*; marked [1-9] and flushed [1-9] of [1-9] recorders" col.err
+	# the probe's flush, the failed command's and the stop's
+	n=$(grep -c '^flush = ' col/sysp/xtrace.meta)
+	[ "$n" -ge 3 ] || fail "sysp was flushed $n times, not by the probe: $(grep -A4 '\[flushes' col/sysp/xtrace.meta)"
+	"$SSHD" stop-all "$T/systems" > /dev/null 2>&1
+	ok "under xtrace-run --remote: a miss flushes the remote system too ($n flush points)"
+fi
+
 # ---------------------------------------------------------------- the net probe
 $VG "$XT_BIN/xtrace-probe" net --respond -P $port 127.0.0.1 -D 20 > resp.txt 2> resp.err &
 resp=$!
