@@ -62,7 +62,9 @@ ok "-D, --json and -h: every cycle counted once"
 other=$!
 wait_recorder other
 "$XT_BIN/xtrace-run" -q -m overwrite -o rec "$XT_BIN/xtrace-probe" timer -i 1000 -l 100000 -b 1 \
-	> miss.txt 2> miss.err
+	> miss.txt 2> miss.err &
+recorders="$other $!"
+wait $!
 rc=$?
 [ $rc = 3 ] || fail "xtrace-run with a probe that misses exited $rc, expected 3: $(cat miss.err)"
 expect_grep "^missed deadlines \(> 1 us\): 1; stopped at the first \(-b\)$" miss.txt
@@ -91,7 +93,9 @@ ok "a miss (-b 1): marker with cycle and latency, then FLUSH #1, in both running
 
 # -T: mark at each miss, flush at most once a second, go on to the end
 "$XT_BIN/xtrace-run" -q -m overwrite -o rec2 "$XT_BIN/xtrace-probe" timer -i 1000 -l 200 -T 1 \
-	> t.txt 2> t.err
+	> t.txt 2> t.err &
+recorders="$recorders $!"
+wait $!
 rc=$?
 [ $rc = 3 ] || fail "-T: exited $rc, expected 3: $(cat t.err)"
 expect_grep "^timer probe: periodic, interval 1000 us, 200 cycles$" t.txt
@@ -178,4 +182,10 @@ sys.exit(1 if bad else 0)
 PY
 cat compare.txt
 ok "the timer probe's distribution agrees with cyclictest's ($(tr '\n' ';' < compare.txt))"
-no_instances
+# this test's recorders left no instance (others' recorders may run on this machine)
+for _ in $(seq 20); do
+	left=$(for p in $recorders; do ls -d /sys/kernel/tracing/instances/xtrace-$p* 2>/dev/null; done)
+	[ -z "$left" ] && break
+	sleep 0.1
+done
+[ -z "$left" ] || fail "tracefs instances left behind: $left"
