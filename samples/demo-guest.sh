@@ -15,14 +15,14 @@
 #
 #   samples/demo-guest.sh [OUTDIR]      (root; after make all)
 # Exit status 0; 3 when QEMU cannot run the guest here (make demo then runs the loopback demo).
-# Environment: XT_DEMO_PORT (the guest's ssh port on 127.0.0.1, default 10222),
+# Environment: XT_DEMO_PORT (the guest's ssh port on 127.0.0.1, default: a free one),
 # XT_DEMO_BREAK_US (the probe's -b, default 3000), XT_DEMO_SECS (the longest the probe runs,
 # default 20).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=$top/bin
 out=${1:-$top/demo-out}
-port=${XT_DEMO_PORT:-10222}
+port=${XT_DEMO_PORT:-}
 brk=${XT_DEMO_BREAK_US:-3000}
 secs=${XT_DEMO_SECS:-20}
 guest=demo-vm
@@ -42,11 +42,20 @@ command -v qemu-system-x86_64 > /dev/null ||
 	cant "qemu-system-x86 is not installed"
 "$top/tests/vm/build-guest.sh" -q || cant "the guest image cannot be built (tests/vm/build-guest.sh)"
 trap '"$top/tests/vm/guest.sh" stop $guest > /dev/null 2>&1' EXIT
-echo "== booting the guest '$guest' (Debian's kernel under QEMU TCG, ssh on 127.0.0.1:$port)"
-"$top/tests/vm/guest.sh" start $guest "$port" > boot.log 2>&1 || {
+echo "== booting the guest '$guest' (Debian's kernel under QEMU TCG, ssh forwarded from 127.0.0.1)"
+for try in 1 2 3 4 5; do
+	if [ -z "${XT_DEMO_PORT:-}" ]; then
+		port=$((10222 + RANDOM % 20000))
+		# something answers there: not free
+		(exec 3<> "/dev/tcp/127.0.0.1/$port") 2> /dev/null && continue
+	fi
+	"$top/tests/vm/guest.sh" start $guest "$port" > boot.log 2>&1 && break
+	# a port taken between the check and QEMU's bind: another
+	[ -z "${XT_DEMO_PORT:-}" ] && grep -q "port $port is in use" boot.log && continue
 	tail -5 boot.log >&2
 	cant "the guest did not boot"
-}
+done
+[ -f "$XT_VM_RUN/$guest.pid" ] || cant "no free port for the guest's ssh"
 cfg=$("$top/tests/vm/guest.sh" config $guest)
 echo "   $(grep -m1 -o 'xtrace guest ready.*' "$XT_VM_RUN/$guest.console.log" | cut -c1-100)"
 echo
@@ -54,12 +63,13 @@ echo
 # the application in the guest: a load on its first vCPU, the probe alone on the second
 app="kvm-tiny -q 2000000000 0 > /dev/null 2>&1 & k=\$!
 taskset -c 0 sh -c 'while :; do :; done' & l=\$!
-xtrace-probe timer -p 95 -m -a 1 -i 1000 -D $secs -b $brk; s=\$?
+xtrace-probe timer -p 95 -m -a 1 -i 1000 --warmup 100 -D $secs -b $brk; s=\$?
 kill \$k \$l; exit \$s"
 echo "== on the host: xtrace-run -m overwrite -e $events --correct-clocks --ssh-timeout 60 -o capture \\"
 echo "                 --remote $guest --on $guest -- sh -c APP"
 echo "   APP: kvm-tiny (a VM in the guest) and a busy loop on vCPU 0; on vCPU 1:"
-echo "        xtrace-probe timer -p 95 -m -a 1 -i 1000 -D $secs -b $brk"
+echo "        xtrace-probe timer -p 95 -m -a 1 -i 1000 --warmup 100 -D $secs -b $brk"
+echo "        (--warmup: the first 100 cycles pay for QEMU's translation of the probe's code)"
 "$bin/xtrace-run" -F "$cfg" -m overwrite -e $events --correct-clocks --ssh-timeout 60 -o capture \
 	--remote $guest --on $guest -- \
 	sh -c "$app"

@@ -121,11 +121,22 @@ bool probe_check(struct probe *p, uint64_t cycle, int64_t lat_ns)
 	return true;
 }
 
+bool probe_cycle(struct probe *p, uint64_t cycle, int64_t lat_ns, bool lost)
+{
+	if (cycle <= p->o.warmup)
+		return false;
+	if (lost)
+		p->st.lost++;
+	else
+		stats_add(&p->st, lat_ns);
+	return probe_check(p, cycle, lat_ns);
+}
+
 bool probe_done(struct probe *p, uint64_t cycle, int64_t start_ns)
 {
 	if (probe_stop || p->broke)
 		return true;
-	if (p->o.loops && cycle >= p->o.loops)
+	if (p->o.loops && cycle >= p->o.loops + p->o.warmup)
 		return true;
 	return p->o.duration_ns && probe_now() - start_ns >= p->o.duration_ns;
 }

@@ -119,14 +119,8 @@ int run_net(struct probe *p)
 		got = await_reply(fd, cycle, pk.sent + p->o.timeout_ns);
 		if (probe_stop && !got)
 			break;
-		if (got) {
-			lat = got - pk.sent;
-			stats_add(&p->st, lat);
-		} else {
-			p->st.lost++;
-			lat = p->o.timeout_ns;
-		}
-		probe_check(p, cycle, lat);
+		lat = got ? got - pk.sent : p->o.timeout_ns;
+		probe_cycle(p, cycle, lat, !got);
 		next += interval;
 		if (probe_now() >= next)
 			next += ((probe_now() - next) / interval + 1) * interval;

@@ -26,6 +26,7 @@ struct probe_opts {
 	enum probe_mode mode;
 	int64_t interval_ns;
 	uint64_t loops;			/* 0: until -D or a signal */
+	uint64_t warmup;		/* cycles run first and not measured */
 	int64_t duration_ns;		/* 0: no limit */
 	int cpu;			/* -1: not pinned */
 	int prio;			/* 0: not SCHED_FIFO */
@@ -75,6 +76,13 @@ int stats_init(struct stats *st);
 void stats_free(struct stats *st);
 void stats_add(struct stats *st, int64_t ns);
 void stats_print(const struct probe *p);
+
+/*
+ * A cycle's latency (@lost: a request without an answer in time, @lat_ns its timeout): into
+ * the statistics and against -b and -T, unless the cycle is one of --warmup's. Returns what
+ * probe_check() returns.
+ */
+bool probe_cycle(struct probe *p, uint64_t cycle, int64_t lat_ns, bool lost);
 
 /*
  * A cycle's latency, against -b and -T: on a miss, mark every recorder of this system with the

@@ -47,9 +47,8 @@ static int run_periodic(struct probe *p)
 		if (ret)
 			return tool_error("clock_nanosleep: %s", strerror(ret));
 		lat = probe_now() - next;
-		stats_add(&p->st, lat);
 		cycle++;
-		probe_check(p, cycle, lat);
+		probe_cycle(p, cycle, lat, false);
 		next = next_after(next + interval, interval);
 	}
 	return 0;
@@ -100,9 +99,8 @@ static int run_posix(struct probe *p)
 			break;
 		}
 		lat = probe_now() - next;
-		stats_add(&p->st, lat);
 		cycle++;
-		resync = probe_check(p, cycle, lat);
+		resync = probe_cycle(p, cycle, lat, false);
 		if (oneshot) {
 			/* re-armed here, in the handler: due one interval from now */
 			next = probe_now() + interval;

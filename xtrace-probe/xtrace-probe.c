@@ -24,7 +24,9 @@
 #include "tool.h"
 #include "probe.h"
 
-enum { OPT_MODE = 0x100, OPT_JSON, OPT_NO_FLUSH, OPT_RESPOND, OPT_TIMEOUT, OPT_HELP };
+enum {
+	OPT_MODE = 0x100, OPT_JSON, OPT_NO_FLUSH, OPT_RESPOND, OPT_TIMEOUT, OPT_WARMUP, OPT_HELP
+};
 
 static const char *const usage_text[] = {
 	"usage: xtrace-probe timer [options]",
@@ -41,6 +43,8 @@ static const char *const usage_text[] = {
 	"  -i, --interval US    the period, microseconds (or with a unit: 10ms); default 1000",
 	"  -l, --loops N        stop after N cycles",
 	"  -D, --duration T     stop after T (seconds, or with a unit: ms, s, m, h)",
+	"      --warmup N       run N cycles first, not measured (first-use costs: page faults,",
+	"                       the code translation of an emulated guest); cycle numbers count them",
 	"      --mode MODE      timer: periodic (clock_nanosleep to an absolute time, default),",
 	"                       signal (a periodic POSIX timer's signal) or oneshot (a POSIX",
 	"                       timer re-armed at each expiry)",
@@ -214,6 +218,7 @@ int main(int argc, char **argv)
 		{ "respond", no_argument, NULL, OPT_RESPOND },
 		{ "port", required_argument, NULL, 'P' },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "warmup", required_argument, NULL, OPT_WARMUP },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -295,6 +300,11 @@ int main(int argc, char **argv)
 			    !(c == 'b' ? o->break_ns : o->mark_ns))
 				return tool_bad_usage("invalid threshold '%s' (microseconds, or with a unit)",
 						      optarg);
+			break;
+		case OPT_WARMUP:
+			if (parse_int(optarg, 0, LONG_MAX, &v))
+				return tool_bad_usage("invalid number of warm-up cycles '%s'", optarg);
+			o->warmup = v;
 			break;
 		case OPT_NO_FLUSH:
 			o->no_flush = true;

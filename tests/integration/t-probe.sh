@@ -54,7 +54,12 @@ probe timer -i 200 -l 300 -h 50 > hist.txt || fail "timer -h"
 expect_grep "^# Total: 000000300$" hist.txt
 sum=$(awk '/^[0-9][0-9][0-9][0-9][0-9][0-9] / { s += $2 } /^# Histogram Overflows:/ { s += $4 } END { print s }' hist.txt)
 [ "$sum" = 300 ] || fail "the histogram and its overflows count $sum cycles, not 300"
-ok "-D, --json and -h: every cycle counted once"
+# --warmup: cycles run first, neither counted nor checked; cycle numbers include them
+probe timer -i 200 -l 100 --warmup 50 > w.txt || fail "--warmup"
+expect_grep "^timer probe: periodic, interval 200 us, 100 cycles$" w.txt
+expect_status 3 probe timer -i 200 -l 100 --warmup 5 -b 1 -q > wb.txt
+expect_grep "^# Break cycle: 6$" wb.txt
+ok "-D, --json, -h and --warmup: every cycle counted once"
 
 # ---------------------------------------------------------------- a missed deadline
 # another recorder runs beside the probe's own: both must get the marker and the flush
