@@ -37,7 +37,7 @@ LIB_OBJS := $(call objs_of,libxtrace) $(B)/common/sbuf.o $(B)/common/rmtree.o
 LIB_A    := lib/libxtrace.a
 LIB_SO   := lib/libxtrace.so.$(VERSION)
 
-PROGS    := xtrace-run xtrace-ctl xtrace-multi-merge xtrace-view
+PROGS    := xtrace-run xtrace-ctl xtrace-multi-merge xtrace-view xtrace-probe
 BINS     := $(addprefix bin/, $(PROGS))
 
 TOOL_OBJS := $(B)/common/tool.o $(B)/common/tool-log.o $(B)/common/tool-ssh.o
@@ -188,8 +188,16 @@ fuzz: deps
 ALL_OBJS += $(FUZZ_OBJS) $(addprefix $(B)/fuzz/tests/fuzz/fuzz-,$(addsuffix .o,$(FUZZ_NAMES))) \
 	    $(B)/tests/fuzz/mkseeds.o $(B)/tests/fuzz/fuzz-common.o
 
-# The README's main job: record an application that fails and view the recording.
+# The README's main job: a host and a QEMU TCG guest, a missed deadline in the guest, both
+# systems' buffers of that moment in one view (samples/demo-guest.sh). Where QEMU cannot run
+# the guest, the loopback demo instead (systems that share this kernel: samples/demo.sh).
 demo: deps
+	$(Q)$(MAKE) --no-print-directory all $(VM_TINY)
+	$(Q)samples/demo-guest.sh; rc=$$?; [ $$rc != 3 ] && exit $$rc; \
+		echo "== QEMU cannot run here: the loopback demo instead (make demo-loopback)"; \
+		samples/demo.sh
+
+demo-loopback: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)samples/demo.sh
 
@@ -201,5 +209,6 @@ clean:
 
 -include $(ALL_OBJS:.o=.d)
 
-.PHONY: all install deps deps-bench check check-build check-unit check-mem check-asan demo bench \
+.PHONY: all install deps deps-bench check check-build check-unit check-mem check-asan demo \
+	demo-loopback bench \
 	clean fuzz fuzz-build

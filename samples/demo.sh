@@ -1,5 +1,6 @@
 #!/bin/bash
-# The main job (make demo): a capture of several systems in one command.
+# The loopback demo (make demo-loopback; make demo runs it where QEMU cannot run the guest of
+# samples/demo-guest.sh): a capture of several systems in one command.
 #
 # Two "guests", vm1 and vm2, are systems on loopback: each a real sshd on
 # 127.0.0.1 in its own UTS namespace (its own host name), with keys and
@@ -24,6 +25,7 @@ for vm in vm1 vm2; do
 		exit 1
 	}
 done
+echo "== the loopback demo: three systems that share this kernel (each kernel event shows three times)"
 echo "== systems: this one ($(uname -n)), vm1 and vm2 (sshd on loopback, see $systems/ssh_config)"
 echo
 echo "== xtrace-run -F ssh_config -m overwrite -o capture --remote vm1 --remote vm2 --on vm1 -- failing-app.sh"

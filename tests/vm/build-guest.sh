@@ -37,7 +37,7 @@ die() { echo "build-guest: error: $*" >&2; exit 1; }
 # Modules the guest loads (with their dependencies from modules.dep), in this order.
 MODULES="virtio virtio_ring virtio_pci virtio_net virtio_console virtio-rng kvm kvm-amd"
 # Host programs copied into the guest with every library ldd names.
-XT_PROGS="xtrace-run xtrace-ctl xtrace-view xtrace-multi-merge"
+XT_PROGS="xtrace-run xtrace-ctl xtrace-view xtrace-multi-merge xtrace-probe"
 SSHD=/usr/sbin/sshd
 SFTP=/usr/lib/openssh/sftp-server
 BASH=/usr/bin/bash	# the guide's flows use bash -c '…'; /bin/sh is busybox's ash
