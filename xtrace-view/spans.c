@@ -28,7 +28,7 @@ struct slot {
 
 struct cpu_state {
 	struct slot s[NR_SLOTS];
-	int64_t last;			/* the CPU's previous event */
+	int64_t first, last;		/* the CPU's first and latest event */
 	bool seen;
 };
 
@@ -168,10 +168,10 @@ static void one_event(struct pass *ps, int si, struct cpu_state *c, struct xtrac
 		close_slot(ps, c, si, cpu, S_SYSCALL, ev->tod);
 		break;
 	case VK_SWITCH:
-		if (!c->s[S_TASK].open && c->last != INT64_MIN) {
+		if (!c->s[S_TASK].open && c->first < ev->tod) {
 			/* the task that ran before the window's first switch on this CPU */
 			next_task(word, sizeof(word), d, true);
-			open_slot(&c->s[S_TASK], c->last, word, d);
+			open_slot(&c->s[S_TASK], c->first, word, d);
 			c->s[S_TASK].pid = task_pid(word);
 		}
 		close_slot(ps, c, si, cpu, S_TASK, ev->tod);
@@ -216,7 +216,7 @@ int view_spans(struct view *v, span_fn fn, void *ctx, bool **seen, int *ncpup)
 		goto out;
 	}
 	for (size_t i = 0; i < nc; i++)
-		cs[i].last = INT64_MIN;
+		cs[i].first = cs[i].last = INT64_MIN;
 	ps->v = v;
 	ps->fn = fn;
 	ps->ctx = ctx;
@@ -251,6 +251,8 @@ int view_spans(struct view *v, span_fn fn, void *ctx, bool **seen, int *ncpup)
 					c->last == INT64_MIN ? 0 : ev->tod - c->last, &ps->x, NULL);
 		}
 		c->last = ev->tod;
+		if (c->first == INT64_MIN)
+			c->first = ev->tod;
 		if (hc_wait_event(&hc[si], d, &nr)) {
 			namer_hc_exit(s->namer, d, nr, &ps->x);
 			if (!namer_selected(s->namer, ev, &ps->x))
