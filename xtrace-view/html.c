@@ -479,7 +479,8 @@ int run_html(struct view *v)
 	out_printf(out, "]};\n</script>\n<script type=\"application/octet-stream\" id=\"xt-bin\">");
 	write_columns(out, &h);
 	out_printf(out, "</script>\n");
-	out_write(out, cut + sizeof(mark) - 1, sizeof(page) - 1 - (cut - page) - (sizeof(mark) - 1));
+	cut += sizeof(mark) - 1;
+	out_write(out, cut, page + sizeof(page) - 1 - cut);
 	out_flush(out);
 	if (out->failed)
 		ret = -EIO;

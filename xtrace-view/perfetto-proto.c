@@ -221,9 +221,11 @@ int run_perfetto_proto(struct view *v)
 		goto out;
 	/* the tracks first: one process per system, its CPUs' lanes under it */
 	for (int i = 0; i < v->nr; i++) {
+		uint64_t proc = (uint64_t)(i + 1) << 32;
+
 		if (!v->src[i].selected)
 			continue;
-		descriptor(stdout, (uint64_t)(i + 1) << 32, 0, v->src[i].host, i + 1);
+		descriptor(stdout, proc, 0, v->src[i].host, i + 1);
 		for (int c = 0; c < p.ncpu; c++)
 			for (int l = 0; l < NR_LANES; l++) {
 				char name[64];
@@ -231,7 +233,7 @@ int run_perfetto_proto(struct view *v)
 				if (!(p.lanes[i * p.ncpu + c] & 1u << l))
 					continue;
 				snprintf(name, sizeof(name), "CPU %d %s", c, lane_names[l]);
-				descriptor(stdout, track_uuid(i, c, l), (uint64_t)(i + 1) << 32, name, 0);
+				descriptor(stdout, track_uuid(i, c, l), proc, name, 0);
 			}
 	}
 	if (fflush(p.ev) || ferror(p.ev) || fseek(p.ev, 0, SEEK_SET)) {
