@@ -154,16 +154,17 @@ def act(p, a):
         raise RuntimeError("unknown action " + a)
 
 
-def main():
-    chromium, port, page, outdir, scen = sys.argv[1:6]
+def start(chromium, port, outdir, extra=()):
+    """a headless Chromium of our own on 127.0.0.1:PORT: (process, Page, profile dir)"""
     prof = tempfile.mkdtemp(prefix="xt-cdp-")
     proc = subprocess.Popen([chromium, "--headless", "--no-sandbox", "--disable-gpu",
                              "--no-first-run", "--hide-scrollbars", "--disable-sync",
                              "--disable-background-networking", "--disable-component-update",
                              "--user-data-dir=" + prof, "--remote-debugging-address=127.0.0.1",
-                             "--remote-debugging-port=" + port, "--window-size=1400,700",
-                             "about:blank"],
-                            stdout=subprocess.DEVNULL, stderr=open(os.path.join(outdir, "chromium.err"), "w"))
+                             "--remote-debugging-port=" + str(port), "--window-size=1400,700"]
+                            + list(extra) + ["about:blank"],
+                            stdout=subprocess.DEVNULL,
+                            stderr=open(os.path.join(outdir, "chromium.err"), "w"))
     try:
         targets, t0 = None, time.time()
         while targets is None:
@@ -172,19 +173,44 @@ def main():
                     targets = [t for t in json.load(r) if t["type"] == "page"]
             except OSError:
                 if time.time() - t0 > 60 or proc.poll() is not None:
-                    raise RuntimeError("chromium's DevTools did not come up on port " + port)
+                    raise RuntimeError("chromium's DevTools did not come up on port %s" % port)
                 time.sleep(0.2)
         p = Page(WebSocket(targets[0]["webSocketDebuggerUrl"]))
         p.call("Page.enable")
+    except BaseException:
+        stop(proc, prof)
+        raise
+    return proc, p, prof
+
+
+def stop(proc, prof):
+    proc.terminate()
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    shutil.rmtree(prof, ignore_errors=True)
+
+
+def load(p, page, n, timeout=60):
+    """navigate to PAGE (a fresh load, number N) and wait for its script to finish"""
+    p.call("Page.navigate", url="file://%s?load=%d" % (os.path.abspath(page), n))
+    t0 = time.time()
+    while p.js("document.body && document.body.dataset.ready || ''") != "1":
+        if time.time() - t0 > timeout:
+            raise RuntimeError("the page did not load in %d s" % timeout)
+        time.sleep(0.05)
+    p.frame()
+
+
+def main():
+    chromium, port, page, outdir, scen = sys.argv[1:6]
+    proc, p, prof = start(chromium, port, outdir)
+    try:
         for n, line in enumerate(l for l in open(scen) if l.strip()):
             name, _, actions = line.strip().partition(" ")
-            p.call("Page.navigate", url="file://%s?load=%d" % (os.path.abspath(page), n))
-            t0 = time.time()
-            while p.js("document.body && document.body.dataset.ready || ''") != "1":
-                if time.time() - t0 > 60:
-                    raise RuntimeError(name + ": the page did not load")
-                time.sleep(0.05)
-            p.frame()
+            load(p, page, n)
             for a in filter(None, actions.split(";")):
                 act(p, a)
                 p.frame()
@@ -194,13 +220,8 @@ def main():
             open(os.path.join(outdir, name + ".png"), "wb").write(base64.b64decode(shot["data"]))
             print("%s: done" % name)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        shutil.rmtree(prof, ignore_errors=True)
+        stop(proc, prof)
 
 
-main()
+if __name__ == "__main__":
+    main()
