@@ -66,7 +66,7 @@ int run_perfetto(struct view *v)
 {
 	struct out *out = calloc(1, sizeof(*out));
 	struct pf p = { .v = v, .out = out, .first = true };
-	bool *seen = NULL;
+	uint64_t *seen = NULL;
 	int ret, ncpu = 0;
 
 	if (!out)

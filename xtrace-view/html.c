@@ -407,7 +407,7 @@ int run_html(struct view *v)
 	struct html h = { .v = v };
 	const char *cut = strstr(page, mark);
 	int64_t from = INT64_MAX, to = INT64_MIN;
-	bool *seen = NULL;
+	uint64_t *seen = NULL, events = 0;
 	int *order = NULL, ncpu, ret;
 	char a[64], b[64];
 
@@ -429,6 +429,8 @@ int run_html(struct view *v)
 		ret = h.err;
 	if (ret && ret != -EBADMSG)
 		goto done;
+	for (int i = 0; i < (v->nr ? v->nr : 1) * ncpu; i++)
+		events += seen[i];
 	if (h.over) {
 		tool_error("the window holds %zu slices and marks, more than the timeline's limit of %d: narrow it with --from/--to or --around, or write Perfetto's trace (-F perfetto-proto) for ui.perfetto.dev",
 			   h.nr + h.over, HTML_MAX_ITEMS);
@@ -459,9 +461,10 @@ int run_html(struct view *v)
 	out_write(out, page, cut - page);
 	format_tod(from, a, sizeof(a));
 	format_tod(to, b, sizeof(b));
-	out_printf(out, "<script>\nvar XT={\"title\":\"%s to %s UTC\",\"start_s\":%lld,\"start_ns\":%lld,\"from\":%lld,\"to\":%lld,\"n\":%zu,\"limit\":%d,\"groups\":[",
+	out_printf(out, "<script>\nvar XT={\"title\":\"%s to %s UTC\",\"start_s\":%lld,\"start_ns\":%lld,\"from\":%lld,\"to\":%lld,\"n\":%zu,\"events\":%llu,\"limit\":%d,\"groups\":[",
 		   a, b, (long long)(v->start / 1000000000), (long long)(v->start % 1000000000),
-		   (long long)(from - v->start), (long long)(to - v->start), h.nr, HTML_MAX_ITEMS);
+		   (long long)(from - v->start), (long long)(to - v->start), h.nr,
+		   (unsigned long long)events, HTML_MAX_ITEMS);
 	write_groups(out, &h, order);
 	/* the page's row numbers, then its order */
 	for (size_t i = 0; i < h.nr; i++) {

@@ -199,7 +199,7 @@ static void descriptor(FILE *f, uint64_t uuid, uint64_t parent, const char *name
 int run_perfetto_proto(struct view *v)
 {
 	struct pp p = { .v = v, .first = true };
-	bool *seen = NULL;
+	uint64_t *seen = NULL;
 	char buf[1 << 16];
 	size_t n;
 	int ret, ncpu = 1;

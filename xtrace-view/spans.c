@@ -29,7 +29,6 @@ struct slot {
 struct cpu_state {
 	struct slot s[NR_SLOTS];
 	int64_t first, last;		/* the CPU's first and latest event */
-	bool seen;
 };
 
 struct pass {
@@ -188,7 +187,7 @@ static void one_event(struct pass *ps, int si, struct cpu_state *c, struct xtrac
 	}
 }
 
-int view_spans(struct view *v, span_fn fn, void *ctx, bool **seen, int *ncpup)
+int view_spans(struct view *v, span_fn fn, void *ctx, uint64_t **seen, int *ncpup)
 {
 	struct pass *ps = calloc(1, sizeof(*ps));
 	struct view_opts *o = v->o;
@@ -241,7 +240,7 @@ int view_spans(struct view *v, span_fn fn, void *ctx, bool **seen, int *ncpup)
 			if (i == o->nr_pids)
 				continue;
 		}
-		(*seen)[si * ncpu + ev->cpu] = true;
+		(*seen)[si * ncpu + ev->cpu]++;
 		last = ev->tod;
 		if (ev->missed || ev->missed_unknown) {
 			namer_lost(s->namer, ev, &ps->x);

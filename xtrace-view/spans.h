@@ -46,9 +46,10 @@ typedef void (*span_fn)(void *ctx, const struct span *s);
 /**
  * view_spans - call @fn for every slice and instant of @v's window, slices when they
  * close (so not in start order), those still open at the end cut at the last event;
- * *@seen (to free, v->nr * *@ncpu flags) tells which CPU of which system had an event.
+ * *@seen (to free, v->nr * *@ncpu counts) tells how many events each CPU of each system
+ * had in the window (those the filters select).
  * Returns 0, -EBADMSG for a damaged recording (after every readable event), -errno.
  */
-int view_spans(struct view *v, span_fn fn, void *ctx, bool **seen, int *ncpu);
+int view_spans(struct view *v, span_fn fn, void *ctx, uint64_t **seen, int *ncpu);
 
 #endif

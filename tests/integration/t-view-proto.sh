@@ -7,7 +7,7 @@
 # slices and instants of each kind as many as the events that make them.
 . "$(dirname "$0")/lib.sh"
 
-command -v protoc >/dev/null || skip "protoc is not installed (scripts/deps.sh protobuf-compiler)"
+command -v protoc >/dev/null || fail "protoc is not installed (make deps: protobuf-compiler)"
 gen_host_vm1 200000 100000 3 3000
 # a window with markers in it ("bench cycle 2" on the host)
 W=(--around +1.6ms+-300us host vm1)

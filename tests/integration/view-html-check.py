@@ -128,7 +128,8 @@ def expect(view_json, page):
     marks = [{"host": e["host"], "cpu": e["cpu"], "t": e["ns"] - origin, "text": e["args"]}
              for e in ev if e["event"] in ("MARKER", "FLUSH")]
     rows = sorted({(e["host"], e["cpu"]) for e in ev})
-    print(json.dumps({"kinds": kinds, "marks": marks, "rows": rows}))
+    events = sum(1 for e in ev if e["event"] not in ("KVM_HOST_HC_EXIT", "LOST_EVENTS"))
+    print(json.dumps({"kinds": kinds, "marks": marks, "rows": rows, "events": events}))
 
 
 def check_load(d, img, want):
@@ -137,6 +138,8 @@ def check_load(d, img, want):
     for k, v in want["kinds"].items():
         if int(kinds[k]) != v:
             fail("the page holds %s %s, the view's window %d (%s)" % (kinds[k], k, v, d["kinds"]))
+    if int(d["events"]) != want["events"]:
+        fail("the page says %s events, the view's window has %d" % (d["events"], want["events"]))
     if int(d["cpu-rows"]) != len(want["rows"]):
         fail("%s CPU rows, expected %d" % (d["cpu-rows"], len(want["rows"])))
     order = [(r["group"], r["label"]) for r in L["rows"]]
@@ -166,7 +169,8 @@ def check_load(d, img, want):
         flag = count(img, x - 1, x + 12, y + 1, y + 13, lambda p: p == YELLOW)
         if pole < 20 or flag < 10:
             fail("marker '%s' at x %d: %d pole, %d flag pixels" % (m["text"], x, pole, flag))
-    print("%d rows, %d markers drawn; kinds %s" % (len(L["rows"]), len(want["marks"]), d["kinds"]))
+    print("%s events, %d rows, %d markers drawn; kinds %s" % (d["events"], len(L["rows"]),
+                                                             len(want["marks"]), d["kinds"]))
 
 
 def main():
