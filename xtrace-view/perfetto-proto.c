@@ -98,7 +98,7 @@ struct pp {
 	int ncpu;
 	uint8_t *lanes;			/* per system and CPU: a bit per lane used */
 	bool first;
-	uint64_t packets;
+	struct pb buf[3];		/* a track event, its packet, its annotation */
 };
 
 /* a TracePacket (field 1 of Trace) holding @body */
@@ -121,15 +121,8 @@ static uint64_t track_uuid(int src, int cpu, int lane)
 static void track_event(struct pp *p, int64_t ts, uint64_t uuid, int type, const char *cat,
 			const char *name, size_t name_len, const char *text)
 {
-	struct pb *te = malloc(sizeof(*te)), *pk = malloc(sizeof(*pk)), *da = malloc(sizeof(*da));
+	struct pb *te = &p->buf[0], *pk = &p->buf[1], *da = &p->buf[2];
 
-	if (!te || !pk || !da) {
-		free(te);
-		free(pk);
-		free(da);
-		p->packets = UINT64_MAX;	/* reported as -ENOMEM */
-		return;
-	}
 	te->len = pk->len = da->len = 0;
 	pb_uint(te, TE_TYPE, type);
 	pb_uint(te, TE_TRACK_UUID, uuid);
@@ -147,11 +140,6 @@ static void track_event(struct pp *p, int64_t ts, uint64_t uuid, int type, const
 	p->first = false;
 	pb_bytes(pk, TP_TRACK_EVENT, te->b, te->len);
 	packet(p->ev, pk);
-	if (p->packets != UINT64_MAX)
-		p->packets++;
-	free(te);
-	free(pk);
-	free(da);
 }
 
 static void pp_span(void *ctx, const struct span *s)
@@ -198,25 +186,27 @@ static void descriptor(FILE *f, uint64_t uuid, uint64_t parent, const char *name
 
 int run_perfetto_proto(struct view *v)
 {
-	struct pp p = { .v = v, .first = true };
+	struct pp *p = calloc(1, sizeof(*p));
 	uint64_t *seen = NULL;
 	char buf[1 << 16];
 	size_t n;
 	int ret, ncpu = 1;
 
+	if (!p)
+		return -ENOMEM;
+	p->v = v;
+	p->first = true;
 	for (int i = 0; i < v->nr; i++)
 		if (xtrace_rec_meta(v->src[i].rec)->nr_cpus > ncpu)
 			ncpu = xtrace_rec_meta(v->src[i].rec)->nr_cpus;
-	p.ncpu = ncpu;
-	p.lanes = calloc((size_t)(v->nr ? v->nr : 1) * ncpu, 1);
-	p.ev = tmpfile();
-	if (!p.lanes || !p.ev) {
-		ret = p.lanes ? -errno : -ENOMEM;
+	p->ncpu = ncpu;
+	p->lanes = calloc((size_t)(v->nr ? v->nr : 1) * ncpu, 1);
+	p->ev = tmpfile();
+	if (!p->lanes || !p->ev) {
+		ret = p->lanes ? -errno : -ENOMEM;
 		goto out;
 	}
-	ret = view_spans(v, pp_span, &p, &seen, &ncpu);
-	if (p.packets == UINT64_MAX)
-		ret = -ENOMEM;
+	ret = view_spans(v, pp_span, p, &seen, &ncpu);
 	if (ret && ret != -EBADMSG)
 		goto out;
 	/* the tracks first: one process per system, its CPUs' lanes under it */
@@ -226,30 +216,31 @@ int run_perfetto_proto(struct view *v)
 		if (!v->src[i].selected)
 			continue;
 		descriptor(stdout, proc, 0, v->src[i].host, i + 1);
-		for (int c = 0; c < p.ncpu; c++)
+		for (int c = 0; c < p->ncpu; c++)
 			for (int l = 0; l < NR_LANES; l++) {
 				char name[64];
 
-				if (!(p.lanes[i * p.ncpu + c] & 1u << l))
+				if (!(p->lanes[i * p->ncpu + c] & 1u << l))
 					continue;
 				snprintf(name, sizeof(name), "CPU %d %s", c, lane_names[l]);
 				descriptor(stdout, track_uuid(i, c, l), proc, name, 0);
 			}
 	}
-	if (fflush(p.ev) || ferror(p.ev) || fseek(p.ev, 0, SEEK_SET)) {
+	if (fflush(p->ev) || ferror(p->ev) || fseek(p->ev, 0, SEEK_SET)) {
 		ret = -errno;
 		goto out;
 	}
-	while ((n = fread(buf, 1, sizeof(buf), p.ev)) > 0)
+	while ((n = fread(buf, 1, sizeof(buf), p->ev)) > 0)
 		fwrite(buf, 1, n, stdout);
-	if (ferror(p.ev))
+	if (ferror(p->ev))
 		ret = -EIO;
 	if (fflush(stdout) || ferror(stdout))
 		ret = -EIO;
 out:
-	if (p.ev)
-		fclose(p.ev);
+	if (p->ev)
+		fclose(p->ev);
 	free(seen);
-	free(p.lanes);
+	free(p->lanes);
+	free(p);
 	return ret;
 }
