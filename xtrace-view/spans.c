@@ -121,6 +121,17 @@ static int task_pid(const char *task)
 	return c ? atoi(c + 1) : -1;
 }
 
+/*
+ * open slice @k at @tod; one still open (its end lost, or a nested interrupt) ends
+ * there, so that every begin event makes a slice
+ */
+static void begin(struct pass *ps, struct cpu_state *c, int src, int cpu, enum span_kind k,
+		  int64_t tod, const char *name, const struct decode *d)
+{
+	close_slot(ps, c, src, cpu, k, tod);
+	open_slot(&c->s[k], tod, name, d);
+}
+
 static void one_event(struct pass *ps, int si, struct cpu_state *c, struct xtrace_event *ev)
 {
 	struct decode *d = &ps->d;
@@ -131,7 +142,7 @@ static void one_event(struct pass *ps, int si, struct cpu_state *c, struct xtrac
 	case VK_KVM_EXIT:
 		close_slot(ps, c, si, cpu, S_GUEST, ev->tod);
 		one_word(word, sizeof(word), d->reason, strlen(d->reason));
-		open_slot(&c->s[S_EXIT], ev->tod, word, d);
+		begin(ps, c, si, cpu, S_EXIT, ev->tod, word, d);
 		break;
 	case VK_KVM_ENTRY:
 		close_slot(ps, c, si, cpu, S_EXIT, ev->tod);
@@ -140,18 +151,18 @@ static void one_event(struct pass *ps, int si, struct cpu_state *c, struct xtrac
 		if (!vm[0])
 			snprintf(vm, sizeof(vm), "%d", d->pid);
 		snprintf(word, sizeof(word), "guest %.*s", (int)sizeof(word) - 7, vm);
-		open_slot(&c->s[S_GUEST], ev->tod, word, d);
+		begin(ps, c, si, cpu, S_GUEST, ev->tod, word, d);
 		break;
 	case VK_KVM_HC:
 		snprintf(word, sizeof(word), "hypercall %llu", d->nr);
-		open_slot(&c->s[S_HC], ev->tod, word, d);
+		begin(ps, c, si, cpu, S_HC, ev->tod, word, d);
 		break;
 	case VK_IRQ_ENTER: {
 		enum span_kind k = d->label_len >= 7 && !memcmp(d->text, "SOFTIRQ", 7) ?
 				   S_SOFTIRQ : S_IRQ;
 
 		one_word(word, sizeof(word), d->key, d->key_len);
-		open_slot(&c->s[k], ev->tod, word, d);
+		begin(ps, c, si, cpu, k, ev->tod, word, d);
 		break;
 	}
 	case VK_IRQ_EXIT:
@@ -161,7 +172,7 @@ static void one_event(struct pass *ps, int si, struct cpu_state *c, struct xtrac
 		break;
 	case VK_SYS_ENTER:
 		one_word(word, sizeof(word), d->key, d->key_len);
-		open_slot(&c->s[S_SYSCALL], ev->tod, word, d);
+		begin(ps, c, si, cpu, S_SYSCALL, ev->tod, word, d);
 		break;
 	case VK_SYS_EXIT:
 		close_slot(ps, c, si, cpu, S_SYSCALL, ev->tod);

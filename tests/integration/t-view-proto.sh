@@ -50,7 +50,8 @@ lo, hi = min(e["ns"] for e in ev), max(e["ns"] for e in ev)
 n = collections.Counter(e["event"] for e in ev)
 paired = {"KVM_EXIT_VM_PID", "KVM_ENTER_VM_PID", "INTERRUPT_ENTER", "INTERRUPT_EXIT",
           "SYSCALL_ENTER", "SYSCALL_EXIT", "CONTEXT_SWITCH", "MARKER", "FLUSH",
-          "SOFTIRQ_ENTER", "SOFTIRQ_EXIT", "KVM_HOST_HC_ENTER", "KVM_HOST_HC_EXIT"}
+          "SOFTIRQ_ENTER", "SOFTIRQ_EXIT", "KVM_HOST_HC_ENTER", "KVM_HOST_HC_EXIT",
+          "LOST_EVENTS"}
 # before a CPU's first switch of the window, its task ran since the CPU's first event
 first, first_sw = {}, {}
 for e in ev:
@@ -62,6 +63,7 @@ want = {
     "exit": n["KVM_EXIT_VM_PID"], "guest": n["KVM_ENTER_VM_PID"],
     "irq": n["INTERRUPT_ENTER"], "syscall": n["SYSCALL_ENTER"],
     "softirq": n["SOFTIRQ_ENTER"], "hypercall": n["KVM_HOST_HC_ENTER"],
+    "lost": n["LOST_EVENTS"],
     "task": n["CONTEXT_SWITCH"] + sum(1 for k in first_sw if first[k] < first_sw[k]),
     "marker": n["MARKER"] + n["FLUSH"],
     "event": sum(c for e, c in n.items() if e not in paired),
@@ -134,6 +136,18 @@ protoc --decode=perfetto.protos.Trace trace.proto < svm.pb > svm.txt 2> protoc.e
 python3 check.py svm.json svm.txt exit,guest,hypercall,softirq,irq,task > result.txt 2>&1 ||
 	fail "perfetto-proto trace of kvm-svm: $(tail -5 result.txt)"
 ok "perfetto-proto of a real KVM recording: $(cat result.txt)"
+
+# a real recording that lost events (a 4 KiB buffer under a burst of system calls): a
+# lost span per LOST_EVENTS line of the view
+expect_status 0 xrun -q -o lrec -b 4K -e syscalls "$HELPERS/syscall-burst" 60000 lost burst.txt 2> /dev/null
+xview -q -F json lrec > lost.json || fail "json view of lrec"
+grep -q '"LOST_EVENTS"' lost.json || fail "no events lost with a 4 KiB buffer: cannot check the lost spans"
+xview -q -F perfetto-proto lrec > lost.pb || fail "perfetto-proto of lrec"
+protoc --decode=perfetto.protos.Trace trace.proto < lost.pb > lost.txt 2> protoc.err ||
+	fail "protoc cannot decode the lrec trace: $(head -3 protoc.err)"
+python3 check.py lost.json lost.txt lost,syscall > result.txt 2>&1 ||
+	fail "perfetto-proto trace of lrec: $(tail -5 result.txt)"
+ok "perfetto-proto of a recording with losses: $(cat result.txt)"
 
 # errors: a window with nothing in it still gives a valid (descriptor-only) trace
 xview -F perfetto-proto --from +10s --to +11s host vm1 > empty.pb || fail "empty window"
