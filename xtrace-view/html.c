@@ -334,6 +334,36 @@ static void write_columns(struct out *o, const struct html *h)
 	out_b64_end(o, carry, nc);
 }
 
+/*
+ * a system's clock bound: chrony's when it was recorded, or what the merge that holds it
+ * knows (its error plus the sampling's); -1 and *@sample the sampling's alone, or -1
+ */
+static int64_t clock_bound(const struct view *v, int i, int64_t *sample)
+{
+	int64_t bound = xtrace_rec_meta(v->src[i].rec)->chrony_error_ns;
+
+	*sample = -1;
+	for (int d = 0; d < v->o->nr_dirs; d++) {
+		struct xtrace_merge_meta mm;
+
+		if (xtrace_dir_is_merged(v->o->dirs[d]) != 1 ||
+		    xtrace_merge_meta_read(v->o->dirs[d], &mm))
+			continue;
+		for (int k = 0; k < mm.nr_sources; k++) {
+			const struct xtrace_merge_source *ms = &mm.sources[k];
+
+			if (strcmp(ms->name, v->src[i].host))
+				continue;
+			if (ms->clock_error >= 0)
+				bound = ms->clock_error + ms->sample_error;
+			else
+				*sample = ms->sample_error;
+		}
+		xtrace_merge_meta_free(&mm);
+	}
+	return bound;
+}
+
 /* the rows in page order: its map from collected row to page row in @order */
 static void write_groups(struct out *o, struct html *h, int *order)
 {
@@ -344,6 +374,7 @@ static void write_groups(struct out *o, struct html *h, int *order)
 	for (int i = 0; i < v->nr; i++) {
 		const struct xtrace_meta *m = xtrace_rec_meta(v->src[i].rec);
 		bool any = false, first = true;
+		int64_t bound, sample;
 
 		for (int r = 0; r < h->nr_rows; r++)
 			any |= h->rows[r].src == i;
@@ -356,8 +387,9 @@ static void write_groups(struct out *o, struct html *h, int *order)
 		out_printf(o, "%s{\"name\":", first_group ? "" : ",");
 		first_group = false;
 		out_js_str(o, v->src[i].host);
-		out_printf(o, ",\"cpus\":%d,\"bound\":%lld,\"rows\":[", m->nr_cpus,
-			   (long long)m->chrony_error_ns);
+		bound = clock_bound(v, i, &sample);
+		out_printf(o, ",\"cpus\":%d,\"bound\":%lld,\"sample\":%lld,\"rows\":[", m->nr_cpus,
+			   (long long)bound, (long long)sample);
 		for (int c = 0; c < h->ncpu; c++) {
 			int cr = h->cpu_row[i * h->ncpu + c];
 

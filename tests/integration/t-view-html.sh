@@ -17,6 +17,11 @@ xview -F json "${W[@]}" > view.json || fail "json view"
 xview -F html "${W[@]}" > page.html || fail "html export"
 expect_no_grep "<script src|<link |https?://" page.html "the page (not self-contained)"
 $CHECK expect view.json page.html > want.json || fail "$(cat want.json)"
+# a merged directory: each system's header says what the merge knows of its clock
+"$XT_BIN/xtrace-multi-merge" -q -o merged host vm1 || fail "merge"
+xview -F html --around +1.6ms+-100us merged > merged.html || fail "html export of the merge"
+[ "$(grep -o '"name":"[a-z0-9]*","cpus":2,"bound":-1,"sample":[0-9]*' merged.html | wc -l)" = 2 ] ||
+	fail "the merge's clock bounds are not in the page"
 
 attr() { grep -o "data-$2=\"[^\"]*\"" "$1.dom" | head -1 | cut -d'"' -f2; }
 check() { local r; r=$($CHECK "$@") || fail "${r#FAIL: }"; echo "$r"; }
