@@ -368,8 +368,12 @@ static int64_t clock_bound(const struct view *v, int i, int64_t *sample)
 static void write_groups(struct out *o, struct html *h, int *order)
 {
 	struct view *v = h->v;
-	int next = 0;
+	int next = 0, ncols = h->ncpu;
 	bool first_group = true;
+
+	for (int r = 0; r < h->nr_rows; r++)
+		if (h->rows[r].vcpu && h->rows[r].cpu >= ncols)
+			ncols = h->rows[r].cpu + 1;
 
 	for (int i = 0; i < v->nr; i++) {
 		const struct xtrace_meta *m = xtrace_rec_meta(v->src[i].rec);
@@ -390,8 +394,9 @@ static void write_groups(struct out *o, struct html *h, int *order)
 		bound = clock_bound(v, i, &sample);
 		out_printf(o, ",\"cpus\":%d,\"bound\":%lld,\"sample\":%lld,\"rows\":[", m->nr_cpus,
 			   (long long)bound, (long long)sample);
-		for (int c = 0; c < h->ncpu; c++) {
-			int cr = h->cpu_row[i * h->ncpu + c];
+		/* a vCPU's row above the guest's CPU of its number (vCPUs past them: at the end) */
+		for (int c = 0; c < ncols; c++) {
+			int cr = c < h->ncpu ? h->cpu_row[i * h->ncpu + c] : -1;
 
 			for (int r = 0; r < h->nr_rows; r++) {
 				struct hrow *hr = &h->rows[r];
