@@ -14,6 +14,7 @@ import base64
 import json
 import os
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -224,4 +225,6 @@ def main():
 
 
 if __name__ == "__main__":
+    # a timeout's TERM still ends our Chromium (main's finally)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     main()
