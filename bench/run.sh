@@ -35,7 +35,8 @@
 # BENCH_MULTI_TC_SECS (10), BENCH_MULTI=0 skips part 5, BENCH_KEEP=1 keeps the recordings,
 # BENCH_ONLY=LIST runs only those parts (e.g. BENCH_ONLY=5; part 3 prints part 1's recording).
 # Part 6 is bench/view-bench.sh (BENCH_VIEW_EVENTS, default 50000000); part 7
-# bench/perturbation.sh (PERTURB_SECS, PERTURB_REPS).
+# bench/perturbation.sh (PERTURB_SECS, PERTURB_REPS); part 8 bench/view-html-bench.sh (the
+# timeline page's export, load time, memory and redraw).
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -795,6 +796,13 @@ echo
 echo "7) the tracer's perturbation of a real-time thread (bench/perturbation.sh)"
 if want 7; then
 	"$HERE/perturbation.sh" 2>&1 | sed 's/^/   /'
+else
+	skipped
+fi
+echo
+echo "8) xtrace-view -F html and -F perfetto-proto at 10^5 and 10^6 events; the page in Chromium"
+if want 8; then
+	"$HERE/view-html-bench.sh" 2>&1 | sed 's/^/   /'
 else
 	skipped
 fi

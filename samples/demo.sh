@@ -40,6 +40,9 @@ echo "== xtrace-view capture/merged: the moments around the failure"
 line=$(grep -n 'MARKER \[failing-app: giving up' view.txt | head -1 | cut -d: -f1)
 if [ -n "$line" ]; then
 	sed -n "$((line > 8 ? line - 8 : 1)),$((line + 8))p" view.txt
+	t=$(sed -n "${line}p" view.txt | cut -d' ' -f1)
+	"$bin/xtrace-view" -q -F html --around "$t+-20ms" capture/merged > timeline.html &&
+		echo "   the timeline around it (open in a browser): $out/timeline.html"
 else
 	echo "(the failure marker is not in the view: see $out/view.txt)"
 fi

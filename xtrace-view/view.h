@@ -13,7 +13,7 @@
 #define PROG "xtrace-view"
 
 enum time_fmt { T_UTC, T_SHORT, T_EPOCH, T_REL, T_RAW };
-enum out_fmt { F_TEXT, F_JSON, F_PERFETTO, F_HTML };
+enum out_fmt { F_TEXT, F_JSON, F_PERFETTO, F_HTML, F_PERFETTO_PROTO };
 
 /* --fields */
 enum field {
@@ -115,8 +115,9 @@ int print_events(struct view *v);
 int run_summary(struct view *v);
 int run_kvm(struct view *v);
 
-/* export.c */
+/* export.c, perfetto-proto.c, html.c */
 int run_perfetto(struct view *v);
+int run_perfetto_proto(struct view *v);
 int run_html(struct view *v);
 
 #endif

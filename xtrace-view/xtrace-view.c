@@ -43,7 +43,8 @@ static const char *const usage_text[] = {
 	"                       event,args (default tod,host,cpu,event,args)",
 	"  -F, --format FMT     text (default), json (one object a line; with --summary or",
 	"                       --kvm one document), perfetto (Chrome trace-event JSON for",
-	"                       ui.perfetto.dev), html (a self-contained timeline)",
+	"                       ui.perfetto.dev), perfetto-proto (Perfetto's native protobuf",
+	"                       trace), html (a self-contained interactive timeline)",
 	"  -s, --summary        per system: event counts, span, lost events",
 	"  -k, --kvm            per VM and vCPU: exits by reason (count, total, min, mean,",
 	"                       p50, p99, max, worst cases), hypercall round trips, and in",
@@ -351,11 +352,15 @@ static int run_xtrace_view(struct view_opts *o)
 		ret = run_perfetto(&v);
 	else if (o->format == F_HTML)
 		ret = run_html(&v);
+	else if (o->format == F_PERFETTO_PROTO)
+		ret = run_perfetto_proto(&v);
 	else
 		ret = print_events(&v);
 	if (ret == -EIO) {
 		tool_error("write failure on standard output");
 		status = 1;
+	} else if (ret == -E2BIG) {
+		status = 1;	/* too large for the page: said */
 	} else if (ret == -EBADMSG) {
 		tool_error("some data was damaged and skipped; every readable event was shown");
 		status = 1;
@@ -472,7 +477,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const tnames[] = { "utc", "short", "epoch", "rel", "raw" };
-	static const char *const fnames[] = { "text", "json", "perfetto", "html" };
+	static const char *const fnames[] = { "text", "json", "perfetto", "html", "perfetto-proto" };
 	struct view_opts o = { .time = T_UTC, .top = 3 };
 	int c, ret;
 
@@ -494,10 +499,10 @@ int main(int argc, char **argv)
 		case 'F': {
 			int i;
 
-			for (i = 0; i < 4 && strcmp(optarg, fnames[i]); i++)
+			for (i = 0; i < 5 && strcmp(optarg, fnames[i]); i++)
 				;
-			if (i == 4) {
-				return tool_bad_usage("unknown format '%s' (text, json, perfetto, html)",
+			if (i == 5) {
+				return tool_bad_usage("unknown format '%s' (text, json, perfetto, perfetto-proto, html)",
 						      optarg);
 			}
 			o.format = i;
