@@ -371,7 +371,8 @@ static inline __attribute__((always_inline)) void run_done(struct runs *r, uint3
 		(src != r->prev_src) & (r->prev_src >= 0));
 	if (src != r->prev_src && r->prev_src >= 0 && r->bound[src] >= 0 &&
 	    r->bound[r->prev_src] >= 0 &&
-	    xtrace_time_sub(first, r->prev_last) <= r->bound[src] + r->bound[r->prev_src])
+	    xtrace_time_sub(first, r->prev_last) <=
+	    xtrace_time_add(r->bound[src], r->bound[r->prev_src]))
 		r->m->uncertain++;
 	r->prev_src = src;
 	r->prev_last = last;
