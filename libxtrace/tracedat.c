@@ -1237,7 +1237,8 @@ static void find_start(struct xtrace_rec *rec)
 				continue;
 			csize = rd(t, hdr + 4, 4);
 			usize = rd(t, hdr + 8, 4);
-			if (csize > c->size - 12 || csize > CHUNK_MAX || usize > CHUNK_MAX ||
+			/* the size leaves out the chunk count (xt_tdat_stream_open()) */
+			if (csize > c->size - 8 || csize > CHUNK_MAX || usize > CHUNK_MAX ||
 			    usize < 8 || !ratio_ok(t, csize, usize))
 				continue;
 			z = malloc(csize ? csize : 1);

@@ -25,6 +25,7 @@ struct view_opts {
 	char **dirs;
 	int nr_dirs;
 	enum time_fmt time;
+	bool time_set;			/* -t given */
 	enum out_fmt format;
 	struct xtrace_cpuset cpus;
 	bool have_cpus;

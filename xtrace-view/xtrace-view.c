@@ -244,6 +244,31 @@ static int resolve_window(struct view *v)
 	return 0;
 }
 
+/*
+ * A trace.dat recorded without --date has no time of day: its times are its trace clock's
+ * (docs/tracedat.md). Say so, and print them as seconds unless -t says otherwise.
+ */
+static void untimed_note(struct view *v)
+{
+	int untimed = 0;
+
+	for (int i = 0; i < v->nr; i++) {
+		const struct xtrace_meta *m = xtrace_rec_meta(v->src[i].rec);
+		bool tcmd = m->tool && !strncmp(m->tool, "trace-cmd", 9);
+
+		if (!tcmd || !strcmp(m->timestamp, "tod"))
+			continue;
+		untimed++;
+		if (!v->o->quiet)
+			tool_msg("note: '%s' has no time of day (trace-cmd record without --date): its times are %s of its trace clock '%s'",
+				 xtrace_rec_dir(v->src[i].rec),
+				 strcmp(m->timestamp, "tsc") ? "seconds" : "counts",
+				 m->trace_clock);
+	}
+	if (untimed == v->nr && !v->o->time_set && v->o->time == T_UTC)
+		v->o->time = T_EPOCH;
+}
+
 static int run_xtrace_view(struct view_opts *o)
 {
 	struct view v = { .o = o, .start = INT64_MAX };
@@ -289,6 +314,7 @@ static int run_xtrace_view(struct view_opts *o)
 	}
 	if (v.start == INT64_MAX)
 		v.start = 0;
+	untimed_note(&v);
 	if (o->hosts && !nsel) {
 		struct sbuf names = { 0 };
 
@@ -458,6 +484,7 @@ int main(int argc, char **argv)
 						      optarg);
 			}
 			o.time = i;
+			o.time_set = true;
 			break;
 		}
 		case 'F': {
