@@ -853,7 +853,8 @@ static int read_decoding(struct xtrace_rec *rec, struct cur *v6)
 			note(t, "the header ends early (the file is truncated or damaged)");
 		return v6->bad ? -EBADMSG : 0;
 	}
-	if (t->sec_off[5] && !t->options_only && !section_open(t, t->sec_off[5], OPT_CMDLINES, &c, "command lines")) {
+	if (t->sec_off[5] && !t->options_only &&
+	    !section_open(t, t->sec_off[5], OPT_CMDLINES, &c, "command lines")) {
 		uint64_t n = getn(&c, 8);
 		char *buf = getbytes(&c, n);
 
@@ -1534,7 +1535,8 @@ int xt_tdat_load(struct xt_stream *s)
 		}
 		fr->off += 8 + csize;
 		s->tchunks--;
-		if (csize > CHUNK_MAX || usize > CHUNK_MAX || usize < ps || !ratio_ok(t, csize, usize)) {
+		if (csize > CHUNK_MAX || usize > CHUNK_MAX || usize < ps ||
+		    !ratio_ok(t, csize, usize)) {
 			xt_stream_damaged(s, "corrupt compressed chunk skipped (its sizes)");
 			continue;
 		}
@@ -1683,7 +1685,8 @@ int xt_tdat_vms(const char *path, struct xtrace_vms *v)
 		snprintf(v->vms[v->nr_vms].name, sizeof(v->vms[0].name), "%s", g->name);
 		v->nr_vms++;
 		for (int k = 0; k < g->nr_vcpus; k++)
-			v->threads[v->nr_threads++] = (struct xtrace_vm_thread){ g->pid[k], pid, k };
+			v->threads[v->nr_threads++] =
+				(struct xtrace_vm_thread){ g->pid[k], pid, k };
 	}
 	if (!ret)
 		ret = xt_vms_sort(v);
