@@ -284,8 +284,8 @@ static int section_open(struct xt_tdat *t, uint64_t off, int id, struct cur *out
 		uint32_t csize = getn(&c, 4), usize = getn(&c, 4);
 		char *z;
 
-		if (c.bad || csize > size - 8 || usize > SECTION_MAX || !ratio_ok(t, csize, usize) ||
-		    t->comp == COMP_NONE) {
+		if (c.bad || size < 8 || csize > size - 8 || usize > SECTION_MAX ||
+		    !ratio_ok(t, csize, usize) || t->comp == COMP_NONE) {
 			note(t, "the %s section is damaged (its compressed sizes)", what);
 			return -EBADMSG;
 		}
