@@ -48,6 +48,9 @@ struct xtrace_iter *xt_iter_new_full(struct xtrace_rec **recs, int nr,
 		return NULL;
 	}
 	for (int i = 0; i < nr && !ret; i++) {
+		/* a trace.dat's damage found when it was opened (its streams count their own) */
+		if (recs[i]->tdat)
+			it->damage += xt_tdat_damage(recs[i]);
 		for (int k = 0; k < xt_rec_nr_streams(recs[i]) && !ret; k++) {
 			struct xt_stream *s = &it->streams[it->nr_streams];
 			int c = xt_rec_stream_cpu(recs[i], k);

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tdat-zlib IN OUT [--corrupt]: a trace.dat v7 file (compressed with zstd, or not at all, as
+ * tdat-zlib IN OUT [--corrupt] [--option ID:FILE]...: a trace.dat v7 file (compressed with zstd, or not at all, as
  * Debian's trace-cmd 3.1.6 writes them) rewritten as trace-cmd 3.x builds without zstd write
  * them: every metadata section and every CPU's data compressed with zlib, in chunks of up to
  * 10 sub-buffers. The input's bytes are kept as they are (unreferenced); the new sections and
  * options sections are appended and the header points to them. --corrupt spoils the first
  * compressed chunk of the first CPU with data (its zlib bytes), for the damage tests.
+ * --option adds an option of id ID whose data is FILE's bytes to the first options section
+ * (the host and guest tests give a host file GUEST options, a guest file TIME_SHIFT).
  *
  * It is a test tool (tests/integration/t-tracedat.sh): it trusts its input and stops at the
  * first thing it does not expect.
@@ -209,12 +211,40 @@ int main(int argc, char **argv)
 {
 	size_t name_at = 18, opts_ptr, cur, nsec = 0;
 	unsigned char *secs[64];
-	size_t sec_len[64];
+	size_t sec_len[64], extra_len = 0;
+	unsigned char *extra = NULL;
 	FILE *f;
 
 	if (argc < 3)
-		die("usage: tdat-zlib IN OUT [--corrupt]");
-	corrupt = argc > 3 && !strcmp(argv[3], "--corrupt");
+		die("usage: tdat-zlib IN OUT [--corrupt] [--option ID:FILE]...");
+	for (int i = 3; i < argc; i++) {
+		if (!strcmp(argv[i], "--corrupt")) {
+			corrupt = 1;
+		} else if (!strcmp(argv[i], "--option") && i + 1 < argc) {
+			char *colon = strchr(argv[++i], ':');
+			long len;
+
+			if (!colon)
+				die("--option ID:FILE");
+			f = fopen(colon + 1, "rb");
+			if (!f)
+				die("cannot open an option's file");
+			fseek(f, 0, SEEK_END);
+			len = ftell(f);
+			rewind(f);
+			extra = realloc(extra, extra_len + 6 + len);
+			if (!extra)
+				die("out of memory");
+			*(uint16_t *)(extra + extra_len) = htole16(atoi(argv[i]));
+			*(uint32_t *)(extra + extra_len + 2) = htole32(len);
+			if (fread(extra + extra_len + 6, 1, len, f) != (size_t)len)
+				die("cannot read an option's file");
+			fclose(f);
+			extra_len += 6 + len;
+		} else {
+			die("usage: tdat-zlib IN OUT [--corrupt] [--option ID:FILE]...");
+		}
+	}
 	f = fopen(argv[1], "rb");
 	if (!f)
 		die("cannot open the input");
@@ -273,6 +303,15 @@ int main(int argc, char **argv)
 			}
 			p += 6 + osz;
 		}
+		if (!nsec && extra_len) {
+			/* the added options before DONE (the last 14 bytes) */
+			d = realloc(d, len + extra_len);
+			if (!d || len < 14)
+				die("no room for the options");
+			memmove(d + len - 14 + extra_len, d + len - 14, 14);
+			memcpy(d + len - 14, extra, extra_len);
+			len += extra_len;
+		}
 		secs[nsec] = d;
 		sec_len[nsec++] = len;
 		cur = next;
@@ -290,5 +329,6 @@ int main(int argc, char **argv)
 		die("cannot write the output");
 	free(in);
 	free(out);
+	free(extra);
 	return 0;
 }
