@@ -162,7 +162,7 @@ FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 FUZZ_CFLAGS  := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra $(WERROR) -g -O1 $(FUZZ_SAN) \
 		-Ilibxtrace/include -Ilibxtrace -Icommon -Ibuild -Itests/fuzz $(PKG_CFLAGS) -MMD -MP
 FUZZ_DATA    := -DXT_FUZZ_DATA='"$(CURDIR)/tests/data/kvm-svm"'
-FUZZ_NAMES   := meta formats stream order
+FUZZ_NAMES   := meta formats stream order tracedat
 FUZZ_BINS    := $(addprefix $(B)/fuzz/fuzz-,$(FUZZ_NAMES))
 FUZZ_OBJS    := $(patsubst $(B)/%,$(B)/fuzz/%,$(LIB_OBJS)) $(B)/fuzz/tests/fuzz/fuzz-common.o
 SEEDS        := $(B)/tests/fuzz/mkseeds	# the seed corpus, from recordings (normal build)
