@@ -265,8 +265,11 @@ static void untimed_note(struct view *v)
 				 strcmp(m->timestamp, "tsc") ? "seconds" : "counts",
 				 m->trace_clock);
 	}
-	if (untimed == v->nr && !v->o->time_set && v->o->time == T_UTC)
-		v->o->time = T_EPOCH;
+	if (untimed == v->nr && v->nr) {
+		set_untimed();
+		if (!v->o->time_set && v->o->time == T_UTC)
+			v->o->time = T_EPOCH;
+	}
 }
 
 static int run_xtrace_view(struct view_opts *o)
