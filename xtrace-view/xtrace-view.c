@@ -24,8 +24,9 @@ static const char *const usage_text[] = {
 	"usage: xtrace-view [options] DIR...",
 	"",
 	"Print the events of one or more recordings in time order, one a line:",
-	"TIME HOST CPU EVENT [key]. DIR is a recording or a merged directory",
-	"(xtrace-multi-merge); several DIRs are interleaved by time of day.",
+	"TIME HOST CPU EVENT [key]. DIR is a recording, a merged directory",
+	"(xtrace-multi-merge) or a trace.dat of trace-cmd record (docs/tracedat.md);",
+	"several DIRs are interleaved by time of day.",
 	"",
 	"  -t, --time FORMAT    utc (2026-11-22T13:45:01.123456789, default), short",
 	"                       (seconds of the minute: 01.123456789), epoch (UTC seconds),",
@@ -107,8 +108,14 @@ static void print_info(struct source *s)
 		if (i && xtrace_clock_is_step(clk, &clk->samples[i - 1], &clk->samples[i]))
 			steps++;
 	}
-	printf("recording   %s (format %d.%d, %s)\n", xtrace_rec_dir(s->rec), m->major, m->minor,
-	       m->complete ? "complete" : "INCOMPLETE: the recorder did not stop cleanly");
+	if (m->tool && !strncmp(m->tool, "trace-cmd", 9))
+		printf("recording   %s (trace.dat version %d, written by %s, %s)\n",
+		       xtrace_rec_dir(s->rec), m->major, m->tool,
+		       m->complete ? "complete" : "DAMAGED");
+	else
+		printf("recording   %s (format %d.%d, %s)\n", xtrace_rec_dir(s->rec), m->major,
+		       m->minor,
+		       m->complete ? "complete" : "INCOMPLETE: the recorder did not stop cleanly");
 	if (m->error)
 		printf("error       %s\n", m->error);
 	printf("host        %s (Linux %s, %s, %d CPUs)\n", m->hostname, m->kernel ? m->kernel : "?",

@@ -48,8 +48,9 @@ tc_events() {
 }
 # (others' tracing in the top instance leaves events whose formats the file lacks: trace-cmd
 # report prints them without time or CPU, both sides leave them out; and our LOST_EVENTS lines)
-xv_events() {
-	xview -q -t epoch -f tod,cpu,pid,event "$1" |
+xv_events() {	# FILES (one word: split here)
+	# shellcheck disable=SC2086
+	xview -q -t epoch -f tod,cpu,pid,event $1 |
 		awk '$4 != "UNKNOWN_EVENT" && $4 != "LOST_EVENTS" {
 			t = $1; sub(/\./, "", t); sub(/^0+/, "", t); print t, $2, $3 }' | sort
 }
@@ -149,8 +150,10 @@ xview -q -t epoch -f tod,cpu,pid --host vm1 hg |
 	awk '{ t = $1; sub(/\./, "", t); print t, $2, $3 }' | sort > guest.got
 diff -q guest.want guest.got > /dev/null ||
 	fail "guest events at the host's clock: $(diff guest.want guest.got | head -4)"
-# and read together without a merge, the same
-xview -q -t epoch -f tod,cpu,pid --host vm1 host.dat guest.dat 2> /dev/null | head -1 > /dev/null
+# and read together without a merge: the host's events and the guest's, at the same times
+{ xv_events date.dat; cat guest.want; } | sort > both.want
+xv_events "host.dat guest.dat" > both.got
+diff -q both.want both.got > /dev/null || fail "host.dat guest.dat: $(diff both.want both.got | head -4)"
 ok "host and guest: VM named from GUEST, guest times by TIME_SHIFT and the host's DATE, merged"
 
 # TIME_SHIFT with two samples a CPU, interpolated, and TSC2NSEC, as trace-cmd computes them
