@@ -39,8 +39,12 @@
 #define TDAT_MAGIC		"\x17\x08\x44tracing"
 #define TDAT_MAGIC_LEN		10
 #define SECTION_MAX		(256u << 20)	/* the largest metadata section read */
-#define CHUNK_MAX		(64u << 20)	/* the largest compressed chunk read */
-#define RUN_PAGES		64		/* pages read at once from an uncompressed file */
+/*
+ * The largest chunk read, in sub-buffers: trace-cmd writes 10 a chunk (PAGES_IN_CHUNK); a
+ * stream holds one chunk at a time, so this bounds its memory whatever a file claims.
+ */
+#define CHUNK_PAGES_MAX		16
+#define RUN_BYTES		(1u << 20)	/* read at once from an uncompressed file */
 #define ZLIB_MAX_RATIO		1100		/* deflate: at most ~1032 bytes out per byte in */
 
 enum tdat_option {
@@ -253,8 +257,11 @@ static int inflate_block(const struct xt_tdat *t, const void *in, size_t inlen, 
 	return -EBADMSG;
 }
 
+/* whether @in compressed bytes can hold @out bytes, and no compressor made more of them */
 static bool ratio_ok(const struct xt_tdat *t, uint64_t in, uint64_t out)
 {
+	if (out < (1u << 30) && in > ZSTD_compressBound(out) + compressBound(out))
+		return false;
 	return out / (t->comp == COMP_ZLIB ? ZLIB_MAX_RATIO : XT_ZSTD_MAX_RATIO) <= in;
 }
 
@@ -1239,7 +1246,7 @@ static void find_start(struct xtrace_rec *rec)
 			csize = rd(t, hdr + 4, 4);
 			usize = rd(t, hdr + 8, 4);
 			/* the size leaves out the chunk count (xt_tdat_stream_open()) */
-			if (csize > c->size - 8 || csize > CHUNK_MAX || usize > CHUNK_MAX ||
+			if (csize > c->size - 8 || usize > CHUNK_PAGES_MAX * (uint64_t)t->page_size ||
 			    usize < 8 || !ratio_ok(t, csize, usize))
 				continue;
 			z = malloc(csize ? csize : 1);
@@ -1495,7 +1502,9 @@ int xt_tdat_load(struct xt_stream *s)
 			fr->off = fr->size;
 			return 0;
 		}
-		n = left / ps < RUN_PAGES ? left / ps : RUN_PAGES;
+		n = RUN_BYTES / ps ? RUN_BYTES / ps : 1;
+		if (n > left / ps)
+			n = left / ps;
 		ret = out_room(s, n * ps);
 		if (ret)
 			return ret;
@@ -1535,7 +1544,7 @@ int xt_tdat_load(struct xt_stream *s)
 		}
 		fr->off += 8 + csize;
 		s->tchunks--;
-		if (csize > CHUNK_MAX || usize > CHUNK_MAX || usize < ps ||
+		if (usize > CHUNK_PAGES_MAX * ps || usize < ps ||
 		    !ratio_ok(t, csize, usize)) {
 			xt_stream_damaged(s, "corrupt compressed chunk skipped (its sizes)");
 			continue;
