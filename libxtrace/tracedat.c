@@ -1246,8 +1246,9 @@ static void find_start(struct xtrace_rec *rec)
 			csize = rd(t, hdr + 4, 4);
 			usize = rd(t, hdr + 8, 4);
 			/* the size leaves out the chunk count (xt_tdat_stream_open()) */
-			if (csize > c->size - 8 || usize > CHUNK_PAGES_MAX * (uint64_t)t->page_size ||
-			    usize < 8 || !ratio_ok(t, csize, usize))
+			if (csize > c->size - 8 || usize < 8 ||
+			    usize > CHUNK_PAGES_MAX * (uint64_t)t->page_size ||
+			    !ratio_ok(t, csize, usize))
 				continue;
 			z = malloc(csize ? csize : 1);
 			out = malloc(usize);
