@@ -35,6 +35,7 @@
 #include <zstd.h>
 
 #include "reader.h"
+#include "sbuf.h"
 
 #define TDAT_MAGIC		"\x17\x08\x44tracing"
 #define TDAT_MAGIC_LEN		10
@@ -1131,6 +1132,20 @@ out:
 
 /* ----------------------------------------------------------- metadata */
 
+/* the events the file has formats for ("sys:name,..."; ftrace's own left out), or NULL */
+static char *event_list(struct xtrace_rec *rec)
+{
+	struct tep_event **ev = rec->tep ? tep_list_events(rec->tep, TEP_EVENT_SORT_SYSTEM) : NULL;
+	struct sbuf sb = { 0 };
+
+	for (int i = 0; ev && ev[i]; i++) {
+		if (!ev[i]->system || !strcmp(ev[i]->system, "ftrace"))
+			continue;
+		sb_printf(&sb, "%s%s:%s", sb.len ? "," : "", ev[i]->system, ev[i]->name);
+	}
+	return sb_steal(&sb);
+}
+
 static int fill_meta(struct xtrace_rec *rec)
 {
 	struct xt_tdat *t = rec->tdat;
@@ -1198,6 +1213,7 @@ static int fill_meta(struct xtrace_rec *rec)
 		len += n;
 	}
 	m->cpus = cpus ? cpus : strdup("");
+	m->events = event_list(rec);
 	if (!m->tool || !m->hostname || !m->trace_clock || !m->timestamp || !m->mode || !m->cpus)
 		return -ENOMEM;
 	return 0;

@@ -121,8 +121,14 @@ static void print_info(struct source *s)
 	printf("host        %s (Linux %s, %s, %d CPUs)\n", m->hostname, m->kernel ? m->kernel : "?",
 	       m->arch ? m->arch : "?", m->nr_cpus);
 	xtrace_format_utc(utc, sizeof(utc), m->start_tod);
-	printf("start       %s UTC (%lld.%09lld s since the epoch)\n", utc,
-	       (long long)(m->start_tod / 1000000000LL), (long long)(m->start_tod % 1000000000LL));
+	if (strcmp(m->timestamp, "tod") && m->tool && !strncmp(m->tool, "trace-cmd", 9))
+		printf("start       %lld.%09lld s of the trace clock (no time of day)\n",
+		       (long long)(m->start_tod / 1000000000LL),
+		       (long long)(m->start_tod % 1000000000LL));
+	else
+		printf("start       %s UTC (%lld.%09lld s since the epoch)\n", utc,
+		       (long long)(m->start_tod / 1000000000LL),
+		       (long long)(m->start_tod % 1000000000LL));
 	if (m->end_tod)
 		printf("duration    %.6f s\n", (m->end_tod - m->start_tod) / 1e9);
 	printf("timestamps  %s (trace clock %s; %zu clock samples, error <= %u ns; %d steps)\n",
