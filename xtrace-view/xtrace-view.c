@@ -68,6 +68,8 @@ static const char *open_error(int err)
 		return "not a recording (no xtrace.meta)";
 	case EBADMSG:
 		return "damaged recording (malformed metadata or formats)";
+	case ENOTDIR:
+		return "neither a recording (a directory) nor a trace.dat file";
 	default:
 		return strerror(err);
 	}

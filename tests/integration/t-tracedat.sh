@@ -154,6 +154,12 @@ diff -q guest.want guest.got > /dev/null ||
 { xv_events date.dat; cat guest.want; } | sort > both.want
 xv_events "host.dat guest.dat" > both.got
 diff -q both.want both.got > /dev/null || fail "host.dat guest.dat: $(diff both.want both.got | head -4)"
+# without a DATE (as trace-cmd record -A writes them): both on the host's trace clock, merged so
+expect_status 0 "$XT_BIN/xtrace-multi-merge" -q -o hg2 -n host=z7.dat -n vm1=guest.dat
+tc_events v7n.dat | while read -r t c p; do echo "$((t + 1000000)) $c $p"; done | sort > g1.want
+xview -q -t epoch -f tod,cpu,pid --host vm1 hg2 |
+	awk '{ t = $1; sub(/\./, "", t); sub(/^0+/, "", t); print t, $2, $3 }' | sort > g1.got
+diff -q g1.want g1.got > /dev/null || fail "undated guest in the merge: $(diff g1.want g1.got | head -4)"
 ok "host and guest: VM named from GUEST, guest times by TIME_SHIFT and the host's DATE, merged"
 
 # TIME_SHIFT with two samples a CPU, interpolated, and TSC2NSEC, as trace-cmd computes them
