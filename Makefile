@@ -19,9 +19,9 @@ QUIET_AR    = @echo '   AR     $@';
 QUIET_GEN   = @echo '   GEN    $@';
 endif
 
-PKGS        := libtracefs libtraceevent libzstd libssh
+PKGS        := libtracefs libtraceevent libzstd libssh zlib
 PKG_CFLAGS  := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS    := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -ltracefs -ltraceevent -lzstd -lssh)
+PKG_LIBS    := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -ltracefs -ltraceevent -lzstd -lssh -lz)
 CUNIT_LIBS  := $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null || echo -lcunit)
 
 XT_CFLAGS   := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra $(WERROR) -fPIC -fvisibility=default \
@@ -123,9 +123,9 @@ install: all
 # ---------------------------------------------------------------- deps
 # Debian packages the build, the tests and the benchmarks need. A no-op when present.
 DEPS_BUILD := gcc make pkg-config libtraceevent-dev libtracefs-dev libzstd-dev libssh-dev \
-	      libcunit1-dev libinih-dev
+	      libcunit1-dev libinih-dev zlib1g-dev
 DEPS_TEST  := valgrind zstd util-linux procps strace chrony openssh-server openssh-client \
-	      chromium dropbear-bin clang
+	      chromium dropbear-bin clang trace-cmd
 DEPS_BENCH := trace-cmd linux-perf
 deps:
 	$(Q)scripts/deps.sh $(DEPS_BUILD) $(DEPS_TEST) $(EXTRA_DEPS_BUILD) $(EXTRA_DEPS_TEST)
@@ -162,7 +162,7 @@ FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 FUZZ_CFLAGS  := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra $(WERROR) -g -O1 $(FUZZ_SAN) \
 		-Ilibxtrace/include -Ilibxtrace -Icommon -Ibuild -Itests/fuzz $(PKG_CFLAGS) -MMD -MP
 FUZZ_DATA    := -DXT_FUZZ_DATA='"$(CURDIR)/tests/data/kvm-svm"'
-FUZZ_NAMES   := meta formats stream order
+FUZZ_NAMES   := meta formats stream order tracedat
 FUZZ_BINS    := $(addprefix $(B)/fuzz/fuzz-,$(FUZZ_NAMES))
 FUZZ_OBJS    := $(patsubst $(B)/%,$(B)/fuzz/%,$(LIB_OBJS)) $(B)/fuzz/tests/fuzz/fuzz-common.o
 SEEDS        := $(B)/tests/fuzz/mkseeds	# the seed corpus, from recordings (normal build)

@@ -6,7 +6,8 @@
 #     trace-cmd record -e sched -e irq -e timer -e raw_syscalls
 #  2. the same under `perf bench sched messaging -g 5 -l 200` (~200 runnable tasks)
 #  3. printing a recording of several million events (the last of run 1):
-#     xtrace-view DIR > /dev/null against trace-cmd report -i trace.dat > /dev/null
+#     xtrace-view DIR > /dev/null against trace-cmd report -i trace.dat > /dev/null, and
+#     xtrace-view trace.dat > /dev/null on that same trace.dat (reading trace-cmd's format)
 #  4. the flight recorder: xtrace-run -m overwrite -b 4M ... sleep 600 under sysload pinned
 #     to each CPU: (b) the recorder's own CPU (/proc/PID/stat utime+stime) and (c) its
 #     VmRSS and the size of its DIR over $BENCH_FR_SECS s of recording without a flush;
@@ -317,6 +318,12 @@ if want 3; then
 		tev=$(awk -v r="$REPS" '$1 == "sys" && $2 == "trace-cmd" && $3 == r { print $4 + 1 }' "$RES")
 		"$RU" -o "$WORK/v-t1" trace-cmd report -i "$TF" >/dev/null 2>>"$WORK/v.err"
 		echo "tcreport $tev $(ru "$WORK/v-t1" 1) $(ru "$WORK/v-t1" 4)" >> "$VRES"
+		# the same file read by xtrace-view (libxtrace/tracedat.c)
+		dlines=$("$XVIEW" -q "$TF" | wc -l)
+		for i in $(seq "$VREPS"); do
+			"$RU" -o "$WORK/v-d$i" "$XVIEW" -q "$TF" >/dev/null 2>>"$WORK/v.err"
+			echo "xviewdat $dlines $(ru "$WORK/v-d$i" 1) $(ru "$WORK/v-d$i" 4)" >> "$VRES"
+		done
 	fi
 fi
 
@@ -652,7 +659,8 @@ else
 fi
 echo
 echo "3) printing the last recording of 1) to /dev/null: xtrace-view [-v] DIR,"
-echo "   trace-cmd report -i trace.dat (-v: every field, as trace-cmd report prints)"
+echo "   trace-cmd report -i trace.dat (-v: every field, as trace-cmd report prints),"
+echo "   xtrace-view trace.dat (the same file as trace-cmd report's)"
 want 3 && printf '%-18s %10s %8s %10s %8s\n' "" lines "time s" "lines/s" "RSS MiB"
 vrow() {	# vrow KEY LABEL
 	awk -v k="$1" -v l="$2" '$1 == k { n++; lines = $2; w[n] = $3; m[n] = $4 }
@@ -670,6 +678,7 @@ if want 3; then
 	vrow xview "xtrace-view"
 	vrow xviewv "xtrace-view -v"
 	vrow tcreport "trace-cmd report"
+	vrow xviewdat "xtrace-view .dat"
 else
 	skipped
 fi

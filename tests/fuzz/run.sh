@@ -13,7 +13,7 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 corpus=${1:?usage: tests/fuzz/run.sh CORPUS [HARNESS...]}
 shift
-harnesses=${*:-meta formats stream order}
+harnesses=${*:-meta formats stream order tracedat}
 secs=${FUZZ_SECONDS:-12}
 seed=${FUZZ_SEED:-1}
 fuzz=$top/build/fuzz
