@@ -48,7 +48,7 @@ UNIT_BIN  := $(B)/tests/unit/xtrace-unit
 
 HELPERS   := $(addprefix $(B)/tests/helpers/, syscall-burst clock-touch)
 SAMPLES   := $(addprefix $(B)/samples/, count-events)
-GEN       := $(B)/bench/gen-recording	# recordings in the on-disk format (bench, tests)
+GEN       := $(B)/tests/helpers/gen-recording	# recordings in the on-disk format (bench, tests)
 
 ALL_OBJS := $(LIB_OBJS) $(sort $(foreach p,$(PROGS),$($(p)_OBJS))) $(UNIT_OBJS) \
 	    $(addsuffix .o,$(HELPERS) $(SAMPLES) $(GEN))

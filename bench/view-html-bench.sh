@@ -2,7 +2,7 @@
 # bench/view-html-bench.sh: xtrace-view -F html (the timeline page) and -F perfetto-proto
 # at 10^5 and 10^6 events (VIEW_HTML_BENCH_SIZES), and the page in headless Chromium.
 #
-# bench/gen-recording writes a host (4 CPUs, VM vm1's exits on its vCPU threads) and a
+# tests/helpers/gen-recording writes a host (4 CPUs, VM vm1's exits on its vCPU threads) and a
 # guest vm1 (2 CPUs), N events in all. For each N:
 #   export      xtrace-view -F html host vm1: wall s, max RSS, the page's size, its items
 #   proto       xtrace-view -F perfetto-proto host vm1: wall s, max RSS, size
@@ -30,7 +30,7 @@ die() { echo "view-html-bench: $*" >&2; exit 1; }
 CHROMIUM=$(command -v chromium || command -v chromium-browser) || die "chromium missing (make deps)"
 mkdir -p "$W" || die "cannot create $W"
 [ "${VIEW_HTML_BENCH_KEEP:-0}" = 1 ] || trap 'rm -rf "$W"' EXIT
-$CC -O2 -o "$W/rusage" "$HERE/rusage.c" && make -s -C "$TOP" build/bench/gen-recording ||
+$CC -O2 -o "$W/rusage" "$HERE/rusage.c" && make -s -C "$TOP" build/tests/helpers/gen-recording ||
 	die "cannot build the helpers"
 
 # median wall s and max RSS MiB of REPS runs of CMD (its output to $W/out)
@@ -50,8 +50,8 @@ for n in $SIZES; do
 	d=$W/n$n
 	mkdir -p "$d"
 	t0=1795000000000000000
-	"$TOP/build/bench/gen-recording" -q -o "$d/host" -n host -c 4 -e $((n * 2 / 3)) -s 21 -t $t0 &&
-		"$TOP/build/bench/gen-recording" -q -o "$d/vm1" -n vm1 -c 2 -e $((n - n * 2 / 3)) -s 22 \
+	"$TOP/build/tests/helpers/gen-recording" -q -o "$d/host" -n host -c 4 -e $((n * 2 / 3)) -s 21 -t $t0 &&
+		"$TOP/build/tests/helpers/gen-recording" -q -o "$d/vm1" -n vm1 -c 2 -e $((n - n * 2 / 3)) -s 22 \
 			-t $((t0 + 5000)) -g || die "gen-recording"
 	{ echo "vm 4000 vm1"; echo "thread 4000 4000 -1"
 	  for c in 0 1 2 3; do echo "thread $((4001 + c)) 4000 $c"; done; } > "$d/host/vms"

@@ -2,7 +2,7 @@
 /*
  * mkseeds OUT RECORDING...: the seed corpus of the fuzz harnesses, in the input
  * layouts of fuzz.h, from real recordings (tests/data/kvm-svm, those of
- * bench/gen-recording): OUT/meta, OUT/formats, OUT/stream and OUT/order, small
+ * tests/helpers/gen-recording): OUT/meta, OUT/formats, OUT/stream and OUT/order, small
  * files (a few sub-buffers, the first bytes of the big ones); OUT/tracedat, small
  * trace.dat files written here from a recording's formats and first sub-buffers
  * (versions 6 and 7, uncompressed, zstd and zlib, an instance, the time options).
