@@ -1,6 +1,6 @@
 #!/bin/bash
 # bench/gs-bench.sh: the guest services' figures on the QEMU TCG test guest (as root; run by
-# bench/run.sh as part 7, or alone). Boots the guest with the guest services' virtio-serial
+# bench/run.sh as part 9, or alone). Boots the guest with the guest services' virtio-serial
 # port and starts kvmrt-gsd; runs build/bench/gs-bench $GS_BENCH_CALLS (default 1000) in the
 # guest for the round trip of kvmrt_gs_ping() without recorders (the transport; the port opened
 # per call, then held open with KVMRT_GS_HOLD_PORT=1), then again

@@ -1,7 +1,7 @@
 #!/bin/bash
 # bench/view-bench.sh: xtrace-view's speed on a large merged recording.
 #
-# bench/gen-recording writes a host (VIEW_BENCH_HOST_CPUS CPUs, with VM vm1's exits) and
+# tests/helpers/gen-recording writes a host (VIEW_BENCH_HOST_CPUS CPUs, with VM vm1's exits) and
 # a guest vm1 in the real on-disk format, VIEW_BENCH_EVENTS events in all (default 50 M);
 # xtrace-multi-merge merges them. Then, each the median of VIEW_BENCH_REPS runs, with peak
 # RSS (bench/rusage.c):
@@ -35,13 +35,13 @@ mkdir -p "$W" || die "cannot create $W"
 $CC -O2 -o "$W/rusage" "$HERE/rusage.c" &&
 	$CC -O2 -o "$W/sysload" "$HERE/sysload.c" &&
 	$CC -O2 -shared -fPIC -o "$W/ftrace_eperm_shim.so" "$HERE/ftrace_eperm_shim.c" -ldl &&
-	make -s -C "$TOP" build/bench/gen-recording ||
+	make -s -C "$TOP" build/tests/helpers/gen-recording ||
 	die "cannot build the helpers"
 
 t0=$(( $(date +%s) * 1000000000 ))
 host_ev=$((EVENTS * 2 / 3))
-"$TOP/build/bench/gen-recording" -q -o "$W/host" -n host -c "$HCPUS" -e $host_ev -s 11 -t $t0 || die "gen host"
-"$TOP/build/bench/gen-recording" -q -o "$W/vm1" -n vm1 -c 2 -e $((EVENTS - host_ev)) -s 12 -t $((t0 + 7000)) -g ||
+"$TOP/build/tests/helpers/gen-recording" -q -o "$W/host" -n host -c "$HCPUS" -e $host_ev -s 11 -t $t0 || die "gen host"
+"$TOP/build/tests/helpers/gen-recording" -q -o "$W/vm1" -n vm1 -c 2 -e $((EVENTS - host_ev)) -s 12 -t $((t0 + 7000)) -g ||
 	die "gen vm1"
 # gen-recording's vCPU threads are "CPU n/KVM", pid 4001+n, of qemu pid 4000: name the VM
 { echo "vm 4000 vm1"; echo "thread 4000 4000 -1"

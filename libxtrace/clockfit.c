@@ -494,9 +494,12 @@ int xt_clockmap_write(const char *dir, const struct xtrace_rec *rec)
 int xt_clockmap_load(struct xtrace_rec *rec)
 {
 	struct xtrace_clock clk = { 0 };
-	char *path = xt_path(rec->dir, XT_CLOCKMAP_FILE);
+	char *path;
 	int ret;
 
+	if (rec->tdat)
+		return 0;	/* a trace.dat's times come from its own options */
+	path = xt_path(rec->dir, XT_CLOCKMAP_FILE);
 	if (!path)
 		return -ENOMEM;
 	ret = xt_clock_read_file(path, &clk);

@@ -47,14 +47,6 @@ enum verdict {
 	FMT_CRASH = 'c',	/* the parser died or hung on it */
 };
 
-struct fmt {
-	char *path;		/* for messages */
-	char *sys;
-	char *buf;
-	size_t len;
-	enum verdict verdict;
-};
-
 /* A handle set up like @rec's (layout, byte order) for a trial parse. */
 static struct tep_handle *trial_tep(const struct xtrace_rec *rec)
 {
@@ -84,7 +76,7 @@ static bool fields_fit(const struct tep_format_field *f, int room)
 }
 
 /* The verdict on one event format, parsed into a handle of its own (in the child). */
-static enum verdict check_format(const struct xtrace_rec *rec, const struct fmt *f)
+static enum verdict check_format(const struct xtrace_rec *rec, const struct xt_fmt *f)
 {
 	int room = rec->meta.page_size - 8 - rec->meta.long_size;
 	struct tep_handle *tep = trial_tep(rec);
@@ -117,8 +109,8 @@ static bool write_byte(int fd, char c)
  * The child: a verdict byte per format from @from on, then 'E'. Index -1 is the header page
  * ('y' or 'p'). Its messages would repeat the parent's: standard error goes to /dev/null.
  */
-static __attribute__((noreturn)) void child(const struct xtrace_rec *rec, const struct fmt *hp,
-					    const struct fmt *f, int nr, int from, int fd)
+static __attribute__((noreturn)) void child(const struct xtrace_rec *rec, const struct xt_fmt *hp,
+					    const struct xt_fmt *f, int nr, int from, int fd)
 {
 	static const int deadly[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGSYS, SIGTRAP };
 	int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
@@ -249,7 +241,7 @@ static bool divides_unsafely(const struct tep_print_arg *a, int depth)
 }
 
 /* Act on the verdict on format @i (in order): parse it into rec->tep, or say why not. */
-static void load_one(struct xtrace_rec *rec, struct fmt *f, int *loaded)
+static void load_one(struct xtrace_rec *rec, struct xt_fmt *f, int *loaded)
 {
 	struct tep_event *ev = NULL;
 
@@ -291,7 +283,7 @@ static void load_one(struct xtrace_rec *rec, struct fmt *f, int *loaded)
  * the number of event formats loaded, -EBADMSG if the header page is damaged, or -errno if no
  * child can be made.
  */
-static int load_all(struct xtrace_rec *rec, const struct fmt *hp, struct fmt *f, int nr)
+static int load_all(struct xtrace_rec *rec, const struct xt_fmt *hp, struct xt_fmt *f, int nr)
 {
 	int64_t deadline = now_ms() + CHECK_BUDGET_MS;
 	int from = -1, loaded = 0;
@@ -352,7 +344,7 @@ static int load_all(struct xtrace_rec *rec, const struct fmt *hp, struct fmt *f,
 	return loaded;
 }
 
-static void free_fmts(struct fmt *f, int nr)
+void xt_fmts_free(struct xt_fmt *f, int nr)
 {
 	for (int i = 0; i < nr; i++) {
 		free(f[i].path);
@@ -363,10 +355,10 @@ static void free_fmts(struct fmt *f, int nr)
 }
 
 /* Every formats/SYSTEM/EVENT file, in directory order (the order they are parsed in). */
-static int read_fmts(const char *fdir, struct fmt **out, int *nr)
+static int read_fmts(const char *fdir, struct xt_fmt **out, int *nr)
 {
 	struct dirent *sde;
-	struct fmt *f = NULL;
+	struct xt_fmt *f = NULL;
 	int n = 0, cap = 0, ret = 0;
 	DIR *sd = opendir(fdir);
 
@@ -386,7 +378,7 @@ static int read_fmts(const char *fdir, struct fmt **out, int *nr)
 		}
 		ed = opendir(sys);
 		while (!ret && ed && (ede = readdir(ed))) {
-			struct fmt *g;
+			struct xt_fmt *g;
 			char *p;
 
 			if (ede->d_name[0] == '.')
@@ -419,7 +411,7 @@ static int read_fmts(const char *fdir, struct fmt **out, int *nr)
 	}
 	closedir(sd);
 	if (ret) {
-		free_fmts(f, n);
+		xt_fmts_free(f, n);
 		return ret;
 	}
 	*out = f;
@@ -427,10 +419,17 @@ static int read_fmts(const char *fdir, struct fmt **out, int *nr)
 	return 0;
 }
 
+int xt_load_formats_list(struct xtrace_rec *rec, struct xt_fmt *hp, struct xt_fmt *f, int nr)
+{
+	int ret = load_all(rec, hp, f, nr);
+
+	return ret ? ret : -EBADMSG;	/* 0: not one event format */
+}
+
 int xt_load_formats(struct xtrace_rec *rec)
 {
 	char *fdir = xt_path(rec->dir, XT_FORMATS_DIR);
-	struct fmt hp = { 0 }, *f = NULL;
+	struct xt_fmt hp = { 0 }, *f = NULL;
 	int ret, nr = 0;
 
 	if (!fdir)
@@ -440,10 +439,8 @@ int xt_load_formats(struct xtrace_rec *rec)
 	if (!ret)
 		ret = read_fmts(fdir, &f, &nr);
 	if (!ret)
-		ret = load_all(rec, &hp, f, nr);
-	if (!ret)
-		ret = -EBADMSG;		/* not one event format */
-	free_fmts(f, nr);
+		ret = xt_load_formats_list(rec, &hp, f, nr);
+	xt_fmts_free(f, nr);
 	free(hp.path);
 	free(hp.buf);
 	free(fdir);

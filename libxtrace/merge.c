@@ -32,8 +32,19 @@
  */
 static int copy_decoding_files(const char *src, const char *dst)
 {
-	char *meta = xt_path(src, XT_META_FILE);
-	int ret = meta && access(meta, R_OK) ? -errno : meta ? 0 : -ENOMEM;
+	char *meta = xt_tdat_path(src), *to;
+	int ret;
+
+	if (meta) {
+		/* a trace.dat is its own decoding files and data: kept whole (tracedat.c) */
+		to = xt_path(dst, XT_TRACEDAT_FILE);
+		ret = to ? xt_copy_file(meta, to) : -ENOMEM;
+		free(to);
+		free(meta);
+		return ret;
+	}
+	meta = xt_path(src, XT_META_FILE);
+	ret = meta && access(meta, R_OK) ? -errno : meta ? 0 : -ENOMEM;
 
 	free(meta);
 	return ret ? ret : xt_copy_tree(src, dst, true);
@@ -260,6 +271,11 @@ static int open_inputs(const struct xtrace_merge_opts *o, struct input *in,
 	*recs = calloc(n, sizeof(**recs));
 	if (!m->sources || !*recs)
 		return -ENOMEM;
+	/* trace-cmd's host and guest files: a guest takes the host's time of day */
+	for (int i = 0, k = 0; i < o->nr_inputs; i++)
+		for (int j = 0; j < in[i].set.nr; j++)
+			(*recs)[k++] = in[i].set.recs[j];
+	xt_tdat_link(*recs, n);
 	for (int i = 0; i < o->nr_inputs; i++) {
 		for (int k = 0; k < in[i].set.nr; k++) {
 			struct xtrace_rec *rec = in[i].set.recs[k];
@@ -271,6 +287,12 @@ static int open_inputs(const struct xtrace_merge_opts *o, struct input *in,
 			if (!strcmp(meta->timestamp, "tsc")) {
 				xt_log(XTRACE_LOG_ERROR, "'%s' was recorded with -t tsc: the TSCs of different systems cannot be related to each other; record with -t tod (the default) to merge",
 				       o->inputs[i]);
+				return -EINVAL;
+			}
+			if (strcmp(meta->timestamp, xtrace_rec_meta((*recs)[0])->timestamp)) {
+				xt_log(XTRACE_LOG_ERROR, "'%s' has %s times, '%s' %s times: a trace.dat recorded without --date has no time of day to merge by",
+				       o->inputs[i], meta->timestamp, o->inputs[0],
+				       xtrace_rec_meta((*recs)[0])->timestamp);
 				return -EINVAL;
 			}
 			s->name = clean_name(name);
@@ -371,7 +393,8 @@ static inline __attribute__((always_inline)) void run_done(struct runs *r, uint3
 		(src != r->prev_src) & (r->prev_src >= 0));
 	if (src != r->prev_src && r->prev_src >= 0 && r->bound[src] >= 0 &&
 	    r->bound[r->prev_src] >= 0 &&
-	    xtrace_time_sub(first, r->prev_last) <= r->bound[src] + r->bound[r->prev_src])
+	    xtrace_time_sub(first, r->prev_last) <=
+	    xtrace_time_add(r->bound[src], r->bound[r->prev_src]))
 		r->m->uncertain++;
 	r->prev_src = src;
 	r->prev_last = last;

@@ -88,6 +88,8 @@ int xtrace_set_open(char *const *dirs, int nr, struct xtrace_set *set, int *bad)
 	}
 	if (ret)
 		xtrace_set_close(set);
+	else
+		xt_tdat_link(set->recs, set->nr);
 	return ret;
 }
 

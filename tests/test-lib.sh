@@ -6,8 +6,8 @@ set -u
 : "${XT_TOP:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 : "${XT_BIN:=$XT_TOP/bin}"
 : "${XT_OUT:=$XT_TOP/tests/out}"
-# recordings in the on-disk format without tracing (bench/gen-recording.c; make check builds it)
-XT_GEN=$XT_TOP/build/bench/gen-recording
+# recordings in the on-disk format without tracing (tests/helpers/gen-recording.c; make check builds it)
+XT_GEN=$XT_TOP/build/tests/helpers/gen-recording
 T=$XT_OUT/$(basename "$0" .sh)
 rm -rf "$T"
 mkdir -p "$T"

@@ -88,6 +88,10 @@ int clock_sync_save(struct clock_sync *cs, const struct xtrace_rrec *rr, const c
 		    const char *peer, int verbose);
 void clock_sync_free(struct clock_sync *cs);
 
+/* run-flush.c: "flush-all", this recorder and every --remote system; as xtrace_recorder_flush() */
+int flush_every_system(struct xtrace_recorder *r, struct run *run,
+		       const struct xtrace_cpuset *cpus);
+
 /* send.c: --send (a directory stream on stdout, then remove on request) and --remove */
 int run_send(struct run *run);
 

@@ -247,8 +247,9 @@ static bool do_request(struct xtrace_recorder *r, struct run *run, char *line, b
 		snprintf(msg, size, "invalid CPU list");
 		return false;
 	}
-	if (!strcmp(verb, "flush")) {
-		ret = xtrace_recorder_flush(r, have_cpus ? &cpus : NULL);
+	if (!strcmp(verb, "flush") || !strcmp(verb, "flush-all")) {
+		ret = verb[5] ? flush_every_system(r, run, have_cpus ? &cpus : NULL) :
+				xtrace_recorder_flush(r, have_cpus ? &cpus : NULL);
 		*ok = ret >= 0;
 		if (ret < 0)
 			snprintf(msg, size, "flush failed: %s", strerror(-ret));

@@ -337,7 +337,8 @@ int print_events(struct view *v)
 		/* its order against the event before it, of another system, is a guess */
 		ln->uncertain = prev_si >= 0 && prev_si != si && s->bound >= 0 &&
 				v->src[prev_si].bound >= 0 &&
-				ev->tod - prev_tod <= s->bound + v->src[prev_si].bound;
+				xtrace_time_sub(ev->tod, prev_tod) <=
+				xtrace_time_add(s->bound, v->src[prev_si].bound);
 		prev_si = si;
 		prev_tod = ev->tod;
 		if (ev->tod < o->from || !s->selected)

@@ -13,7 +13,7 @@
 #define PROG "xtrace-view"
 
 enum time_fmt { T_UTC, T_SHORT, T_EPOCH, T_REL, T_RAW };
-enum out_fmt { F_TEXT, F_JSON, F_PERFETTO, F_HTML };
+enum out_fmt { F_TEXT, F_JSON, F_PERFETTO, F_HTML, F_PERFETTO_PROTO };
 
 /* --fields */
 enum field {
@@ -25,6 +25,7 @@ struct view_opts {
 	char **dirs;
 	int nr_dirs;
 	enum time_fmt time;
+	bool time_set;			/* -t given */
 	enum out_fmt format;
 	struct xtrace_cpuset cpus;
 	bool have_cpus;
@@ -98,6 +99,8 @@ int parse_time(const char *s, int64_t start, int64_t *tod);
 int parse_window(const char *s, int64_t start, int64_t *from, int64_t *to);
 int parse_duration(const char *s, int64_t *ns);
 void format_tod(int64_t tod, char *buf, size_t len);
+/* format_tod() gives seconds: no system read has a time of day (xtrace-view.c) */
+void set_untimed(void);
 
 /**
  * view_iter - (iter.c) the iterator the filters ask for: a merged directory's order when
@@ -115,8 +118,9 @@ int print_events(struct view *v);
 int run_summary(struct view *v);
 int run_kvm(struct view *v);
 
-/* export.c */
+/* export.c, perfetto-proto.c, html.c */
 int run_perfetto(struct view *v);
+int run_perfetto_proto(struct view *v);
 int run_html(struct view *v);
 
 #endif

@@ -24,8 +24,9 @@ static const char *const usage_text[] = {
 	"usage: xtrace-view [options] DIR...",
 	"",
 	"Print the events of one or more recordings in time order, one a line:",
-	"TIME HOST CPU EVENT [key]. DIR is a recording or a merged directory",
-	"(xtrace-multi-merge); several DIRs are interleaved by time of day.",
+	"TIME HOST CPU EVENT [key]. DIR is a recording, a merged directory",
+	"(xtrace-multi-merge) or a trace.dat of trace-cmd record (docs/tracedat.md);",
+	"several DIRs are interleaved by time of day.",
 	"",
 	"  -t, --time FORMAT    utc (2026-11-22T13:45:01.123456789, default), short",
 	"                       (seconds of the minute: 01.123456789), epoch (UTC seconds),",
@@ -43,7 +44,8 @@ static const char *const usage_text[] = {
 	"                       event,args (default tod,host,cpu,event,args)",
 	"  -F, --format FMT     text (default), json (one object a line; with --summary or",
 	"                       --kvm one document), perfetto (Chrome trace-event JSON for",
-	"                       ui.perfetto.dev), html (a self-contained timeline)",
+	"                       ui.perfetto.dev), perfetto-proto (Perfetto's native protobuf",
+	"                       trace), html (a self-contained interactive timeline)",
 	"  -s, --summary        per system: event counts, span, lost events",
 	"  -k, --kvm            per VM and vCPU: exits by reason (count, total, min, mean,",
 	"                       p50, p99, max, worst cases), hypercall round trips, and in",
@@ -70,6 +72,8 @@ static const char *open_error(int err)
 		return "not a recording (no xtrace.meta)";
 	case EBADMSG:
 		return "damaged recording (malformed metadata or formats)";
+	case ENOTDIR:
+		return "neither a recording (a directory) nor a trace.dat file";
 	default:
 		return strerror(err);
 	}
@@ -110,15 +114,27 @@ static void print_info(struct source *s)
 		if (i && xtrace_clock_is_step(clk, &clk->samples[i - 1], &clk->samples[i]))
 			steps++;
 	}
-	printf("recording   %s (format %d.%d, %s)\n", xtrace_rec_dir(s->rec), m->major, m->minor,
-	       m->complete ? "complete" : "INCOMPLETE: the recorder did not stop cleanly");
+	if (m->tool && !strncmp(m->tool, "trace-cmd", 9))
+		printf("recording   %s (trace.dat version %d, written by %s, %s)\n",
+		       xtrace_rec_dir(s->rec), m->major, m->tool,
+		       m->complete ? "complete" : "DAMAGED");
+	else
+		printf("recording   %s (format %d.%d, %s)\n", xtrace_rec_dir(s->rec), m->major,
+		       m->minor,
+		       m->complete ? "complete" : "INCOMPLETE: the recorder did not stop cleanly");
 	if (m->error)
 		printf("error       %s\n", m->error);
 	printf("host        %s (Linux %s, %s, %d CPUs)\n", m->hostname, m->kernel ? m->kernel : "?",
 	       m->arch ? m->arch : "?", m->nr_cpus);
 	xtrace_format_utc(utc, sizeof(utc), m->start_tod);
-	printf("start       %s UTC (%lld.%09lld s since the epoch)\n", utc,
-	       (long long)(m->start_tod / 1000000000LL), (long long)(m->start_tod % 1000000000LL));
+	if (strcmp(m->timestamp, "tod") && m->tool && !strncmp(m->tool, "trace-cmd", 9))
+		printf("start       %lld.%09lld s of the trace clock (no time of day)\n",
+		       (long long)(m->start_tod / 1000000000LL),
+		       (long long)(m->start_tod % 1000000000LL));
+	else
+		printf("start       %s UTC (%lld.%09lld s since the epoch)\n", utc,
+		       (long long)(m->start_tod / 1000000000LL),
+		       (long long)(m->start_tod % 1000000000LL));
 	if (m->end_tod)
 		printf("duration    %.6f s\n", xtrace_time_sub(m->end_tod, m->start_tod) / 1e9);
 	printf("timestamps  %s (trace clock %s; %zu clock samples, error <= %u ns; %d steps)\n",
@@ -272,6 +288,34 @@ static int resolve_window(struct view *v)
 	return 0;
 }
 
+/*
+ * A trace.dat recorded without --date has no time of day: its times are its trace clock's
+ * (docs/tracedat.md). Say so, and print them as seconds unless -t says otherwise.
+ */
+static void untimed_note(struct view *v)
+{
+	int untimed = 0;
+
+	for (int i = 0; i < v->nr; i++) {
+		const struct xtrace_meta *m = xtrace_rec_meta(v->src[i].rec);
+		bool tcmd = m->tool && !strncmp(m->tool, "trace-cmd", 9);
+
+		if (!tcmd || !strcmp(m->timestamp, "tod"))
+			continue;
+		untimed++;
+		if (!v->o->quiet)
+			tool_msg("note: '%s' has no time of day (trace-cmd record without --date): its times are %s of its trace clock '%s'",
+				 xtrace_rec_dir(v->src[i].rec),
+				 strcmp(m->timestamp, "tsc") ? "seconds" : "counts",
+				 m->trace_clock);
+	}
+	if (untimed == v->nr && v->nr) {
+		set_untimed();
+		if (!v->o->time_set && v->o->time == T_UTC)
+			v->o->time = T_EPOCH;
+	}
+}
+
 static int run_xtrace_view(struct view_opts *o)
 {
 	struct view v = { .o = o, .start = INT64_MAX };
@@ -318,6 +362,7 @@ static int run_xtrace_view(struct view_opts *o)
 	load_bounds(&v);
 	if (v.start == INT64_MAX)
 		v.start = 0;
+	untimed_note(&v);
 	if (o->hosts && !nsel) {
 		struct sbuf names = { 0 };
 
@@ -351,11 +396,15 @@ static int run_xtrace_view(struct view_opts *o)
 		ret = run_perfetto(&v);
 	else if (o->format == F_HTML)
 		ret = run_html(&v);
+	else if (o->format == F_PERFETTO_PROTO)
+		ret = run_perfetto_proto(&v);
 	else
 		ret = print_events(&v);
 	if (ret == -EIO) {
 		tool_error("write failure on standard output");
 		status = 1;
+	} else if (ret == -E2BIG) {
+		status = 1;	/* too large for the page: said */
 	} else if (ret == -EBADMSG) {
 		tool_error("some data was damaged and skipped; every readable event was shown");
 		status = 1;
@@ -472,7 +521,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const tnames[] = { "utc", "short", "epoch", "rel", "raw" };
-	static const char *const fnames[] = { "text", "json", "perfetto", "html" };
+	static const char *const fnames[] = { "text", "json", "perfetto", "html", "perfetto-proto" };
 	struct view_opts o = { .time = T_UTC, .top = 3 };
 	int c, ret;
 
@@ -489,15 +538,16 @@ int main(int argc, char **argv)
 						      optarg);
 			}
 			o.time = i;
+			o.time_set = true;
 			break;
 		}
 		case 'F': {
 			int i;
 
-			for (i = 0; i < 4 && strcmp(optarg, fnames[i]); i++)
+			for (i = 0; i < 5 && strcmp(optarg, fnames[i]); i++)
 				;
-			if (i == 4) {
-				return tool_bad_usage("unknown format '%s' (text, json, perfetto, html)",
+			if (i == 5) {
+				return tool_bad_usage("unknown format '%s' (text, json, perfetto, perfetto-proto, html)",
 						      optarg);
 			}
 			o.format = i;

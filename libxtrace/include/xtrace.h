@@ -845,4 +845,36 @@ struct xtrace_ctl_peer {
 int xtrace_ctl_list(struct xtrace_ctl_peer **peers, int *nr, int *stale);
 void xtrace_ctl_peers_free(struct xtrace_ctl_peer *peers, int nr);
 
+/**
+ * xtrace_ctl_mark - write @text into the trace of the recorder of @pid
+ *
+ * Straight into its tracefs instance's trace_marker (every instance of that process),
+ * without a round trip to the recorder: the mark lands at this moment. The view shows it
+ * as MARKER [text]. Returns the number of instances marked (0: none of @pid) or -errno.
+ */
+int xtrace_ctl_mark(pid_t pid, const char *text);
+
+struct xtrace_ctl_result {
+	pid_t pid;
+	char *path;	/* its control socket */
+	int ret;	/* 0, or -errno of the request */
+	int marked;	/* instances marked, or -errno */
+	char *reply;	/* its answer ("ok ..." / "err ..."), NULL on failure */
+};
+
+/**
+ * xtrace_ctl_alert - mark and then ask every recorder running on this system at once
+ * @mark: written into each recorder's trace first (xtrace_ctl_mark()); NULL: no mark
+ * @request: then sent to every recorder, all before any answer is read ("flush")
+ * @timeout_ms: how long to wait for the answers
+ * @res: set to one result per recorder, by pid; free with xtrace_ctl_results_free()
+ *
+ * What a latency probe does on a missed deadline: the marks land in every trace
+ * before any recorder starts to flush. Returns the number of recorders (0: none
+ * running) or -errno.
+ */
+int xtrace_ctl_alert(const char *mark, const char *request, int timeout_ms,
+		     struct xtrace_ctl_result **res);
+void xtrace_ctl_results_free(struct xtrace_ctl_result *res, int nr);
+
 #endif /* _XTRACE_H */

@@ -4,7 +4,7 @@
 #   tests/fuzz/run.sh CORPUS [HARNESS...]
 # For each harness: its regression inputs (tests/fuzz/regress/HARNESS/, crashes found before)
 # once, then libFuzzer for $FUZZ_SECONDS (default 12) with seed $FUZZ_SEED (default 1) on
-# CORPUS/HARNESS, seeded from tests/data/kvm-svm and a bench/gen-recording recording
+# CORPUS/HARNESS, seeded from tests/data/kvm-svm and a tests/helpers/gen-recording recording
 # (tests/fuzz/mkseeds.c). Any crash, leak, timeout or sanitizer report fails it: the input is
 # kept as CORPUS/artifacts/HARNESS-crash-* (make it a regression input: copy it into
 # tests/fuzz/regress/HARNESS/ under a name that says what it is, and fix the bug).
@@ -13,11 +13,11 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 corpus=${1:?usage: tests/fuzz/run.sh CORPUS [HARNESS...]}
 shift
-harnesses=${*:-meta formats stream order}
+harnesses=${*:-meta formats stream order tracedat}
 secs=${FUZZ_SECONDS:-12}
 seed=${FUZZ_SEED:-1}
 fuzz=$top/build/fuzz
-gen=$top/build/bench/gen-recording
+gen=$top/build/tests/helpers/gen-recording
 art=$corpus/artifacts
 mkdir -p "$corpus" "$art"
 corpus=$(cd "$corpus" && pwd)

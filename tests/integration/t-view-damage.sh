@@ -13,7 +13,7 @@ expect_status 1 xview nosuch 2> e1.txt
 expect_grep "cannot open 'nosuch': No such file or directory" e1.txt
 touch afile
 expect_status 1 xview afile 2> e2.txt
-expect_grep "cannot open 'afile': Not a directory" e2.txt
+expect_grep "cannot open 'afile': neither a recording \(a directory\) nor a trace.dat file" e2.txt
 mkdir notrec
 expect_status 1 xview notrec 2> e3.txt
 expect_grep "cannot open 'notrec': not a recording" e3.txt

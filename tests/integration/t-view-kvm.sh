@@ -3,7 +3,7 @@
 # recording's vms file (the recorder's, checked with a process that looks like
 # qemu), --kvm's figures against exit->entry pairs computed from the plain view,
 # the guest shown around the longest exits of a merged view, and frame skipping.
-# Host and guest recordings come from bench/gen-recording (the real on-disk format).
+# Host and guest recordings come from tests/helpers/gen-recording (the real on-disk format).
 . "$(dirname "$0")/lib.sh"
 
 # ---- the recorder saves which qemu process and thread is which VM and vCPU

@@ -19,10 +19,10 @@ TOP=$(cd "$HERE/../.." && pwd)
 die() { echo "view-compare: $*" >&2; exit 1; }
 
 make_inputs() {
-	local in=$1 gen=$TOP/build/bench/gen-recording t0=1795000000000000000
+	local in=$1 gen=$TOP/build/tests/helpers/gen-recording t0=1795000000000000000
 	local run=$TOP/bin/xtrace-run ctl=$TOP/bin/xtrace-ctl
 
-	[ -x "$gen" ] || make -s -C "$TOP" build/bench/gen-recording ||
+	[ -x "$gen" ] || make -s -C "$TOP" build/tests/helpers/gen-recording ||
 		die "cannot build gen-recording"
 	mkdir -p "$in" && cd "$in" || die "cannot create $in"
 	# each input is made once: a reference stays valid when inputs are added
