@@ -133,9 +133,10 @@ deps-bench:
 	$(Q)scripts/deps.sh $(DEPS_BENCH)
 
 # ---------------------------------------------------------------- tests
+# every test: tests/run-all.sh, then the tests that boot the QEMU test guest (tests/vm/)
 check: deps
 	$(Q)$(MAKE) --no-print-directory check-build
-	$(Q)tests/run-all.sh
+	$(Q)rc=0; tests/run-all.sh || rc=1; echo; tests/vm/run-vm-tests.sh || rc=1; exit $$rc
 
 # everything the tests run
 check-build: all $(UNIT_BIN) $(HELPERS) $(GEN) fuzz-build $(EXTRA_CHECK)

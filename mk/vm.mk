@@ -17,3 +17,6 @@ check-vm: deps
 	$(Q)tests/vm/run-vm-tests.sh
 
 .PHONY: vm-image check-vm
+
+# make check boots the guest too (tests/integration/t-guest-services.sh, tests/vm/t-vm-*.sh)
+EXTRA_DEPS_TEST += qemu-system-x86 kmod openssh-server openssh-client
