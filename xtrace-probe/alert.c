@@ -6,6 +6,7 @@
  * records other systems (--remote) to flush them too; a recorder that does not know it gets
  * a plain "flush".
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "xtrace.h"
 #include "tool.h"
 #include "probe.h"
+#include "kvmrt_gs.h"
 
 #define ALERT_TIMEOUT_MS	30000
 /* -T: a miss within this of the last flush is marked, not flushed again */
@@ -49,11 +51,37 @@ static int mark_all(const char *mark)
 	return n;
 }
 
+/*
+ * In a guest whose host offers guest services (kvmrt-gs), flush the host's recorders too, every
+ * host CPU (the guest's own recorders, flushed just before, get one more FLUSH). Returns what
+ * to add to the miss's message.
+ */
+static const char *flush_host(struct probe *p)
+{
+	static char msg[160];
+	long ret;
+
+	if (p->o.no_flush)
+		return "";
+	ret = kvmrt_gs_xtrace_flush(KVMRT_GS_XTRACE_CPU_ALL);
+	if (ret == -ENODEV)
+		return "";		/* not a guest with guest services */
+	if (ret == -EOPNOTSUPP)
+		return "; the host offers this VM no xtrace_flush";
+	if (ret) {
+		snprintf(msg, sizeof(msg), "; the host's flush failed: %s", kvmrt_gs_last_error());
+		return msg;
+	}
+	p->st.host_flushes++;
+	return "; the host's recorders flushed too (guest services)";
+}
+
 static void alert(struct probe *p, uint64_t cycle, int64_t lat_ns, bool flush)
 {
 	int64_t limit = p->o.break_ns ? p->o.break_ns : p->o.mark_ns;
 	struct xtrace_ctl_result *res;
 	int nr, flushed = 0, marked = 0;
+	const char *host;
 	char mark[200];
 
 	snprintf(mark, sizeof(mark),
@@ -89,17 +117,18 @@ static void alert(struct probe *p, uint64_t cycle, int64_t lat_ns, bool flush)
 				   res[i].reply ? res[i].reply : "no answer");
 	}
 	xtrace_ctl_results_free(res, nr);
+	host = flush_host(p);
 	p->st.alerts++;
 	p->st.recorders = flushed;
 	p->last_flush_ns = probe_now();
 	if (p->o.quiet)
 		return;
 	if (!nr)
-		tool_msg("deadline missed at cycle %" PRIu64 ": latency %.1f us (> %.0f us); no recorder runs here to mark or flush",
-			 cycle, lat_ns / 1000.0, limit / 1000.0);
+		tool_msg("deadline missed at cycle %" PRIu64 ": latency %.1f us (> %.0f us); no recorder runs here to mark or flush%s",
+			 cycle, lat_ns / 1000.0, limit / 1000.0, host);
 	else
-		tool_msg("deadline missed at cycle %" PRIu64 ": latency %.1f us (> %.0f us); marked %d and flushed %d of %d recorders",
-			 cycle, lat_ns / 1000.0, limit / 1000.0, marked, flushed, nr);
+		tool_msg("deadline missed at cycle %" PRIu64 ": latency %.1f us (> %.0f us); marked %d and flushed %d of %d recorders%s",
+			 cycle, lat_ns / 1000.0, limit / 1000.0, marked, flushed, nr, host);
 }
 
 bool probe_check(struct probe *p, uint64_t cycle, int64_t lat_ns)

@@ -55,6 +55,7 @@ struct stats {
 	uint64_t first_miss_cycle;
 	int64_t first_miss_ns;
 	int alerts;			/* misses that marked and flushed the recorders */
+	int host_flushes;		/* of them, the host flushed too (guest services) */
 	int recorders;			/* recorders the last alert reached */
 };
 

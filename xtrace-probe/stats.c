@@ -94,7 +94,8 @@ static void print_json(const struct probe *p)
 	if (st->misses)
 		printf("  \"first_miss\": { \"cycle\": %" PRIu64 ", \"latency_us\": %.3f },\n",
 		       st->first_miss_cycle, st->first_miss_ns / 1000.0);
-	printf("  \"alerts\": %d,\n  \"recorders_flushed\": %d,\n", st->alerts, st->recorders);
+	printf("  \"alerts\": %d,\n  \"recorders_flushed\": %d,\n  \"host_flushes\": %d,\n", st->alerts,
+	       st->recorders, st->host_flushes);
 	printf("  \"overflows\": %" PRIu64 ",\n  \"histogram\": [", st->overflow);
 	for (int us = 0; us < STATS_BUCKETS; us++) {
 		if (!st->hist[us])

@@ -153,6 +153,21 @@ expect_grep "^ping yes, log_msg yes, xtrace_flush yes, xtrace_log_data yes$" sam
 [ "$(grep -c "^gs-sample: cycle [01] took" sample.txt)" = 2 ] || fail "gs-sample: $(cat sample.txt)"
 ok "gs-sample: $(tail -n 1 sample.txt)"
 
+# xtrace-probe in the guest: its missed deadline (-b 1: the first latency above 1 us) is marked
+# and flushed in the guest's recorder, and flushes the host's through guest services
+# (KVMRT_GS_FLUSH_HOST in the host's recording, its own FLUSH after it)
+xrun -F "$CFG" --ssh-timeout 60 -o prec -e sched --remote $VM --on $VM -- \
+	xtrace-probe timer -i 1000 -l 2000 -b 1 > probe.txt 2>&1
+expect_grep "deadline missed at cycle [0-9]+: .*; marked 1 and flushed 1 of 1 recorders; the host's recorders flushed too \(guest services\)" \
+	probe.txt "xtrace-probe in the guest"
+xview "prec/$host" > probe-host.txt || fail "xtrace-view of the host's recording failed"
+fl=$(grep -n " KVMRT_GS_FLUSH_HOST \[$VM 2 [0-9]* cpus=all\]" probe-host.txt | head -n 1 | cut -d: -f1)
+[ -n "$fl" ] || fail "the probe's miss did not flush the host through guest services"
+tail -n +"$fl" probe-host.txt | grep -qE " FLUSH \[#1\]$" || fail "the host did not flush after FLUSH_HOST"
+xview "prec/$VM" | grep -qE "MARKER \[xtrace-probe timer: deadline missed: cycle [0-9]+ latency" ||
+	fail "no probe marker in the guest's recording"
+ok "xtrace-probe's miss in the guest: marked there, and the host flushed through guest services"
+
 # a guest flooding log_msg is rate-limited (--log-rate 2: 2 a second, bursts of 4): the host's
 # log keeps what the limit lets through, the rest gets "rate limited"
 gssh kvmrt-gs -q -r 40 log_msg flood-$$ > flood.txt 2>&1
