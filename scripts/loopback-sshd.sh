@@ -19,6 +19,9 @@
 # (and, with --no-sftp, a tmpfs hides the directory of its sftp-server). The
 # real /root, /etc and /usr are never written.
 #
+# $LOOPBACK_SSHD_PORTS=LO-HI: take the ports from that range (default: a free one
+# of 20000-39999).
+#
 # DIR/ssh_config then has "Host NAME" (use: xtrace-run -F DIR/ssh_config
 # --remote NAME ...). Nothing outside DIR is touched but /run/sshd, which sshd
 # needs and which is removed again if this script made it.
@@ -41,9 +44,12 @@ mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 
 free_port() {
-	local p
+	local p lo=20000 hi=39999
+	if [ -n "${LOOPBACK_SSHD_PORTS:-}" ]; then
+		lo=${LOOPBACK_SSHD_PORTS%-*} hi=${LOOPBACK_SSHD_PORTS#*-}
+	fi
 	for _ in $(seq 200); do
-		p=$((20000 + RANDOM % 20000))
+		p=$((lo + RANDOM % (hi - lo + 1)))
 		if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then
 			echo $p
 			return
