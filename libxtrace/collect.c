@@ -88,7 +88,9 @@ int xtrace_rrec_launch(struct xtrace_rrec *rr, const char *spec, const struct xt
 		free(err);
 		return ret;
 	}
-	if (asprintf(&cmd, XT_NEED_XTRACE_RUN "exec xtrace-run --serve -q %s", args ?: "") < 0) {
+	/* its shell's pid first: what xtrace_rrec_give_up() ends if it never gets ready */
+	if (asprintf(&cmd, XT_NEED_XTRACE_RUN "echo \"launched pid=$$\"; exec xtrace-run --serve -q %s",
+		     args ?: "") < 0) {
 		set_error(rr, XTRACE_RREC_FAILED, "%s: %s", spec, strerror(ENOMEM));
 		return -ENOMEM;
 	}
@@ -109,7 +111,14 @@ int xtrace_rrec_wait_ready(struct xtrace_rrec *rr, int timeout_ms)
 
 	if (rr->state != XTRACE_RREC_STARTING)
 		return rr->state == XTRACE_RREC_RECORDING ? 0 : -EPIPE;
-	ret = xtrace_rchan_readline(rr->ch, line, sizeof(line), timeout_ms);
+	for (;;) {
+		ret = xtrace_rchan_readline(rr->ch, line, sizeof(line), timeout_ms);
+		if (ret < 0 || strncmp(line, "launched ", 9))
+			break;
+		pid = field(line, "pid");
+		rr->shell_pid = pid ? atoi(pid) : 0;
+		free(pid);
+	}
 	if (ret == -ETIMEDOUT)
 		return ret;	/* still starting: the caller decides */
 	if (ret < 0 || strncmp(line, "ready ", 6)) {
@@ -145,8 +154,18 @@ void xtrace_rrec_give_up(struct xtrace_rrec *rr, const char *why)
 {
 	if (rr->state != XTRACE_RREC_STARTING)
 		return;
-	/* a shell still before its exec, or a recorder before "ready": it saves nothing */
+	/*
+	 * A shell still before its exec, or a recorder before "ready": it saves
+	 * nothing. An ssh signal request is not enough: OpenSSH's sshd refuses it
+	 * for root's sessions.
+	 */
 	xtrace_rchan_signal(rr->ch, "TERM");
+	if (rr->shell_pid > 0) {
+		char cmd[64];
+
+		snprintf(cmd, sizeof(cmd), "kill -TERM %d 2>/dev/null", rr->shell_pid);
+		xtrace_remote_exec(rr->ssh, cmd, NULL, NULL);
+	}
 	set_error(rr, XTRACE_RREC_FAILED, "%s: %s", rr->spec, why);
 }
 

@@ -3,9 +3,11 @@
 # in its own UTS namespace (its own host name), reached through an ssh config
 # with a Host alias per system, keys and known_hosts of its own.
 #
-#   loopback-sshd.sh start [--no-sftp] [--dropbear] DIR NAME [PATH]
+#   loopback-sshd.sh start [--no-sftp] [--dropbear] [--plain-shell] DIR NAME [PATH]
 #                                          start system NAME; PATH: the remote
 #                                          commands' PATH (default: bin/ first)
+#   loopback-sshd.sh blackhole DIR NAME      system NAME answers TCP and then
+#                                          nothing (a hung host): ssh times out
 #   loopback-sshd.sh stop DIR NAME           stop it (by its PID)
 #   loopback-sshd.sh stop-all DIR            stop every system started in DIR
 #
@@ -29,11 +31,12 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cmd=${1:?usage: loopback-sshd.sh start|stop|stop-all [--no-sftp] [--dropbear] DIR [NAME [PATH]]}
 shift
-no_sftp= dropbear=
+no_sftp= dropbear= plain=
 while [ "$cmd" = start ] && [ $# -gt 0 ]; do
 	case $1 in
 	--no-sftp) no_sftp=1 ;;
 	--dropbear) dropbear=1 ;;
+	--plain-shell) plain=1 ;;
 	*) break ;;
 	esac
 	shift
@@ -92,8 +95,15 @@ start_sshd() {
 	SetEnv PATH=$path
 	EOF
 	[ -n "$no_sftp" ] || echo "Subsystem sftp internal-sftp" >> "$dir/$name.sshd_config"
-	unshare --uts sh -c "hostname '$name' && exec /usr/sbin/sshd -D -e -f '$dir/$name.sshd_config'" \
-		> "$dir/$name.log" 2>&1 &
+	if [ -n "$plain" ]; then
+		awk -F: -v OFS=: '$1 == "root" { $7 = "/bin/sh" } 1' /etc/passwd > "$dir/$name.passwd"
+		unshare --uts --mount --propagation private sh -c "mount --bind '$dir/$name.passwd' /etc/passwd &&
+			hostname '$name' && exec /usr/sbin/sshd -D -e -f '$dir/$name.sshd_config'" \
+			> "$dir/$name.log" 2>&1 &
+	else
+		unshare --uts sh -c "hostname '$name' && exec /usr/sbin/sshd -D -e -f '$dir/$name.sshd_config'" \
+			> "$dir/$name.log" 2>&1 &
+	fi
 	echo $! > "$dir/$name.pid"
 }
 
@@ -157,6 +167,30 @@ start)
 		exit 1
 	fi
 	echo "[127.0.0.1]:$port $(cut -d' ' -f1,2 "$dir/$name.hostkey.pub")" >> "$dir/known_hosts"
+	cat >> "$dir/ssh_config" <<-EOF
+	Host $name
+	    HostName 127.0.0.1
+	    Port $port
+	    User root
+	    IdentityFile $dir/id_ed25519
+	    UserKnownHostsFile $dir/known_hosts
+	EOF
+	echo "$port" > "$dir/$name.port"
+	;;
+blackhole)
+	# a listening socket nobody accepts from: the kernel completes the TCP
+	# handshake, and the ssh banner never comes
+	name=${3:?NAME missing}
+	[ -f "$dir/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C xtrace-test -f "$dir/id_ed25519"
+	port=$(free_port)
+	perl -MIO::Socket::INET -e '$s = IO::Socket::INET->new(LocalAddr => "127.0.0.1",
+		LocalPort => $ARGV[0], Listen => 64, ReuseAddr => 1) or die "$!\n"; sleep 86400' \
+		"$port" > "$dir/$name.log" 2>&1 &
+	echo $! > "$dir/$name.pid"
+	for _ in $(seq 100); do
+		(exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break
+		sleep 0.05
+	done
 	cat >> "$dir/ssh_config" <<-EOF
 	Host $name
 	    HostName 127.0.0.1

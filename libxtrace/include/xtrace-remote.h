@@ -287,6 +287,7 @@ struct xtrace_rrec {
 	char *dir;			/* its recording on the remote */
 	char *marker;			/* its trace_marker on the remote */
 	int pid;			/* its pid on the remote */
+	int shell_pid;			/* the shell that started it there (before exec) */
 	struct xtrace_clock_check checks[4];
 	int nr_checks;
 	struct xtrace_remote *ssh;
