@@ -16,14 +16,23 @@
 #   after  from the command's last line to xtrace-run's exit: a clock check of each,
 #          every recorder flushed and stopped, every recording fetched over SFTP, the
 #          merge of all of them (N + 1 systems), the collection file;
-#   lost   systems of the N that were not collected (state other than stopped).
-# Loopback systems share this kernel and its 2 CPUs: small buffers (-b 64K) and one rare
-# event keep the kernel's own work from dominating; each system's sshd, recorder and
-# guardian are real processes on the same CPUs.
+#   lost   systems of the N that were not collected (state other than stopped);
+#   cpu    the CPU time (user+sys) of the collector's process tree: xtrace-run here with
+#          its local recorder, every ssh session's crypto, the fetches and the merge
+#          (the remote systems' sshd, shells and recorders are not in it).
+# Loopback systems share this kernel and this machine's CPUs: small buffers (-b 64K) and
+# one rare event keep the kernel's own work from dominating, but every system's sshd,
+# login shell, recorder (its start saves the kernel's symbols: ~0.1 s of CPU) and
+# guardian still run on the same CPUs, so with many systems the start is bounded by
+# that CPU, not by waiting. The systems' login shell is /bin/sh (loopback-sshd.sh
+# --plain-shell), as on a small guest: root's bash would read this machine's
+# ~/.bashrc for each ssh command (BENCH_FANOUT_SHELL=login keeps it).
 # For reference it also times one local recorder alone (xtrace-run -b 64K ... -- true).
 #
 #   bench/fanout.sh                 (after make; as root; LOOPBACK_SSHD_PORTS=LO-HI
-#                                    picks the sshd ports, default a free one each)
+#                                    picks the sshd ports, default a free one each;
+#                                    BENCH_FANOUT_XRUN=PATH: another xtrace-run here,
+#                                    BENCH_FANOUT_RPATH=PATH: the systems' PATH)
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(dirname "$HERE")
@@ -51,10 +60,13 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 mkdir -m 0700 "$W/ctl" && export XTRACE_RUN_DIR=$W/ctl
 
+cc -O2 -o "$W/rusage" "$HERE/rusage.c" || die "cannot build bench/rusage.c"
+plain=--plain-shell
+[ "${BENCH_FANOUT_SHELL:-}" = login ] && plain=
 names=()
 for i in $(seq "$max"); do
 	n=$(printf 'fan%02d' "$i")
-	"$SSHD" start "$W/sys" "$n" ${BENCH_FANOUT_RPATH:+"$BENCH_FANOUT_RPATH"} || die "cannot start the sshd of $n"
+	"$SSHD" start $plain "$W/sys" "$n" ${BENCH_FANOUT_RPATH:+"$BENCH_FANOUT_RPATH"} || die "cannot start the sshd of $n"
 	names+=("$n")
 done
 CFG=$W/sys/ssh_config
@@ -66,7 +78,7 @@ run() {
 	for s in "${names[@]:0:$n}"; do args+=(--remote "$s"); done
 	mkdir -p "$d"
 	t0=$(now)
-	"$XRUN" -q -F "$CFG" $OPTS -o "$d/out" "${args[@]}" -- \
+	"$W/rusage" -o "$d/ru" "$XRUN" -q -F "$CFG" $OPTS -o "$d/out" "${args[@]}" -- \
 		sh -c "date +%s%N > '$d/t1'; sleep 1; date +%s%N > '$d/t2'" 2> "$d/err"
 	t3=$(now)
 	if [ ! -s "$d/t1" ] || [ ! -s "$d/t2" ]; then
@@ -77,7 +89,8 @@ run() {
 	lost=$((n - $(grep -c '^state=stopped$' "$d/out/collection" 2>/dev/null || echo 1) + 1))
 	[ "$lost" = 0 ] || sed 's/^/  /' "$d/err" >&2
 	awk -v n="$n" -v a="$t0" -v b="$(cat "$d/t1")" -v c="$(cat "$d/t2")" -v e="$t3" \
-		-v l="$lost" 'BEGIN { printf "%d %.3f %.3f %d\n", n, (b - a) / 1e9, (e - c) / 1e9, l }' \
+		-v l="$lost" -v cpu="$(awk '{ print $2 + $3 }' "$d/ru")" 'BEGIN {
+		printf "%d %.3f %.3f %d %.3f\n", n, (b - a) / 1e9, (e - c) / 1e9, l, cpu }' \
 		>> "$W/res"
 	rm -rf "$d"
 }
@@ -100,14 +113,18 @@ alone=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
 
 echo "fan-out: xtrace-run --remote x N loopback systems, a 1 s command here,"
 echo "$OPTS; medians of $REPS runs ($(nproc) CPUs; load $(cut -d' ' -f1-3 /proc/loadavg))"
-printf '%8s %9s %9s %6s %9s\n' systems "start s" "after s" lost "start/1"
+printf '%8s %9s %9s %6s %9s %9s\n' systems "start s" "after s" lost "start/1" "cpu s"
 s1=$(med "$(set -- $SIZES; echo "$1")" 2)
 for n in $SIZES; do
 	s=$(med "$n" 2)
-	printf '%8d %9s %9s %6s %9s\n' "$n" "$s" "$(med "$n" 3)" \
+	printf '%8d %9s %9s %6s %9s %9s\n' "$n" "$s" "$(med "$n" 3)" \
 		"$(awk -v n="$n" '$1 == n { l += $4 } END { print l + 0 }' "$W/res")" \
-		"$(awk -v a="$s" -v b="$s1" 'BEGIN { if (b + 0 > 0 && a != "-") printf "%.2f", a / b; else print "-" }')"
+		"$(awk -v a="$s" -v b="$s1" 'BEGIN { if (b + 0 > 0 && a != "-") printf "%.2f", a / b; else print "-" }')" \
+		"$(med "$n" 5)"
 done
 echo "start: exec to the command's start (connect, remote recorders started, clock checks,"
 echo "local recorder); after: the command's end to exit (stop, fetch, merge); lost: systems"
-echo "not collected, over all runs. One local recorder alone (-- true): $alone s."
+echo "not collected, over all runs; cpu: the collector's own CPU (xtrace-run here and its"
+shell_desc="/bin/sh"
+[ -z "$plain" ] && shell_desc="root's own"
+echo "local recorder). Systems' login shell: $shell_desc. One local recorder alone: $alone s."

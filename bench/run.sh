@@ -34,7 +34,8 @@
 # BENCH_FR_FILL (3), BENCH_FR_REPS (3), BENCH_MULTI_EVENTS (50000000), BENCH_MULTI_REPS (3),
 # BENCH_MULTI_TC_SECS (10), BENCH_MULTI=0 skips part 5, BENCH_KEEP=1 keeps the recordings,
 # BENCH_ONLY=LIST runs only those parts (e.g. BENCH_ONLY=5; part 3 prints part 1's recording).
-# Part 6 is bench/view-bench.sh (BENCH_VIEW_EVENTS, default 50000000).
+# Part 6 is bench/view-bench.sh (BENCH_VIEW_EVENTS, default 50000000); part 7 is
+# bench/fanout.sh (BENCH_FANOUT_SIZES, BENCH_FANOUT_REPS).
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -787,6 +788,13 @@ echo "6) xtrace-view on a large merged recording: text, --summary, --kvm, json, 
 if want 6; then
 	VIEW_BENCH_EVENTS=${BENCH_VIEW_EVENTS:-50000000} VIEW_BENCH_REPS=${VIEW_BENCH_REPS:-1} \
 		"$HERE/view-bench.sh" 2>&1 | sed 's/^/   /'
+else
+	skipped
+fi
+echo
+echo "7) one command over many systems: xtrace-run --remote x 1..32 loopback systems (bench/fanout.sh)"
+if want 7; then
+	"$HERE/fanout.sh" 2>&1 | sed 's/^/   /'
 else
 	skipped
 fi

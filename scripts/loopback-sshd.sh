@@ -22,7 +22,7 @@
 # real /root, /etc and /usr are never written.
 #
 # $LOOPBACK_SSHD_PORTS=LO-HI: take the ports from that range (default: a free one
-# of 20000-39999).
+# of 20000-39999). $XTRACE_RUN_DIR, if set, is passed on to the systems' commands.
 #
 # DIR/ssh_config then has "Host NAME" (use: xtrace-run -F DIR/ssh_config
 # --remote NAME ...). Nothing outside DIR is touched but /run/sshd, which sshd
@@ -92,7 +92,7 @@ start_sshd() {
 	StrictModes no
 	PrintMotd no
 	LogLevel ERROR
-	SetEnv PATH=$path
+	SetEnv PATH=$path${XTRACE_RUN_DIR:+ XTRACE_RUN_DIR=$XTRACE_RUN_DIR}
 	EOF
 	[ -n "$no_sftp" ] || echo "Subsystem sftp internal-sftp" >> "$dir/$name.sshd_config"
 	if [ -n "$plain" ]; then
@@ -118,7 +118,9 @@ start_dropbear() {
 	mkdir -p "$home/.ssh"
 	chmod 700 "$home" "$home/.ssh"
 	install -m 600 "$dir/authorized_keys" "$home/.ssh/authorized_keys"
-	printf '#!/bin/sh\nPATH=%s\nexport PATH\nexec /bin/sh "$@"\n' "$path" > "$dir/$name.shell"
+	printf '#!/bin/sh\nPATH=%s\nexport PATH\n%sexec /bin/sh "$@"\n' "$path" \
+		"${XTRACE_RUN_DIR:+XTRACE_RUN_DIR=$XTRACE_RUN_DIR; export XTRACE_RUN_DIR
+}" > "$dir/$name.shell"
 	chmod 755 "$dir/$name.shell"
 	awk -F: -v OFS=: -v h="$home" -v s="$dir/$name.shell" '$1 == "root" { $6 = h; $7 = s } 1' \
 		/etc/passwd > "$dir/$name.passwd"
