@@ -4,8 +4,8 @@
 # Loopback systems (scripts/loopback-sshd.sh: an OpenSSH sshd each, in its own UTS
 # namespace) are recorded by one xtrace-run running a 1 s command here:
 #
-#   xtrace-run -q -F CFG -b 64K -e sched:sched_process_exec -o OUT --remote fan01 ... \
-#       -- sh -c 'date +%s%N > t1; sleep 1; date +%s%N > t2'
+#   xtrace-run -q -F CFG --ssh-timeout 60 -b 64K -e sched:sched_process_exec -o OUT \
+#       --remote fan01 ... -- sh -c 'date +%s%N > t1; sleep 1; date +%s%N > t2'
 #
 # for N = 1 4 8 16 32 systems (BENCH_FANOUT_SIZES), BENCH_FANOUT_REPS (3) runs each,
 # and prints the medians of:
@@ -24,7 +24,9 @@
 # one rare event keep the kernel's own work from dominating, but every system's sshd,
 # login shell, recorder (its start saves the kernel's symbols: ~0.1 s of CPU) and
 # guardian still run on the same CPUs, so with many systems the start is bounded by
-# that CPU, not by waiting. The systems' login shell is /bin/sh (loopback-sshd.sh
+# that CPU, not by waiting; on a busy machine a system's start can then take longer than
+# the default --ssh-timeout (10 s), so the runs have --ssh-timeout 60
+# (BENCH_FANOUT_TIMEOUT): "lost" counts the systems that failed, not the slow ones. The systems' login shell is /bin/sh (loopback-sshd.sh
 # --plain-shell), as on a small guest: root's bash would read this machine's
 # ~/.bashrc for each ssh command (BENCH_FANOUT_SHELL=login keeps it).
 # For reference it also times one local recorder alone (xtrace-run -b 64K ... -- true).
@@ -41,6 +43,7 @@ SIZES=${BENCH_FANOUT_SIZES:-1 4 8 16 32}
 REPS=${BENCH_FANOUT_REPS:-3}
 EV=sched:sched_process_exec
 OPTS=${BENCH_FANOUT_OPTS:--b 64K -e $EV}
+TIMEOUT=${BENCH_FANOUT_TIMEOUT:-60}
 SSHD=$TOP/scripts/loopback-sshd.sh
 
 die() { echo "fanout: $*" >&2; exit 1; }
@@ -78,7 +81,8 @@ run() {
 	for s in "${names[@]:0:$n}"; do args+=(--remote "$s"); done
 	mkdir -p "$d"
 	t0=$(now)
-	"$W/rusage" -o "$d/ru" "$XRUN" -q -F "$CFG" $OPTS -o "$d/out" "${args[@]}" -- \
+	"$W/rusage" -o "$d/ru" "$XRUN" -q -F "$CFG" --ssh-timeout "$TIMEOUT" $OPTS -o "$d/out" \
+		"${args[@]}" -- \
 		sh -c "date +%s%N > '$d/t1'; sleep 1; date +%s%N > '$d/t2'" 2> "$d/err"
 	t3=$(now)
 	if [ ! -s "$d/t1" ] || [ ! -s "$d/t2" ]; then
@@ -112,7 +116,7 @@ t0=$(now)
 alone=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
 
 echo "fan-out: xtrace-run --remote x N loopback systems, a 1 s command here,"
-echo "$OPTS; medians of $REPS runs ($(nproc) CPUs; load $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "$OPTS --ssh-timeout $TIMEOUT; medians of $REPS runs ($(nproc) CPUs; load $(cut -d' ' -f1-3 /proc/loadavg))"
 printf '%8s %9s %9s %6s %9s %9s\n' systems "start s" "after s" lost "start/1" "cpu s"
 s1=$(med "$(set -- $SIZES; echo "$1")" 2)
 for n in $SIZES; do

@@ -256,8 +256,13 @@ int xtrace_ctl_list(struct xtrace_ctl_peer **peers, int *nr, int *stale)
 			continue;
 		if (asprintf(&path, "%s/%s", dir, de->d_name) < 0)
 			break;
-		/* a recorder that died leaves its socket: nobody listens on it */
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		/*
+		 * A recorder that died leaves its socket: nobody listens on it. Not a
+		 * blocking connect: a recorder still starting (many at once, as on
+		 * loopback systems) accepts nothing yet, and once its backlog is full a
+		 * blocking connect() would wait for it; EAGAIN says it is alive.
+		 */
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 		cerr = (fd < 0 || make_addr(path, &sa) ||
 			connect(fd, (struct sockaddr *)&sa, sizeof(sa))) ? errno : 0;
 		if (fd >= 0)

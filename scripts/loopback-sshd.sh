@@ -26,7 +26,8 @@
 #
 # DIR/ssh_config then has "Host NAME" (use: xtrace-run -F DIR/ssh_config
 # --remote NAME ...). Nothing outside DIR is touched but /run/sshd, which sshd
-# needs and which is removed again if this script made it.
+# needs and which is removed again if this script made it and no other loopback
+# system still uses it (each leaves a marker file in it while it runs).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cmd=${1:?usage: loopback-sshd.sh start|stop|stop-all [--no-sftp] [--dropbear] DIR [NAME [PATH]]}
@@ -144,9 +145,14 @@ start)
 	path=${4:-$top/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin}
 	[ -n "$dropbear" ] || [ -x /usr/sbin/sshd ] ||
 		{ echo "loopback-sshd: /usr/sbin/sshd missing (openssh-server)" >&2; exit 1; }
-	if [ -z "$dropbear" ] && [ ! -d /run/sshd ]; then
-		mkdir -p /run/sshd && chmod 755 /run/sshd
-		touch "$dir/.made-run-sshd"
+	if [ -z "$dropbear" ]; then
+		if [ ! -d /run/sshd ]; then
+			mkdir -p /run/sshd && chmod 755 /run/sshd
+			touch "$dir/.made-run-sshd"
+		fi
+		# in use: whoever made it removes it only once it is empty (every sshd
+		# on this machine needs it for each connection)
+		touch "/run/sshd/.loopback-$(echo "$dir" | cksum | cut -d' ' -f1)"
 	fi
 	[ -f "$dir/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C xtrace-test -f "$dir/id_ed25519"
 	cp "$dir/id_ed25519.pub" "$dir/authorized_keys"
@@ -211,8 +217,9 @@ stop-all)
 		[ -e "$p" ] || continue
 		stop_one "$(basename "$p" .pid)"
 	done
+	rm -f "/run/sshd/.loopback-$(echo "$dir" | cksum | cut -d' ' -f1)"
 	if [ -f "$dir/.made-run-sshd" ]; then
-		rmdir /run/sshd 2>/dev/null || true
+		rmdir /run/sshd 2>/dev/null || true	# not while others use it
 		rm -f "$dir/.made-run-sshd"
 	fi
 	;;
