@@ -37,7 +37,8 @@ here=$(uname -n)
 # the hung and the slow system first: one after the other, they would delay every other
 remotes=(--remote hung --remote slow)
 for g in "${good[@]}"; do remotes+=(--remote "$g"); done
-OPTS=(-F "$CFG" -b 64K -e sched:sched_process_exec)
+EV=sched:sched_process_exec
+OPTS=(-F "$CFG" -b 64K -e "$EV")
 
 now() { date +%s.%N; }
 # rec_start DIR: when the recording in DIR began (s since the epoch)
@@ -141,3 +142,27 @@ expect_grep 'xtrace-run: 3 systems: .*recording' tty.out "the terminal"
 expect_grep 'xtrace-run: 3 systems: .*(stopping|fetching|fetched)' tty.out "the terminal"
 collected tty "$here" slow f01 f02
 ok "a progress line on a terminal (systems starting, recording, fetched)"
+
+# --------------- recorders starting at once: none waits on another still starting
+# A recorder sweeps its control directory for the sockets of dead recorders. One still
+# starting (as when tens of systems start on one kernel) accepts nothing yet: once its
+# backlog was full, the sweep's connect() blocked until it did. Here a listener that never
+# accepts, its backlog full, stands for it.
+mkdir -m 700 ctl-busy
+XTRACE_RUN_DIR=$T/ctl-busy perl -MIO::Socket::UNIX -MSocket -e '
+	my $p = "$ENV{XTRACE_RUN_DIR}/xtrace-$$.sock";
+	my $l = IO::Socket::UNIX->new(Type => SOCK_STREAM, Local => $p, Listen => 1) or die "$!\n";
+	my @c = map { IO::Socket::UNIX->new(Type => SOCK_STREAM, Peer => $p, Blocking => 0) } 1 .. 4;
+	open(my $r, ">", "$ENV{XTRACE_RUN_DIR}/../ctl-busy.ready"); close($r);
+	sleep 120' > /dev/null 2>&1 &
+busy=$!
+for _ in $(seq 100); do [ -e ctl-busy.ready ] && break; sleep 0.1; done
+[ -e ctl-busy.ready ] || fail "the busy listener did not come up"
+start=$(now)
+XTRACE_RUN_DIR=$T/ctl-busy timeout -s KILL 30 "$XT_BIN/xtrace-run" -q -b 64K -e "$EV" -o busy -- true ||
+	fail "xtrace-run waited on a recorder that accepts nothing (status $?)"
+kill "$busy"
+wait "$busy" 2>/dev/null
+secs=$(awk -v a="$start" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
+before "$secs" 10 || fail "xtrace-run took $secs s beside a recorder that accepts nothing"
+ok "a recorder beside another that accepts nothing yet starts at once ($secs s)"
