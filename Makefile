@@ -19,9 +19,9 @@ QUIET_AR    = @echo '   AR     $@';
 QUIET_GEN   = @echo '   GEN    $@';
 endif
 
-PKGS        := libtracefs libtraceevent libzstd libssh
+PKGS        := libtracefs libtraceevent libzstd libssh zlib
 PKG_CFLAGS  := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS    := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -ltracefs -ltraceevent -lzstd -lssh)
+PKG_LIBS    := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -ltracefs -ltraceevent -lzstd -lssh -lz)
 CUNIT_LIBS  := $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null || echo -lcunit)
 
 XT_CFLAGS   := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra $(WERROR) -fPIC -fvisibility=default \
@@ -37,7 +37,7 @@ LIB_OBJS := $(call objs_of,libxtrace) $(B)/common/sbuf.o $(B)/common/rmtree.o
 LIB_A    := lib/libxtrace.a
 LIB_SO   := lib/libxtrace.so.$(VERSION)
 
-PROGS    := xtrace-run xtrace-ctl xtrace-multi-merge xtrace-view
+PROGS    := xtrace-run xtrace-ctl xtrace-multi-merge xtrace-view xtrace-probe
 BINS     := $(addprefix bin/, $(PROGS))
 
 TOOL_OBJS := $(B)/common/tool.o $(B)/common/tool-log.o $(B)/common/tool-ssh.o
@@ -123,9 +123,9 @@ install: all
 # ---------------------------------------------------------------- deps
 # Debian packages the build, the tests and the benchmarks need. A no-op when present.
 DEPS_BUILD := gcc make pkg-config libtraceevent-dev libtracefs-dev libzstd-dev libssh-dev \
-	      libcunit1-dev libinih-dev
+	      libcunit1-dev libinih-dev zlib1g-dev
 DEPS_TEST  := valgrind zstd util-linux procps strace chrony openssh-server openssh-client \
-	      chromium dropbear-bin clang
+	      chromium dropbear-bin clang trace-cmd
 DEPS_BENCH := trace-cmd linux-perf
 deps:
 	$(Q)scripts/deps.sh $(DEPS_BUILD) $(DEPS_TEST) $(EXTRA_DEPS_BUILD) $(EXTRA_DEPS_TEST)
@@ -162,7 +162,7 @@ FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 FUZZ_CFLAGS  := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra $(WERROR) -g -O1 $(FUZZ_SAN) \
 		-Ilibxtrace/include -Ilibxtrace -Icommon -Ibuild -Itests/fuzz $(PKG_CFLAGS) -MMD -MP
 FUZZ_DATA    := -DXT_FUZZ_DATA='"$(CURDIR)/tests/data/kvm-svm"'
-FUZZ_NAMES   := meta formats stream order
+FUZZ_NAMES   := meta formats stream order tracedat
 FUZZ_BINS    := $(addprefix $(B)/fuzz/fuzz-,$(FUZZ_NAMES))
 FUZZ_OBJS    := $(patsubst $(B)/%,$(B)/fuzz/%,$(LIB_OBJS)) $(B)/fuzz/tests/fuzz/fuzz-common.o
 SEEDS        := $(B)/tests/fuzz/mkseeds	# the seed corpus, from recordings (normal build)
@@ -188,8 +188,16 @@ fuzz: deps
 ALL_OBJS += $(FUZZ_OBJS) $(addprefix $(B)/fuzz/tests/fuzz/fuzz-,$(addsuffix .o,$(FUZZ_NAMES))) \
 	    $(B)/tests/fuzz/mkseeds.o $(B)/tests/fuzz/fuzz-common.o
 
-# The README's main job: record an application that fails and view the recording.
+# The README's main job: a host and a QEMU TCG guest, a missed deadline in the guest, both
+# systems' buffers of that moment in one view (samples/demo-guest.sh). Where QEMU cannot run
+# the guest, the loopback demo instead (systems that share this kernel: samples/demo.sh).
 demo: deps
+	$(Q)$(MAKE) --no-print-directory all $(VM_TINY)
+	$(Q)samples/demo-guest.sh; rc=$$?; [ $$rc != 3 ] && exit $$rc; \
+		echo "== QEMU cannot run here: the loopback demo instead (make demo-loopback)"; \
+		samples/demo.sh
+
+demo-loopback: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)samples/demo.sh
 
@@ -201,5 +209,6 @@ clean:
 
 -include $(ALL_OBJS:.o=.d)
 
-.PHONY: all install deps deps-bench check check-build check-unit check-mem check-asan demo bench \
+.PHONY: all install deps deps-bench check check-build check-unit check-mem check-asan demo \
+	demo-loopback bench \
 	clean fuzz fuzz-build

@@ -31,7 +31,7 @@
 # ~/.bashrc for each ssh command (BENCH_FANOUT_SHELL=login keeps it).
 # For reference it also times one local recorder alone (xtrace-run -b 64K ... -- true).
 #
-#   bench/fanout.sh                 (after make; as root; LOOPBACK_SSHD_PORTS=LO-HI
+#   bench/fanout.sh                 (after make; as root; XT_PORT_RANGE=LO-HI
 #                                    picks the sshd ports, default a free one each;
 #                                    BENCH_FANOUT_XRUN=PATH: another xtrace-run here,
 #                                    BENCH_FANOUT_RPATH=PATH: the systems' PATH)

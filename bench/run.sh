@@ -6,7 +6,8 @@
 #     trace-cmd record -e sched -e irq -e timer -e raw_syscalls
 #  2. the same under `perf bench sched messaging -g 5 -l 200` (~200 runnable tasks)
 #  3. printing a recording of several million events (the last of run 1):
-#     xtrace-view DIR > /dev/null against trace-cmd report -i trace.dat > /dev/null
+#     xtrace-view DIR > /dev/null against trace-cmd report -i trace.dat > /dev/null, and
+#     xtrace-view trace.dat > /dev/null on that same trace.dat (reading trace-cmd's format)
 #  4. the flight recorder: xtrace-run -m overwrite -b 4M ... sleep 600 under sysload pinned
 #     to each CPU: (b) the recorder's own CPU (/proc/PID/stat utime+stime) and (c) its
 #     VmRSS and the size of its DIR over $BENCH_FR_SECS s of recording without a flush;
@@ -34,8 +35,10 @@
 # BENCH_FR_FILL (3), BENCH_FR_REPS (3), BENCH_MULTI_EVENTS (50000000), BENCH_MULTI_REPS (3),
 # BENCH_MULTI_TC_SECS (10), BENCH_MULTI=0 skips part 5, BENCH_KEEP=1 keeps the recordings,
 # BENCH_ONLY=LIST runs only those parts (e.g. BENCH_ONLY=5; part 3 prints part 1's recording).
-# Part 6 is bench/view-bench.sh (BENCH_VIEW_EVENTS, default 50000000); part 7 is
-# bench/fanout.sh (BENCH_FANOUT_SIZES, BENCH_FANOUT_REPS).
+# Part 6 is bench/view-bench.sh (BENCH_VIEW_EVENTS, default 50000000); part 7
+# bench/perturbation.sh (PERTURB_SECS, PERTURB_REPS); part 8 bench/view-html-bench.sh (the
+# timeline page's export, load time, memory and redraw); part 9 bench/fanout.sh (one command
+# over 1 to 32 loopback systems; BENCH_FANOUT_SIZES, BENCH_FANOUT_REPS).
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -316,6 +319,12 @@ if want 3; then
 		tev=$(awk -v r="$REPS" '$1 == "sys" && $2 == "trace-cmd" && $3 == r { print $4 + 1 }' "$RES")
 		"$RU" -o "$WORK/v-t1" trace-cmd report -i "$TF" >/dev/null 2>>"$WORK/v.err"
 		echo "tcreport $tev $(ru "$WORK/v-t1" 1) $(ru "$WORK/v-t1" 4)" >> "$VRES"
+		# the same file read by xtrace-view (libxtrace/tracedat.c)
+		dlines=$("$XVIEW" -q "$TF" | wc -l)
+		for i in $(seq "$VREPS"); do
+			"$RU" -o "$WORK/v-d$i" "$XVIEW" -q "$TF" >/dev/null 2>>"$WORK/v.err"
+			echo "xviewdat $dlines $(ru "$WORK/v-d$i" 1) $(ru "$WORK/v-d$i" 4)" >> "$VRES"
+		done
 	fi
 fi
 
@@ -651,7 +660,8 @@ else
 fi
 echo
 echo "3) printing the last recording of 1) to /dev/null: xtrace-view [-v] DIR,"
-echo "   trace-cmd report -i trace.dat (-v: every field, as trace-cmd report prints)"
+echo "   trace-cmd report -i trace.dat (-v: every field, as trace-cmd report prints),"
+echo "   xtrace-view trace.dat (the same file as trace-cmd report's)"
 want 3 && printf '%-18s %10s %8s %10s %8s\n' "" lines "time s" "lines/s" "RSS MiB"
 vrow() {	# vrow KEY LABEL
 	awk -v k="$1" -v l="$2" '$1 == k { n++; lines = $2; w[n] = $3; m[n] = $4 }
@@ -669,6 +679,7 @@ if want 3; then
 	vrow xview "xtrace-view"
 	vrow xviewv "xtrace-view -v"
 	vrow tcreport "trace-cmd report"
+	vrow xviewdat "xtrace-view .dat"
 else
 	skipped
 fi
@@ -792,8 +803,22 @@ else
 	skipped
 fi
 echo
-echo "7) one command over many systems: xtrace-run --remote x 1..32 loopback systems (bench/fanout.sh)"
+echo "7) the tracer's perturbation of a real-time thread (bench/perturbation.sh)"
 if want 7; then
+	"$HERE/perturbation.sh" 2>&1 | sed 's/^/   /'
+else
+	skipped
+fi
+echo
+echo "8) xtrace-view -F html and -F perfetto-proto at 10^5 and 10^6 events; the page in Chromium"
+if want 8; then
+	"$HERE/view-html-bench.sh" 2>&1 | sed 's/^/   /'
+else
+	skipped
+fi
+echo
+echo "9) one command over many systems: xtrace-run --remote x 1..32 loopback systems (bench/fanout.sh)"
+if want 9; then
 	"$HERE/fanout.sh" 2>&1 | sed 's/^/   /'
 else
 	skipped

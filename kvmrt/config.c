@@ -254,11 +254,31 @@ static void idset_error(struct kvmrt_diags *d, const char *file, int line, const
 }
 
 /*
+ * nr_vcpus = auto: the cpuset's CPUs but the first (the emulator's); a
+ * real-time VM keeps one thread per core, so its siblings do not count
+ */
+static int auto_vcpus(const struct kvmrt_vm *vm)
+{
+	const struct kvmrt_topo *t = vm->topo;
+	unsigned int n = xtrace_idset_count(vm->cpuset);
+
+	if (vm->rt && t) {
+		n = 0;
+		for (int i = 0; i < t->nr_cores; i++)
+			n += xtrace_idset_intersects(t->cores[i].cpus, vm->cpuset);
+		xtrace_idset_for_each(cpu, vm->cpuset)
+			n += !xtrace_idset_has(t->cpus, cpu);
+	}
+	return n > 1 ? (int)(n - 1 > MAX_VCPUS ? MAX_VCPUS : n - 1) : 1;
+}
+
+/*
  * Fill the interpreted fields of @vm from its attributes (defaults for the
  * missing ones); problems go to @d with their lines.
  */
 static int vm_interpret(struct kvmrt_vm *vm, struct kvmrt_diags *d, const char *file)
 {
+	bool cpuset_bad = false;
 	const char *label;
 	const char *bad;
 	long v;
@@ -267,6 +287,7 @@ static int vm_interpret(struct kvmrt_vm *vm, struct kvmrt_diags *d, const char *
 	vm_release_parsed(vm);
 	vm->name = vm->title = vm->description = vm->comments = NULL;
 	vm->nr_vcpus = 1;
+	vm->nr_vcpus_auto = vm->cpuset_unresolved = false;
 	vm->topo_auto = true;
 	vm->sockets = vm->cores = vm->threads = 0;
 	vm->rt = false;
@@ -316,11 +337,15 @@ static int vm_interpret(struct kvmrt_vm *vm, struct kvmrt_diags *d, const char *
 			vm->comments = val;
 			break;
 		case KA_NR_VCPUS:
+			if (!strcasecmp(val, "auto")) {
+				vm->nr_vcpus_auto = true;
+				break;
+			}
 			ret = kvmrt_parse_int(val, 1, MAX_VCPUS, &v);
 			if (ret)
 				kvmrt_diag_add(d, KVMRT_ERROR, file, line, label, at->key,
-					       "'%s' is not a number of vCPUs from 1 to %d", val,
-					       MAX_VCPUS);
+					       "'%s' is not a number of vCPUs from 1 to %d, nor auto",
+					       val, MAX_VCPUS);
 			else
 				vm->nr_vcpus = v;
 			break;
@@ -343,8 +368,21 @@ static int vm_interpret(struct kvmrt_vm *vm, struct kvmrt_diags *d, const char *
 			break;
 		}
 		case KA_CPUSET:
-			ret = xtrace_idset_parse(vm->cpuset, val, &bad);
-			if (ret)
+			ret = kvmrt_cpuset_parse(vm->cpuset, val, vm->topo, &bad);
+			cpuset_bad = ret && ret != -EAGAIN;
+			if (ret == -ENOMEM)
+				return ret;
+			if (ret == -EAGAIN)
+				vm->cpuset_unresolved = true;
+			else if (ret == -ENOENT)
+				kvmrt_diag_add(d, KVMRT_ERROR, file, line, label, at->key,
+					       "'%s': '%.*s' is not on this host (cpu-topology shows its nodes, cores and packages)",
+					       val, (int)strcspn(bad, ","), bad);
+			else if (ret && !kvmrt_cpuset_is_plain(val))
+				kvmrt_diag_add(d, KVMRT_ERROR, file, line, label, at->key,
+					       "malformed cpuset '%s' at '%.*s' (expected CPUs such as 0,2,4-7, or n1, c3, t5, p0 for a NUMA node, core, thread or package, '~' before an item to exclude it)",
+					       val, (int)strcspn(bad, ","), bad);
+			else if (ret)
 				idset_error(d, file, line, label, at->key, val, ret, bad);
 			break;
 		case KA_NUMATUNE:
@@ -399,7 +437,16 @@ static int vm_interpret(struct kvmrt_vm *vm, struct kvmrt_diags *d, const char *
 	if (!vm->name)
 		kvmrt_diag_add(d, KVMRT_ERROR, file, vm->line, label, "name",
 			       "missing: every VM needs a name");
-	if (!vm->topo_auto && vm->sockets * vm->cores * vm->threads != vm->nr_vcpus)
+	/* a malformed cpuset is said once, about the cpuset */
+	if (vm->nr_vcpus_auto && !vm->cpuset_unresolved && !cpuset_bad) {
+		if (xtrace_idset_empty(vm->cpuset))
+			kvmrt_diag_add(d, KVMRT_ERROR, file, vm->attr_line[KA_NR_VCPUS], label,
+				       "nr_vcpus", "auto needs a cpuset (it gives one vCPU per CPU of the cpuset but the first)");
+		else
+			vm->nr_vcpus = auto_vcpus(vm);
+	}
+	if (!vm->topo_auto && !(vm->nr_vcpus_auto && vm->cpuset_unresolved) &&
+	    vm->sockets * vm->cores * vm->threads != vm->nr_vcpus)
 		kvmrt_diag_add(d, KVMRT_ERROR, file, vm->attr_line[KA_CPU_TOPOLOGY], label,
 			       "cpu_topology", "%d sockets x %d cores x %d threads make %d vCPUs, but nr_vcpus is %d", vm->sockets, vm->cores, vm->threads,
 			       vm->sockets * vm->cores * vm->threads, vm->nr_vcpus);
@@ -682,6 +729,40 @@ fail:
 	return ret;
 }
 
+static bool same_diag(const struct kvmrt_diag *a, const struct kvmrt_diag *b)
+{
+	return a->level == b->level && a->line == b->line && !strcmp(a->msg, b->msg) &&
+	       !strcmp(a->attr ? a->attr : "", b->attr ? b->attr : "");
+}
+
+int kvmrt_config_resolve(struct kvmrt_config *cfg, const struct kvmrt_topo *topo)
+{
+	int errors = cfg->diags.errors;
+
+	for (int i = 0; i < cfg->nr_vms; i++) {
+		struct kvmrt_diags d = { 0 };
+		int ret;
+
+		cfg->vms[i]->topo = topo;
+		ret = vm_interpret(cfg->vms[i], &d, cfg->path);
+		/* what the first reading said already is not said twice */
+		for (int j = 0; !ret && j < d.n; j++) {
+			const struct kvmrt_diag *x = &d.v[j];
+			bool known = false;
+
+			for (int k = 0; k < cfg->diags.n && !known; k++)
+				known = same_diag(x, &cfg->diags.v[k]);
+			if (!known)
+				kvmrt_diag_add(&cfg->diags, x->level, x->file, x->line, x->vm,
+					       x->attr, "%s", x->msg);
+		}
+		kvmrt_diags_release(&d);
+		if (ret)
+			return ret;
+	}
+	return cfg->diags.errors - errors;
+}
+
 int kvmrt_config_load(const char *path, struct kvmrt_config **cfg)
 {
 	char *text = kvmrt_read_file(path, NULL);
@@ -798,6 +879,8 @@ char *kvmrt_vm_format(const struct kvmrt_vm *vm, enum kvmrt_attr_id a)
 	case KA_COMMENTS:
 		return strdup(vm->comments ? vm->comments : "");
 	case KA_NR_VCPUS:
+		if (vm->nr_vcpus_auto)
+			return strdup("auto");
 		return kvmrt_asprintf("%d", vm->nr_vcpus);
 	case KA_CPU_TOPOLOGY:
 		if (vm->topo_auto)

@@ -25,10 +25,12 @@ static const char *const usage_text[] = {
 	"named (by name or UUID), or every autostart VM that is not disabled. Before a",
 	"real-time VM starts, its vCPU CPUs are shielded: hyper-thread siblings offline,",
 	"cgroup v1 cpusets kvmrt-housekeeping and kvmrt-UUID (exclusive, no load",
-	"balancing), tasks moved to the housekeeping CPUs, IRQs and the default IRQ",
-	"affinity off the shielded CPUs. Every change is journalled in",
-	"STATE_DIR/UUID.state before it is made; kvmrt-shutdown undoes it, and so does",
-	"kvmrt-boot itself when libvirt cannot start the VM.",
+	"balancing) and tasks moved to the housekeeping CPUs, or with cgroup v2 an",
+	"isolated partition kvmrt-UUID; the unbound workqueues (writeback among them),",
+	"IRQs and the default IRQ affinity off the shielded CPUs. The IRQs of its",
+	"passthrough devices (pcidevs) go to its vCPU CPUs once it runs. Every change is",
+	"journalled in STATE_DIR/UUID.state before it is made; kvmrt-shutdown undoes it,",
+	"and so does kvmrt-boot itself when libvirt cannot start the VM.",
 	"",
 	"      --all            every VM that is not disabled, autostart or not",
 	"      --clean          undo every journal left in STATE_DIR (an interrupted",
@@ -181,10 +183,15 @@ static int shield_vm(const struct boot_opts *o, const struct kvmrt_vm *vm,
 		.offline = p ? p->offline : NULL, .housekeeping = hk,
 		.pids = o->pids, .nr_pids = o->nr_pids,
 	};
-	char *report = NULL, *s = NULL, *h = NULL;
+	char *report = NULL, *s = NULL, *h = NULL, *host = NULL;
 	int ret;
 
-	if (!cpus) {
+	if (asprintf(&host, "%s/" KVMRT_HOST_JOURNAL, o->state_dir) < 0)
+		host = NULL;
+	q.host_journal = host;
+	if (!cpus || !host) {
+		free(host);
+		xtrace_idset_free(cpus);
 		kvmrt_placement_free(p);
 		return tool_error("out of memory");
 	}
@@ -202,9 +209,46 @@ static int shield_vm(const struct boot_opts *o, const struct kvmrt_vm *vm,
 	}
 	free(s);
 	free(h);
+	free(host);
 	xtrace_idset_free(cpus);
 	kvmrt_placement_free(p);
 	return ret;
+}
+
+/*
+ * The IRQs of a real-time VM's passthrough devices go to its vCPU CPUs (the
+ * guide 1.4), journalled with its shield: 0, or 1 when one could not be pinned.
+ */
+static int pin_passthrough(const struct boot_opts *o, const struct kvmrt_vm *vm,
+			   const struct kvmrt_topo *topo, const char *journal)
+{
+	struct kvmrt_placement *p = kvmrt_place(vm, topo);
+	struct xtrace_idset *cpus = p ? vcpu_cpus(p) : NULL, *irqs = xtrace_idset_new();
+	char *report = NULL;
+	int ret = cpus && irqs ? 0 : -ENOMEM;
+
+	for (int i = 0; !ret && i < vm->nr_pcidevs; i++) {
+		ret = kvmrt_pci_irqs(o->c.sysfs, o->procfs, vm->pcidevs[i], irqs);
+		if (ret == -ENOENT) {
+			printf("%s: PCI device %s is not on this host: no IRQ to pin\n", vm->name,
+			       vm->pcidevs[i]);
+			ret = 0;
+		}
+	}
+	if (!ret && xtrace_idset_empty(irqs))
+		printf("%s: the passthrough devices have no IRQ yet (their driver in the guest allocates them)\n",
+		       vm->name);
+	else if (!ret)
+		ret = kvmrt_shield_pin_irqs(o->procfs, irqs, cpus, journal, &report);
+	print_indented(vm->name, report);
+	if (ret)
+		tool_error("%s: cannot pin the IRQs of its passthrough devices: %s", vm->name,
+			   strerror(-ret));
+	free(report);
+	xtrace_idset_free(irqs);
+	xtrace_idset_free(cpus);
+	kvmrt_placement_free(p);
+	return ret ? 1 : 0;
 }
 
 /* Boot one VM: 0 running, 1 not (and nothing left changed when it can be undone). */
@@ -252,6 +296,8 @@ static int boot_vm(const struct boot_opts *o, struct kvmrt_virt *v, const struct
 		goto out;
 	}
 	printf("%s: started%s\n", vm->name, vm->rt ? " (real-time, shield in place)" : "");
+	if (vm->rt && vm->nr_pcidevs)
+		ret = pin_passthrough(o, vm, topo, journal);
 out:
 	free(err);
 	free(journal);
@@ -284,7 +330,8 @@ static int run_clean(const struct boot_opts *o)
 		const char *state = "unknown";
 		char *uuid, *journal;
 
-		if (len <= 6 || strcmp(de->d_name + len - 6, ".state"))
+		if (len <= 6 || strcmp(de->d_name + len - 6, ".state") ||
+		    !strcmp(de->d_name, KVMRT_HOST_JOURNAL))
 			continue;
 		uuid = strndup(de->d_name, len - 6);
 		journal = uuid ? tool_journal_path(o->state_dir, uuid) : NULL;
@@ -308,6 +355,9 @@ static int run_clean(const struct boot_opts *o)
 	}
 	closedir(d);
 	kvmrt_virt_close(v);
+	/* what the shields share, when no VM's journal is left (a crash before any) */
+	if (tool_undo_host(o->state_dir))
+		ret = 1;
 	return ret;
 }
 
@@ -323,7 +373,7 @@ static int run_boot(const struct boot_opts *o, char **names, int nr_names)
 
 	if (!cfg)
 		return 2;
-	topo = tool_load_topo(o->c.sysfs);
+	topo = tool_load_topo_cfg(o->c.sysfs, cfg, true);
 	if (!topo)
 		goto out;
 	if (kvmrt_validate(cfg, topo, &cfg->diags) < 0) {
@@ -357,6 +407,12 @@ static int run_boot(const struct boot_opts *o, char **names, int nr_names)
 	ret = 0;
 	for (int i = 0; i < count; i++) {
 		const struct kvmrt_vm *vm = vms[i];
+
+		if (nr_names && vm->disabled) {
+			ret = tool_error("%s: disabled in '%s': not booted (set disabled = false first)",
+					 vm->name, cfg->path);
+			continue;
+		}
 
 		if (!nr_names && (vm->disabled || (!o->all && !vm->autostart)))
 			continue;

@@ -118,6 +118,12 @@ static int sync_all(struct edit_opts *o, const struct kvmrt_config *cfg,
 	for (int i = 0; i < cfg->nr_vms; i++) {
 		bool changed;
 
+		if (cfg->vms[i]->disabled) {
+			/* not KVM-RT's (guide 1.4): kvmrt-sync-config NAME syncs it */
+			if (!o->c.quiet)
+				printf("skipped %s (disabled)\n", cfg->vms[i]->name);
+			continue;
+		}
 		if (kvmrt_sync_vm(v, cfg->vms[i], topo, false, &changed, NULL, &err)) {
 			tool_error("VM '%s': not synced: %s", cfg->vms[i]->name, err);
 			failed = 1;
@@ -176,7 +182,8 @@ static int run_edit(struct edit_opts *o)
 			goto out;
 		}
 		kvmrt_config_free(cfg);
-		if (kvmrt_config_parse(text, o->c.config, &cfg)) {
+		if (kvmrt_config_parse(text, o->c.config, &cfg) ||
+		    kvmrt_config_resolve(cfg, topo) < 0) {
 			tool_error("out of memory");
 			goto out;
 		}

@@ -103,7 +103,7 @@ static int run_import(struct import_opts *o)
 	cfg = tool_load_config(o->c.config, true, false);
 	if (!cfg)
 		return 1;
-	topo = tool_load_topo(o->c.sysfs);
+	topo = tool_load_topo_cfg(o->c.sysfs, cfg, false);
 	if (!topo)
 		goto out;
 	v = kvmrt_virt_open(o->c.uri, &err);

@@ -69,7 +69,8 @@ static void show_vm(const struct kvmrt_vm *vm, const struct kvmrt_topo *topo)
 	       vm->disabled ? " (but disabled)" : "");
 	if (vm->disabled)
 		printf(FIELD "%s\n", "disabled:", "yes");
-	printf(FIELD "%d (%d socket%s, %d core%s, %d thread%s)%s\n", "vCPUs:", vm->nr_vcpus,
+	printf(FIELD "%d%s (%d socket%s, %d core%s, %d thread%s)%s\n", "vCPUs:", vm->nr_vcpus,
+	       vm->nr_vcpus_auto ? " [auto]" : "",
 	       vm->sockets, vm->sockets == 1 ? "" : "s", vm->cores, vm->cores == 1 ? "" : "s",
 	       vm->threads, vm->threads == 1 ? "" : "s", vm->topo_auto ? " [auto]" : "");
 	if (!p->bound) {
@@ -78,6 +79,8 @@ static void show_vm(const struct kvmrt_vm *vm, const struct kvmrt_topo *topo)
 		s = xtrace_idset_format(vm->cpuset);
 		printf(FIELD "%s (%u CPU%s; %s)\n", "cpuset:", s ? s : "?", n, n == 1 ? "" : "s",
 		       prov[p->prov]);
+		if (!kvmrt_cpuset_is_plain(kvmrt_vm_get(vm, "cpuset")))
+			printf(FIELD "%s\n", "cpuset as written:", kvmrt_vm_get(vm, "cpuset"));
 		free(s);
 		printf(FIELD "CPU %d\n", "non-vCPU threads:", p->emulator_cpu);
 		for (int i = 0; i < p->nr_vcpus; i++) {
@@ -149,7 +152,7 @@ int main(int argc, char **argv)
 	cfg = tool_load_config(o.config, false, false);
 	if (!cfg)
 		return 1;
-	topo = tool_load_topo(o.sysfs);
+	topo = tool_load_topo_cfg(o.sysfs, cfg, false);
 	vms = topo ? tool_select(cfg, argv + optind, argc - optind, &n) : NULL;
 	if (!vms) {
 		kvmrt_topo_free(topo);

@@ -167,7 +167,8 @@ static int stat_vm(const struct stat_opts *o, struct kvmrt_virt *v, const struct
 		json_str(state);
 		printf(", \"rt\": %s, \"cpus\": ", vm->rt ? "true" : "false");
 		json_str(cpus);
-		printf(", \"shield\": %s, \"pid\": %d", shield ? "true" : "false", pid);
+		printf(", \"shield\": %s, \"pid\": %d, \"disabled\": %s", shield ? "true" : "false",
+		       pid, vm->disabled ? "true" : "false");
 		if (o->threads) {
 			printf(", \"threads\": [");
 			for (int i = 0; i < nrows; i++) {
@@ -194,9 +195,10 @@ static int stat_vm(const struct stat_opts *o, struct kvmrt_virt *v, const struct
 		}
 		putchar('}');
 	} else {
-		printf("%-20s %-36s %-10s %-3s %-12s %s\n", vm->name, vm->uuid, state,
+		printf("%-20s %-36s %-10s %-3s %-12s %s%s\n", vm->name, vm->uuid, state,
 		       vm->rt ? "yes" : "no", cpus && *cpus ? cpus : "-",
-		       !vm->rt ? "-" : shield ? "in place" : "none");
+		       !vm->rt ? "-" : shield ? "in place" : "none",
+		       vm->disabled ? " (disabled)" : "");
 		for (int i = 0; i < nrows; i++) {
 			struct thread_row *r = &rows[i];
 			char *a = xtrace_idset_format(r->t->affinity), role[24];
@@ -235,7 +237,7 @@ static int run_stat(const struct stat_opts *o, char **names, int nr_names)
 
 	if (!cfg)
 		return 1;
-	topo = tool_load_topo(o->c.sysfs);
+	topo = tool_load_topo_cfg(o->c.sysfs, cfg, false);
 	if (!topo)
 		goto out;
 	vms = tool_select(cfg, names, nr_names, &count);

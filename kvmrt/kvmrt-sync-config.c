@@ -18,8 +18,9 @@ static const char *const usage_text[] = {
 	"emulatorpin and iothreadpin from cpuset, vcpusched FIFO for real-time VMs,",
 	"numatune strict, locked memory, hidden KVM, PCI host devices, no memory balloon",
 	"for real-time VMs. Nothing else in the domain XML changes. A configuration with",
-	"errors is refused.",
+	"errors is refused. Disabled VMs are left alone unless named or --all.",
 	"",
+	"  -a, --all          disabled VMs too",
 	"  -r, --reverse      the other way: update the file from the libvirt domains",
 	"                     (after editing the domain XML outside KVM-RT)",
 	"  -n, --dry-run      change nothing: print the new domain XML (or with -r the",
@@ -42,7 +43,7 @@ enum { OPT_FORCE = 2000 };
 
 struct sync_opts {
 	struct kvmrt_common c;
-	bool reverse, dry_run, print_xml, force;
+	bool reverse, dry_run, print_xml, force, all;
 	char **names;
 	int nr_names;
 };
@@ -132,12 +133,25 @@ static int run_sync(struct sync_opts *o)
 	cfg = tool_load_config(o->c.config, false, false);
 	if (!cfg)
 		return 1;
-	topo = tool_load_topo(o->c.sysfs);
+	topo = tool_load_topo_cfg(o->c.sysfs, cfg, false);
 	if (!topo)
 		goto out;
 	vms = tool_select(cfg, o->names, o->nr_names, &n);
 	if (!vms)
 		goto out;
+	/* a disabled VM is not KVM-RT's (guide 1.4): left alone unless asked for */
+	if (!o->nr_names && !o->all) {
+		int kept = 0;
+
+		for (int i = 0; i < n; i++) {
+			if (!vms[i]->disabled)
+				vms[kept++] = vms[i];
+			else if (!o->c.quiet)
+				printf("skipped %s (disabled: --all or its name syncs it)\n",
+				       vms[i]->name);
+		}
+		n = kept;
+	}
 	if (!o->reverse) {
 		struct kvmrt_diags d = { 0 };
 
@@ -175,6 +189,7 @@ int main(int argc, char **argv)
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "print-xml", no_argument, NULL, 'p' },
 		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "all", no_argument, NULL, 'a' },
 		{ "file", required_argument, NULL, 'f' },
 		{ "connect", required_argument, NULL, 'c' },
 		{ "sysfs", required_argument, NULL, OPT_SYSFS },
@@ -187,8 +202,9 @@ int main(int argc, char **argv)
 	int c;
 
 	tool_start("kvmrt-sync-config", &o.c);
-	while ((c = getopt_long(argc, argv, "rnpf:c:qhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "arnpf:c:qhV", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'a': o.all = true; break;
 		case 'r': o.reverse = true; break;
 		case 'n': o.dry_run = true; break;
 		case 'p': o.print_xml = true; break;

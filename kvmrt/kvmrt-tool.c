@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -113,6 +114,29 @@ struct kvmrt_topo *tool_load_topo(const char *sysfs)
 	return t;
 }
 
+struct kvmrt_topo *tool_load_topo_cfg(const char *sysfs, struct kvmrt_config *cfg,
+				      bool errors_ok)
+{
+	struct kvmrt_topo *t = tool_load_topo(sysfs);
+	int errors = cfg ? cfg->diags.errors : 0, ret;
+
+	if (!t || !cfg)
+		return t;
+	ret = kvmrt_config_resolve(cfg, t);
+	if (ret < 0) {
+		tool_error("out of memory");
+	} else if (ret > 0 && !errors_ok) {
+		tool_print_diags(&cfg->diags, stderr, true);
+		tool_error("'%s' has %d error%s on this host: fix %s first (kvmrt-validate-config lists every problem)",
+			   cfg->path, cfg->diags.errors - errors, ret == 1 ? "" : "s",
+			   ret == 1 ? "it" : "them");
+	} else {
+		return t;
+	}
+	kvmrt_topo_free(t);
+	return NULL;
+}
+
 struct kvmrt_vm **tool_select(const struct kvmrt_config *cfg, char **names, int nr_names,
 			      int *count)
 {
@@ -162,9 +186,50 @@ char *tool_journal_path(const char *state_dir, const char *uuid)
 	return p;
 }
 
+/* whether @dir holds a VM's journal (UUID.state) */
+static bool vm_journals_left(const char *dir)
+{
+	struct dirent *de;
+	bool left = false;
+	DIR *d = opendir(dir);
+
+	while (d && !left && (de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+
+		left = len > 6 && !strcmp(de->d_name + len - 6, ".state") &&
+		       strcmp(de->d_name, KVMRT_HOST_JOURNAL);
+	}
+	if (d)
+		closedir(d);
+	return left;
+}
+
+int tool_undo_host(const char *state_dir)
+{
+	char *journal = NULL, *report = NULL;
+	int ret;
+
+	if (vm_journals_left(state_dir) ||
+	    asprintf(&journal, "%s/" KVMRT_HOST_JOURNAL, state_dir) < 0 || access(journal, F_OK)) {
+		free(journal);
+		return 0;
+	}
+	ret = kvmrt_shield_undo(journal, &report);
+	if (ret) {
+		fputs(report ? report : "", stderr);
+		tool_error("cannot undo the shared shield settings '%s' completely: %s (kept for kvmrt-boot --clean)",
+			   journal, strerror(-ret));
+	} else {
+		printf("host: the last shield is gone: housekeeping, workqueues and IRQs as before\n");
+	}
+	free(report);
+	free(journal);
+	return ret;
+}
+
 int tool_undo_shield(const char *who, const char *journal)
 {
-	char *report = NULL;
+	char *report = NULL, *dir;
 	int ret;
 
 	if (access(journal, F_OK))
@@ -178,5 +243,11 @@ int tool_undo_shield(const char *who, const char *journal)
 		printf("%s: shield removed (CPUs, cpusets, tasks and IRQs as before)\n", who);
 	}
 	free(report);
+	dir = strdup(journal);
+	if (!ret && dir && strrchr(dir, '/')) {
+		*strrchr(dir, '/') = '\0';
+		ret = tool_undo_host(dir);
+	}
+	free(dir);
 	return ret;
 }

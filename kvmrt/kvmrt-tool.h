@@ -41,6 +41,13 @@ void tool_print_diags(const struct kvmrt_diags *d, FILE *f, bool errors_only);
  */
 struct kvmrt_config *tool_load_config(const char *path, bool missing_ok, bool errors_ok);
 struct kvmrt_topo *tool_load_topo(const char *sysfs);
+/**
+ * tool_load_topo_cfg - tool_load_topo(), then what in @cfg (may be NULL)
+ * depends on the host interpreted (kvmrt_config_resolve: cpuset prefixes,
+ * nr_vcpus = auto); new errors are printed and fatal unless @errors_ok
+ */
+struct kvmrt_topo *tool_load_topo_cfg(const char *sysfs, struct kvmrt_config *cfg,
+				      bool errors_ok);
 /** tool_select - the VMs named (by name or UUID) in @names, all when none; NULL on unknown */
 struct kvmrt_vm **tool_select(const struct kvmrt_config *cfg, char **names, int nr_names,
 			      int *count);
@@ -51,10 +58,16 @@ struct kvmrt_vm **tool_select(const struct kvmrt_config *cfg, char **names, int 
 const char *tool_state_dir(void);
 /** tool_journal_path - STATE_DIR/UUID.state (free it); NULL when out of memory */
 char *tool_journal_path(const char *state_dir, const char *uuid);
+/* the journal of what every shield shares, undone with the last one */
+#define KVMRT_HOST_JOURNAL "host.state"
 /**
  * tool_undo_shield - undo the shield journal @journal (if there is one) of VM
- * @who, saying so on stdout, or what could not be undone on stderr; 0 or -errno
+ * @who, saying so on stdout, or what could not be undone on stderr; then, when
+ * no other VM's journal is left beside it, the shared KVMRT_HOST_JOURNAL too.
+ * 0 or -errno
  */
 int tool_undo_shield(const char *who, const char *journal);
+/** tool_undo_host - undo STATE_DIR/host.state when no VM journal is left there; 0 or -errno */
+int tool_undo_host(const char *state_dir);
 
 #endif

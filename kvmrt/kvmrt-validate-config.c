@@ -62,7 +62,7 @@ int main(int argc, char **argv)
 	cfg = tool_load_config(o.config, false, true);
 	if (!cfg)
 		return 2;
-	topo = tool_load_topo(o.sysfs);
+	topo = tool_load_topo_cfg(o.sysfs, cfg, true);
 	if (!topo) {
 		kvmrt_config_free(cfg);
 		return 2;

@@ -130,7 +130,7 @@ int main(int argc, char **argv)
 		if (!cfg)
 			return 2;
 	}
-	topo = tool_load_topo(o.sysfs);
+	topo = tool_load_topo_cfg(o.sysfs, cfg, false);
 	if (!topo) {
 		kvmrt_config_free(cfg);
 		return 2;

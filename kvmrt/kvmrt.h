@@ -89,6 +89,9 @@ struct kvmrt_vm {
 	/* interpreted (defaults applied) by kvmrt_vm_interpret() */
 	const char *name, *title, *description, *comments;
 	int nr_vcpus;
+	bool nr_vcpus_auto;		/* nr_vcpus = auto: the cpuset's usable CPUs - 1 */
+	bool cpuset_unresolved;		/* prefixes or '~' read without a topology */
+	const struct kvmrt_topo *topo;	/* borrowed, set by kvmrt_config_resolve() */
 	bool topo_auto;
 	int sockets, cores, threads;
 	struct xtrace_idset *cpuset;	/* empty = unbound */
@@ -126,6 +129,14 @@ int kvmrt_config_load(const char *path, struct kvmrt_config **cfg);
 /** kvmrt_config_parse - the same from text in memory (@path names it in messages) */
 int kvmrt_config_parse(const char *text, const char *path, struct kvmrt_config **cfg);
 void kvmrt_config_free(struct kvmrt_config *cfg);
+
+/**
+ * kvmrt_config_resolve - interpret again what depends on the host @topo (a
+ * cpuset with prefixes or '~', nr_vcpus = auto) for every VM of @cfg; the new
+ * problems are added to cfg->diags. @topo is borrowed until @cfg is freed.
+ * Returns the number of errors added, or -ENOMEM.
+ */
+int kvmrt_config_resolve(struct kvmrt_config *cfg, const struct kvmrt_topo *topo);
 
 /** kvmrt_config_find - the VM whose name or UUID (any case) is @key, or NULL */
 struct kvmrt_vm *kvmrt_config_find(const struct kvmrt_config *cfg, const char *key);
@@ -211,6 +222,20 @@ int kvmrt_topo_siblings_of(const struct kvmrt_topo *t, const struct xtrace_idset
 /** kvmrt_topo_first_cpu_of_socket - the lowest CPU number of @socket, or -1 */
 int kvmrt_topo_first_cpu_of_socket(const struct kvmrt_topo *t, int socket);
 
+/**
+ * kvmrt_cpuset_parse - the CPUs of a cpuset value into @set: CPUs and ranges
+ * ("0,1,16-19"), items prefixed n (NUMA node), c (core, numbered as
+ * cpu-topology shows them), t (hardware thread: that CPU) or p (package), and
+ * '~' before an item to exclude it ("n1,~t8"; "~n0" alone is every other CPU).
+ * Returns 0, -EINVAL (malformed: *@bad at the item), -ERANGE, -ENOENT (*@bad at
+ * an item naming a node, core, thread or package @topo does not have), -EAGAIN
+ * (prefixes or '~' and no @topo to resolve them) or -ENOMEM.
+ */
+int kvmrt_cpuset_parse(struct xtrace_idset *set, const char *spec, const struct kvmrt_topo *topo,
+		       const char **bad);
+/** kvmrt_cpuset_is_plain - whether @spec has no prefix and no '~' (a plain ID-set) */
+bool kvmrt_cpuset_is_plain(const char *spec);
+
 /* -------------------------------------------------------------- placement */
 
 /* Where a VM's threads run on the host, as KVM-RT sets it up. */
@@ -249,6 +274,24 @@ void kvmrt_placement_free(struct kvmrt_placement *p);
  */
 int kvmrt_validate(const struct kvmrt_config *cfg, const struct kvmrt_topo *topo,
 		   struct kvmrt_diags *d);
+
+/**
+ * kvmrt_validate_pcidevs - the pcidevs rules on the host of @topo (read under
+ * topo->root): each device of a VM that is not disabled exists and is in an
+ * IOMMU group whose other devices (PCI bridges aside) go to the same VM;
+ * a warning when its NUMA node is not one of the cpuset's. Part of
+ * kvmrt_validate(). Returns the number of errors added, or -ENOMEM.
+ */
+int kvmrt_validate_pcidevs(const struct kvmrt_config *cfg, const struct kvmrt_topo *topo,
+			   struct kvmrt_diags *d);
+/**
+ * kvmrt_pci_irqs - the IRQs of PCI device @addr ("0000:03:00.0") now: its INTx
+ * line, its MSI/MSI-X vectors (msi_irqs/) and the IRQs /proc/interrupts names
+ * after it (VFIO's handlers), those the kernel has under @procfs/irq, added to
+ * @irqs. Returns 0, -ENOENT when @sysfs has no such device, -ENOMEM.
+ */
+int kvmrt_pci_irqs(const char *sysfs, const char *procfs, const char *addr,
+		   struct xtrace_idset *irqs);
 
 /* ------------------------------------------------------- libvirt domain XML */
 
@@ -442,6 +485,12 @@ struct kvmrt_shield_req {
 	const struct xtrace_idset *housekeeping;	/* where everything else goes */
 	const int *pids;	/* the processes whose threads move to housekeeping; */
 	int nr_pids;		/* -1: every task of the root cpuset */
+	/*
+	 * the journal of what every shield shares (housekeeping cpuset, task
+	 * moves, workqueues, IRQs, default affinity: for all real-time VMs
+	 * at once), undone with the last shield; NULL: in the VM's journal
+	 */
+	const char *host_journal;
 };
 
 /**
@@ -454,6 +503,14 @@ struct kvmrt_shield_req {
  * -errno; on failure the journal holds what was changed (kvmrt_shield_undo).
  */
 int kvmrt_shield_apply(const struct kvmrt_shield_req *q, const char *journal, char **report);
+/**
+ * kvmrt_shield_pin_irqs - pin IRQs @irqs (a real-time VM's passthrough devices')
+ * to @cpus (the VM's), each old smp_affinity_list journalled in @journal
+ * (appended: kvmrt_shield_undo restores them). @report (malloc'd) says what
+ * was pinned and what the kernel refused. Returns 0 or -errno.
+ */
+int kvmrt_shield_pin_irqs(const char *procfs, const struct xtrace_idset *irqs,
+			  const struct xtrace_idset *cpus, const char *journal, char **report);
 /**
  * kvmrt_shield_undo - undo the journal @journal from its end (old values
  * written back, tasks moved back, cpusets removed), then remove it. A

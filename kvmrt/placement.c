@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1
 /*
  * Where a VM's threads run: the first CPU of its cpuset runs every non-vCPU
- * thread (emulator, I/O threads), the vCPUs go round-robin over the rest.
+ * thread (emulator, I/O threads), the vCPUs go round-robin over the rest;
+ * for a real-time VM, the rest without the hyper-thread siblings it takes
+ * offline.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -27,6 +29,7 @@ struct kvmrt_placement *kvmrt_place(const struct kvmrt_vm *vm, const struct kvmr
 {
 	struct kvmrt_placement *p = calloc(1, sizeof(*p));
 	unsigned int ncpus, rest, n = vm->nr_vcpus, k;
+	struct xtrace_idset *usable;
 
 	if (!p)
 		return NULL;
@@ -43,27 +46,11 @@ struct kvmrt_placement *kvmrt_place(const struct kvmrt_vm *vm, const struct kvmr
 			goto oom;
 
 	p->rt_memory = vm->rt_memory == KVMRT_AUTO ? vm->rt : vm->rt_memory == KVMRT_YES;
-	ncpus = xtrace_idset_count(vm->cpuset);
-	p->bound = ncpus > 0;
+	p->bound = !xtrace_idset_empty(vm->cpuset);
 	p->emulator_cpu = xtrace_idset_nth(vm->cpuset, 0);
 	if (!p->bound) {
 		p->prov = KVMRT_PROV_NONE;
 		return p;
-	}
-	p->prov = ncpus == n + 1 ? KVMRT_PROV_EXACT :
-		  ncpus > n + 1 ? KVMRT_PROV_OVER : KVMRT_PROV_UNDER;
-	rest = ncpus - 1;
-	if (!rest) {
-		/* one CPU: it runs everything */
-		for (unsigned int i = 0; i < n; i++)
-			xtrace_idset_add(p->vcpu[i], p->emulator_cpu);
-	} else {
-		for (k = 0; k < (rest > n ? rest : n); k++) {
-			int cpu = xtrace_idset_nth(vm->cpuset, 1 + k % rest);
-
-			if (xtrace_idset_add(p->vcpu[k % n], cpu))
-				goto oom;
-		}
 	}
 
 	if (topo && kvmrt_topo_nodes_of(topo, vm->cpuset, p->cpuset_nodes))
@@ -104,6 +91,32 @@ struct kvmrt_placement *kvmrt_place(const struct kvmrt_vm *vm, const struct kvmr
 		}
 		xtrace_idset_free(mine);
 	}
+
+	/* the CPUs that stay online: a sibling taken offline runs no vCPU */
+	usable = xtrace_idset_dup(vm->cpuset);
+	if (!usable)
+		goto oom;
+	xtrace_idset_andnot(usable, p->offline);
+	ncpus = xtrace_idset_count(usable);
+	p->emulator_cpu = xtrace_idset_nth(usable, 0);
+	p->prov = ncpus == n + 1 ? KVMRT_PROV_EXACT :
+		  ncpus > n + 1 ? KVMRT_PROV_OVER : KVMRT_PROV_UNDER;
+	rest = ncpus - 1;
+	if (!rest) {
+		/* one CPU: it runs everything */
+		for (unsigned int i = 0; i < n; i++)
+			xtrace_idset_add(p->vcpu[i], p->emulator_cpu);
+	} else {
+		for (k = 0; k < (rest > n ? rest : n); k++) {
+			int cpu = xtrace_idset_nth(usable, 1 + k % rest);
+
+			if (xtrace_idset_add(p->vcpu[k % n], cpu)) {
+				xtrace_idset_free(usable);
+				goto oom;
+			}
+		}
+	}
+	xtrace_idset_free(usable);
 	return p;
 oom:
 	kvmrt_placement_free(p);

@@ -2,11 +2,14 @@
 /*
  * The shield of a real-time VM's CPUs: hyper-thread siblings offline, a
  * cpuset (cgroup v1) for the VM and one for housekeeping that movable tasks
- * go to, IRQs and the default IRQ affinity moved off the shielded CPUs.
+ * go to, or an isolated partition (cgroup v2), the unbound workqueues' CPU
+ * masks (writeback's among them) and the IRQs and the default IRQ affinity
+ * moved off the shielded CPUs.
  *
  * Every change is first written to a journal (the state file), one line per
  * change, flushed to disk before the change is made:
  *	write PATH<TAB>OLD	PATH held OLD (its first line)
+ *	put PATH<TAB>UNDO	UNDO is written to PATH to undo ("-cpuset")
  *	mkdir PATH		PATH was created
  *	move TID<TAB>TASKS	task TID was in the cgroup whose tasks file is TASKS
  * so that undoing the journal from its end restores exactly what was changed,
@@ -87,17 +90,37 @@ static int read_first_line(const char *path, char *buf, size_t len)
 	return kvmrt_read_line_at(dir, slash + 1, buf, len);
 }
 
-/* journal the old value of @path, then write @val */
-static int shield_write(struct kvmrt_shield *s, const char *path, const char *val)
+/*
+ * journal the old value of @path, read from @old_path (the same file, or one
+ * that holds what the user asked for when @path shows what the kernel made of
+ * it), then write @val
+ */
+static int shield_write_from(struct kvmrt_shield *s, const char *path, const char *val,
+			     const char *old_path)
 {
-	char old[4096];
-	int ret = read_first_line(path, old, sizeof(old));
+	char old[4096], now[4096];
+	int ret = read_first_line(old_path, old, sizeof(old));
 
+	if (!ret && old_path != path)
+		ret = read_first_line(path, now, sizeof(now));
 	if (ret)
 		return ret;
-	if (!strcmp(old, val))
+	if (!strcmp(old_path != path ? now : old, val))
 		return 0;
 	ret = journal_line(s, "write %s\t%s\n", path, old);
+	return ret ? ret : write_str(path, val);
+}
+
+static int shield_write(struct kvmrt_shield *s, const char *path, const char *val)
+{
+	return shield_write_from(s, path, val, path);
+}
+
+/* write @val to @path, @undo to be written back when the journal is undone */
+static int shield_put(struct kvmrt_shield *s, const char *path, const char *val, const char *undo)
+{
+	int ret = journal_line(s, "put %s\t%s\n", path, undo);
+
 	return ret ? ret : write_str(path, val);
 }
 
@@ -184,6 +207,9 @@ int kvmrt_shield_undo(const char *journal, char **report)
 			if (ret && !read_first_line(l + 6, now, sizeof(now)) &&
 			    !strcmp(now, tab + 1))
 				ret = 0;
+		} else if (!strncmp(l, "put ", 4) && tab) {
+			*tab = '\0';
+			ret = write_str(l + 4, tab + 1);
 		} else if (!strncmp(l, "move ", 5) && tab) {
 			*tab = '\0';
 			ret = write_str(tab + 1, l + 5);
@@ -328,8 +354,8 @@ static int move_irqs(struct kvmrt_shield *s, const struct kvmrt_shield_req *q, s
 	return ret;
 }
 
-static int shield_cpusets(struct kvmrt_shield *s, const struct kvmrt_shield_req *q,
-			  struct sbuf *rep)
+static int shield_cpusets(struct kvmrt_shield *s, struct kvmrt_shield *h,
+			  const struct kvmrt_shield_req *q, struct sbuf *rep)
 {
 	char root[PATH_MAX / 2], dir[PATH_MAX], path[PATH_MAX + 32], mems[256];
 	char *cpus = NULL, *hk = NULL;
@@ -349,7 +375,7 @@ static int shield_cpusets(struct kvmrt_shield *s, const struct kvmrt_shield_req 
 	}
 	/* the housekeeping cpuset, shared by every shield (made by the first) */
 	snprintf(dir, sizeof(dir), "%s/kvmrt-housekeeping", root);
-	ret = access(dir, F_OK) ? shield_mkdir(s, dir) : 0;
+	ret = access(dir, F_OK) ? shield_mkdir(h, dir) : 0;
 	snprintf(path, sizeof(path), "%s/cpuset.mems", dir);
 	ret = ret ? ret : write_file(path, mems, true);
 	snprintf(path, sizeof(path), "%s/cpuset.cpus", dir);
@@ -370,20 +396,207 @@ static int shield_cpusets(struct kvmrt_shield *s, const struct kvmrt_shield_req 
 	if (ret)
 		goto out;
 	snprintf(path, sizeof(path), "%s/kvmrt-housekeeping/tasks", root);
-	ret = move_tasks(s, q, root, path, rep);
+	ret = move_tasks(h, q, root, path, rep);
 	/* load balancing over every CPU stops only when every task has moved */
 	snprintf(path, sizeof(path), "%s/cpuset.sched_load_balance", root);
 	if (!ret && q->nr_pids < 0)
-		ret = shield_write(s, path, "0");
+		ret = shield_write(h, path, "0");
 out:
 	free(cpus);
 	free(hk);
 	return ret;
 }
 
-int kvmrt_shield_apply(const struct kvmrt_shield_req *q, const char *journal, char **report)
+/*
+ * The unbound workqueues (writeback among them) off the shielded CPUs: each
+ * workqueue's own cpumask first, then the global one that bounds them all, so
+ * that undoing (from the end) widens the global mask before the workqueues'.
+ */
+static int shield_workqueues(struct kvmrt_shield *s, const struct kvmrt_shield_req *q,
+			     struct sbuf *rep)
+{
+	char dir[PATH_MAX / 2], path[PATH_MAX], req[PATH_MAX];
+	char *mask = xtrace_idset_mask(q->housekeeping);
+	struct sbuf names = { 0 };
+	struct dirent *de;
+	int ret = 0, n = 0;
+	DIR *d;
+
+	if (!mask)
+		return -ENOMEM;
+	snprintf(dir, sizeof(dir), "%s/devices/virtual/workqueue", q->sysfs);
+	snprintf(path, sizeof(path), "%s/cpumask", dir);
+	if (access(path, F_OK)) {
+		sb_printf(rep, "no workqueue cpumask under %s: workqueues are not moved\n", dir);
+		free(mask);
+		return 0;
+	}
+	d = opendir(dir);
+	while (d && !ret && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/cpumask", dir, de->d_name);
+		if (access(path, F_OK))
+			continue;
+		ret = shield_write(s, path, mask);
+		if (ret == -EINVAL || ret == -EPERM || ret == -EIO) {
+			sb_printf(rep, "workqueue %s: the kernel refuses CPU mask %s (%s)\n",
+				  de->d_name, mask, strerror(-ret));
+			ret = 0;
+			continue;
+		}
+		sb_printf(&names, "%s%s", n++ ? ", " : "", de->d_name);
+	}
+	if (d)
+		closedir(d);
+	snprintf(path, sizeof(path), "%s/cpumask", dir);
+	/* what was asked for, when the kernel shows it without its isolated CPUs */
+	snprintf(req, sizeof(req), "%s/cpumask_requested", dir);
+	if (!ret)
+		ret = shield_write_from(s, path, mask, access(req, F_OK) ? path : req);
+	if (!ret)
+		sb_printf(rep, "workqueues: unbound CPU mask %s, and that of %d workqueue%s (%s)\n",
+			  mask, n, n == 1 ? "" : "s", names.len ? names.buf : "none");
+	sb_release(&names);
+	free(mask);
+	return ret;
+}
+
+/*
+ * cgroup v2: the VM's CPUs an isolated partition kvmrt-NAME of the root
+ * cgroup (no load balancing, no other task); the kernel takes its CPUs out of
+ * every other cgroup's effective CPUs. Returns 1 when there is no cgroup v2
+ * cpuset controller (the caller tries v1), 0 or -errno.
+ */
+static int shield_partition(struct kvmrt_shield *s, struct kvmrt_shield *h,
+			    const struct kvmrt_shield_req *q, struct sbuf *rep)
+{
+	char root[PATH_MAX / 2], dir[PATH_MAX], path[PATH_MAX + 32], v[4096];
+	char *cpus = NULL;
+	int ret;
+
+	snprintf(root, sizeof(root), "%s/fs/cgroup", q->sysfs);
+	if (kvmrt_read_line_at(root, "cgroup.controllers", v, sizeof(v)) || !strstr(v, "cpuset"))
+		return 1;
+	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", root);
+	if (kvmrt_read_line_at(root, "cgroup.subtree_control", v, sizeof(v)))
+		return -ENOENT;
+	ret = strstr(v, "cpuset") ? 0 : shield_put(h, path, "+cpuset", "-cpuset");
+	snprintf(dir, sizeof(dir), "%s/kvmrt-%s", root, q->name);
+	ret = ret ? ret : shield_mkdir(s, dir);
+	cpus = xtrace_idset_format(q->cpus);
+	if (!ret && !cpus)
+		ret = -ENOMEM;
+	snprintf(path, sizeof(path), "%s/cpuset.cpus", dir);
+	ret = ret ? ret : write_file(path, cpus, true);
+	snprintf(path, sizeof(path), "%s/cpuset.cpus.partition", dir);
+	if (!ret && write_file(path, "isolated", true)) {
+		/* a kernel before 6.2 has root partitions only */
+		sb_printf(rep, "cgroup v2: no isolated partition here, a root partition instead (load balancing stays)\n");
+		ret = write_file(path, "root", true);
+	}
+	if (ret)
+		goto out;
+	/* the kernel accepts the word but says on reading whether it is in force */
+	snprintf(path, sizeof(path), "%s/kvmrt-%s", root, q->name);
+	if (!kvmrt_read_line_at(path, "cpuset.cpus.partition", v, sizeof(v)) && strstr(v, "invalid")) {
+		sb_printf(rep, "cgroup v2: partition kvmrt-%s of CPUs %s is not in force: %s\n",
+			  q->name, cpus, v);
+		ret = -EBUSY;
+		goto out;
+	}
+	sb_printf(rep, "cgroup v2: CPUs %s are the %s partition kvmrt-%s: no other task runs there\n",
+		  cpus, strncmp(v, "root", 4) ? "isolated" : "root", q->name);
+out:
+	free(cpus);
+	return ret;
+}
+
+int kvmrt_shield_pin_irqs(const char *procfs, const struct xtrace_idset *irqs,
+			  const struct xtrace_idset *cpus, const char *journal, char **report)
 {
 	struct kvmrt_shield s = { 0 };
+	char path[PATH_MAX], *val = xtrace_idset_format(cpus);
+	struct sbuf rep = { 0 };
+	int ret = val ? 0 : -ENOMEM;
+
+	*report = NULL;
+	s.journal = ret ? NULL : fopen(journal, "ae");
+	if (!ret && !s.journal)
+		ret = -errno;
+	xtrace_idset_for_each(irq, irqs) {
+		int r;
+
+		if (ret)
+			break;
+		snprintf(path, sizeof(path), "%s/irq/%d/smp_affinity_list", procfs, irq);
+		r = shield_write(&s, path, val);
+		if (r == -EIO || r == -EINVAL || r == -EPERM)
+			sb_printf(&rep, "IRQ %d (passthrough) stays where it is: the kernel refuses to move it (%s)\n",
+				  irq, strerror(-r));
+		else if (r)
+			ret = r;
+		else
+			sb_printf(&rep, "IRQ %d (passthrough) pinned to the VM's CPUs %s\n", irq, val);
+	}
+	if (s.journal && fclose(s.journal) && !ret)
+		ret = -errno;
+	free(val);
+	*report = sb_steal(&rep);
+	return ret;
+}
+
+/*
+ * cgroup v1: taking a CPU offline removes it from every cpuset, and bringing it
+ * back does not return it. The cpuset.cpus of every cpuset under @dir that has
+ * one of @q->offline is journalled as it is (the children before their parent,
+ * so that the undo, from the end, widens a parent before its children), for
+ * the undo to write back once the CPUs are online again. Returns the number
+ * of cpusets saved, or -errno.
+ */
+static int save_cpusets(struct kvmrt_shield *s, const struct kvmrt_shield_req *q,
+			const char *dir, bool root)
+{
+	char path[PATH_MAX], v[4096];
+	struct xtrace_idset *cpus;
+	struct dirent *de;
+	int ret = 0, n = 0;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return root ? 0 : -errno;
+	while (!ret && (de = readdir(d))) {
+		struct stat st;
+
+		if (de->d_name[0] == '.' || (root && !strncmp(de->d_name, "kvmrt-", 6)))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (lstat(path, &st) || !S_ISDIR(st.st_mode))
+			continue;
+		ret = save_cpusets(s, q, path, false);
+		n += ret > 0 ? ret : 0;
+		ret = ret < 0 ? ret : 0;
+	}
+	closedir(d);
+	if (ret || root)
+		return ret ? ret : n;
+	/* the root cpuset follows the online CPUs by itself */
+	snprintf(path, sizeof(path), "%s/cpuset.cpus", dir);
+	cpus = xtrace_idset_new();
+	if (!cpus)
+		return -ENOMEM;
+	if (!read_first_line(path, v, sizeof(v)) && !xtrace_idset_parse(cpus, v, NULL) &&
+	    xtrace_idset_intersects(cpus, q->offline)) {
+		ret = journal_line(s, "write %s\t%s\n", path, v);
+		n++;
+	}
+	xtrace_idset_free(cpus);
+	return ret ? ret : n;
+}
+
+int kvmrt_shield_apply(const struct kvmrt_shield_req *q, const char *journal, char **report)
+{
+	struct kvmrt_shield s = { 0 }, hs = { 0 }, *h = &s;
 	struct sbuf rep = { 0 };
 	char path[PATH_MAX];
 	int ret = 0;
@@ -392,7 +605,26 @@ int kvmrt_shield_apply(const struct kvmrt_shield_req *q, const char *journal, ch
 	s.journal = fopen(journal, "ae");
 	if (!s.journal)
 		return -errno;
+	if (q->host_journal) {
+		hs.journal = fopen(q->host_journal, "ae");
+		if (!hs.journal) {
+			ret = -errno;
+			fclose(s.journal);
+			return ret;
+		}
+		h = &hs;
+	}
+	if (!xtrace_idset_empty(q->offline)) {
+		snprintf(path, sizeof(path), "%s/fs/cgroup/cpuset", q->sysfs);
+		ret = save_cpusets(&s, q, path, true);
+		if (ret > 0)
+			sb_printf(&rep, "%d cpuset%s with CPUs going offline saved, to be given back\n",
+				  ret, ret == 1 ? "" : "s");
+		ret = ret < 0 ? ret : 0;
+	}
 	xtrace_idset_for_each(cpu, q->offline) {
+		if (ret)
+			break;
 		snprintf(path, sizeof(path), "%s/devices/system/cpu/cpu%d/online", q->sysfs, cpu);
 		ret = shield_write(&s, path, "0");
 		if (ret) {
@@ -401,8 +633,15 @@ int kvmrt_shield_apply(const struct kvmrt_shield_req *q, const char *journal, ch
 		}
 		sb_printf(&rep, "CPU %d (a hyper-thread sibling) offline\n", cpu);
 	}
-	ret = ret ? ret : shield_cpusets(&s, q, &rep);
-	ret = ret ? ret : move_irqs(&s, q, &rep);
+	if (!ret) {
+		ret = shield_partition(&s, h, q, &rep);
+		if (ret == 1)
+			ret = shield_cpusets(&s, h, q, &rep);
+	}
+	ret = ret ? ret : shield_workqueues(h, q, &rep);
+	ret = ret ? ret : move_irqs(h, q, &rep);
+	if (hs.journal && fclose(hs.journal) && !ret)
+		ret = -errno;
 	if (fclose(s.journal) && !ret)
 		ret = -errno;
 	*report = sb_steal(&rep);

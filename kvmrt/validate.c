@@ -100,6 +100,8 @@ static void check_vm(struct vctx *c, const struct kvmrt_vm *vm, const struct kvm
 			     "ignored: the cpuset is empty, so memory is not restricted to NUMA "
 			     "nodes");
 	}
+	if (vm->hide_kvm)
+		diag(c, KVMRT_WARNING, vm, KA_HIDE_KVM, "hides KVM from the guest, which then has no kvm-clock and so no ptp_kvm: its clock cannot follow the host's, and xtrace's merge of host and guest events loses its accuracy");
 	if (!vm->rt)
 		return;
 
@@ -277,6 +279,8 @@ int kvmrt_validate(const struct kvmrt_config *cfg, const struct kvmrt_topo *topo
 						     label(a));
 		}
 	}
+	if (kvmrt_validate_pcidevs(cfg, topo, d) < 0)
+		goto oom;
 	if (any_rt && xtrace_idset_subset(topo->cpus, rt_shielded)) {
 		char *s = xtrace_idset_format(topo->cpus);
 

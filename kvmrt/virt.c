@@ -270,6 +270,8 @@ static bool same_meaning(const struct kvmrt_vm *vm, enum kvmrt_attr_id a, const 
 	struct xtrace_idset *nodes;
 	bool same = false, b;
 
+	if (a == KA_NR_VCPUS && vm->nr_vcpus_auto)
+		return atoi(val) == vm->nr_vcpus;
 	if (a == KA_CPU_TOPOLOGY && !strcmp(val, "auto"))
 		return vm->sockets == 1 && vm->cores == vm->nr_vcpus && vm->threads == 1;
 	if (a == KA_RT_MEMORY) {

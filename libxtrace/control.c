@@ -21,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <tracefs.h>
+
 #include "xtrace-local.h"
 
 #define DEFAULT_RUN_DIR	"/run/xtrace"
@@ -300,4 +302,135 @@ void xtrace_ctl_peers_free(struct xtrace_ctl_peer *peers, int nr)
 	for (int i = 0; i < nr; i++)
 		free(peers[i].path);
 	free(peers);
+}
+
+int xtrace_ctl_mark(pid_t pid, const char *text)
+{
+	const char *tdir = tracefs_tracing_dir();
+	char *idir = NULL, *line = NULL;
+	struct dirent *de;
+	int n = 0, ret = 0;
+	DIR *d;
+
+	if (!tdir)
+		return -ENOENT;
+	if (asprintf(&idir, "%s/instances", tdir) < 0 || asprintf(&line, "%s\n", text) < 0) {
+		free(idir);
+		return -ENOMEM;
+	}
+	d = opendir(idir);
+	if (!d) {
+		ret = -errno;
+		goto out;
+	}
+	/* a recorder's instances: xtrace-PID, and xtrace-PID-N for a second one in a process */
+	while ((de = readdir(d))) {
+		char *path, rest[2];
+		int p, k, fd;
+
+		if (sscanf(de->d_name, "xtrace-%d%1s", &p, rest) != 1 &&
+		    sscanf(de->d_name, "xtrace-%d-%d%1s", &p, &k, rest) != 2)
+			continue;
+		if (p != pid || asprintf(&path, "%s/%s/trace_marker", idir, de->d_name) < 0)
+			continue;
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		free(path);
+		if (fd < 0) {
+			ret = -errno;
+			continue;
+		}
+		if (!xt_write_all(fd, line, strlen(line)))
+			n++;
+		else
+			ret = -EIO;
+		close(fd);
+	}
+	closedir(d);
+out:
+	free(idir);
+	free(line);
+	return n ? n : ret;
+}
+
+static int ctl_connect_send(const char *path, const char *request)
+{
+	struct sockaddr_un sa;
+	char *line;
+	int fd, ret;
+
+	ret = make_addr(path, &sa);
+	if (ret)
+		return ret;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	if (asprintf(&line, "%s\n", request) < 0) {
+		close(fd);
+		return -ENOMEM;
+	}
+	ret = xt_write_all(fd, line, strlen(line));
+	free(line);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+int xtrace_ctl_alert(const char *mark, const char *request, int timeout_ms,
+		     struct xtrace_ctl_result **res)
+{
+	struct xtrace_ctl_peer *peers;
+	struct xtrace_ctl_result *r;
+	int nr, ret, *fds;
+
+	*res = NULL;
+	ret = xtrace_ctl_list(&peers, &nr, NULL);
+	if (ret || !nr)
+		return ret;
+	r = calloc(nr, sizeof(*r));
+	fds = calloc(nr, sizeof(*fds));
+	if (!r || !fds) {
+		free(r);
+		free(fds);
+		xtrace_ctl_peers_free(peers, nr);
+		return -ENOMEM;
+	}
+	for (int i = 0; i < nr; i++) {
+		r[i].pid = peers[i].pid;
+		r[i].path = peers[i].path;	/* moves to the result */
+		r[i].marked = mark ? xtrace_ctl_mark(peers[i].pid, mark) : 0;
+	}
+	free(peers);
+	for (int i = 0; i < nr; i++)
+		fds[i] = ctl_connect_send(r[i].path, request);
+	for (int i = 0; i < nr; i++) {
+		char buf[4096];
+
+		if (fds[i] < 0) {
+			r[i].ret = fds[i];
+			continue;
+		}
+		r[i].ret = read_line(fds[i], buf, sizeof(buf), timeout_ms);
+		close(fds[i]);
+		if (!r[i].ret && !(r[i].reply = strdup(buf)))
+			r[i].ret = -ENOMEM;
+	}
+	free(fds);
+	*res = r;
+	return nr;
+}
+
+void xtrace_ctl_results_free(struct xtrace_ctl_result *res, int nr)
+{
+	for (int i = 0; res && i < nr; i++) {
+		free(res[i].path);
+		free(res[i].reply);
+	}
+	free(res);
 }

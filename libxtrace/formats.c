@@ -47,14 +47,6 @@ enum verdict {
 	FMT_CRASH = 'c',	/* the parser died or hung on it */
 };
 
-struct fmt {
-	char *path;		/* for messages */
-	char *sys;
-	char *buf;
-	size_t len;
-	enum verdict verdict;
-};
-
 /* A handle set up like @rec's (layout, byte order) for a trial parse. */
 static struct tep_handle *trial_tep(const struct xtrace_rec *rec)
 {
@@ -84,7 +76,7 @@ static bool fields_fit(const struct tep_format_field *f, int room)
 }
 
 /* The verdict on one event format, parsed into a handle of its own (in the child). */
-static enum verdict check_format(const struct xtrace_rec *rec, const struct fmt *f)
+static enum verdict check_format(const struct xtrace_rec *rec, const struct xt_fmt *f)
 {
 	int room = rec->meta.page_size - 8 - rec->meta.long_size;
 	struct tep_handle *tep = trial_tep(rec);
@@ -117,8 +109,8 @@ static bool write_byte(int fd, char c)
  * The child: a verdict byte per format from @from on, then 'E'. Index -1 is the header page
  * ('y' or 'p'). Its messages would repeat the parent's: standard error goes to /dev/null.
  */
-static __attribute__((noreturn)) void child(const struct xtrace_rec *rec, const struct fmt *hp,
-					    const struct fmt *f, int nr, int from, int fd)
+static __attribute__((noreturn)) void child(const struct xtrace_rec *rec, const struct xt_fmt *hp,
+					    const struct xt_fmt *f, int nr, int from, int fd)
 {
 	static const int deadly[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGSYS, SIGTRAP };
 	int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
@@ -249,7 +241,7 @@ static bool divides_unsafely(const struct tep_print_arg *a, int depth)
 }
 
 /* Act on the verdict on format @i (in order): parse it into rec->tep, or say why not. */
-static void load_one(struct xtrace_rec *rec, struct fmt *f, int *loaded)
+static void load_one(struct xtrace_rec *rec, struct xt_fmt *f, int *loaded)
 {
 	struct tep_event *ev = NULL;
 
@@ -291,7 +283,7 @@ static void load_one(struct xtrace_rec *rec, struct fmt *f, int *loaded)
  * the number of event formats loaded, -EBADMSG if the header page is damaged, or -errno if no
  * child can be made.
  */
-static int load_all(struct xtrace_rec *rec, const struct fmt *hp, struct fmt *f, int nr)
+static int load_all(struct xtrace_rec *rec, const struct xt_fmt *hp, struct xt_fmt *f, int nr)
 {
 	int64_t deadline = now_ms() + CHECK_BUDGET_MS;
 	int from = -1, loaded = 0;
@@ -352,7 +344,7 @@ static int load_all(struct xtrace_rec *rec, const struct fmt *hp, struct fmt *f,
 	return loaded;
 }
 
-static void free_fmts(struct fmt *f, int nr)
+void xt_fmts_free(struct xt_fmt *f, int nr)
 {
 	for (int i = 0; i < nr; i++) {
 		free(f[i].path);
@@ -363,10 +355,10 @@ static void free_fmts(struct fmt *f, int nr)
 }
 
 /* Every formats/SYSTEM/EVENT file, in directory order (the order they are parsed in). */
-static int read_fmts(const char *fdir, struct fmt **out, int *nr)
+static int read_fmts(const char *fdir, struct xt_fmt **out, int *nr)
 {
 	struct dirent *sde;
-	struct fmt *f = NULL;
+	struct xt_fmt *f = NULL;
 	int n = 0, cap = 0, ret = 0;
 	DIR *sd = opendir(fdir);
 
@@ -386,7 +378,7 @@ static int read_fmts(const char *fdir, struct fmt **out, int *nr)
 		}
 		ed = opendir(sys);
 		while (!ret && ed && (ede = readdir(ed))) {
-			struct fmt *g;
+			struct xt_fmt *g;
 			char *p;
 
 			if (ede->d_name[0] == '.')
@@ -419,7 +411,7 @@ static int read_fmts(const char *fdir, struct fmt **out, int *nr)
 	}
 	closedir(sd);
 	if (ret) {
-		free_fmts(f, n);
+		xt_fmts_free(f, n);
 		return ret;
 	}
 	*out = f;
@@ -427,10 +419,17 @@ static int read_fmts(const char *fdir, struct fmt **out, int *nr)
 	return 0;
 }
 
+int xt_load_formats_list(struct xtrace_rec *rec, struct xt_fmt *hp, struct xt_fmt *f, int nr)
+{
+	int ret = load_all(rec, hp, f, nr);
+
+	return ret ? ret : -EBADMSG;	/* 0: not one event format */
+}
+
 int xt_load_formats(struct xtrace_rec *rec)
 {
 	char *fdir = xt_path(rec->dir, XT_FORMATS_DIR);
-	struct fmt hp = { 0 }, *f = NULL;
+	struct xt_fmt hp = { 0 }, *f = NULL;
 	int ret, nr = 0;
 
 	if (!fdir)
@@ -440,10 +439,8 @@ int xt_load_formats(struct xtrace_rec *rec)
 	if (!ret)
 		ret = read_fmts(fdir, &f, &nr);
 	if (!ret)
-		ret = load_all(rec, &hp, f, nr);
-	if (!ret)
-		ret = -EBADMSG;		/* not one event format */
-	free_fmts(f, nr);
+		ret = xt_load_formats_list(rec, &hp, f, nr);
+	xt_fmts_free(f, nr);
 	free(hp.path);
 	free(hp.buf);
 	free(fdir);
@@ -482,4 +479,151 @@ const void *xtrace_field_data(const struct tep_format_field *field,
 	if (len)
 		*len = n;
 	return (const char *)record->data + off;
+}
+
+/* The value of print argument @a for record @r, if it is a number the record holds. */
+static bool arg_value(const struct tep_event *ev, const struct tep_print_arg *a,
+		      const struct tep_record *r, int depth, unsigned long long *v)
+{
+	const struct tep_format_field *f;
+	unsigned long long l, rt;
+	const void *p;
+	unsigned int len;
+	char *end;
+
+	if (!a || depth > 64)
+		return false;
+	switch (a->type) {
+	case TEP_PRINT_ATOM:
+		if (!a->atom.atom)
+			return false;
+		errno = 0;
+		*v = strtoull(a->atom.atom, &end, 0);
+		end += strspn(end, "uUlL");
+		return !errno && end != a->atom.atom && !*end;
+	case TEP_PRINT_TYPE:
+		return arg_value(ev, a->typecast.item, r, depth + 1, v);
+	case TEP_PRINT_FIELD:
+		f = a->field.field ? a->field.field :
+		    tep_find_any_field((struct tep_event *)ev, a->field.name);
+		p = f ? xtrace_field_data(f, r, &len) : NULL;
+		if (!p || (f->flags & TEP_FIELD_IS_DYNAMIC) ||
+		    (len != 1 && len != 2 && len != 4 && len != 8))
+			return false;
+		*v = tep_read_number(ev->tep, p, len);
+		return true;
+	case TEP_PRINT_DYNAMIC_ARRAY_LEN:
+		if (!a->dynarray.field || !xtrace_field_data(a->dynarray.field, r, &len))
+			return false;
+		*v = len;
+		return true;
+	case TEP_PRINT_OP:
+		if (!a->op.op || !arg_value(ev, a->op.left, r, depth + 1, &l) ||
+		    !arg_value(ev, a->op.right, r, depth + 1, &rt))
+			return false;
+		switch (a->op.op[0] | (a->op.op[0] ? a->op.op[1] << 8 : 0)) {
+		case '+':
+			*v = l + rt < l ? ~0ULL : l + rt;
+			return true;
+		case '-':
+			*v = l - rt;
+			return true;
+		case '*':
+			*v = rt && l > ~0ULL / rt ? ~0ULL : l * rt;
+			return true;
+		case '&':
+			*v = l & rt;
+			return true;
+		case '|':
+			*v = l | rt;
+			return true;
+		case '>' | '>' << 8:
+			*v = rt > 63 ? 0 : l >> rt;
+			return true;
+		default:
+			return false;
+		}
+	default:
+		return false;
+	}
+}
+
+/* The bytes of record @r that print argument @a (the data of __print_hex, __print_array) gives. */
+static bool arg_bytes(const struct tep_event *ev, const struct tep_print_arg *a,
+		      const struct tep_record *r, unsigned long long *avail)
+{
+	const struct tep_format_field *f = NULL;
+	unsigned int len;
+
+	while (a && a->type == TEP_PRINT_TYPE)
+		a = a->typecast.item;
+	if (!a)
+		return false;
+	if (a->type == TEP_PRINT_FIELD)
+		f = a->field.field ? a->field.field :
+		    tep_find_any_field((struct tep_event *)ev, a->field.name);
+	else if (a->type == TEP_PRINT_DYNAMIC_ARRAY)
+		f = a->dynarray.field;
+	if (!f || !xtrace_field_data(f, r, &len))
+		return false;
+	*avail = len;
+	return true;
+}
+
+static bool lengths_fit(const struct tep_event *ev, const struct tep_print_arg *a,
+			const struct tep_record *r, int depth)
+{
+	for (; a; a = a->next) {
+		const struct tep_print_arg *kids[3] = { NULL };
+		unsigned long long n, el, avail;
+
+		if (depth > 64)
+			return false;
+		switch (a->type) {
+		case TEP_PRINT_HEX:
+		case TEP_PRINT_HEX_STR:
+			if (!arg_bytes(ev, a->hex.field, r, &avail) ||
+			    !arg_value(ev, a->hex.size, r, 0, &n) || n > avail)
+				return false;
+			break;
+		case TEP_PRINT_INT_ARRAY:
+			if (!arg_bytes(ev, a->int_array.field, r, &avail) ||
+			    !arg_value(ev, a->int_array.count, r, 0, &n) ||
+			    !arg_value(ev, a->int_array.el_size, r, 0, &el) ||
+			    (el && n > avail / el))
+				return false;
+			break;
+		case TEP_PRINT_OP:
+			kids[0] = a->op.left;
+			kids[1] = a->op.right;
+			break;
+		case TEP_PRINT_TYPE:
+			kids[0] = a->typecast.item;
+			break;
+		case TEP_PRINT_FLAGS:
+			kids[0] = a->flags.field;
+			break;
+		case TEP_PRINT_SYMBOL:
+			kids[0] = a->symbol.field;
+			break;
+		case TEP_PRINT_FUNC:
+			kids[0] = a->func.args;
+			break;
+		default:
+			break;
+		}
+		for (int i = 0; i < 3; i++)
+			if (kids[i] && !lengths_fit(ev, kids[i], r, depth + 1))
+				return false;
+	}
+	return true;
+}
+
+bool xtrace_event_printable(const struct tep_event *event, const struct tep_record *record)
+{
+	if (!event || !record || !record->data || record->size < 0)
+		return false;
+	if (event->flags & TEP_EVENT_FL_FAILED)
+		return true;	/* printed as raw fields */
+	return lengths_fit(event, event->print_fmt.args, record, 0);
 }

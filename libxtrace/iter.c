@@ -40,7 +40,7 @@ struct xtrace_iter *xt_iter_new_full(struct xtrace_rec **recs, int nr,
 	if (!it)
 		return NULL;
 	for (int i = 0; i < nr; i++)
-		total += recs[i]->meta.nr_cpus;
+		total += xt_rec_nr_streams(recs[i]);
 	it->streams = calloc(total ? total : 1, sizeof(*it->streams));
 	if (!it->streams) {
 		free(it);
@@ -48,10 +48,14 @@ struct xtrace_iter *xt_iter_new_full(struct xtrace_rec **recs, int nr,
 		return NULL;
 	}
 	for (int i = 0; i < nr && !ret; i++) {
-		for (int c = 0; c < recs[i]->meta.nr_cpus && !ret; c++) {
+		/* a trace.dat's damage found when it was opened (its streams count their own) */
+		if (recs[i]->tdat)
+			it->damage += xt_tdat_damage(recs[i]);
+		for (int k = 0; k < xt_rec_nr_streams(recs[i]) && !ret; k++) {
 			struct xt_stream *s = &it->streams[it->nr_streams];
+			int c = xt_rec_stream_cpu(recs[i], k);
 
-			if (!recs[i]->meta.cpu[c].recorded)
+			if (c < 0)
 				continue;
 			/* a replay keeps a slot for every stream: the order names them by index */
 			if (cpus && !xtrace_cpuset_has(cpus, c) && !replay)
@@ -60,6 +64,7 @@ struct xtrace_iter *xt_iter_new_full(struct xtrace_rec **recs, int nr,
 			s->rec = recs[i];
 			s->source = i;
 			s->cpu = c;
+			s->sub = k;
 			s->fd = -1;
 			s->damage_total = &it->damage;
 			s->hook = hook;

@@ -32,8 +32,19 @@
  */
 static int copy_decoding_files(const char *src, const char *dst)
 {
-	char *meta = xt_path(src, XT_META_FILE);
-	int ret = meta && access(meta, R_OK) ? -errno : meta ? 0 : -ENOMEM;
+	char *meta = xt_tdat_path(src), *to;
+	int ret;
+
+	if (meta) {
+		/* a trace.dat is its own decoding files and data: kept whole (tracedat.c) */
+		to = xt_path(dst, XT_TRACEDAT_FILE);
+		ret = to ? xt_copy_file(meta, to) : -ENOMEM;
+		free(to);
+		free(meta);
+		return ret;
+	}
+	meta = xt_path(src, XT_META_FILE);
+	ret = meta && access(meta, R_OK) ? -errno : meta ? 0 : -ENOMEM;
 
 	free(meta);
 	return ret ? ret : xt_copy_tree(src, dst, true);
@@ -126,19 +137,16 @@ static void report(struct xtrace_merge_meta *m, struct gaps *g)
 			     s->name);
 		if (!s->events)
 			warn(m, "'%s' has no events", s->name);
-		if (m->nr_sources > 1 && s->clock_error < 0) {
-			warn(m, "'%s': its clock error is unknown (chronyd was not running when it was recorded): where its events are close to another system's, the order shown may be wrong",
+		if (m->nr_sources > 1 && s->clock_bound < 0) {
+			warn(m, "'%s': its clock error is unknown (chronyd was not running when it was recorded, and no clock exchanges were kept with it): where its events are close to another system's, the order shown may be wrong",
 			     s->name);
 		} else if (m->nr_sources > 1 && m->typical_gap >= 0 &&
-			   s->clock_error + s->sample_error > m->typical_gap) {
-			xtrace_format_ns(a, sizeof(a), s->clock_error + s->sample_error);
+			   s->clock_bound > m->typical_gap) {
+			xtrace_format_ns(a, sizeof(a), s->clock_bound);
 			xtrace_format_ns(b, sizeof(b), m->typical_gap);
 			warn(m, "'%s': its clock may be off by up to %s, more than the typical %s between interleaved events: the order shown may be wrong",
 			     s->name, a, b);
 		}
-		if (s->steps)
-			warn(m, "'%s': its clock was stepped %d time(s) while recording: times near a step are uncertain",
-			     s->name, s->steps);
 		if (s->lost)
 			warn(m, "'%s': %llu events were lost while recording", s->name,
 			     (unsigned long long)s->lost);
@@ -166,6 +174,72 @@ static char *clean_name(const char *name)
 	if (n && (!strcmp(n, ".") || !strcmp(n, "..")))
 		n[0] = '_';
 	return n;
+}
+
+/* A system of a merged input keeps the mapping that merge made, and says how. */
+static void earlier_mapping(struct xtrace_merge_source *s)
+{
+	struct xtrace_merge_meta mm;
+
+	if (xtrace_merge_meta_read(s->input, &mm))
+		return;
+	for (int k = 0; k < mm.nr_sources; k++) {
+		const struct xtrace_merge_source *e = &mm.sources[k];
+		char *basis;
+
+		if (strcmp(e->name, s->name) || !e->clock_basis ||
+		    asprintf(&basis, "%s (earlier merge)", e->clock_basis) < 0)
+			continue;
+		free(s->clock_basis);
+		s->clock_basis = basis;
+		s->clock_offset = e->clock_offset;
+		s->drift_ppb = e->drift_ppb;
+		s->clock_bound = e->clock_bound;
+		s->exchanges = e->exchanges;
+	}
+	xtrace_merge_meta_free(&mm);
+}
+
+/* Each system's clock onto the reference's (clockfit.c), its steps reported. */
+static int map_clocks(const struct xtrace_merge_opts *o, struct xtrace_merge_meta *m,
+		      struct xtrace_rec **recs)
+{
+	char *ref = NULL;
+	int ret = 0;
+
+	/* the reference: the system the exchanges were made with */
+	for (int i = 0; i < m->nr_sources && !ref; i++) {
+		struct xtrace_clock_pair *p;
+		size_t n;
+
+		if (!xtrace_clocksync_read(xtrace_rec_dir(recs[i]), &p, &n, &ref))
+			free(p);
+	}
+	for (int i = 0; i < m->nr_sources && !ret; i++) {
+		struct xtrace_merge_source *s = &m->sources[i];
+		bool is_ref = ref && s->hostname && !strcmp(ref, s->hostname);
+		struct xt_clock_step *st;
+		int nr_st;
+
+		ret = xt_clock_correct(recs[i], o, is_ref, s, &st, &nr_st);
+		if (!ret && s->clock_basis && !strcmp(s->clock_basis, "an earlier merge"))
+			earlier_mapping(s);
+		for (int k = 0; k < nr_st && !ret; k++) {
+			char at[64];
+
+			xtrace_format_utc(at, sizeof(at), st[k].at);
+			ret = warn(m, "'%s': its clock was stepped %+.6f s at %s UTC: %s", s->name,
+				   st[k].size / 1e9, at,
+				   s->exchanges && strcmp(s->clock_basis, "ssh checks") ?
+				   "its mapping by clock exchanges is not affected" :
+				   o->raw_clocks ? "times before it are on the clock before it, times after it on the clock after it" :
+				   o->step_before ? "times after it are placed on the clock before it" :
+				   "times before it are placed on the clock after it");
+		}
+		free(st);
+	}
+	free(ref);
+	return ret;
 }
 
 static int open_inputs(const struct xtrace_merge_opts *o, struct input *in,
@@ -197,6 +271,11 @@ static int open_inputs(const struct xtrace_merge_opts *o, struct input *in,
 	*recs = calloc(n, sizeof(**recs));
 	if (!m->sources || !*recs)
 		return -ENOMEM;
+	/* trace-cmd's host and guest files: a guest takes the host's time of day */
+	for (int i = 0, k = 0; i < o->nr_inputs; i++)
+		for (int j = 0; j < in[i].set.nr; j++)
+			(*recs)[k++] = in[i].set.recs[j];
+	xt_tdat_link(*recs, n);
 	for (int i = 0; i < o->nr_inputs; i++) {
 		for (int k = 0; k < in[i].set.nr; k++) {
 			struct xtrace_rec *rec = in[i].set.recs[k];
@@ -208,6 +287,12 @@ static int open_inputs(const struct xtrace_merge_opts *o, struct input *in,
 			if (!strcmp(meta->timestamp, "tsc")) {
 				xt_log(XTRACE_LOG_ERROR, "'%s' was recorded with -t tsc: the TSCs of different systems cannot be related to each other; record with -t tod (the default) to merge",
 				       o->inputs[i]);
+				return -EINVAL;
+			}
+			if (strcmp(meta->timestamp, xtrace_rec_meta((*recs)[0])->timestamp)) {
+				xt_log(XTRACE_LOG_ERROR, "'%s' has %s times, '%s' %s times: a trace.dat recorded without --date has no time of day to merge by",
+				       o->inputs[i], meta->timestamp, o->inputs[0],
+				       xtrace_rec_meta((*recs)[0])->timestamp);
 				return -EINVAL;
 			}
 			s->name = clean_name(name);
@@ -231,6 +316,9 @@ static int open_inputs(const struct xtrace_merge_opts *o, struct input *in,
 			(*recs)[m->nr_sources++] = rec;
 		}
 	}
+	ret = map_clocks(o, m, *recs);
+	if (ret)
+		return ret;
 	for (int k = 0; k < o->nr_offsets; k++) {
 		int j;
 
@@ -242,7 +330,7 @@ static int open_inputs(const struct xtrace_merge_opts *o, struct input *in,
 			       o->offset_names[k]);
 			return -EINVAL;
 		}
-		m->sources[j].offset = xt_add_sat(m->sources[j].offset, o->offsets[k]);
+		m->sources[j].offset = xtrace_time_add(m->sources[j].offset, o->offsets[k]);
 		xt_rec_set_source((*recs)[j], m->sources[j].name, m->sources[j].offset);
 	}
 	return 0;
@@ -290,6 +378,7 @@ struct runs {
 	const uint32_t *src_of;
 	int prev_src;
 	int64_t prev_last;
+	const int64_t *bound;		/* per source: its clock's bound, -1 unknown */
 };
 
 static inline __attribute__((always_inline)) void run_done(struct runs *r, uint32_t id,
@@ -300,7 +389,13 @@ static inline __attribute__((always_inline)) void run_done(struct runs *r, uint3
 	struct xtrace_merge_source *s = &r->m->sources[src];
 
 	xt_order_run(r->w, id, count, first, last);
-	gap_add(r->g, xt_sub_sat(first, r->prev_last), (src != r->prev_src) & (r->prev_src >= 0));
+	gap_add(r->g, xtrace_time_sub(first, r->prev_last),
+		(src != r->prev_src) & (r->prev_src >= 0));
+	if (src != r->prev_src && r->prev_src >= 0 && r->bound[src] >= 0 &&
+	    r->bound[r->prev_src] >= 0 &&
+	    xtrace_time_sub(first, r->prev_last) <=
+	    xtrace_time_add(r->bound[src], r->bound[r->prev_src]))
+		r->m->uncertain++;
 	r->prev_src = src;
 	r->prev_last = last;
 	if (!s->events)
@@ -399,9 +494,14 @@ static int run_merge(const struct xtrace_merge_opts *o, struct xtrace_merge_meta
 	uint64_t total = 0, done = 0, next_progress = PROGRESS_EVERY, run_len = 0;
 	int64_t run_first = 0, run_last = 0;
 	uint32_t run_id = UINT32_MAX;
-	struct runs r = { &w, m, g, NULL, -1, 0 };
+	struct runs r = { &w, m, g, NULL, -1, 0, NULL };
+	int64_t *bound = calloc(m->nr_sources ? m->nr_sources : 1, sizeof(*bound));
 	int nr_streams, ret;
 	long n;
+
+	for (int i = 0; i < m->nr_sources && bound; i++)
+		bound[i] = m->sources[i].clock_bound;
+	r.bound = bound;
 
 	for (int i = 0; i < m->nr_sources; i++) {
 		const struct xtrace_meta *meta = xtrace_rec_meta(recs[i]);
@@ -411,7 +511,7 @@ static int run_merge(const struct xtrace_merge_opts *o, struct xtrace_merge_meta
 			total += meta->cpu[c].events;
 	}
 	copy.fds = malloc((copy.nr_fds ? copy.nr_fds : 1) * sizeof(*copy.fds));
-	if (!g || !copy.fds) {
+	if (!g || !copy.fds || !bound) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -492,6 +592,7 @@ out:
 	}
 	free(g);
 	free(src_of);
+	free(bound);
 	return ret;
 }
 
@@ -533,6 +634,8 @@ int xtrace_merge(const struct xtrace_merge_opts *o, struct xtrace_merge_meta *me
 		ret = xt_mkdir_p(copy_dirs[i], 0755);
 		if (!ret)
 			ret = copy_decoding_files(xtrace_rec_dir(recs[i]), copy_dirs[i]);
+		if (!ret)
+			ret = xt_clockmap_write(copy_dirs[i], recs[i]);
 	}
 	if (!ret)
 		ret = run_merge(o, &m, recs, copy_dirs);

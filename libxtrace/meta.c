@@ -549,6 +549,7 @@ int xtrace_merge_meta_write(const char *dir, const struct xtrace_merge_meta *m)
 	put_u64(&sb, "sources", m->nr_sources);
 	put_u64(&sb, "events", m->events);
 	put_i64(&sb, "typical_gap_ns", m->typical_gap);
+	put_u64(&sb, "uncertain", m->uncertain);
 	put_str(&sb, "complete", m->complete ? "true" : "false");
 	if (m->error)
 		put_str(&sb, "error", m->error);
@@ -570,6 +571,12 @@ int xtrace_merge_meta_write(const char *dir, const struct xtrace_merge_meta *m)
 		put_u64(&sb, "sample_error_ns", s->sample_error);
 		put_u64(&sb, "steps", s->steps);
 		put_u64(&sb, "damage", s->damage);
+		if (s->clock_basis)
+			put_str(&sb, "clock_basis", s->clock_basis);
+		put_i64(&sb, "clock_offset_ns", s->clock_offset);
+		put_i64(&sb, "drift_ppb", s->drift_ppb);
+		put_i64(&sb, "clock_bound_ns", s->clock_bound);
+		put_u64(&sb, "exchanges", s->exchanges);
 	}
 	if (sb.err) {
 		free(sb.buf);
@@ -598,6 +605,8 @@ static int merge_apply(struct xtrace_merge_meta *m, const char *sec, const char 
 			return get_u64(val, &m->events);
 		if (!strcmp(key, "typical_gap_ns"))
 			return get_i64(val, &m->typical_gap);
+		if (!strcmp(key, "uncertain"))
+			return get_u64(val, &m->uncertain);
 		if (!strcmp(key, "complete"))
 			m->complete = !strcmp(val, "true");
 		if (!strcmp(key, "error"))
@@ -638,6 +647,20 @@ static int merge_apply(struct xtrace_merge_meta *m, const char *sec, const char 
 		return get_i64(val, &s->last);
 	if (!strcmp(key, "clock_error_ns"))
 		return get_i64(val, &s->clock_error);
+	if (!strcmp(key, "clock_basis"))
+		return set_str(&s->clock_basis, val);
+	if (!strcmp(key, "clock_offset_ns"))
+		return get_i64(val, &s->clock_offset);
+	if (!strcmp(key, "drift_ppb"))
+		return get_i64(val, &s->drift_ppb);
+	if (!strcmp(key, "clock_bound_ns"))
+		return get_i64(val, &s->clock_bound);
+	if (!strcmp(key, "exchanges")) {
+		int ret = get_u64(val, &u);
+
+		s->exchanges = u > INT32_MAX ? INT32_MAX : (int)u;
+		return ret;
+	}
 	if (!strcmp(key, "sample_error_ns") || !strcmp(key, "steps") || !strcmp(key, "damage")) {
 		int ret = get_u64(val, &u);
 
@@ -685,7 +708,7 @@ int xtrace_merge_meta_read(const char *dir, struct xtrace_merge_meta *m)
 		goto out;
 	}
 	for (int i = 0; i < m->nr_sources; i++)
-		m->sources[i].clock_error = -1;
+		m->sources[i].clock_error = m->sources[i].clock_bound = -1;
 	for (size_t i = 0; i < n && !ret; i++) {
 		ret = merge_apply(m, kv[i].sec, kv[i].key, kv[i].val);
 		if (ret == -EBADMSG)
@@ -719,6 +742,7 @@ void xtrace_merge_meta_free(struct xtrace_merge_meta *m)
 		free(m->sources[i].name);
 		free(m->sources[i].hostname);
 		free(m->sources[i].input);
+		free(m->sources[i].clock_basis);
 	}
 	free(m->sources);
 	for (int i = 0; i < m->nr_warnings; i++)

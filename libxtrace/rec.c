@@ -95,11 +95,20 @@ static void printk_safe_lines(char *buf)
 	*out = '\0';
 }
 
+void xt_parse_printk(struct tep_handle *tep, char *buf)
+{
+	printk_safe_lines(buf);
+	tep_parse_printk_formats(tep, buf);
+}
+
 int xtrace_rec_load_symbols(struct xtrace_rec *rec)
 {
-	char *path = xt_path(rec->dir, XT_KALLSYMS_FILE), *buf;
+	char *path, *buf;
 	int ret;
 
+	if (rec->tdat)
+		return xt_tdat_symbols(rec);
+	path = xt_path(rec->dir, XT_KALLSYMS_FILE);
 	if (!path)
 		return -ENOMEM;
 	ret = xt_zstd_file_read(path, &buf, NULL);
@@ -110,12 +119,34 @@ int xtrace_rec_load_symbols(struct xtrace_rec *rec)
 	}
 	path = xt_path(rec->dir, XT_PRINTK_FILE);
 	if (path && !xt_read_file(path, &buf, NULL)) {
-		printk_safe_lines(buf);
-		tep_parse_printk_formats(rec->tep, buf);
+		xt_parse_printk(rec->tep, buf);
 		free(buf);
 	}
 	free(path);
 	return ret;
+}
+
+/* A trace.dat file (or a merged directory's copy of one) as a recording. */
+static struct xtrace_rec *tdat_open(char *path)
+{
+	struct xtrace_rec *rec = calloc(1, sizeof(*rec));
+	int ret;
+
+	if (!rec) {
+		free(path);
+		return NULL;
+	}
+	rec->dir = path;
+	ret = xt_tdat_rec_open(rec, path);
+	if (ret) {
+		if (ret != -ENOTSUP && ret != -ENOMEM)
+			xt_log(XTRACE_LOG_ERROR, "'%s': not a readable trace.dat file (%s)", path,
+			       strerror(-ret));
+		xtrace_rec_close(rec);
+		errno = -ret;
+		return NULL;
+	}
+	return rec;
 }
 
 struct xtrace_rec *xtrace_rec_open(const char *dir)
@@ -127,6 +158,9 @@ struct xtrace_rec *xtrace_rec_open(const char *dir)
 
 	if (stat(dir, &st))
 		return NULL;
+	path = xt_tdat_path(dir);
+	if (path)
+		return tdat_open(path);
 	if (!S_ISDIR(st.st_mode)) {
 		errno = ENOTDIR;
 		return NULL;
@@ -185,6 +219,7 @@ void xtrace_rec_close(struct xtrace_rec *rec)
 {
 	if (!rec)
 		return;
+	xt_tdat_free(rec->tdat);
 	if (rec->tep)
 		tep_free(rec->tep);
 	for (long i = 0; i < rec->nr_syscalls; i++)
@@ -238,6 +273,28 @@ int xt_rec_set_source(struct xtrace_rec *rec, const char *name, int64_t offset)
 	rec->name = n;
 	rec->offset = offset;
 	return 0;
+}
+
+int xt_rec_set_clock(struct xtrace_rec *rec, struct xtrace_clock_sample *samples, size_t n)
+{
+	xt_clock_fast_free(&rec->fclock);
+	free(rec->clock.samples);
+	rec->clock.samples = samples;
+	rec->clock.nr_samples = n;
+	rec->mapped = true;
+	return xt_clock_fast_init(&rec->fclock, &rec->clock);
+}
+
+int xt_rec_nr_streams(const struct xtrace_rec *rec)
+{
+	return rec->tdat ? xt_tdat_nr_streams(rec) : rec->meta.nr_cpus;
+}
+
+int xt_rec_stream_cpu(const struct xtrace_rec *rec, int k)
+{
+	if (rec->tdat)
+		return xt_tdat_stream_cpu(rec, k);
+	return rec->meta.cpu[k].recorded ? k : -1;
 }
 
 const char *xtrace_rec_syscall_name(const struct xtrace_rec *rec, long nr)

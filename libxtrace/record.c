@@ -1261,6 +1261,11 @@ const char *xtrace_recorder_marker_path(const struct xtrace_recorder *r)
 	return r->marker_path;
 }
 
+uint64_t xtrace_recorder_clock_now(const struct xtrace_recorder *r)
+{
+	return xt_clock_now(r->clockid);
+}
+
 int xtrace_recorder_failed(const struct xtrace_recorder *r)
 {
 	for (int c = 0; c < r->nr_cpus; c++)

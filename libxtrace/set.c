@@ -45,7 +45,9 @@ static int open_merged(const char *dir, struct xtrace_set *set, struct xtrace_me
 			       s->name);
 			return ret;
 		}
-		ret = xt_rec_set_source(rec, s->name, s->offset);
+		ret = xt_clockmap_load(rec);
+		if (!ret)
+			ret = xt_rec_set_source(rec, s->name, s->offset);
 		if (!ret)
 			ret = add_rec(set, rec);
 		if (ret) {
@@ -86,6 +88,8 @@ int xtrace_set_open(char *const *dirs, int nr, struct xtrace_set *set, int *bad)
 	}
 	if (ret)
 		xtrace_set_close(set);
+	else
+		xt_tdat_link(set->recs, set->nr);
 	return ret;
 }
 

@@ -20,14 +20,33 @@ static void damaged(struct xt_stream *s, const char *what)
 {
 	__atomic_add_fetch(s->damage_total, 1, __ATOMIC_RELAXED);
 	s->damage++;
-	xt_log(XTRACE_LOG_WARNING, "'%s' cpu%d: %s (frame %u, byte %lld of %lld)",
-	       s->rec->dir, s->cpu, what, s->fr.frame, (long long)s->fr.off,
-	       (long long)s->fr.size);
+	if (s->rec->tdat)
+		xt_log(XTRACE_LOG_WARNING, "'%s' cpu%d: %s (stream %d, chunk %u, byte %lld)",
+		       s->rec->dir, s->cpu, what, s->sub, s->fr.frame, (long long)s->fr.off);
+	else
+		xt_log(XTRACE_LOG_WARNING, "'%s' cpu%d: %s (frame %u, byte %lld of %lld)",
+		       s->rec->dir, s->cpu, what, s->fr.frame, (long long)s->fr.off,
+		       (long long)s->fr.size);
+}
+
+void xt_stream_damaged(struct xt_stream *s, const char *what)
+{
+	damaged(s, what);
+}
+
+/* A raw time of @s as UTC ns (or, for a trace.dat without a date, its clock's ns). */
+static inline int64_t stream_tod(struct xt_stream *s, uint64_t ts)
+{
+	if (__builtin_expect(s->rec->tdat != NULL, 0))
+		return xtrace_time_add(xt_tdat_tod(s->rec->tdat, s->cpu, ts), s->rec->offset);
+	return xtrace_time_add(xt_clock_fast_tod(&s->rec->fclock, ts, &s->hint), s->rec->offset);
 }
 
 /* Load and decompress the next frame. Returns 1, 0 at the end, or <0 if reading must stop. */
 static int load_frame(struct xt_stream *s)
 {
+	if (s->rec->tdat)
+		return xt_tdat_load(s);
 	for (;;) {
 		char msg[160];
 
@@ -302,7 +321,7 @@ found:
 	s->record.cpu = s->cpu;
 	s->record.missed_events = s->missed;
 	s->ev.ts = s->ts;
-	s->ev.tod = xt_add_sat(xt_clock_fast_tod(&s->rec->fclock, s->ts, &s->hint), s->rec->offset);
+	s->ev.tod = stream_tod(s, s->ts);
 	s->pending = true;
 	s->ev.missed = s->missed > 0 ? s->missed : 0;
 	s->ev.missed_unknown = s->missed < 0;
@@ -338,8 +357,6 @@ static int tods_room(struct xt_tods *out, size_t more)
  */
 int xt_stream_times(struct xt_stream *s, struct xt_tods *out)
 {
-	const struct xt_clock_fast *fc = &s->rec->fclock;
-	int64_t offset = s->rec->offset;
 	/* a record is at least 8 bytes: no page holds more events than this */
 	size_t per_page = s->rec->meta.page_size / 8 + 1;
 	unsigned long long ts;
@@ -367,7 +384,7 @@ int xt_stream_times(struct xt_stream *s, struct xt_tods *out)
 
 			lim = t + per_page;
 			while ((s->data = kbuffer_next_event(s->kbuf, &ts)) && t < lim)
-				*t++ = xt_add_sat(xt_clock_fast_tod(fc, ts, &s->hint), offset);
+				*t++ = stream_tod(s, ts);
 			out->n = t - out->tod;
 			if (s->data) {
 				s->data = NULL;
@@ -395,8 +412,7 @@ int xt_stream_times(struct xt_stream *s, struct xt_tods *out)
 
 			if (got >= 0) {
 				for (int i = 0; i < got; i++)
-					t[i] = xt_add_sat(xt_clock_fast_tod(fc, (uint64_t)t[i],
-										 &s->hint), offset);
+					t[i] = stream_tod(s, (uint64_t)t[i]);
 				out->n += got;
 				continue;
 			}
@@ -409,8 +425,7 @@ int xt_stream_times(struct xt_stream *s, struct xt_tods *out)
 		}
 		s->data = kbuffer_read_event(s->kbuf, &ts);
 		if (s->data)
-			out->tod[out->n++] = xt_add_sat(xt_clock_fast_tod(fc, ts, &s->hint),
-							offset);
+			out->tod[out->n++] = stream_tod(s, ts);
 	}
 }
 
@@ -424,6 +439,13 @@ int xt_stream_open(struct xt_stream *s)
 	int ret;
 
 	xt_frame_reader_init(&s->fr, -1, 0, 0);
+	if (s->rec->tdat) {
+		/* a trace.dat's streams are read in place: no hook copies them */
+		ret = xt_tdat_stream_open(s);
+		if (ret)
+			return ret;
+		goto ready;
+	}
 	if (s->hook && s->hook->open) {
 		ret = s->hook->open(s->hook->ctx, s);
 		if (ret)
@@ -470,6 +492,7 @@ int xt_stream_open(struct xt_stream *s)
 	s->fr.off = sizeof(h);
 	if (s->hook && s->hook->header)
 		s->hook->header(s->hook->ctx, s, &h);
+ready:
 	ls = s->rec->meta.long_size == 8 ? KBUFFER_LSIZE_8 : KBUFFER_LSIZE_4;
 	s->kbuf = kbuffer_alloc(ls, s->rec->meta.big_endian ? KBUFFER_ENDIAN_BIG :
 				KBUFFER_ENDIAN_LITTLE);
@@ -513,7 +536,7 @@ static bool frame_before(struct xt_stream *s, const struct xt_frame_header *h, o
 	    !xt_frame_peek(s->fd, at, XT_FRAME_MAGIC, &next) || next.first_ts < h->last_ts ||
 	    h->last_ts < h->first_ts)
 		return false;
-	return xt_add_sat(xtrace_clock_to_tod(&s->rec->clock, next.first_ts, hint),
+	return xtrace_time_add(xtrace_clock_to_tod(&s->rec->clock, next.first_ts, hint),
 			  s->rec->offset) < tod;
 }
 
@@ -524,10 +547,12 @@ int xt_stream_seek(struct xt_stream *s, int64_t tod)
 
 	if (s->ev.tod >= tod)
 		return 1;
+	if (s->rec->tdat)
+		goto linear;
 	/* the frame loaded now: drop it if the next frame on disk still starts too early */
 	if (s->fr.off < s->fr.size - (off_t)sizeof(h) &&
 	    xt_frame_peek(s->fd, s->fr.off, XT_FRAME_MAGIC, &h) &&
-	    xt_add_sat(xtrace_clock_to_tod(&s->rec->clock, h.first_ts, &hint),
+	    xtrace_time_add(xtrace_clock_to_tod(&s->rec->clock, h.first_ts, &hint),
 		       s->rec->offset) < tod) {
 		s->page = s->nr_pages - 1;
 		s->data = NULL;
@@ -540,6 +565,7 @@ int xt_stream_seek(struct xt_stream *s, int64_t tod)
 		if (!xt_stream_next(s))
 			return 0;
 	}
+linear:
 	while (s->ev.tod < tod)
 		if (!xt_stream_next(s))
 			return 0;

@@ -25,7 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "xtrace-local.h"
+#include "reader.h"
 #include "sbuf.h"
 
 #define LIBVIRT_RUN	"/run/libvirt/qemu"
@@ -223,7 +223,7 @@ static int cmp_numbered(const void *a, const void *b)
 }
 
 /* Sort the threads by tid, keeping for each tid its latest line. */
-static int dedup_threads(struct xtrace_vms *v)
+int xt_vms_sort(struct xtrace_vms *v)
 {
 	struct numbered *n;
 	int k = 0;
@@ -248,11 +248,19 @@ static int dedup_threads(struct xtrace_vms *v)
 
 int xtrace_vms_read(const char *dir, struct xtrace_vms *v)
 {
-	char *path = xt_path(dir, XT_VMS_FILE), line[256];
+	char *path = xt_tdat_path(dir), line[256];
 	int cap_t = 0, cap_v = 0;
 	FILE *f;
 
 	memset(v, 0, sizeof(*v));
+	if (path) {
+		/* a trace.dat: its GUEST options */
+		int ret = xt_tdat_vms(path, v);
+
+		free(path);
+		return ret;
+	}
+	path = xt_path(dir, XT_VMS_FILE);
 	if (!path)
 		return -ENOMEM;
 	f = fopen(path, "re");
@@ -296,7 +304,7 @@ int xtrace_vms_read(const char *dir, struct xtrace_vms *v)
 		}
 	}
 	fclose(f);
-	return dedup_threads(v);
+	return xt_vms_sort(v);
 nomem:
 	fclose(f);
 	return -ENOMEM;

@@ -28,6 +28,8 @@
 #define XT_FORMATS_DIR		"formats"
 #define XT_VMS_FILE		"vms"		/* vms.c */
 #define XT_CLOCKCHECK_FILE	"clockcheck"	/* remote.c: ssh clock checks */
+#define XT_CLOCKSYNC_FILE	"clocksync"	/* clockfit.c: clock exchanges over ssh */
+#define XT_CLOCKMAP_FILE	"clockmap"	/* clockfit.c: a merged source's corrected clock */
 #define XT_CPU_FILE_FMT		"cpu%d.xtd"
 
 /* The sub-buffer sizes a reader accepts (a power of two in between). */
@@ -166,28 +168,6 @@ __hidden struct xt_kmerge *xt_kmerge_new(int nr, xt_kmerge_decode_fn decode, voi
 					 int threads);
 __hidden long xt_kmerge_next(struct xt_kmerge *km, uint32_t *ids, int64_t *tods, size_t max);
 __hidden void xt_kmerge_free(struct xt_kmerge *km);
-
-/*
- * Time arithmetic on times read from a recording (event times, offsets, clock samples), which
- * may be anything: saturated at the ends of int64_t rather than undefined.
- */
-static inline int64_t xt_add_sat(int64_t a, int64_t b)
-{
-	int64_t r;
-
-	if (__builtin_add_overflow(a, b, &r))
-		return b > 0 ? INT64_MAX : INT64_MIN;
-	return r;
-}
-
-static inline int64_t xt_sub_sat(int64_t a, int64_t b)
-{
-	int64_t r;
-
-	if (__builtin_sub_overflow(a, b, &r))
-		return b < 0 ? INT64_MAX : INT64_MIN;
-	return r;
-}
 
 __hidden void xt_log(enum xtrace_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -1,5 +1,6 @@
 #!/bin/bash
-# The main job (make demo): a capture of several systems in one command.
+# The loopback demo (make demo-loopback; make demo runs it where QEMU cannot run the guest of
+# samples/demo-guest.sh): a capture of several systems in one command.
 #
 # Two "guests", vm1 and vm2, are systems on loopback: each a real sshd on
 # 127.0.0.1 in its own UTS namespace (its own host name), with keys and
@@ -24,6 +25,7 @@ for vm in vm1 vm2; do
 		exit 1
 	}
 done
+echo "== the loopback demo: three systems that share this kernel (each kernel event shows three times)"
 echo "== systems: this one ($(uname -n)), vm1 and vm2 (sshd on loopback, see $systems/ssh_config)"
 echo
 echo "== xtrace-run -F ssh_config -m overwrite -o capture --remote vm1 --remote vm2 --on vm1 -- failing-app.sh"
@@ -38,6 +40,9 @@ echo "== xtrace-view capture/merged: the moments around the failure"
 line=$(grep -n 'MARKER \[failing-app: giving up' view.txt | head -1 | cut -d: -f1)
 if [ -n "$line" ]; then
 	sed -n "$((line > 8 ? line - 8 : 1)),$((line + 8))p" view.txt
+	t=$(sed -n "${line}p" view.txt | cut -d' ' -f1)
+	"$bin/xtrace-view" -q -F html --around "$t+-20ms" capture/merged > timeline.html &&
+		echo "   the timeline around it (open in a browser): $out/timeline.html"
 else
 	echo "(the failure marker is not in the view: see $out/view.txt)"
 fi

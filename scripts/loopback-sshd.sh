@@ -21,8 +21,7 @@
 # (and, with --no-sftp, a tmpfs hides the directory of its sftp-server). The
 # real /root, /etc and /usr are never written.
 #
-# $LOOPBACK_SSHD_PORTS=LO-HI: take the ports from that range (default: a free one
-# of 20000-39999). $XTRACE_RUN_DIR, if set, is passed on to the systems' commands.
+# $XTRACE_RUN_DIR, if set, is passed on to the systems' commands.
 #
 # DIR/ssh_config then has "Host NAME" (use: xtrace-run -F DIR/ssh_config
 # --remote NAME ...). Nothing outside DIR is touched but /run/sshd, which sshd
@@ -47,11 +46,12 @@ dir=${2:?DIR missing}
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 
+# XT_PORT_RANGE=LOW-HIGH: ports from that range only (a worker's own)
 free_port() {
 	local p lo=20000 hi=39999
-	if [ -n "${LOOPBACK_SSHD_PORTS:-}" ]; then
-		lo=${LOOPBACK_SSHD_PORTS%-*} hi=${LOOPBACK_SSHD_PORTS#*-}
-	fi
+	case ${XT_PORT_RANGE:-} in
+	*-*) lo=${XT_PORT_RANGE%-*} hi=${XT_PORT_RANGE#*-} ;;
+	esac
 	for _ in $(seq 200); do
 		p=$((lo + RANDOM % (hi - lo + 1)))
 		if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then

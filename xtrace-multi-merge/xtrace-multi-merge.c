@@ -26,24 +26,29 @@ static const char *const usage_text[] = {
 	"",
 	"Merge one recording per system (host and each guest, made with xtrace-run -t tod)",
 	"into the directory OUT, one time-ordered stream that xtrace-view OUT prints with",
-	"each line naming its system. A DIR may itself be a merged directory, or a",
-	"recording on another system, [user@]host[:port]:PATH, fetched over SFTP first.",
+	"each line naming its system. A DIR may itself be a merged directory, a trace.dat",
+	"of trace-cmd record (with --date; a guest's with its host's: docs/tracedat.md), or",
+	"a recording on another system, [user@]host[:port]:PATH, fetched over SFTP first.",
 	"",
 	"  -o, --output OUT       the merged directory (must not exist, or be empty)",
 	"  -n, --name NAME=DIR    merge DIR as system NAME (default: its host name; needed",
 	"                         when two recordings come from one host name)",
 	"      --offset NAME=DUR  shift system NAME's clock by DUR (signed, with a unit: ns,",
 	"                         us, ms or s; a bare number is seconds), e.g. vm1=-1500us",
-	"      --correct-clocks   shift each system by the clock offset measured over ssh",
-	"                         when it was collected (its file 'clockcheck')",
+	"      --raw-clocks       keep each system's wall clock as recorded (by default each",
+	"                         is mapped onto the collector's by the clock exchanges made",
+	"                         while it recorded, else its ssh checks; docs/clocks.md)",
+	"      --clock-step=SIDE  without exchanges, place both sides of a clock step on the",
+	"                         clock 'after' it (default) or 'before' it",
 	"  -q, --quiet            no report, no progress line, no warnings",
 	TOOL_SSH_USAGE,
 	"  -h, --help             this text",
 	"  -V, --version          print the version",
 	"",
-	"It reports, per system, what is known of its clock (chrony's bound when recorded,",
-	"clock steps, the span of its events) and warns where the order shown may be",
-	"wrong. Exit status: 0 merged (perhaps with warnings), 1 failed, 2 usage.",
+	"It reports, per system, how its clock was mapped (offset, drift, bound, the",
+	"exchanges it rests on), its clock steps, the span of its events, and how many",
+	"neighbouring events of two systems are closer than their clocks' bounds (their",
+	"order is uncertain). Exit status: 0 merged (perhaps with warnings), 1 failed, 2 usage.",
 	NULL,
 };
 
@@ -52,10 +57,9 @@ struct merge_cli {
 	char **inputs, **names;
 	const char **offset_names;
 	int64_t *offsets;
-	bool quiet, correct_clocks;
+	bool quiet;
 	struct xtrace_ssh_opts ssh;
 	char *fetch_dir;		/* where remote inputs were fetched to */
-	int owned_offsets;		/* the last ones, added by --correct-clocks */
 	char **fetched;			/* per input: its local copy, or NULL */
 	struct timespec start;
 	bool progress_shown;
@@ -121,6 +125,21 @@ static void print_report(const char *out, const struct xtrace_merge_meta *m)
 		       s->events ? last : "-", err, (long long)s->offset,
 		       (unsigned long long)s->lost);
 	}
+	printf("%-12s %-26s %16s %12s %12s %9s\n", "SYSTEM", "CLOCK MAPPING", "OFFSET",
+	       "DRIFT", "BOUND", "EXCHANGES");
+	for (int i = 0; i < m->nr_sources; i++) {
+		const struct xtrace_merge_source *s = &m->sources[i];
+		char off[32], drift[32], bound[32];
+
+		snprintf(off, sizeof(off), "%+.6f s", s->clock_offset / 1e9);
+		snprintf(drift, sizeof(drift), "%+.3f ppm", s->drift_ppb / 1e3);
+		fmt_dur(bound, sizeof(bound), s->clock_bound);
+		printf("%-12s %-26s %16s %12s %12s %9d\n", s->name, s->clock_basis ?: "-", off,
+		       drift, bound, s->exchanges);
+	}
+	if (m->nr_sources > 1)
+		printf("uncertain order: %llu place(s) where events of two systems are closer than their clocks' bounds\n",
+		       (unsigned long long)m->uncertain);
 }
 
 static int add_input(struct merge_cli *c, const char *dir, const char *name)
@@ -193,47 +212,6 @@ static int fetch_remote_inputs(struct merge_cli *c)
 	return 0;
 }
 
-/*
- * Inputs collected over ssh carry clock checks ("clockcheck"): report them, and
- * with --correct-clocks shift each such system by minus their mean, as --offset.
- */
-static int add_clock_offsets(struct merge_cli *c)
-{
-	for (int i = 0; i < c->m.nr_inputs; i++) {
-		struct xtrace_clock_check cc[4];
-		struct xtrace_meta meta;
-		int n = xtrace_clockcheck_read(c->inputs[i], cc, 4, NULL), k = c->m.nr_offsets;
-		int64_t bound, off;
-
-		if (n <= 0)
-			continue;
-		off = xtrace_clock_checks_offset(cc, n, &bound);
-		if (!c->correct_clocks) {
-			if (!c->quiet)
-				tool_msg("%s: clock %+.1f us from its collector (ssh check, +-%.1f us; --correct-clocks applies it)",
-					 c->inputs[i],
-					 off / 1000.0, bound / 1000.0);
-			continue;
-		}
-		if (TOOL_GROW(c->offset_names, k + 1) || TOOL_GROW(c->offsets, k + 1))
-			return -1;
-		if (c->names[i]) {
-			c->offset_names[k] = strdup(c->names[i]);
-		} else {
-			if (xtrace_meta_read(c->inputs[i], &meta))
-				continue;
-			c->offset_names[k] = strdup(meta.hostname ? meta.hostname : "");
-			xtrace_meta_free(&meta);
-		}
-		c->offsets[k] = -off;
-		c->m.nr_offsets = k + 1;
-		if (!c->quiet)
-			tool_msg("%s: clock %+.1f us from its collector (ssh check); shifted by %+.1f us",
-				 c->offset_names[k], off / 1000.0, -off / 1000.0);
-	}
-	return 0;
-}
-
 static int run_merge(struct merge_cli *c)
 {
 	struct xtrace_merge_meta meta;
@@ -249,15 +227,6 @@ static int run_merge(struct merge_cli *c)
 	}
 	if (fetch_remote_inputs(c))
 		return 1;
-	{
-		int first = c->m.nr_offsets;
-
-		if (add_clock_offsets(c))
-			return 1;
-		c->owned_offsets = c->m.nr_offsets - first;
-		c->m.offset_names = c->offset_names;
-		c->m.offsets = c->offsets;
-	}
 	clock_gettime(CLOCK_MONOTONIC, &c->start);
 	ret = xtrace_merge(&c->m, &meta);
 	if (ret && !meta.nr_sources) {
@@ -281,6 +250,8 @@ int main(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		TOOL_SSH_LONGOPTS,
 		{ "correct-clocks", no_argument, NULL, 0x102 },
+		{ "raw-clocks", no_argument, NULL, 0x103 },
+		{ "clock-step", required_argument, NULL, 0x104 },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -338,7 +309,17 @@ int main(int argc, char **argv)
 			c.quiet = true;
 			break;
 		case 0x102:
-			c.correct_clocks = true;
+			break;	/* the default now; kept for old scripts */
+		case 0x103:
+			c.m.raw_clocks = true;
+			break;
+		case 0x104:
+			if (strcmp(optarg, "after") && strcmp(optarg, "before")) {
+				ret = tool_bad_usage("--clock-step takes 'after' or 'before', not '%s'",
+						     optarg);
+				goto out;
+			}
+			c.m.step_before = !strcmp(optarg, "before");
 			break;
 		case 'h':
 			tool_usage(stdout, usage_text);
@@ -380,8 +361,6 @@ out:
 		free(c.fetch_dir);
 		free(c.fetched);
 	}
-	for (int i = c.m.nr_offsets - c.owned_offsets; i < c.m.nr_offsets; i++)
-		free((char *)c.offset_names[i]);
 	free(c.inputs);
 	free(c.names);
 	free(c.offset_names);

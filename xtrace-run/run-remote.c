@@ -66,6 +66,7 @@ struct sys {
 	int wake;			/* eventfd: a request was posted */
 	struct xtrace_rrec rr;
 	struct xtrace_rchan *cmd;	/* the command, on the --on system */
+	struct clock_sync *sync;	/* its clock exchanges while it records (clock-sync.c) */
 	/* the main thread's own */
 	bool reported;			/* its failure was told */
 	bool late_told, ready_told;
@@ -146,11 +147,12 @@ static char *remote_args(const struct run *run)
 	const struct run_opts *o = &run->o;
 	char *s = NULL, *ev = o->rec.events ? quote1(o->rec.events) : NULL;
 
-	if (asprintf(&s, "%s%s%s%s -b %lluK%s%.0d", o->rec.mode == XTRACE_MODE_OVERWRITE ?
+	if (asprintf(&s, "%s%s%s%s -b %lluK%s%.0d%s", o->rec.mode == XTRACE_MODE_OVERWRITE ?
 		     "-m overwrite" : "-m stream", o->rec.ts_type == XTRACE_TS_TSC ? " -t tsc" : "",
 		     ev ? " -e " : "", ev ? ev : "",
 		     (unsigned long long)(o->rec.buffer_kb ? o->rec.buffer_kb : 4096),
-		     o->rec.compression_level ? " -z " : "", o->rec.compression_level) < 0)
+		     o->rec.compression_level ? " -z " : "", o->rec.compression_level,
+		     o->any_cpu ? " --any-cpu" : "") < 0)
 		s = NULL;
 	free(ev);
 	return s;
@@ -255,6 +257,7 @@ static void now_recording(struct sys *s)
 	struct collect *c = s->c;
 
 	xtrace_rrec_clock_check(&s->rr);
+	clock_sync_poll(s->sync, &s->rr, true);
 	lock(c);
 	s->ready_ns = mono_ns();
 	set_step(s, STEP_RECORDING);
@@ -346,8 +349,8 @@ static unsigned int watch(struct sys *s)
 		/* this thread is the only writer of what it reads here unlocked */
 		if (s->cmd && !s->cmd_ended)
 			pump_command(s);
-		if (s->rr.state == XTRACE_RREC_RECORDING)
-			xtrace_rrec_alive(&s->rr);
+		if (s->rr.state == XTRACE_RREC_RECORDING && xtrace_rrec_alive(&s->rr))
+			clock_sync_poll(s->sync, &s->rr, false);	/* when one is due */
 		if (s->rr.state == XTRACE_RREC_DIED && !s->died) {
 			lock(c);
 			s->died = true;
@@ -409,6 +412,7 @@ static void finish(struct sys *s, unsigned int req)
 	}
 	if (s->rr.state == XTRACE_RREC_RECORDING) {
 		xtrace_rrec_clock_check(&s->rr);
+		clock_sync_poll(s->sync, &s->rr, true);
 		if (!xtrace_rrec_stop(&s->rr) && (req & REQ_ABORT) && !o->keep_remote)
 			xtrace_remote_rmdir(s->rr.ssh, s->rr.dir);
 	}
@@ -685,6 +689,7 @@ int collect_begin(struct run *run)
 		s->c = c;
 		s->spec = o->remotes[i];
 		s->cmd_status = -1;
+		s->sync = clock_sync_new();
 		s->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		err = s->wake < 0 ? errno : pthread_create(&s->thread, NULL, sys_main, s);
 		if (err) {
@@ -836,7 +841,6 @@ static void push(char ***v, int *n, char *s)
 static int merge_all(struct run *run, char **dirs, char **names, int nr,
 		     struct xtrace_merge_meta *meta, char **notes, int nr_notes)
 {
-	struct run_opts *o = &run->o;
 	struct collect *c = run->col;
 	const char **onames = calloc(c->nr + 1, sizeof(*onames));
 	int64_t *offs = calloc(c->nr + 1, sizeof(*offs));
@@ -849,18 +853,7 @@ static int merge_all(struct run *run, char **dirs, char **names, int nr,
 		free(offs);
 		return -ENOMEM;
 	}
-	if (o->correct_clocks) {
-		for (int i = 0; i < c->nr; i++) {
-			const struct sys *s = &c->sys[i];
-			int64_t bound;
-
-			if (!s->name || !s->rr.nr_checks)
-				continue;
-			onames[nr_off] = s->name;
-			offs[nr_off++] = -xtrace_clock_checks_offset(s->rr.checks, s->rr.nr_checks,
-								     &bound);
-		}
-	}
+	/* each system's clock is mapped by the merge (clocksync, clockcheck: docs/clocks.md) */
 	mo.out = out;
 	mo.inputs = dirs;
 	mo.names = names;
@@ -868,6 +861,7 @@ static int merge_all(struct run *run, char **dirs, char **names, int nr,
 	mo.offset_names = onames;
 	mo.offsets = offs;
 	mo.nr_offsets = nr_off;
+	mo.raw_clocks = run->o.raw_clocks;
 	ret = xtrace_merge(&mo, meta);
 	if (!ret && nr_notes) {
 		for (int i = 0; i < nr_notes; i++)
@@ -989,6 +983,9 @@ int collect_end(struct run *run, int status)
 			s->name = NULL;
 			continue;
 		}
+		if (asprintf(&ldir, "%s/%s", run->top, s->name) < 0)
+			continue;
+		clock_sync_save(s->sync, &s->rr, ldir, c->host, o->verbose);
 		if (o->verbose > 0)
 			tool_msg("%s: fetched %.1f KiB in %.2f s (%.1f MiB/s) over %s",
 				 s->spec, s->fetch_bytes / 1024.0, s->fetch_s,
@@ -1005,8 +1002,6 @@ int collect_end(struct run *run, int status)
 				     s->error ?: "it did not stop cleanly") >= 0)
 				push(&notes, &nr_notes, n);
 		}
-		if (asprintf(&ldir, "%s/%s", run->top, s->name) < 0)
-			continue;
 		/* a recorder that died before saving anything leaves nothing to merge */
 		rec = xtrace_rec_open(ldir);
 		if (!rec) {
@@ -1034,7 +1029,7 @@ int collect_end(struct run *run, int status)
 			snprintf(b, sizeof(b), "%.1f us", bound / 1000.0);
 			tool_msg("%s: clock %s from here (ssh check, +-%s)%s",
 				 s->name ?: s->spec, a, b,
-				 o->correct_clocks ? "; corrected in the merge" : "");
+				 o->raw_clocks ? "" : "; corrected in the merge");
 		}
 	}
 	if (!o->no_merge) {
@@ -1046,10 +1041,17 @@ int collect_end(struct run *run, int status)
 			tool_msg("merged %" PRIu64 " events of %d systems into %s/merged (xtrace-view %s/merged)",
 				 meta.events, meta.nr_sources,
 				 run->top, run->top);
-			for (int i = 0; i < meta.nr_sources; i++)
-				fprintf(stderr, "  %-16s %12" PRIu64 " events %10" PRIu64 " lost\n",
-					meta.sources[i].name, meta.sources[i].events,
-					meta.sources[i].lost);
+			for (int i = 0; i < meta.nr_sources; i++) {
+				const struct xtrace_merge_source *src = &meta.sources[i];
+				char bound[32] = "unknown";
+
+				if (src->clock_bound >= 0)
+					xtrace_format_ns(bound, sizeof(bound), src->clock_bound);
+				fprintf(stderr, "  %-16s %12" PRIu64 " events %10" PRIu64 " lost; clock: %s, offset %+.6f s, drift %+.3f ppm, bound %s, %d exchanges\n",
+					src->name, src->events, src->lost, src->clock_basis ?: "-",
+					src->clock_offset / 1e9, src->drift_ppb / 1e3, bound,
+					src->exchanges);
+			}
 		}
 	}
 	for (int i = 0; i < nr_notes; i++)
@@ -1090,6 +1092,7 @@ void collect_abort(struct run *run)
 		free(s->error);
 		free(s->name);
 		free(s->no_sftp);
+		clock_sync_free(s->sync);
 		if (s->wake >= 0)
 			close(s->wake);
 	}

@@ -31,7 +31,8 @@
 enum {
 	OPT_SERVE = 0x100, OPT_ON, OPT_NO_MERGE, OPT_KEEP_REMOTE,
 	OPT_CORRECT_CLOCKS, OPT_NO_WAIT, OPT_FETCH_JOBS, OPT_FETCH_RATE,
-	OPT_SEND, OPT_REMOVE,
+	OPT_RAW_CLOCKS,
+	OPT_SEND, OPT_REMOVE, OPT_ANY_CPU,
 };
 
 static const char *const usage_text[] = {
@@ -57,6 +58,9 @@ static const char *const usage_text[] = {
 	"  -c, --cpus CPUS      record only these CPUs, e.g. 0,2-3 (default: all online)",
 	"  -z, --zstd LEVEL     zstd level of the data, -7 (fastest) to 19 (smallest); default 1",
 	"  -l, --list-events    list the event groups (with -v: every event of this kernel)",
+	"      --any-cpu        let the recorder run on CPUs a kvmrt shield keeps for",
+	"                       real-time VMs (default: the housekeeping CPUs only, while",
+	"                       the command keeps the affinity it had)",
 	"",
 	"Several systems in one command (docs/remote.md): start recorders here and on each",
 	"--remote system over ssh, run the command here or on --on's system, flush them all",
@@ -66,7 +70,9 @@ static const char *const usage_text[] = {
 	"      --on SYSTEM      run the command there (default: here, 'local')",
 	"      --no-merge       fetch the recordings, do not merge them",
 	"      --keep-remote    leave the remote recordings in place after fetching them",
-	"      --correct-clocks shift each remote system by its clock offset measured over ssh",
+	"      --raw-clocks     merge with each system's wall clock as recorded (by default",
+	"                       each remote one is mapped onto this one's by clock exchanges",
+	"                       made while it records; docs/clocks.md)",
 	"      --no-wait        start the command once --on's system (or this one) records;",
 	"                       the others join as they start (default: wait for every",
 	"                       system to record or fail, each within --ssh-timeout)",
@@ -133,6 +139,7 @@ static pid_t spawn(char **argv, const sigset_t *oldmask, const char *marker, con
 
 		close(pfd[0]);
 		sigprocmask(SIG_SETMASK, oldmask, NULL);
+		housekeeping_leave();
 		if (marker)
 			setenv("XTRACE_MARKER", marker, 1);
 		setenv("XTRACE_DIR", dir, 1);
@@ -237,8 +244,9 @@ static bool do_request(struct xtrace_recorder *r, struct run *run, char *line, b
 		snprintf(msg, size, "invalid CPU list");
 		return false;
 	}
-	if (!strcmp(verb, "flush")) {
-		ret = xtrace_recorder_flush(r, have_cpus ? &cpus : NULL);
+	if (!strcmp(verb, "flush") || !strcmp(verb, "flush-all")) {
+		ret = verb[5] ? flush_every_system(r, run, have_cpus ? &cpus : NULL) :
+				xtrace_recorder_flush(r, have_cpus ? &cpus : NULL);
 		*ok = ret >= 0;
 		if (ret < 0)
 			snprintf(msg, size, "flush failed: %s", strerror(-ret));
@@ -308,7 +316,8 @@ static int64_t realtime_ns(void)
 
 /*
  * --serve: answer the requests waiting on stdin, a line each: "clock" (our
- * CLOCK_REALTIME, for clock checks), or a request as xtrace-ctl sends it.
+ * CLOCK_REALTIME, for clock checks), "sync" (our trace clock, for clock
+ * exchanges), or a request as xtrace-ctl sends it.
  * Returns true when the recording was stopped ("stop", or end of input).
  */
 static bool serve_stdin(struct xtrace_recorder *r, struct run *run)
@@ -340,6 +349,9 @@ static bool serve_stdin(struct xtrace_recorder *r, struct run *run)
 			nl[-1] = '\0';
 		if (!strcmp(line, "clock")) {
 			printf("clock %lld\n", (long long)realtime_ns());
+		} else if (!strcmp(line, "sync")) {
+			/* a clock exchange: our trace clock, read as the request is seen */
+			printf("sync %llu\n", (unsigned long long)xtrace_recorder_clock_now(r));
 		} else if (*line) {
 			stopped = do_request(r, run, line, &ok, msg, sizeof(msg));
 			printf("%s %s\n", ok ? "ok" : "err", msg);
@@ -381,6 +393,10 @@ static int run_xtrace_run(struct run *run)
 		return list_events(o->verbose);
 	cmd = o->serve ? NULL : tool_shell_quote(o->argv);
 	o->rec.command = cmd;
+	/* before the recorder's threads and processes exist: they inherit it */
+	if (!o->any_cpu && (ret = housekeeping_enter(o->verbose)) < 0)
+		tool_msg("cannot keep to the housekeeping CPUs of the kvmrt shield: %s",
+			 strerror(-ret));
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
@@ -587,6 +603,7 @@ int main(int argc, char **argv)
 		{ "buffer", required_argument, NULL, 'b' },
 		{ "cpus", required_argument, NULL, 'c' },
 		{ "list-events", no_argument, NULL, 'l' },
+		{ "any-cpu", no_argument, NULL, OPT_ANY_CPU },
 		{ "keep-running", no_argument, NULL, 'k' },
 		{ "zstd", required_argument, NULL, 'z' },
 		{ "serve", no_argument, NULL, OPT_SERVE },
@@ -596,6 +613,7 @@ int main(int argc, char **argv)
 		{ "no-merge", no_argument, NULL, OPT_NO_MERGE },
 		{ "keep-remote", no_argument, NULL, OPT_KEEP_REMOTE },
 		{ "correct-clocks", no_argument, NULL, OPT_CORRECT_CLOCKS },
+		{ "raw-clocks", no_argument, NULL, OPT_RAW_CLOCKS },
 		{ "no-wait", no_argument, NULL, OPT_NO_WAIT },
 		{ "fetch-jobs", required_argument, NULL, OPT_FETCH_JOBS },
 		{ "fetch-rate", required_argument, NULL, OPT_FETCH_RATE },
@@ -670,7 +688,9 @@ int main(int argc, char **argv)
 			o.keep_remote = true;
 			break;
 		case OPT_CORRECT_CLOCKS:
-			o.correct_clocks = true;
+			break;	/* the default now; kept for old scripts */
+		case OPT_RAW_CLOCKS:
+			o.raw_clocks = true;
 			break;
 		case OPT_NO_WAIT:
 			o.no_wait = true;
@@ -725,6 +745,9 @@ int main(int argc, char **argv)
 		}
 		case 'l':
 			o.list_events = true;
+			break;
+		case OPT_ANY_CPU:
+			o.any_cpu = true;
 			break;
 		case 'q':
 			o.verbose = -1;

@@ -222,6 +222,12 @@ static void seen_on(struct task *t, int pid, int cpu)
 	t->kp[t->nr_kp++] = (struct kpid){ pid, cpu, false };
 }
 
+/* a duration as a time difference, saturated */
+static inline int64_t dur_ns(uint64_t dur)
+{
+	return dur > INT64_MAX ? INT64_MAX : (int64_t)dur;
+}
+
 static void add_worst(struct kstat *k, int top, uint64_t dur, int64_t tod, int cpu)
 {
 	int i;
@@ -239,7 +245,7 @@ static void pair(struct task *t, struct kopen *o, bool hc, int64_t now)
 {
 	int64_t at = hc ? o->hc_tod : o->exit_tod;
 	struct kstat *k = kstat_of(t, o->pid, o->vcpu, hc, hc ? o->nr : o->key);
-	uint64_t dur = now >= at ? (uint64_t)(now - at) : 0;
+	uint64_t dur = now >= at ? (uint64_t)now - (uint64_t)at : 0;
 
 	if (!k || hist_add(&k->h, dur)) {
 		t->err = -ENOMEM;
@@ -565,7 +571,7 @@ int run_summary(struct view *v)
 		if (events) {
 			format_tod(first, a, sizeof(a));
 			format_tod(last, b, sizeof(b));
-			fmt_ns(sp, sizeof(sp), last - first);
+			fmt_ns(sp, sizeof(sp), xtrace_time_sub(last, first));
 		} else {
 			strcpy(a, "-");
 			strcpy(b, "-");
@@ -580,7 +586,8 @@ int run_summary(struct view *v)
 			out_printf(out, ",\"events\":%llu,\"first_ns\":%lld,\"last_ns\":%lld,\"span_ns\":%lld,\"lost\":%llu,\"lost_unknown\":%s,\"lost_recorded\":%llu,\"counts\":{",
 				   (unsigned long long)events,
 				   events ? (long long)first : 0, events ? (long long)last : 0,
-				   events ? (long long)(last - first) : 0, (unsigned long long)lost,
+				   events ? (long long)xtrace_time_sub(last, first) : 0,
+				   (unsigned long long)lost,
 				   unknown ? "true" : "false", (unsigned long long)mlost);
 			for (int x = 0; x < no; x++) {
 				int k = order[x];
@@ -1015,6 +1022,7 @@ int run_kvm(struct view *v)
 						   v->src[g].host, vcpu, nl,
 						   GUEST_MARGIN / 1000);
 				for (int l = 0; l < nl; l++) {
+					int64_t at, end;
 					char t[64], d[24];
 
 					format_tod(longest[l].tod, t, sizeof(t));
@@ -1026,9 +1034,9 @@ int run_kvm(struct view *v)
 					} else {
 						out_printf(out, "      exit at %s for %s:\n", t, d);
 					}
-					guest_window(v, out, g, vcpu, longest[l].tod,
-						     longest[l].tod + (int64_t)longest[l].dur,
-						     json);
+					at = longest[l].tod;
+					end = xtrace_time_add(at, dur_ns(longest[l].dur));
+					guest_window(v, out, g, vcpu, at, end, json);
 					if (json)
 						out_printf(out, "]}");
 				}

@@ -310,30 +310,47 @@ bool namer_has_kind(const struct namer *n, enum view_kind k)
 	return false;
 }
 
-/* A common field (type, pid) as libtraceevent reads it; -1 if the formats have none. */
-static inline int common(const struct namer *n, const void *data, int off, int size)
+/*
+ * Whether @size bytes at @off lie whole within record @r: the view's own reads of a field go
+ * through this (xtrace_field_data()'s check for a fixed field, inline: it is on every event's
+ * path). A recording is untrusted: a record may be shorter than its event's format says, and
+ * a field outside it reads as 0 (or -1 for a common field).
+ */
+static inline bool whole(const struct tep_record *r, int off, int size)
 {
+	return off >= 0 && size > 0 && off <= r->size && size <= r->size - off;
+}
+
+/* A common field (type, pid) as libtraceevent reads it; -1 if the formats or the record lack it. */
+static inline int common(const struct namer *n, const struct tep_record *r, int off, int size)
+{
+	const char *p = (const char *)r->data + off;
+
+	if (!whole(r, off, size))
+		return -1;
 	if (n->native && size == 2) {
 		uint16_t v;
 
-		memcpy(&v, (const char *)data + off, 2);
+		memcpy(&v, p, 2);
 		return v;
 	}
 	if (n->native && size == 4) {
 		int32_t v;
 
-		memcpy(&v, (const char *)data + off, 4);
+		memcpy(&v, p, 4);
 		return v;
 	}
-	return size ? (int)tep_read_number(n->tep, (const char *)data + off, size) : -1;
+	return (int)tep_read_number(n->tep, p, size);
 }
 
 /* A number field; the same value as tep_read_number_field(), straight from the record. */
 static inline unsigned long long num(const struct namer *n, const struct tep_format_field *f,
-				     const void *data)
+				     const struct tep_record *r)
 {
-	const char *p = (const char *)data + f->offset;
+	const char *p = (const char *)r->data + f->offset;
 
+	if (!whole(r, f->offset, f->size))
+		return 0;
 	if (n->native) {
 		switch (f->size) {
 		case 1:
@@ -360,17 +377,18 @@ static inline unsigned long long num(const struct namer *n, const struct tep_for
 			return 0;
 		}
 	}
-	{
-		unsigned long long v = 0;
-
-		tep_read_number_field((struct tep_format_field *)f, data, &v);
-		return v;
+	switch (f->size) {
+	case 1: case 2: case 4: case 8:
+		return tep_read_number(n->tep, p, f->size);
+	default:
+		return 0;
 	}
 }
 
-static long long snum(const struct namer *n, const struct tep_format_field *f, const void *data)
+static long long snum(const struct namer *n, const struct tep_format_field *f,
+		       const struct tep_record *r)
 {
-	unsigned long long v = num(n, f, data);
+	unsigned long long v = num(n, f, r);
 
 	if (!(f->flags & TEP_FIELD_IS_SIGNED))
 		return v;
@@ -383,33 +401,38 @@ static long long snum(const struct namer *n, const struct tep_format_field *f, c
 }
 
 /* A string field, fixed-size or dynamic (__data_loc / __rel_loc), within the record. */
-static int str(const struct namer *n, const struct tep_format_field *f, const struct tep_record *r,
-	       const char **s)
+static int str(const struct tep_format_field *f, const struct tep_record *r, const char **s)
 {
-	const char *data = r->data;
-	int off = f->offset, len = f->size;
+	unsigned int len = 0;
+	const char *p;
 
-	if (f->flags & TEP_FIELD_IS_DYNAMIC) {
-		unsigned int v = num(n, f, data);
-
-		off = v & 0xffff;
-		len = v >> 16;
-		if (f->flags & TEP_FIELD_IS_RELATIVE)
-			off += f->offset + f->size;
-	} else if (!len && (f->flags & TEP_FIELD_IS_ARRAY)) {
-		len = r->size - off;	/* char buf[]: to the end of the record */
+	if (!(f->flags & TEP_FIELD_IS_DYNAMIC) && !f->size && (f->flags & TEP_FIELD_IS_ARRAY) &&
+	    f->offset >= 0 && f->offset <= r->size) {
+		/* char buf[]: to the end of the record */
+		*s = (const char *)r->data + f->offset;
+		return strnlen(*s, r->size - f->offset);
 	}
-	if (off < 0 || len < 0 || off > r->size || len > r->size - off)
-		len = 0;
-	*s = data + off;
-	return strnlen(data + off, len);
+	p = xtrace_field_data(f, r, &len);
+	*s = p ? p : "";
+	return p ? strnlen(p, len) : 0;
+}
+
+/* The event's info in n->seq as its format prints it, or its raw fields if that would overread. */
+static void print_info(struct namer *n, const struct evinfo *ei, const struct tep_record *r)
+{
+	trace_seq_reset(&n->seq);
+	if (xtrace_event_printable(ei->event, r))
+		tep_print_event(n->tep, &n->seq, (struct tep_record *)r, "%s", TEP_PRINT_INFO);
+	else
+		tep_print_fields(&n->seq, r->data, r->size, ei->event);
+	trace_seq_terminate(&n->seq);
 }
 
 static const char *exit_reason(struct namer *n, const struct evinfo *ei,
-			       const struct tep_record *rec)
+			       const struct tep_record *r)
 {
-	unsigned long long isa = ei->isa ? num(n, ei->isa, rec->data) : 0;
-	unsigned long long reason = num(n, ei->f[0], rec->data) & 0xffffffffULL;
+	unsigned long long isa = ei->isa ? num(n, ei->isa, r) : 0;
+	unsigned long long reason = num(n, ei->f[0], r) & 0xffffffffULL;
 	unsigned long long key = (isa << 32) | reason;
 	struct reason *slot = &n->reasons[(key * 0x9E3779B97F4A7C15ULL) >> 55];
 	const char *at, *end, *name;
@@ -426,9 +449,7 @@ static const char *exit_reason(struct namer *n, const struct evinfo *ei,
 		return slot->name;
 	}
 	/* else the recorded format's own __print_symbolic table (an unknown isa or code) */
-	trace_seq_reset(&n->seq);
-	tep_print_event(n->tep, &n->seq, (struct tep_record *)rec, "%s", TEP_PRINT_INFO);
-	trace_seq_terminate(&n->seq);
+	print_info(n, ei, r);
 	at = strstr(n->seq.buffer, "reason ");
 	slot->used = true;
 	slot->key = key;
@@ -466,8 +487,8 @@ void namer_facts(const struct namer *n, const struct xtrace_event *ev, struct de
 	const struct tep_record *r = ev->record;
 	const struct evinfo *ei;
 
-	d->type = common(n, r->data, n->type_off, n->type_size);
-	d->pid = common(n, r->data, n->pid_off, n->pid_size);
+	d->type = common(n, r, n->type_off, n->type_size);
+	d->pid = common(n, r, n->pid_off, n->pid_size);
 	d->have_text = false;
 	d->vcpu = -1;
 	d->has_vcpu = false;
@@ -475,24 +496,24 @@ void namer_facts(const struct namer *n, const struct xtrace_event *ev, struct de
 	d->kind = ei ? ei->vk : VK_OTHER;
 	switch (ei ? ei->kind : K_UNSET) {
 	case K_KVM_ENTRY:
-		d->vcpu = (int)num(n, ei->f[0], r->data);
+		d->vcpu = (int)num(n, ei->f[0], r);
 		d->has_vcpu = true;
 		break;
 	case K_KVM_EXIT: {
-		unsigned long long isa = ei->isa ? num(n, ei->isa, r->data) : 0;
+		unsigned long long isa = ei->isa ? num(n, ei->isa, r) : 0;
 
-		d->exit_key = isa << 32 | (num(n, ei->f[0], r->data) & 0xffffffffULL);
+		d->exit_key = isa << 32 | (num(n, ei->f[0], r) & 0xffffffffULL);
 		if (ei->vcpu) {
-			d->vcpu = (int)num(n, ei->vcpu, r->data);
+			d->vcpu = (int)num(n, ei->vcpu, r);
 			d->has_vcpu = true;
 		}
 		break;
 	}
 	case K_KVM_HC:
-		d->nr = num(n, ei->f[0], r->data);
+		d->nr = num(n, ei->f[0], r);
 		break;
 	case K_MARKER:
-		d->mark_len = str(n, ei->f[0], r, &d->mark);
+		d->mark_len = str(ei->f[0], r, &d->mark);
 		break;
 	default:
 		break;
@@ -550,7 +571,6 @@ static void text_done(struct decode *d, int ret, size_t label_len, bool brackets
 void namer_text(struct namer *n, const struct xtrace_event *ev, struct decode *d)
 {
 	const struct tep_record *r = ev->record;
-	const void *data = r->data;
 	char *buf = d->text;
 	size_t len = sizeof(d->text);
 	const struct evinfo *ei;
@@ -572,17 +592,17 @@ void namer_text(struct namer *n, const struct xtrace_event *ev, struct decode *d
 	d->tracepoint = ei->tracepoint;
 	switch (ei->kind) {
 	case K_NUM:
-		ret = snprintf(buf, len, "%s [%lld]", ei->label, snum(n, ei->f[0], data));
+		ret = snprintf(buf, len, "%s [%lld]", ei->label, snum(n, ei->f[0], r));
 		break;
 	case K_HEX:
-		ret = snprintf(buf, len, "%s [0x%llx]", ei->label, num(n, ei->f[0], data));
+		ret = snprintf(buf, len, "%s [0x%llx]", ei->label, num(n, ei->f[0], r));
 		break;
 	case K_STR:
-		l1 = str(n, ei->f[0], r, &s1);
+		l1 = str(ei->f[0], r, &s1);
 		ret = snprintf(buf, len, "%s [%.*s]", ei->label, l1, s1);
 		break;
 	case K_SOFTIRQ: {
-		unsigned long long v = num(n, ei->f[0], data);
+		unsigned long long v = num(n, ei->f[0], r);
 
 		if (v < sizeof(softirq_names) / sizeof(softirq_names[0]))
 			ret = snprintf(buf, len, "%s [%s]", ei->label, softirq_names[v]);
@@ -594,21 +614,21 @@ void namer_text(struct namer *n, const struct xtrace_event *ev, struct decode *d
 		ret = snprintf(buf, len, "%s [%s]", ei->label, ei->vector);
 		break;
 	case K_SWITCH:
-		l1 = str(n, ei->f[0], r, &s1);
-		l2 = str(n, ei->f[2], r, &s2);
+		l1 = str(ei->f[0], r, &s1);
+		l2 = str(ei->f[2], r, &s2);
 		ret = snprintf(buf, len, "%s [%.*s:%lld -> %.*s:%lld]", ei->label, l1, s1,
-			       snum(n, ei->f[1], data), l2, s2, snum(n, ei->f[3], data));
+			       snum(n, ei->f[1], r), l2, s2, snum(n, ei->f[3], r));
 		break;
 	case K_ARROW:
-		ret = snprintf(buf, len, "%s [%lld -> %lld]", ei->label, snum(n, ei->f[0], data),
-			       snum(n, ei->f[1], data));
+		ret = snprintf(buf, len, "%s [%lld -> %lld]", ei->label, snum(n, ei->f[0], r),
+			       snum(n, ei->f[1], r));
 		break;
 	case K_MIGRATE:
-		ret = snprintf(buf, len, "%s [%lld %lld->%lld]", ei->label, snum(n, ei->f[0], data),
-			       snum(n, ei->f[1], data), snum(n, ei->f[2], data));
+		ret = snprintf(buf, len, "%s [%lld %lld->%lld]", ei->label, snum(n, ei->f[0], r),
+			       snum(n, ei->f[1], r), snum(n, ei->f[2], r));
 		break;
 	case K_SYSCALL: {
-		long long nr = snum(n, ei->f[0], data);
+		long long nr = snum(n, ei->f[0], r);
 		const char *name = n->syscall ? n->syscall(n->ctx, nr) : NULL;
 
 		if (name)
@@ -621,15 +641,15 @@ void namer_text(struct namer *n, const struct xtrace_event *ev, struct decode *d
 		d->vm = namer_vm(n, d->pid, NULL);
 		if (d->vm)
 			ret = snprintf(buf, len, "%s [%d %llu %s]", ei->label, d->pid,
-				       num(n, ei->f[0], data), d->vm);
+				       num(n, ei->f[0], r), d->vm);
 		else
 			ret = snprintf(buf, len, "%s [%d %llu]", ei->label, d->pid,
-				       num(n, ei->f[0], data));
+				       num(n, ei->f[0], r));
 		break;
 	case K_KVM_EXIT:
 		d->vm = namer_vm(n, d->pid, &d->vcpu);
 		if (ei->vcpu)
-			d->vcpu = (int)num(n, ei->vcpu, data);
+			d->vcpu = (int)num(n, ei->vcpu, r);
 		d->reason = exit_reason(n, ei, r);
 		if (d->vm)
 			ret = snprintf(buf, len, "%s [%d %s %s/%d]", ei->label, d->pid, d->reason,
@@ -669,9 +689,7 @@ void namer_text(struct namer *n, const struct xtrace_event *ev, struct decode *d
 		}
 		return;
 	default:
-		trace_seq_reset(&n->seq);
-		tep_print_event(n->tep, &n->seq, (struct tep_record *)r, "%s", TEP_PRINT_INFO);
-		trace_seq_terminate(&n->seq);
+		print_info(n, ei, r);
 		ret = snprintf(buf, len, "%s:%s [%s]", ei->event->system, ei->event->name,
 			       n->seq.buffer);
 		text_done(d, ret, ei->label_len, true, true);
@@ -751,13 +769,13 @@ void namer_hc_exit(struct namer *n, const struct decode *entry, unsigned long lo
 
 void namer_lost(struct namer *n, const struct xtrace_event *ev, struct decode *d)
 {
-	const struct evinfo *ei = info_of(n, common(n, ev->record->data, n->type_off,
+	const struct evinfo *ei = info_of(n, common(n, ev->record, n->type_off,
 						    n->type_size));
 	int ret;
 
 	d->kind = VK_LOST;
 	d->type = -1;
-	d->pid = common(n, ev->record->data, n->pid_off, n->pid_size);
+	d->pid = common(n, ev->record, n->pid_off, n->pid_size);
 	d->vcpu = -1;
 	d->has_vcpu = false;
 	d->have_text = true;

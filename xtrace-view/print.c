@@ -40,6 +40,19 @@ static char *put_u(char *p, unsigned long long v, int width)
 	return p;
 }
 
+static char *put_rel(char *p, int64_t t, bool sign)
+{
+	unsigned long long m = t < 0 ? -(unsigned long long)t : (unsigned long long)t;
+
+	if (t < 0)
+		*p++ = '-';
+	else if (sign)
+		*p++ = '+';
+	p = put_u(p, m / 1000000000ULL, 1);
+	*p++ = '.';
+	return put_u(p, m % 1000000000ULL, 9);
+}
+
 struct timefmt {
 	enum time_fmt fmt;
 	long long cached_sec;
@@ -50,20 +63,12 @@ struct timefmt {
 static char *put_time(struct timefmt *tf, const struct xtrace_event *ev, int64_t start, char *p)
 {
 	long long sec, ns;
-	int64_t t;
 
 	switch (tf->fmt) {
 	case T_RAW:
 		return put_u(p, ev->ts, 1);
 	case T_REL:
-		t = ev->tod - start;
-		if (t < 0) {
-			*p++ = '-';
-			t = -t;
-		}
-		p = put_u(p, t / 1000000000LL, 1);
-		*p++ = '.';
-		return put_u(p, t % 1000000000LL, 9);
+		return put_rel(p, xtrace_time_sub(ev->tod, start), false);
 	default:
 		break;
 	}
@@ -93,19 +98,6 @@ static char *put_time(struct timefmt *tf, const struct xtrace_event *ev, int64_t
 	return put_u(p, ns, 9);
 }
 
-static char *put_rel(char *p, int64_t t, bool sign)
-{
-	if (t < 0) {
-		*p++ = '-';
-		t = -t;
-	} else if (sign) {
-		*p++ = '+';
-	}
-	p = put_u(p, t / 1000000000LL, 1);
-	*p++ = '.';
-	return put_u(p, t % 1000000000LL, 9);
-}
-
 struct line {
 	struct timefmt tf;
 	int64_t prev;			/* --fields delta: the previous line's time */
@@ -114,7 +106,14 @@ struct line {
 	bool whole;			/* the default line: the event's text as decoded */
 	struct decode d;		/* the event */
 	struct decode x;		/* a line the view adds before it */
+	bool uncertain;			/* near the last event of another system */
 };
+
+/* --fields delta: the time since the previous line's, 0 on the first */
+static inline int64_t delta(const struct line *ln, const struct xtrace_event *ev)
+{
+	return ln->prev == INT64_MIN ? 0 : xtrace_time_sub(ev->tod, ln->prev);
+}
 
 static bool pid_wanted(const struct view_opts *o, int pid)
 {
@@ -144,11 +143,11 @@ static void emit_json(struct view *v, struct out *out, struct line *ln,
 			out_printf(out, ",\"ns\":%lld", (long long)ev->tod);
 			break;
 		case FLD_REL:
-			p = put_rel(num, ev->tod - v->start, false);
+			p = put_rel(num, xtrace_time_sub(ev->tod, v->start), false);
 			out_write(out, num, p - num);
 			break;
 		case FLD_DELTA:
-			p = put_rel(num, ln->prev == INT64_MIN ? 0 : ev->tod - ln->prev, false);
+			p = put_rel(num, delta(ln, ev), false);
 			out_write(out, num, p - num);
 			break;
 		case FLD_HOST:
@@ -189,6 +188,8 @@ static void emit_json(struct view *v, struct out *out, struct line *ln,
 			free(fb);
 		}
 	}
+	if (ln->uncertain)
+		out_write(out, ",\"uncertain\":true", 17);
 	out_write(out, "}\n", 2);
 }
 
@@ -221,11 +222,11 @@ static void emit_text(struct view *v, struct out *out, struct line *ln,
 			break;
 		case FLD_REL:
 			p = out_room(out, p, NUM_MAX * 2);
-			p = put_rel(p, ev->tod - v->start, false);
+			p = put_rel(p, xtrace_time_sub(ev->tod, v->start), false);
 			break;
 		case FLD_DELTA:
 			p = out_room(out, p, NUM_MAX * 2);
-			p = put_rel(p, ln->prev == INT64_MIN ? 0 : ev->tod - ln->prev, true);
+			p = put_rel(p, delta(ln, ev), true);
 			break;
 		case FLD_HOST:
 			p = out_room(out, p, NAME_MAX_);
@@ -277,6 +278,10 @@ static void emit_text(struct view *v, struct out *out, struct line *ln,
 		*p++ = ' ';
 		p += namer_fields(s->namer, ev, p, LINE_TEXT);
 	}
+	if (ln->uncertain && v->o->mark_uncertain) {
+		p = out_room(out, p, 2);
+		p = mempcpy(p, " ?", 2);
+	}
 	p = out_room(out, p, 1);
 	*p++ = '\n';
 	out->len = p - out->buf;
@@ -303,7 +308,8 @@ int print_events(struct view *v)
 	struct xtrace_iter *it = NULL;
 	struct xtrace_event *ev;
 	unsigned int damage;
-	int ret = -ENOMEM, *map = NULL;
+	int ret = -ENOMEM, *map = NULL, prev_si = -1;
+	int64_t prev_tod = 0;
 
 	if (!out || !ln || !hc)
 		goto out;
@@ -328,6 +334,13 @@ int print_events(struct view *v)
 
 		if (ev->tod > o->to)
 			break;	/* in time order: nothing later is wanted */
+		/* its order against the event before it, of another system, is a guess */
+		ln->uncertain = prev_si >= 0 && prev_si != si && s->bound >= 0 &&
+				v->src[prev_si].bound >= 0 &&
+				xtrace_time_sub(ev->tod, prev_tod) <=
+				xtrace_time_add(s->bound, v->src[prev_si].bound);
+		prev_si = si;
+		prev_tod = ev->tod;
 		if (ev->tod < o->from || !s->selected)
 			continue;
 		namer_facts(s->namer, ev, d);

@@ -134,7 +134,20 @@ int parse_window(const char *s, int64_t start, int64_t *from, int64_t *to)
 	return 0;
 }
 
+/* every system read has no time of day (a trace.dat without --date): times as seconds */
+static bool untimed;
+
+void set_untimed(void)
+{
+	untimed = true;
+}
+
 void format_tod(int64_t tod, char *buf, size_t len)
 {
-	xtrace_format_utc(buf, len, tod);
+	if (untimed)
+		snprintf(buf, len, "%lld.%09lld", (long long)(tod / 1000000000LL),
+			 (long long)(tod % 1000000000LL < 0 ? -(tod % 1000000000LL) :
+				     tod % 1000000000LL));
+	else
+		xtrace_format_utc(buf, len, tod);
 }

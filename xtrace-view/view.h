@@ -13,7 +13,7 @@
 #define PROG "xtrace-view"
 
 enum time_fmt { T_UTC, T_SHORT, T_EPOCH, T_REL, T_RAW };
-enum out_fmt { F_TEXT, F_JSON, F_PERFETTO, F_HTML };
+enum out_fmt { F_TEXT, F_JSON, F_PERFETTO, F_HTML, F_PERFETTO_PROTO };
 
 /* --fields */
 enum field {
@@ -25,6 +25,7 @@ struct view_opts {
 	char **dirs;
 	int nr_dirs;
 	enum time_fmt time;
+	bool time_set;			/* -t given */
 	enum out_fmt format;
 	struct xtrace_cpuset cpus;
 	bool have_cpus;
@@ -41,6 +42,7 @@ struct view_opts {
 	int fields[NR_FIELDS];		/* --fields, in order */
 	int nr_fields;			/* 0: the default line */
 	int top;			/* --kvm: worst cases kept per reason */
+	bool mark_uncertain;		/* --mark-uncertain */
 };
 
 /* One system (recording) of the view. */
@@ -51,6 +53,7 @@ struct source {
 	bool selected;			/* --host */
 	uint64_t lost;
 	bool lost_unknown;
+	int64_t bound;			/* ns: its clock's bound in its merge, -1 unknown */
 };
 
 struct view {
@@ -96,6 +99,8 @@ int parse_time(const char *s, int64_t start, int64_t *tod);
 int parse_window(const char *s, int64_t start, int64_t *from, int64_t *to);
 int parse_duration(const char *s, int64_t *ns);
 void format_tod(int64_t tod, char *buf, size_t len);
+/* format_tod() gives seconds: no system read has a time of day (xtrace-view.c) */
+void set_untimed(void);
 
 /**
  * view_iter - (iter.c) the iterator the filters ask for: a merged directory's order when
@@ -113,8 +118,9 @@ int print_events(struct view *v);
 int run_summary(struct view *v);
 int run_kvm(struct view *v);
 
-/* export.c */
+/* export.c, perfetto-proto.c, html.c */
 int run_perfetto(struct view *v);
+int run_perfetto_proto(struct view *v);
 int run_html(struct view *v);
 
 #endif

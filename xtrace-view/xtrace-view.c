@@ -24,8 +24,9 @@ static const char *const usage_text[] = {
 	"usage: xtrace-view [options] DIR...",
 	"",
 	"Print the events of one or more recordings in time order, one a line:",
-	"TIME HOST CPU EVENT [key]. DIR is a recording or a merged directory",
-	"(xtrace-multi-merge); several DIRs are interleaved by time of day.",
+	"TIME HOST CPU EVENT [key]. DIR is a recording, a merged directory",
+	"(xtrace-multi-merge) or a trace.dat of trace-cmd record (docs/tracedat.md);",
+	"several DIRs are interleaved by time of day.",
 	"",
 	"  -t, --time FORMAT    utc (2026-11-22T13:45:01.123456789, default), short",
 	"                       (seconds of the minute: 01.123456789), epoch (UTC seconds),",
@@ -43,7 +44,8 @@ static const char *const usage_text[] = {
 	"                       event,args (default tod,host,cpu,event,args)",
 	"  -F, --format FMT     text (default), json (one object a line; with --summary or",
 	"                       --kvm one document), perfetto (Chrome trace-event JSON for",
-	"                       ui.perfetto.dev), html (a self-contained timeline)",
+	"                       ui.perfetto.dev), perfetto-proto (Perfetto's native protobuf",
+	"                       trace), html (a self-contained interactive timeline)",
 	"  -s, --summary        per system: event counts, span, lost events",
 	"  -k, --kvm            per VM and vCPU: exits by reason (count, total, min, mean,",
 	"                       p50, p99, max, worst cases), hypercall round trips, and in",
@@ -51,6 +53,9 @@ static const char *const usage_text[] = {
 	"      --top N          worst cases shown per reason (--kvm; default 3)",
 	"  -v, --verbose        add every field of each event: comm-pid system:event name=value...",
 	"  -i, --info           print what the recording is (host, clock, events, counts) and exit",
+	"      --mark-uncertain end with ' ?' each line of a merged view closer to the event",
+	"                       before it, of another system, than their clocks' bounds: their",
+	"                       order is a guess (JSON says \"uncertain\":true always)",
 	"  -q, --quiet          no warnings (damage still sets the exit status)",
 	"  -h, --help           this text",
 	"  -V, --version        print the version",
@@ -67,6 +72,8 @@ static const char *open_error(int err)
 		return "not a recording (no xtrace.meta)";
 	case EBADMSG:
 		return "damaged recording (malformed metadata or formats)";
+	case ENOTDIR:
+		return "neither a recording (a directory) nor a trace.dat file";
 	default:
 		return strerror(err);
 	}
@@ -107,17 +114,29 @@ static void print_info(struct source *s)
 		if (i && xtrace_clock_is_step(clk, &clk->samples[i - 1], &clk->samples[i]))
 			steps++;
 	}
-	printf("recording   %s (format %d.%d, %s)\n", xtrace_rec_dir(s->rec), m->major, m->minor,
-	       m->complete ? "complete" : "INCOMPLETE: the recorder did not stop cleanly");
+	if (m->tool && !strncmp(m->tool, "trace-cmd", 9))
+		printf("recording   %s (trace.dat version %d, written by %s, %s)\n",
+		       xtrace_rec_dir(s->rec), m->major, m->tool,
+		       m->complete ? "complete" : "DAMAGED");
+	else
+		printf("recording   %s (format %d.%d, %s)\n", xtrace_rec_dir(s->rec), m->major,
+		       m->minor,
+		       m->complete ? "complete" : "INCOMPLETE: the recorder did not stop cleanly");
 	if (m->error)
 		printf("error       %s\n", m->error);
 	printf("host        %s (Linux %s, %s, %d CPUs)\n", m->hostname, m->kernel ? m->kernel : "?",
 	       m->arch ? m->arch : "?", m->nr_cpus);
 	xtrace_format_utc(utc, sizeof(utc), m->start_tod);
-	printf("start       %s UTC (%lld.%09lld s since the epoch)\n", utc,
-	       (long long)(m->start_tod / 1000000000LL), (long long)(m->start_tod % 1000000000LL));
+	if (strcmp(m->timestamp, "tod") && m->tool && !strncmp(m->tool, "trace-cmd", 9))
+		printf("start       %lld.%09lld s of the trace clock (no time of day)\n",
+		       (long long)(m->start_tod / 1000000000LL),
+		       (long long)(m->start_tod % 1000000000LL));
+	else
+		printf("start       %s UTC (%lld.%09lld s since the epoch)\n", utc,
+		       (long long)(m->start_tod / 1000000000LL),
+		       (long long)(m->start_tod % 1000000000LL));
 	if (m->end_tod)
-		printf("duration    %.6f s\n", (m->end_tod - m->start_tod) / 1e9);
+		printf("duration    %.6f s\n", xtrace_time_sub(m->end_tod, m->start_tod) / 1e9);
 	printf("timestamps  %s (trace clock %s; %zu clock samples, error <= %u ns; %d steps)\n",
 	       m->timestamp, m->trace_clock ? m->trace_clock : "?", clk->nr_samples, maxerr, steps);
 	printf("chrony      start: %s\n", m->chrony_start ? m->chrony_start : "unknown");
@@ -167,10 +186,35 @@ static void print_merge_info(const char *dir)
 		       (long long)(s->clock_error < 0 ? s->sample_error :
 				   s->clock_error + s->sample_error),
 		       (unsigned long long)s->lost, s->damage);
+		printf("clock       %s: %s, offset %+.6f s, drift %+.3f ppm, bound %lld ns, %d exchanges\n",
+		       s->name, s->clock_basis ?: "not mapped", s->clock_offset / 1e9,
+		       s->drift_ppb / 1e3, (long long)s->clock_bound, s->exchanges);
 	}
+	if (mm.nr_sources > 1)
+		printf("uncertain   %llu place(s) where events of two systems are closer than their clocks' bounds\n",
+		       (unsigned long long)mm.uncertain);
 	for (int i = 0; i < mm.nr_warnings; i++)
 		printf("warning     %s\n", mm.warnings[i]);
 	xtrace_merge_meta_free(&mm);
+}
+
+/* Each system's clock bound, from the merged directories it came from (-1: unknown). */
+static void load_bounds(struct view *v)
+{
+	for (int i = 0; i < v->nr; i++)
+		v->src[i].bound = -1;
+	for (int d = 0; d < v->o->nr_dirs; d++) {
+		struct xtrace_merge_meta mm;
+
+		if (xtrace_dir_is_merged(v->o->dirs[d]) != 1 ||
+		    xtrace_merge_meta_read(v->o->dirs[d], &mm))
+			continue;
+		for (int k = 0; k < mm.nr_sources; k++)
+			for (int i = 0; i < v->nr; i++)
+				if (!strcmp(xtrace_rec_name(v->src[i].rec), mm.sources[k].name))
+					v->src[i].bound = mm.sources[k].clock_bound;
+		xtrace_merge_meta_free(&mm);
+	}
 }
 
 static void print_vms(struct source *s)
@@ -244,6 +288,34 @@ static int resolve_window(struct view *v)
 	return 0;
 }
 
+/*
+ * A trace.dat recorded without --date has no time of day: its times are its trace clock's
+ * (docs/tracedat.md). Say so, and print them as seconds unless -t says otherwise.
+ */
+static void untimed_note(struct view *v)
+{
+	int untimed = 0;
+
+	for (int i = 0; i < v->nr; i++) {
+		const struct xtrace_meta *m = xtrace_rec_meta(v->src[i].rec);
+		bool tcmd = m->tool && !strncmp(m->tool, "trace-cmd", 9);
+
+		if (!tcmd || !strcmp(m->timestamp, "tod"))
+			continue;
+		untimed++;
+		if (!v->o->quiet)
+			tool_msg("note: '%s' has no time of day (trace-cmd record without --date): its times are %s of its trace clock '%s'",
+				 xtrace_rec_dir(v->src[i].rec),
+				 strcmp(m->timestamp, "tsc") ? "seconds" : "counts",
+				 m->trace_clock);
+	}
+	if (untimed == v->nr && v->nr) {
+		set_untimed();
+		if (!v->o->time_set && v->o->time == T_UTC)
+			v->o->time = T_EPOCH;
+	}
+}
+
 static int run_xtrace_view(struct view_opts *o)
 {
 	struct view v = { .o = o, .start = INT64_MAX };
@@ -272,7 +344,7 @@ static int run_xtrace_view(struct view_opts *o)
 				    namer_match_name(o->hosts, v.src[i].host) ||
 				    namer_match_name(o->hosts, m->hostname ? m->hostname : "");
 		nsel += v.src[i].selected;
-		if (m->start_tod && m->start_tod + xtrace_rec_offset(rec) < v.start)
+		if (m->start_tod && xtrace_time_add(m->start_tod, xtrace_rec_offset(rec)) < v.start)
 			v.start = m->start_tod + xtrace_rec_offset(rec);
 		if (!m->complete && !o->quiet && !o->info)
 			tool_msg("warning: '%s' is incomplete (%s); showing what was saved", xtrace_rec_dir(rec), m->error ? m->error :
@@ -287,8 +359,10 @@ static int run_xtrace_view(struct view_opts *o)
 		if (o->verbose)
 			xtrace_rec_load_symbols(rec);
 	}
+	load_bounds(&v);
 	if (v.start == INT64_MAX)
 		v.start = 0;
+	untimed_note(&v);
 	if (o->hosts && !nsel) {
 		struct sbuf names = { 0 };
 
@@ -322,11 +396,15 @@ static int run_xtrace_view(struct view_opts *o)
 		ret = run_perfetto(&v);
 	else if (o->format == F_HTML)
 		ret = run_html(&v);
+	else if (o->format == F_PERFETTO_PROTO)
+		ret = run_perfetto_proto(&v);
 	else
 		ret = print_events(&v);
 	if (ret == -EIO) {
 		tool_error("write failure on standard output");
 		status = 1;
+	} else if (ret == -E2BIG) {
+		status = 1;	/* too large for the page: said */
 	} else if (ret == -EBADMSG) {
 		tool_error("some data was damaged and skipped; every readable event was shown");
 		status = 1;
@@ -413,6 +491,7 @@ static int parse_pids(const char *s, struct view_opts *o)
 
 enum {
 	OPT_HOST = 256, OPT_PID, OPT_FROM, OPT_TO, OPT_AROUND, OPT_TOP, OPT_NO_SKIP,
+	OPT_MARK_UNCERTAIN,
 };
 
 int main(int argc, char **argv)
@@ -433,6 +512,7 @@ int main(int argc, char **argv)
 		{ "kvm", no_argument, NULL, 'k' },
 		{ "top", required_argument, NULL, OPT_TOP },
 		{ "no-skip", no_argument, NULL, OPT_NO_SKIP },
+		{ "mark-uncertain", no_argument, NULL, OPT_MARK_UNCERTAIN },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "info", no_argument, NULL, 'i' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -441,7 +521,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const tnames[] = { "utc", "short", "epoch", "rel", "raw" };
-	static const char *const fnames[] = { "text", "json", "perfetto", "html" };
+	static const char *const fnames[] = { "text", "json", "perfetto", "html", "perfetto-proto" };
 	struct view_opts o = { .time = T_UTC, .top = 3 };
 	int c, ret;
 
@@ -458,15 +538,16 @@ int main(int argc, char **argv)
 						      optarg);
 			}
 			o.time = i;
+			o.time_set = true;
 			break;
 		}
 		case 'F': {
 			int i;
 
-			for (i = 0; i < 4 && strcmp(optarg, fnames[i]); i++)
+			for (i = 0; i < 5 && strcmp(optarg, fnames[i]); i++)
 				;
-			if (i == 4) {
-				return tool_bad_usage("unknown format '%s' (text, json, perfetto, html)",
+			if (i == 5) {
+				return tool_bad_usage("unknown format '%s' (text, json, perfetto, perfetto-proto, html)",
 						      optarg);
 			}
 			o.format = i;
@@ -528,6 +609,9 @@ int main(int argc, char **argv)
 			o.top = (int)n;
 			break;
 		}
+		case OPT_MARK_UNCERTAIN:
+			o.mark_uncertain = true;
+			break;
 		case OPT_NO_SKIP:
 			o.no_skip = true;
 			break;

@@ -33,6 +33,7 @@
 struct tep_handle;
 struct tep_record;
 struct tep_format_field;
+struct tep_event;
 
 /* ---------------------------------------------------------------- logging */
 
@@ -230,6 +231,63 @@ bool xtrace_clock_is_step(const struct xtrace_clock *clk, const struct xtrace_cl
  */
 int xtrace_clock_sample_now(int clockid, struct xtrace_clock_sample *s);
 
+/* ------------------------------------------------------ clock mapping */
+
+/*
+ * A two-way clock exchange between a reference clock (the collector's
+ * CLOCK_REALTIME) and a system's trace clock: the reference read @sent, then
+ * the system read its trace clock (@remote), then the reference read @received.
+ */
+struct xtrace_clock_pair {
+	int64_t sent;			/* reference ns */
+	uint64_t remote;		/* the system's trace clock, ns */
+	int64_t received;		/* reference ns */
+};
+
+/*
+ * A system's trace clock t mapped onto the reference:
+ * ref(t) = t + base + offset + drift_ppm * 1e-6 * (t - t0).
+ */
+struct xtrace_clock_fit {
+	uint64_t t0;			/* trace ns: the middle of the span fitted */
+	int64_t base;			/* ns: a whole part of the offset */
+	double offset;			/* ns: the rest of it, at t0 */
+	double drift_ppm;		/* the trace clock's rate error against the reference */
+	int64_t bound;			/* ns: to any line the exchanges allow, over the span */
+	int64_t slack;			/* ns: 0, or how far the line misses some exchange */
+	int nr_pairs;
+};
+
+/**
+ * xtrace_clock_fit - fit offset and drift to @n exchanges (the convex-hull
+ * method: the lines consistent with every exchange, the middle one over the
+ * trace-clock span [@start, @end], half the set's width there as the bound;
+ * drift is assumed within +-500 ppm). When no line fits every exchange (a
+ * clock slewed while measured), the line that misses them least, its miss
+ * (@f->slack) added to the bound. Returns 0, -EINVAL (no exchange, or one
+ * received before it was sent), -EDOM (no line within 1000 s), -ENOMEM.
+ */
+int xtrace_clock_fit(const struct xtrace_clock_pair *p, size_t n, uint64_t start, uint64_t end,
+		     struct xtrace_clock_fit *f);
+
+/** xtrace_clock_fit_map - the reference time of trace time @trace */
+int64_t xtrace_clock_fit_map(const struct xtrace_clock_fit *f, uint64_t trace);
+
+/**
+ * xtrace_clocksync_write - keep @n exchanges with a recording (file "clocksync")
+ * @peer: the reference system's host name
+ */
+int xtrace_clocksync_write(const char *dir, const char *peer, const struct xtrace_clock_pair *p,
+			   size_t n);
+
+/**
+ * xtrace_clocksync_read - the exchanges kept with the recording @dir: *@pairs
+ * (free it) and *@n, 0 of them if there is no file; *@peer (may be NULL; free
+ * it) the reference's name. Returns 0, -EBADMSG (a damaged line) or -errno.
+ */
+int xtrace_clocksync_read(const char *dir, struct xtrace_clock_pair **pairs, size_t *n,
+			  char **peer);
+
 /* -------------------------------------------------------------- metadata */
 
 struct xtrace_cpu_meta {
@@ -335,6 +393,30 @@ struct tep_handle *xtrace_rec_tep(struct xtrace_rec *rec);
 const char *xtrace_rec_dir(const struct xtrace_rec *rec);
 
 /**
+ * xtrace_time_add, xtrace_time_sub - @a + @b and @a - @b on times read from a recording
+ *
+ * A recording's times (event times, offsets, clock samples) may be anything: these saturate at
+ * the ends of int64_t where plain arithmetic would be undefined.
+ */
+static inline int64_t xtrace_time_add(int64_t a, int64_t b)
+{
+	int64_t r;
+
+	if (__builtin_add_overflow(a, b, &r))
+		return b > 0 ? INT64_MAX : INT64_MIN;
+	return r;
+}
+
+static inline int64_t xtrace_time_sub(int64_t a, int64_t b)
+{
+	int64_t r;
+
+	if (__builtin_sub_overflow(a, b, &r))
+		return b < 0 ? INT64_MAX : INT64_MIN;
+	return r;
+}
+
+/**
  * xtrace_field_data - the bytes of a field in an event's record, if the record holds them all
  * @field: a field of the record's event (tep_find_field(), tep_find_any_field())
  * @record: the record (struct xtrace_event's record): its data and size
@@ -355,6 +437,16 @@ const char *xtrace_rec_dir(const struct xtrace_rec *rec);
  */
 const void *xtrace_field_data(const struct tep_format_field *field,
 			      const struct tep_record *record, unsigned int *len);
+
+/**
+ * xtrace_event_printable - whether tep_print_event() may print @record of @event
+ *
+ * libtraceevent prints __print_hex(), __print_hex_str() and __print_array() with the length
+ * the record gives, and reads that many bytes whatever the record holds. Returns false when
+ * such a length (a field, a constant, or arithmetic on them) is not known to lie within the
+ * array it prints: print the event's raw fields (tep_print_fields()) instead.
+ */
+bool xtrace_event_printable(const struct tep_event *event, const struct tep_record *record);
 
 /** xtrace_rec_name - the system's name: a merged source's name, else its host name */
 const char *xtrace_rec_name(const struct xtrace_rec *rec);
@@ -467,6 +559,12 @@ struct xtrace_merge_source {
 	uint32_t sample_error;		/* ns: worst clock-sample bracket */
 	int steps;			/* clock steps seen while recording */
 	unsigned int damage;		/* damaged places skipped in its data */
+	/* how its clock was mapped onto the reference's (docs/clocks.md) */
+	char *clock_basis;		/* "exchanges", "ssh checks", "own clock", "raw", ... */
+	int64_t clock_offset;		/* ns added to its own clock, at the middle of its span */
+	int64_t drift_ppb;		/* its own clock's rate error against the reference */
+	int64_t clock_bound;		/* ns: how far its mapped times may be off, -1 unknown */
+	int exchanges;			/* measurements the mapping rests on */
 };
 
 struct xtrace_merge_meta {
@@ -476,6 +574,7 @@ struct xtrace_merge_meta {
 	char *error;
 	uint64_t events;
 	int64_t typical_gap;		/* ns: median gap where consecutive events change system */
+	uint64_t uncertain;		/* neighbours of two systems within their clocks' bounds */
 	int nr_sources;
 	struct xtrace_merge_source *sources;
 	int nr_warnings;
@@ -521,6 +620,8 @@ struct xtrace_merge_opts {
 	/* called about every million events and at the end; total may grow */
 	void (*progress)(uint64_t done, uint64_t total, void *ctx);
 	void *ctx;
+	bool raw_clocks;		/* keep each system's wall clock as recorded */
+	bool step_before;		/* both sides of a clock step on the clock before it */
 };
 
 /**
@@ -656,6 +757,12 @@ int xtrace_recorder_status(struct xtrace_recorder *r, struct xtrace_recorder_sta
 /** xtrace_recorder_marker_path - the instance's trace_marker file */
 const char *xtrace_recorder_marker_path(const struct xtrace_recorder *r);
 
+/**
+ * xtrace_recorder_clock_now - @r's trace clock now, ns (the x86 TSC's count for -t tsc):
+ * what a clock exchange with the collector reads (docs/clocks.md)
+ */
+uint64_t xtrace_recorder_clock_now(const struct xtrace_recorder *r);
+
 /** xtrace_recorder_failed - a reader thread's error (-errno), 0 if none */
 int xtrace_recorder_failed(const struct xtrace_recorder *r);
 
@@ -724,5 +831,37 @@ struct xtrace_ctl_peer {
  */
 int xtrace_ctl_list(struct xtrace_ctl_peer **peers, int *nr, int *stale);
 void xtrace_ctl_peers_free(struct xtrace_ctl_peer *peers, int nr);
+
+/**
+ * xtrace_ctl_mark - write @text into the trace of the recorder of @pid
+ *
+ * Straight into its tracefs instance's trace_marker (every instance of that process),
+ * without a round trip to the recorder: the mark lands at this moment. The view shows it
+ * as MARKER [text]. Returns the number of instances marked (0: none of @pid) or -errno.
+ */
+int xtrace_ctl_mark(pid_t pid, const char *text);
+
+struct xtrace_ctl_result {
+	pid_t pid;
+	char *path;	/* its control socket */
+	int ret;	/* 0, or -errno of the request */
+	int marked;	/* instances marked, or -errno */
+	char *reply;	/* its answer ("ok ..." / "err ..."), NULL on failure */
+};
+
+/**
+ * xtrace_ctl_alert - mark and then ask every recorder running on this system at once
+ * @mark: written into each recorder's trace first (xtrace_ctl_mark()); NULL: no mark
+ * @request: then sent to every recorder, all before any answer is read ("flush")
+ * @timeout_ms: how long to wait for the answers
+ * @res: set to one result per recorder, by pid; free with xtrace_ctl_results_free()
+ *
+ * What a latency probe does on a missed deadline: the marks land in every trace
+ * before any recorder starts to flush. Returns the number of recorders (0: none
+ * running) or -errno.
+ */
+int xtrace_ctl_alert(const char *mark, const char *request, int timeout_ms,
+		     struct xtrace_ctl_result **res);
+void xtrace_ctl_results_free(struct xtrace_ctl_result *res, int nr);
 
 #endif /* _XTRACE_H */

@@ -7,11 +7,10 @@
  * library's promise is checked: every field of every event loaded ends within
  * the largest record; the input's bytes are then read as a record of each
  * event the way a careful reader does (xtrace_field_data()), and through
- * libtraceevent's own field readers. With XT_FUZZ_PRINT=1 each record is also
- * printed by tep_print_event(), as the view prints: that finds what
- * libtraceevent's printing does with hostile formats and records (it trusts
- * __print_hex() and __print_array() lengths read from the record: a reader has
- * to check them first), so it is not part of make check.
+ * libtraceevent's own field readers. Each record is also printed as the view
+ * prints it: by tep_print_event() when xtrace_event_printable() says its
+ * __print_hex() and __print_array() lengths lie within the record, else as raw
+ * fields (tep_print_fields()).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +26,6 @@
 #define KEEP_EVENT	"sched_switch"
 
 static char *dir;
-static bool print;
 static char *saved[FZ_FILES];		/* the template's files, to put back */
 static size_t saved_len[FZ_FILES];
 static const char *const names[FZ_FILES] = {
@@ -131,10 +129,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int which, room;
 	char *page;
 
-	if (!dir) {
+	if (!dir)
 		setup();
-		print = getenv("XT_FUZZ_PRINT") && !strcmp(getenv("XT_FUZZ_PRINT"), "1");
-	}
 	if (!size)
 		return 0;
 	which = data[0] % FZ_FILES;
@@ -168,12 +164,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				memcpy(r.data, &(uint16_t){ ev->id }, 2);
 			fz_sink += tep_data_type(tep, &r) + tep_data_pid(tep, &r);
 			fz_sink += read_fields(ev, &r);
-			if (print) {
+			{
 				struct trace_seq q;
 
 				trace_seq_init(&q);
-				tep_print_event(tep, &q, &r, "%s %s", TEP_PRINT_NAME,
-						TEP_PRINT_INFO);
+				if (xtrace_event_printable(ev, &r))
+					tep_print_event(tep, &q, &r, "%s %s", TEP_PRINT_NAME,
+							TEP_PRINT_INFO);
+				else
+					tep_print_fields(&q, r.data, r.size, ev);
 				fz_sink += q.len;
 				trace_seq_destroy(&q);
 			}

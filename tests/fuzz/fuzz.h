@@ -11,6 +11,7 @@
  *                 is, FZ_RAW_PAGES: the rest is sub-buffers, framed by the harness
  *   fuzz-order    byte 0 FZ_RAW_FILE: the rest is the order file of the template merged
  *                 directory as is, FZ_RAW_PAGES: the rest is its varints, framed by the harness
+ *   fuzz-tracedat the bytes are a trace.dat file (seeds: mkseeds writes small ones)
  *
  * The template is tests/data/kvm-svm (a real recording: 2 CPUs, 54 formats), or
  * $XT_FUZZ_TEMPLATE.

@@ -13,7 +13,7 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 corpus=${1:?usage: tests/fuzz/run.sh CORPUS [HARNESS...]}
 shift
-harnesses=${*:-meta formats stream order}
+harnesses=${*:-meta formats stream order tracedat}
 secs=${FUZZ_SECONDS:-12}
 seed=${FUZZ_SEED:-1}
 fuzz=$top/build/fuzz
@@ -44,8 +44,7 @@ failed=0
 for h in $harnesses; do
 	log=$art/$h.log
 	if ls "$top/tests/fuzz/regress/$h"/* > /dev/null 2>&1; then
-		# (known inputs: fuzz-formats prints their records too, as the view does)
-		if ! XT_FUZZ_PRINT=1 "$fuzz/fuzz-$h" "$top/tests/fuzz/regress/$h"/* \
+		if ! "$fuzz/fuzz-$h" "$top/tests/fuzz/regress/$h"/* \
 			> "$art/$h-regress.log" 2>&1; then
 			echo "FAIL fuzz-$h: a regression input fails again: see $art/$h-regress.log"
 			grep -E "^Running:|ERROR|SUMMARY" "$art/$h-regress.log" | tail -4 | sed 's/^/    /'

@@ -15,7 +15,8 @@
 #  3. kvmrt-boot killed (SIGKILL, KVMRT_BOOT_STOP_AFTER=shield) with the shield in place:
 #     kvmrt-boot --clean undoes it: every setting as before.
 # "Every setting": each IRQ's smp_affinity_list, default_smp_affinity, cpuset.cpus, .mems,
-# .cpu_exclusive and .sched_load_balance of every cpuset directory, each CPU's online.
+# .cpu_exclusive and .sched_load_balance of every cpuset directory, each CPU's online, the
+# unbound workqueues' CPU masks (global and each workqueue's, writeback among them).
 . "$(dirname "$0")/../kvmrt/itest-lib.sh"
 
 for b in kvmrt-boot kvmrt-shutdown kvmrt-stat kvmrt-sync-config; do
@@ -42,6 +43,9 @@ start_session_libvirtd
 [ -e "$D/state" ] && fail "state dir exists"
 
 write_tiny_vm true
+# the 1.4 syntax: threads 0-1 (CPUs 0-1), one vCPU for the CPU the emulator leaves
+sed -i 's/^nr_vcpus = 1$/nr_vcpus = auto/; s/^cpuset = 0-1$/cpuset = t0-1/' "$D/k.cfg"
+grep -q "^cpuset = t0-1$" "$D/k.cfg" || fail "k.cfg: $(cat "$D/k.cfg")"
 as_nobody "$KH/virt-helper" "$URI" define "$D/dom.xml" 2> def.err || fail "define: $(cat def.err)"
 as_nobody "$XT_BIN/kvmrt-sync-config" -f "$D/k.cfg" -c "$URI" > sync.txt 2>&1 || fail "sync: $(cat sync.txt)"
 as_nobody "$KH/virt-helper" "$URI" dumpxml $NAME > synced.xml 2>/dev/null ||
@@ -65,6 +69,9 @@ snapshot() {
 			done
 		done
 		for f in /sys/devices/system/cpu/cpu*/online; do echo "$f $(cat "$f")"; done
+		for f in /sys/devices/virtual/workqueue/cpumask*  /sys/devices/virtual/workqueue/*/cpumask; do
+			[ -f "$f" ] && echo "$f $(cat "$f")"
+		done
 	} > "$1"
 }
 same_as_before() {
@@ -75,6 +82,31 @@ same_as_before() {
 sleep 600 &
 SPID=$!
 snapshot before.snap
+
+# disabled (1.4): --all leaves it alone, naming it is refused, kvmrt-stat marks it
+sed 's/^rt = true$/rt = true\ndisabled = true/' "$D/k.cfg" > "$D/dis.cfg"
+chmod 644 "$D/dis.cfg"
+expect_status 0 boot -f "$D/dis.cfg" --all > dis-all.out
+expect_grep "^no VM to boot" dis-all.out
+expect_status 1 boot -f "$D/dis.cfg" $NAME > dis.out 2> dis.err
+expect_grep "^kvmrt-boot: $NAME: disabled in '$D/dis.cfg': not booted" dis.err
+expect_status 0 stat -f "$D/dis.cfg" > dis-stat.txt
+[ "$(wc -l < dis-stat.txt)" = 1 ] || fail "kvmrt-stat lists a disabled VM: $(cat dis-stat.txt)"
+expect_status 0 stat -f "$D/dis.cfg" --all > dis-stat-all.txt
+expect_grep "^$NAME +$UUID +shut off +yes +0-1 +none \(disabled\)$" dis-stat-all.txt
+expect_status 0 stat -f "$D/dis.cfg" --all -o json > dis-stat.json
+expect_grep '"disabled": true' dis-stat.json
+# a passthrough device of this host, which has no IOMMU: validation stops the boot
+dev=$(ls /sys/bus/pci/devices | head -1)
+if [ -n "$dev" ] && [ ! -e "/sys/bus/pci/devices/$dev/iommu_group" ]; then
+	sed "s/^rt = true$/rt = true\npcidevs = $dev/" "$D/k.cfg" > "$D/pci.cfg"
+	chmod 644 "$D/pci.cfg"
+	expect_status 2 boot -f "$D/pci.cfg" $NAME > pci.out 2> pci.err
+	expect_grep "pcidevs: PCI device $dev is in no IOMMU group: it cannot be passed through" pci.err
+	expect_grep "no VM booted" pci.err
+fi
+same_as_before disabled.snap "after the disabled and pcidevs cases"
+ok "disabled: skipped by --all, refused by name, marked by kvmrt-stat; pcidevs without IOMMU refused"
 [ "$(cat /proc/$SPID/cpuset)" = / ] || skip "the test runs in cpuset $(cat /proc/$SPID/cpuset), not the root"
 
 # refused START_ERR WHY: kvmrt-boot fails to start the VM, says why and the fix, undoes the shield
@@ -87,6 +119,7 @@ refused() {
 	expect_grep "^  fix: " refused.err
 	expect_grep "^$NAME: shield removed" refused.out
 	[ ! -e "$JOURNAL" ] || fail "the journal is left: $(cat "$JOURNAL")"
+	[ ! -e "$D/state/host.state" ] || fail "the shared journal is left: $(cat "$D/state/host.state")"
 	[ "$(state)" = shutoff ] || fail "the VM is $(state)"
 	[ "$(cat /proc/$SPID/cpuset)" = / ] || fail "the sleep stays in $(cat /proc/$SPID/cpuset)"
 	same_as_before "refused-$3.snap" "after the refused start"
@@ -113,6 +146,11 @@ as_nobody "$KH/virt-helper" "$URI" define "$PWD/norefused.xml" 2> def.err || fai
 expect_status 0 boot --move-tasks=$SPID $NAME > boot.out 2> boot.err
 expect_grep "^$NAME: started \(real-time, shield in place\)$" boot.out
 [ -s "$JOURNAL" ] || fail "no journal"
+# what every shield shares (housekeeping cpuset, task moves, workqueues, IRQs) apart
+expect_grep "^mkdir /sys/fs/cgroup/cpuset/kvmrt-housekeeping$" "$D/state/host.state"
+expect_grep "^move $SPID	" "$D/state/host.state"
+expect_grep "^mkdir /sys/fs/cgroup/cpuset/kvmrt-$UUID$" "$JOURNAL"
+expect_no_grep "^move " "$JOURNAL"
 [ "$(state)" = running ] || fail "the VM is $(state)"
 QPID=$(cat "$D/run/libvirt/qemu/run/$NAME.pid") || fail "no QEMU pid file"
 expect_status 0 stat > stat.txt
@@ -132,6 +170,13 @@ ok "booted: running, vCPU on CPU 1 (not FIFO: refused here), kvmrt-stat shows th
 [ "$(cat /sys/fs/cgroup/cpuset/kvmrt-$UUID/cpuset.sched_load_balance)" = 0 ] || fail "VM cpuset balanced"
 [ "$(cat /proc/irq/default_smp_affinity)" = 1 ] ||
 	fail "default_smp_affinity is $(cat /proc/irq/default_smp_affinity)"
+# the unbound workqueues, writeback's among them, on the housekeeping CPU 0 (mask 1)
+if [ -f /sys/devices/virtual/workqueue/cpumask ]; then
+	for f in /sys/devices/virtual/workqueue/cpumask /sys/devices/virtual/workqueue/*/cpumask; do
+		[ "$(cat "$f")" = 1 ] || fail "$f is $(cat "$f")"
+	done
+	expect_grep "^$NAME: workqueues: unbound CPU mask 1, and that of [0-9]+ workqueues? \(.*writeback" boot.out
+fi
 # has_cpu LIST CPU: is CPU in the CPU list LIST ("0-1,4")?
 has_cpu() {
 	local p parts
@@ -170,6 +215,8 @@ ok "--clean refuses while the VM runs; shutdown without --forced: exit 1, VM and
 expect_status 0 shut --forced --timeout 1 $NAME > shut.out 2> shut.err
 expect_grep "^$NAME: destroyed \(still running after 1 s\)$" shut.out
 expect_grep "^$NAME: shield removed" shut.out
+expect_grep "^host: the last shield is gone" shut.out
+[ ! -e "$D/state/host.state" ] || fail "the shared journal is left"
 [ "$(state)" = shutoff ] || fail "the VM is $(state)"
 kill -0 "$QPID" 2>/dev/null && fail "QEMU $QPID still runs"
 [ ! -e "$JOURNAL" ] || fail "the journal is left"
@@ -188,9 +235,39 @@ expect_status 137 env KVMRT_BOOT_STOP_AFTER=shield \
 expect_status 0 boot --clean > clean.out 2> clean.err
 expect_grep "^$UUID: shield removed" clean.out
 [ ! -e "$JOURNAL" ] || fail "the journal is left"
+[ ! -e "$D/state/host.state" ] || fail "the shared journal is left"
 same_as_before crash.snap "after kill -9 and --clean"
 expect_status 0 boot --clean > clean2.out
 [ ! -s clean2.out ] || fail "a second --clean did something: $(cat clean2.out)"
 ok "kill -9 of kvmrt-boot with the shield in place, --clean: host exactly as before"
+
+# 4. passthrough IRQs (1.4): this host has no IOMMU, so the shield and the pins go to a fake
+# host (2 sockets x 10 cores x 2 threads, PCI devices in IOMMU groups, its own /proc/irq) while
+# libvirt really starts the VM: the device's IRQs (MSI-X 60 from sysfs, 75 named by VFIO) go to
+# the vCPU's CPU, the others off it, and kvmrt-shutdown puts every file back
+"$KH/mksysfs" fake/sys 2 10 2 2 || fail "mksysfs"
+for i in 60 61 75 80; do mkdir -p fake/proc/irq/$i && echo 0-39 > fake/proc/irq/$i/smp_affinity_list; done
+rm -r fake/proc/irq/61	# in msi_irqs, but no IRQ of the kernel
+printf '      CPU0 CPU1\n 60: 1 0 IR-PCI-MSI 1-edge nvme0q0\n 75: 0 0 IR-PCI-MSIX-0000:21:00.0 2-edge vfio-msix[2](0000:21:00.0)\n 80: 0 0 IR-PCI-MSI 3-edge eth0\n' > fake/proc/interrupts
+sed 's/^cpuset = t0-1$/cpuset = 11-12/; s/^rt = true$/rt = true\npcidevs = 0000:21:00.0/' "$D/k.cfg" > "$D/pt.cfg"
+grep -q "^cpuset = 11-12$" "$D/pt.cfg" || fail "pt.cfg: $(cat "$D/pt.cfg")"
+fake_snap() { find fake -type f | sort | while read -r f; do echo "$f $(cat "$f")"; done; }
+fake_snap > fake-before.snap
+snapshot before.snap
+expect_status 0 boot -f "$D/pt.cfg" --sysfs "$PWD/fake/sys" --proc "$PWD/fake/proc" --move-tasks=none $NAME > pt.out 2> pt.err
+expect_grep "^$NAME: shielding CPUs 12 \(housekeeping CPUs 0-11,13-30,33-39\)" pt.out
+expect_grep "^$NAME: started \(real-time, shield in place\)$" pt.out
+expect_grep "^$NAME: IRQ 75 \(passthrough\) pinned to the VM's CPUs 12$" pt.out
+[ "$(cat fake/proc/irq/60/smp_affinity_list)" = 12 ] || fail "IRQ 60: $(cat fake/proc/irq/60/smp_affinity_list)"
+[ "$(cat fake/proc/irq/75/smp_affinity_list)" = 12 ] || fail "IRQ 75: $(cat fake/proc/irq/75/smp_affinity_list)"
+[ "$(cat fake/proc/irq/80/smp_affinity_list)" = 0-11,13-30,33-39 ] || fail "IRQ 80: $(cat fake/proc/irq/80/smp_affinity_list)"
+[ "$(cat fake/sys/devices/system/cpu/cpu32/online)" = 0 ] || fail "sibling 32 online"
+[ "$(state)" = running ] || fail "the VM is $(state)"
+expect_status 0 shut -f "$D/pt.cfg" --forced --timeout 1 $NAME > ptshut.out 2> ptshut.err
+expect_grep "^$NAME: shield removed" ptshut.out
+fake_snap > fake-after.snap
+diff -u fake-before.snap fake-after.snap > fake.diff || fail "the fake host is not as before: $(cat fake.diff)"
+same_as_before pt.snap "after the passthrough case"
+ok "passthrough IRQs pinned to the vCPU's CPU at boot, every IRQ as before after shutdown"
 
 as_nobody "$KH/virt-helper" "$URI" undefine $NAME || fail "undefine"

@@ -114,6 +114,56 @@ expect_status 1 k kvmrt-show-config -f err.cfg --sysfs big > /dev/null 2> se.txt
 expect_grep "err.cfg:9: error" se.txt
 ok "show-config"
 
+# the 1.4 guide's items: its sample file's syntax (nr_vcpus = auto, cpuset n1,n2 style with
+# prefixes and '~', space-separated pcidevs in IOMMU groups, disabled), on the big host
+cat > g14.cfg <<'CFG'
+[fde74e84-0e1b-404e-90e7-72101e79c48a]
+name = RedHawk-8.4-RT
+nr_vcpus = auto
+cpu_topology = auto
+cpuset = n1,~c10,~c19
+rt = True
+numatune = auto
+pcidevs = 0000:21:00.0 0000:22:00.0 0000:22:00.1
+disabled = False
+
+[aeec46cc-0638-4949-ac04-146b233194a9]
+name = RedHawk-8.4
+nr_vcpus = 2
+cpuset = p0,~t0,~t20
+pcidevs = 22:00.1
+disabled = True
+CFG
+expect_status 1 k kvmrt-validate-config -f g14.cfg --sysfs big > g14v.txt
+expect_grep "CPUs 31-38 share a core with another CPU of the cpuset" g14v.txt
+expect_grep "^g14.cfg: 2 VMs, 0 errors, 1 warning$" g14v.txt
+expect_status 0 k kvmrt-show-config -f g14.cfg --sysfs big > g14s.txt
+sed -n '/^VM RedHawk-8.4-RT/,/^$/p' g14s.txt > g14rt.txt
+expect_grep "vCPUs: +7 \[auto\] \(1 socket, 7 cores, 1 thread\) \[auto\]$" g14rt.txt
+expect_grep "cpuset: +11-18,31-38 \(16 CPUs; " g14rt.txt
+expect_grep "cpuset as written: +n1,~c10,~c19$" g14rt.txt
+expect_grep "taken offline: +31-38$" g14rt.txt
+expect_grep "vCPU 6: +CPU 18$" g14rt.txt
+sed -n '/^VM RedHawk-8.4 /,/^$/p' g14s.txt > g14d.txt
+expect_grep "disabled: +yes$" g14d.txt
+expect_grep "cpuset: +1-9,21-29 " g14d.txt
+# enabled, the second VM takes a device of the first one's IOMMU group; a node the host lacks
+sed 's/^disabled = True$/disabled = false/' g14.cfg > g14e.cfg
+expect_status 2 k kvmrt-validate-config -f g14e.cfg --sysfs big > g14e.txt
+expect_grep "g14e.cfg:15: error: VM 'RedHawk-8.4': pcidevs: PCI device 0000:22:00.1 shares IOMMU group 21 with 0000:22:00.0, which is passed to VM 'RedHawk-8.4-RT'" g14e.txt
+expect_grep "^g14e.cfg: 2 VMs, 2 errors, 2 warnings$" g14e.txt
+# half an IOMMU group (the bridge 0000:20:01.1 of group 21 may stay with the host)
+sed 's/^pcidevs = 0000:21:00.0 0000:22:00.0 0000:22:00.1$/pcidevs = 0000:21:00.0 0000:22:00.0/' g14.cfg > g14h.cfg
+expect_status 2 k kvmrt-validate-config -f g14h.cfg --sysfs big > g14h.txt
+expect_grep "g14h.cfg:8: error: VM 'RedHawk-8.4-RT': pcidevs: PCI device 0000:22:00.0 is in IOMMU group 21 with 0000:22:00.1: VFIO passes a whole group, so add it to pcidevs" g14h.txt
+sed 's/^cpuset = n1,~c10,~c19$/cpuset = n2/' g14.cfg > g14n.cfg
+expect_status 2 k kvmrt-validate-config -f g14n.cfg --sysfs big > g14n.txt
+expect_grep "g14n.cfg:5: error: VM 'RedHawk-8.4-RT': cpuset: 'n2': 'n2' is not on this host" g14n.txt
+expect_status 1 k kvmrt-show-config -f g14n.cfg --sysfs big > /dev/null 2> g14ns.txt
+expect_grep "'n2' is not on this host" g14ns.txt
+expect_grep "kvmrt-show-config: 'g14n.cfg' has 1 error on this host" g14ns.txt
+ok "1.4 syntax: nr_vcpus = auto, cpuset prefixes and '~', pcidevs in IOMMU groups, disabled"
+
 # irq-affinity: a fake /proc, then the real one
 mkdir -p proc/irq/0 proc/irq/24 proc/irq/30
 printf '0-3\n' > proc/irq/0/smp_affinity_list

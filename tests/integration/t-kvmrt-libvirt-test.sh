@@ -61,7 +61,10 @@ for l in "name = guest-rt" "nr_vcpus = 2" "cpu_topology = auto" "cpuset = 6-8" "
 	grep -qxF "$l" rt.txt || fail "imported guest-rt lacks '$l': $(cat rt.txt)"
 done
 grep -qxF "title = Guest A" k.cfg || fail "title of guest-a"
-expect_status 0 k kvmrt-validate-config -f k.cfg > /dev/null
+# hide_kvm = true: the warning that kvm-clock and ptp_kvm are gone, nothing else
+expect_status 1 k kvmrt-validate-config -f k.cfg > vi.txt
+expect_grep "warning: VM 'guest-rt': hide_kvm: hides KVM from the guest, which then has no kvm-clock" vi.txt
+expect_grep "2 VMs, 0 errors, 1 warning" vi.txt
 # again: skipped; unknown: an error naming it
 expect_status 0 k kvmrt-import -f k.cfg -c "$U" guest-rt > i2.txt
 expect_grep "^skipped guest-rt" i2.txt
@@ -138,6 +141,38 @@ grep -qxF "cpuset = 6-8" r.cfg || fail "-r cpuset: $(cat r.cfg)"
 grep -qxF "hide_kvm = true" r.cfg || fail "-r hide_kvm: $(cat r.cfg)"
 grep -qxF "pcidevs = 0000:03:00.0" r.cfg || fail "-r pcidevs: $(cat r.cfg)"
 ok "sync -r"
+
+# the 1.4 forms: cores 6-8 without their second threads (CPUs 6-8), nr_vcpus = auto (2);
+# synced as plain pins, and -r against a domain that says the same keeps them as written
+cat > g14.cfg <<CFG
+[$R]
+name = guest-rt
+nr_vcpus = auto
+cpuset = c6-8, ~t26-28
+rt = true
+hide_kvm = true
+pcidevs = 0000:03:00.0
+CFG
+expect_status 0 k kvmrt-sync-config -f g14.cfg -c "$U" -n guest-rt > g14.xml
+expect_xpath g14.xml "string(/domain/vcpu)" 2
+expect_xpath g14.xml "string(/domain/cputune/emulatorpin/@cpuset)" 6
+expect_xpath g14.xml "string(/domain/cputune/vcpupin[@vcpu='0']/@cpuset)" 7
+expect_xpath g14.xml "string(/domain/cputune/vcpupin[@vcpu='1']/@cpuset)" 8
+cp g14.cfg g14-before.cfg
+expect_status 0 k kvmrt-sync-config -r -f g14.cfg -c "$U" guest-rt > g14r.txt
+diff g14-before.cfg g14.cfg > g14.diff || fail "-r rewrote the 1.4 forms: $(cat g14.diff)"
+ok "nr_vcpus = auto and a prefixed cpuset: synced as pins, kept as written by -r"
+
+# disabled (1.4): left alone by sync unless named or --all
+sed 's/^hide_kvm = true$/hide_kvm = true\ndisabled = yes/' g14.cfg > g14d.cfg
+expect_status 0 k kvmrt-sync-config -f g14d.cfg -c "$U" -n > d0.txt
+expect_grep "^skipped guest-rt \(disabled: --all or its name syncs it\)$" d0.txt
+expect_no_grep "<domain" d0.txt
+expect_status 0 k kvmrt-sync-config -f g14d.cfg -c "$U" -n --all > d1.txt
+expect_grep "^<domain" d1.txt
+expect_status 0 k kvmrt-sync-config -f g14d.cfg -c "$U" -n guest-rt > d2.txt
+expect_grep "^<domain" d2.txt
+ok "a disabled VM: skipped by sync, synced when named or with --all"
 
 # bad input: a VM libvirt does not know; a file with errors is refused
 cat >> s.cfg <<CFG

@@ -105,18 +105,21 @@ ssh -F "$CFG" sysa "xtrace-view /tmp/xtrace-serve-ctl-$$ | grep -c FLUSH; rm -rf
 [ "$(head -1 ctl.flush)" -ge 1 ] || fail "xtrace-ctl --remote flush left no FLUSH"
 ok "by hand: xtrace-multi-merge host:path and xtrace-ctl --remote"
 
-# the clock checks travel with the recordings: reported, applied on request
-"$XT_BIN/xtrace-multi-merge" -o remerge "out/$here" out/sysa 2> remerge.err ||
+# the clock checks and exchanges travel with the recordings: the merge maps sysa's clock by them
+"$XT_BIN/xtrace-multi-merge" -o remerge "out/$here" out/sysa > remerge.out 2> remerge.err ||
 	fail "re-merge: $(cat remerge.err)"
-expect_grep 'out/sysa: clock [-+][0-9.]+ us from its collector \(ssh check' remerge.err
-[ -f remerge/sources/sysa/clockcheck ] || fail "the merge did not keep sysa's clockcheck"
-want=$(awk '/^check/ { sub("offset=", "", $3); s += $3; n++ } END { printf "%d", -int(s / n) }' \
-	out/sysa/clockcheck)
+expect_grep '^sysa +exchanges +[-+][0-9.]+ s' remerge.out
+for f in clockcheck clocksync clockmap; do
+	[ -f remerge/sources/sysa/$f ] || fail "the merge did not keep sysa's $f"
+done
+# --correct-clocks, the default now, is still accepted; a merge of the merge keeps the mapping
 "$XT_BIN/xtrace-multi-merge" -q --correct-clocks -o corrected "out/$here" out/sysa ||
 	fail "merge with --correct-clocks"
-xview -i corrected | grep -E "^system +sysa .*offset $want ns" > /dev/null ||
-	fail "sysa not shifted by $want ns: $(xview -i corrected | grep '^system')"
-ok "clock checks reported by the merge, --correct-clocks shifts sysa by $want ns"
+xview -i corrected | grep -E "^clock +sysa: exchanges, " > /dev/null ||
+	fail "sysa not mapped by its exchanges: $(xview -i corrected | grep '^clock')"
+"$XT_BIN/xtrace-multi-merge" -q -o again corrected || fail "merging the merge"
+cmp <(xview corrected) <(xview again) || fail "a merge of the merge moved events"
+ok "clock checks and exchanges kept with the recordings, the merge maps sysa by them"
 
 # ---------------------------------------------------------- what goes wrong
 # an unreachable system, and one without xtrace: the others are still collected

@@ -13,7 +13,7 @@ expect_status 1 xview nosuch 2> e1.txt
 expect_grep "cannot open 'nosuch': No such file or directory" e1.txt
 touch afile
 expect_status 1 xview afile 2> e2.txt
-expect_grep "cannot open 'afile': Not a directory" e2.txt
+expect_grep "cannot open 'afile': neither a recording \(a directory\) nor a trace.dat file" e2.txt
 mkdir notrec
 expect_status 1 xview notrec 2> e3.txt
 expect_grep "cannot open 'notrec': not a recording" e3.txt
@@ -110,3 +110,21 @@ n=$(grep -cE "^701 x{63} [A-Z_]+$" longcomm.txt)
 [ "$n" -gt 0 ] && [ "$n" = "$(grep -c '^701 ' longcomm.txt)" ] ||
 	fail "a long comm: $(grep -a '^701 ' longcomm.txt | head -2 | cut -c1-200)"
 ok "a 300-byte comm from the tasks file prints as its first 63 bytes ($n lines)"
+
+# a print format whose __print_hex length comes from the record and exceeds it: libtraceevent
+# would read that many bytes (a crash here before); the view prints the raw fields instead, and
+# the same format with a length that fits still prints as the format says
+expect_status 0 xrun -q -o sig -b 1M -e signal:signal_generate sh -c 'for i in 1 2 3; do sleep 0 & wait; done'
+n=$(xview sig | grep -c 'signal:signal_generate \[')
+[ "$n" -gt 0 ] || fail "no signal_generate events recorded"
+cp -r sig hexlen
+fmt=hexlen/formats/signal/signal_generate
+sed -i 's/^print fmt: .*/print fmt: "comm=%s", __print_hex(REC->comm, REC->pid * 100000)/' $fmt
+expect_status 0 xview hexlen > hexlen.txt
+[ "$(grep -c 'signal:signal_generate \[ sig=[0-9]* .*comm=' hexlen.txt)" = "$n" ] ||
+	fail "an overlong __print_hex: $(grep -m2 signal_generate hexlen.txt)"
+sed -i 's/^print fmt: .*/print fmt: "comm=%s", __print_hex(REC->comm, 16)/' $fmt
+expect_status 0 xview hexlen > hexok.txt
+[ "$(grep -cE 'signal:signal_generate \[comm=([0-9a-f]{2} ){15}[0-9a-f]{2}\]' hexok.txt)" = "$n" ] ||
+	fail "a fitting __print_hex: $(grep -m2 signal_generate hexok.txt)"
+ok "__print_hex with a length beyond the record prints raw fields ($n events), one that fits prints hex"

@@ -21,6 +21,7 @@ int add_virt_suite(void);
 int add_hostinfo_suite(void);
 int add_hostcheck_suite(void);
 int add_shield_suite(void);
+int add_guide14_suite(void);
 
 /* Write @text to @dir/@name, making the directories on the way. */
 int kt_write(const char *dir, const char *name, const char *text);

@@ -120,6 +120,7 @@ int main(void)
 		add_hostinfo_suite,
 		add_hostcheck_suite,
 		add_shield_suite,
+		add_guide14_suite,
 	};
 
 	return tu_main("kvmrt-unit", suites, sizeof(suites) / sizeof(suites[0]));

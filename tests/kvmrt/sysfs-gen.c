@@ -2,7 +2,8 @@
 /*
  * A fake sysfs tree describing a machine, for the kvmrt tools' --sysfs:
  * devices/system/cpu/cpuN/{online,topology/{physical_package_id,core_id,
- * thread_siblings_list}} and devices/system/node/nodeN/cpulist.
+ * thread_siblings_list}} and devices/system/node/nodeN/cpulist; a machine
+ * of two sockets or more also has PCI devices in IOMMU groups.
  */
 #include <errno.h>
 #include <limits.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "sysfs-gen.h"
 
@@ -85,6 +87,62 @@ static void format_list(const bool *set, int n, char *out, size_t len)
 	}
 }
 
+/*
+ * The PCI devices of a big machine (two sockets or more), with their IOMMU
+ * groups: a NIC alone in group 12 (NUMA node unknown), an NVMe drive alone in
+ * group 20, a two-port NIC in group 21 with the bridge above it, and a GPU and
+ * its audio function each alone (groups 30 and 31: ACS separates them).
+ */
+static int make_pci(const char *root, int nodes)
+{
+	static const struct {
+		const char *addr, *msi;
+		unsigned int class;
+		int group, node, irq;
+	} dev[] = {
+		{ "0000:03:00.0", "", 0x020000, 12, -1, 16 },
+		{ "0000:20:01.1", "", 0x060400, 21, 1, 0 },
+		{ "0000:21:00.0", "60,61", 0x010802, 20, 1, 0 },
+		{ "0000:22:00.0", "70", 0x020000, 21, 1, 0 },
+		{ "0000:22:00.1", "71", 0x020000, 21, 1, 0 },
+		{ "0000:81:00.0", "", 0x030000, 30, 1, 0 },
+		{ "0000:81:00.1", "", 0x040300, 31, 1, 0 },
+	};
+	char dir[PATH_MAX], link[PATH_MAX + 32], target[PATH_MAX];
+	int ret = 0;
+
+	for (size_t i = 0; i < sizeof(dev) / sizeof(dev[0]) && !ret; i++) {
+		int node = dev[i].node < nodes ? dev[i].node : nodes - 1;
+		const char *m = dev[i].msi;
+
+		snprintf(dir, sizeof(dir), "%s/bus/pci/devices/%s/msi_irqs", root, dev[i].addr);
+		ret = mkdirs(dir);
+		while (!ret && *m) {
+			char name[16];
+
+			snprintf(name, sizeof(name), "%d", atoi(m));
+			ret = put(dir, name, "msix\n");
+			m += strcspn(m, ",");
+			m += *m == ',';
+		}
+		snprintf(dir, sizeof(dir), "%s/bus/pci/devices/%s", root, dev[i].addr);
+		ret = ret ? ret : put(dir, "class", "0x%06x\n", dev[i].class);
+		ret = ret ? ret : put(dir, "numa_node", "%d\n", node);
+		ret = ret ? ret : put(dir, "irq", "%d\n", dev[i].irq);
+		snprintf(link, sizeof(link), "%s/iommu_group", dir);
+		snprintf(target, sizeof(target), "../../../../kernel/iommu_groups/%d", dev[i].group);
+		if (!ret && symlink(target, link) && errno != EEXIST)
+			ret = -errno;
+		snprintf(dir, sizeof(dir), "%s/kernel/iommu_groups/%d/devices", root, dev[i].group);
+		ret = ret ? ret : mkdirs(dir);
+		snprintf(link, sizeof(link), "%s/%s", dir, dev[i].addr);
+		snprintf(target, sizeof(target), "../../../../bus/pci/devices/%s", dev[i].addr);
+		if (!ret && symlink(target, link) && errno != EEXIST)
+			ret = -errno;
+	}
+	return ret;
+}
+
 int kt_make_sysfs(const char *root, int sockets, int cores, int threads, int nodes,
 		  bool adjacent, const char *offline)
 {
@@ -139,6 +197,8 @@ int kt_make_sysfs(const char *root, int sockets, int cores, int threads, int nod
 		ret = mkdirs(dir);
 		ret = ret ? ret : put(dir, "cpulist", "%s\n", list);
 	}
+	if (!ret && sockets > 1)
+		ret = make_pci(root, nodes);
 out:
 	free(off);
 	free(set);

@@ -7,23 +7,26 @@
 #include "kvmrt-test.h"
 
 static struct kvmrt_topo *big;	/* CPUs 0-9,20-29: socket/node 0; 10-19,30-39: 1 */
+static char *big_dir;		/* its tree stays: the pcidevs rules read its PCI devices */
 
 static int setup(void)
 {
-	char *dir = kt_sysfs("2 10 2 2"), path[256];
+	char path[256];
 
-	if (!dir)
+	big_dir = kt_sysfs("2 10 2 2");
+	if (!big_dir)
 		return -1;
-	snprintf(path, sizeof(path), "%s/sys", dir);
+	snprintf(path, sizeof(path), "%s/sys", big_dir);
 	big = kvmrt_topo_load(path);
-	tu_rm_rf(dir);
-	free(dir);
 	return big ? 0 : -1;
 }
 
 static int teardown(void)
 {
 	kvmrt_topo_free(big);
+	if (big_dir)
+		tu_rm_rf(big_dir);
+	free(big_dir);
 	return 0;
 }
 

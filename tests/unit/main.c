@@ -7,6 +7,7 @@
 
 int add_cpuset_suite(void);
 int add_clock_suite(void);
+int add_clockfit_suite(void);
 int add_meta_suite(void);
 int add_heap_suite(void);
 int add_reader_suite(void);
@@ -21,6 +22,7 @@ int main(void)
 	static const tu_suite_fn suites[] = {
 		add_cpuset_suite,
 		add_clock_suite,
+		add_clockfit_suite,
 		add_meta_suite,
 		add_heap_suite,
 		add_reader_suite,

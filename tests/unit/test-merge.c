@@ -15,15 +15,18 @@ static void test_round_trip(void)
 		{ .name = "host", .hostname = "host.example", .input = "/data/xtrace-host",
 		  .offset = 0, .events = 123456789, .lost = 7, .first = 1795355006134925058LL,
 		  .last = 1795355016134925058LL, .clock_error = 12345, .sample_error = 25,
-		  .steps = 1, .damage = 2 },
+		  .steps = 1, .damage = 2, .clock_basis = "reference", .clock_bound = 25 },
 		{ .name = "vm1", .hostname = "vm1", .input = "vm; with # odd\tchars ",
 		  .offset = -1500000, .events = 1, .lost = 0, .first = 5, .last = 5,
-		  .clock_error = -1, .sample_error = 40 },
+		  .clock_error = -1, .sample_error = 40, .clock_basis = "exchanges",
+		  .clock_offset = -2000123456LL, .drift_ppb = -49833, .clock_bound = 40319,
+		  .exchanges = 56 },
 	};
 	char *warnings[] = { "'vm1': its clock error is unknown; order; may # be wrong" };
 	struct xtrace_merge_meta m = {
 		.major = XTRACE_FORMAT_MAJOR, .minor = XTRACE_FORMAT_MINOR, .tool = "test",
-		.complete = true, .events = 123456790, .typical_gap = 288, .nr_sources = 2,
+		.complete = true, .events = 123456790, .typical_gap = 288, .uncertain = 5561,
+		.nr_sources = 2,
 		.sources = src, .nr_warnings = 1, .warnings = warnings,
 	};
 	struct xtrace_merge_meta r;
@@ -37,6 +40,7 @@ static void test_round_trip(void)
 	CU_ASSERT_TRUE(r.complete);
 	CU_ASSERT_EQUAL(r.events, 123456790);
 	CU_ASSERT_EQUAL(r.typical_gap, 288);
+	CU_ASSERT_EQUAL(r.uncertain, 5561);
 	CU_ASSERT_EQUAL_FATAL(r.nr_warnings, 1);
 	CU_ASSERT_STRING_EQUAL(r.warnings[0], warnings[0]);
 	for (int i = 0; i < 2; i++) {
@@ -52,6 +56,11 @@ static void test_round_trip(void)
 		CU_ASSERT_EQUAL(r.sources[i].sample_error, src[i].sample_error);
 		CU_ASSERT_EQUAL(r.sources[i].steps, src[i].steps);
 		CU_ASSERT_EQUAL(r.sources[i].damage, src[i].damage);
+		CU_ASSERT_STRING_EQUAL(r.sources[i].clock_basis, src[i].clock_basis);
+		CU_ASSERT_EQUAL(r.sources[i].clock_offset, src[i].clock_offset);
+		CU_ASSERT_EQUAL(r.sources[i].drift_ppb, src[i].drift_ppb);
+		CU_ASSERT_EQUAL(r.sources[i].clock_bound, src[i].clock_bound);
+		CU_ASSERT_EQUAL(r.sources[i].exchanges, src[i].exchanges);
 	}
 	xtrace_merge_meta_free(&r);
 	/* a merged directory is not a recording */

@@ -37,14 +37,15 @@ die() { echo "build-guest: error: $*" >&2; exit 1; }
 # Modules the guest loads (with their dependencies from modules.dep), in this order.
 MODULES="virtio virtio_ring virtio_pci virtio_net virtio_console virtio-rng kvm kvm-amd"
 # Host programs copied into the guest with every library ldd names.
-XT_PROGS="xtrace-run xtrace-ctl xtrace-view xtrace-multi-merge"
+XT_PROGS="xtrace-run xtrace-ctl xtrace-view xtrace-multi-merge xtrace-probe"
 SSHD=/usr/sbin/sshd
 SFTP=/usr/lib/openssh/sftp-server
 BASH=/usr/bin/bash	# the guide's flows use bash -c '…'; /bin/sh is busybox's ash
+TRACE_CMD=/usr/bin/trace-cmd	# trace.dat recordings of real KVM exits (t-vm-tracedat.sh)
 TE_PLUGINS=/usr/lib/x86_64-linux-gnu/traceevent/plugins
 
 [ "$(id -u)" = 0 ] || die "run as root (apt-get download, device nodes)"
-"$top/scripts/deps.sh" kmod openssh-server openssh-client gcc libc6-dev ||
+"$top/scripts/deps.sh" kmod openssh-server openssh-client gcc libc6-dev trace-cmd ||
 	die "cannot install the Debian packages the build needs"
 # the programs must be whole executables (others may be relinking bin/ right now)
 for p in $XT_PROGS; do
@@ -201,7 +202,7 @@ echo "[127.0.0.1]:*,[localhost]:*,xtrace-guest $(cut -d' ' -f1,2 "$VM/keys/ssh_h
 mv "$VM/known_hosts.tmp" "$VM/known_hosts"
 
 # ---------------------------------------------------------------- is it up to date?
-dyn_progs="$SSHD $SFTP $BASH $(for p in $XT_PROGS; do echo "$top/bin/$p"; done)"
+dyn_progs="$SSHD $SFTP $BASH $TRACE_CMD $(for p in $XT_PROGS; do echo "$top/bin/$p"; done)"
 plugins=$(ls "$TE_PLUGINS"/*.so 2>/dev/null || true)
 # (the plugins need only libtraceevent and libc, which xtrace's programs bring)
 libs=$(for p in $dyn_progs; do ldd "$p" || die "ldd $p failed"; done |
@@ -249,6 +250,7 @@ copy() {	# copy FILE [DEST]: dereferenced, to the same path in the guest unless 
 copy "$SSHD"
 copy "$SFTP"
 copy "$BASH"
+copy "$TRACE_CMD"
 for p in $XT_PROGS; do copy "$top/bin/$p" "/usr/bin/$p"; done
 copy "$tiny" /usr/bin/kvm-tiny
 for l in $libs; do copy "$l"; done

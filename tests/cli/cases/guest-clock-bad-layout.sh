@@ -1,0 +1,2 @@
+# guest-clock bad layout
+kvmrt-guest-clock --layout suse

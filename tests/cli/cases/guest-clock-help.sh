@@ -1,0 +1,2 @@
+# guest-clock help
+kvmrt-guest-clock --help | head -3

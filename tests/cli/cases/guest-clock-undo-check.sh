@@ -1,0 +1,2 @@
+# guest-clock undo and check
+kvmrt-guest-clock --undo --check

@@ -1,0 +1,2 @@
+# merge bad clock-step
+xtrace-multi-merge -q -o out --clock-step=middle "$DATA/kvm-svm"

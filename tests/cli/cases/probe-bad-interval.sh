@@ -1,0 +1,2 @@
+# probe bad interval
+xtrace-probe timer -i 10x

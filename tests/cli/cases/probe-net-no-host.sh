@@ -1,0 +1,2 @@
+# probe net without its responder
+xtrace-probe net -l 3

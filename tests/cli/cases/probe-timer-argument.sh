@@ -1,0 +1,2 @@
+# probe timer with an argument
+xtrace-probe timer now

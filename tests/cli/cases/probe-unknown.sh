@@ -1,0 +1,2 @@
+# probe unknown kind
+xtrace-probe sleep

@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A missed deadline: mark every recorder of this system with the cycle and the latency, then
+ * flush them all, through libxtrace's control channel (xtrace_ctl_alert(): the marks land in
+ * every trace before any recorder starts to flush). "flush-all" asks an xtrace-run that
+ * records other systems (--remote) to flush them too; a recorder that does not know it gets
+ * a plain "flush".
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "xtrace.h"
+#include "tool.h"
+#include "probe.h"
+
+#define ALERT_TIMEOUT_MS	30000
+/* -T: a miss within this of the last flush is marked, not flushed again */
+#define REFLUSH_NS		1000000000LL
+
+int64_t probe_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static bool unknown_request(const char *reply)
+{
+	const char *text;
+
+	return reply && xtrace_reply_parse(reply, &text) == 0 && strstr(text, "unknown command");
+}
+
+/* Mark only (-T, soon after a flush, or --no-flush). Returns the recorders marked. */
+static int mark_all(const char *mark)
+{
+	struct xtrace_ctl_peer *peers;
+	int nr, n = 0;
+
+	if (xtrace_ctl_list(&peers, &nr, NULL))
+		return 0;
+	for (int i = 0; i < nr; i++)
+		n += xtrace_ctl_mark(peers[i].pid, mark) > 0;
+	xtrace_ctl_peers_free(peers, nr);
+	return n;
+}
+
+static void alert(struct probe *p, uint64_t cycle, int64_t lat_ns, bool flush)
+{
+	int64_t limit = p->o.break_ns ? p->o.break_ns : p->o.mark_ns;
+	struct xtrace_ctl_result *res;
+	int nr, flushed = 0, marked = 0;
+	char mark[200];
+
+	snprintf(mark, sizeof(mark),
+		 "xtrace-probe %s: deadline missed: cycle %" PRIu64 " latency %.3f us > %.3f us",
+		 p->what, cycle, lat_ns / 1000.0, limit / 1000.0);
+	if (!flush) {
+		marked = mark_all(mark);
+		if (!p->o.quiet)
+			tool_msg("deadline missed at cycle %" PRIu64 ": latency %.1f us (> %.0f us); marked %d recorders",
+				 cycle, lat_ns / 1000.0, limit / 1000.0, marked);
+		return;
+	}
+	nr = xtrace_ctl_alert(mark, "flush-all", ALERT_TIMEOUT_MS, &res);
+	if (nr < 0) {
+		tool_error("cannot reach the recorders in '%s': %s", xtrace_ctl_dir(),
+			   strerror(-nr));
+		nr = 0;
+	}
+	for (int i = 0; i < nr; i++) {
+		const char *text;
+
+		if (unknown_request(res[i].reply)) {
+			free(res[i].reply);
+			res[i].ret = xtrace_ctl_request(res[i].path, "flush", &res[i].reply,
+							ALERT_TIMEOUT_MS);
+		}
+		marked += res[i].marked > 0;
+		if (!res[i].ret && xtrace_reply_parse(res[i].reply, &text) == 1)
+			flushed++;
+		else
+			tool_error("recorder %d: flush failed: %s", (int)res[i].pid,
+				   res[i].ret ? strerror(-res[i].ret) :
+				   res[i].reply ? res[i].reply : "no answer");
+	}
+	xtrace_ctl_results_free(res, nr);
+	p->st.alerts++;
+	p->st.recorders = flushed;
+	p->last_flush_ns = probe_now();
+	if (p->o.quiet)
+		return;
+	if (!nr)
+		tool_msg("deadline missed at cycle %" PRIu64 ": latency %.1f us (> %.0f us); no recorder runs here to mark or flush",
+			 cycle, lat_ns / 1000.0, limit / 1000.0);
+	else
+		tool_msg("deadline missed at cycle %" PRIu64 ": latency %.1f us (> %.0f us); marked %d and flushed %d of %d recorders",
+			 cycle, lat_ns / 1000.0, limit / 1000.0, marked, flushed, nr);
+}
+
+bool probe_check(struct probe *p, uint64_t cycle, int64_t lat_ns)
+{
+	int64_t limit = p->o.break_ns ? p->o.break_ns : p->o.mark_ns;
+	bool flush;
+
+	if (!limit || lat_ns <= limit)
+		return false;
+	if (!p->st.misses++) {
+		p->st.first_miss_cycle = cycle;
+		p->st.first_miss_ns = lat_ns;
+	}
+	flush = !p->o.no_flush &&
+		(p->o.break_ns || !p->st.alerts || probe_now() - p->last_flush_ns > REFLUSH_NS);
+	alert(p, cycle, lat_ns, flush);
+	if (p->o.break_ns)
+		p->broke = true;
+	return true;
+}
+
+bool probe_cycle(struct probe *p, uint64_t cycle, int64_t lat_ns, bool lost)
+{
+	if (cycle <= p->o.warmup)
+		return false;
+	if (lost)
+		p->st.lost++;
+	else
+		stats_add(&p->st, lat_ns);
+	return probe_check(p, cycle, lat_ns);
+}
+
+bool probe_done(struct probe *p, uint64_t cycle, int64_t start_ns)
+{
+	if (probe_stop || p->broke)
+		return true;
+	if (p->o.loops && cycle >= p->o.loops + p->o.warmup)
+		return true;
+	return p->o.duration_ns && probe_now() - start_ns >= p->o.duration_ns;
+}
