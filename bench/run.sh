@@ -37,9 +37,9 @@
 # BENCH_ONLY=LIST runs only those parts (e.g. BENCH_ONLY=5; part 3 prints part 1's recording).
 # Part 6 is bench/view-bench.sh (BENCH_VIEW_EVENTS, default 50000000); part 7
 # bench/perturbation.sh (PERTURB_SECS, PERTURB_REPS); part 8 bench/view-html-bench.sh (the
-# timeline page's export, load time, memory and redraw).
-# Part 9 bench/gs-bench.sh (the guest services on the TCG guest; GS_BENCH_CALLS,
-# default 1000).
+# timeline page's export, load time, memory and redraw); part 9 bench/gs-bench.sh (the guest
+# services on the TCG guest; GS_BENCH_CALLS, default 1000); part 10 bench/fanout.sh (one
+# command over 1 to 32 loopback systems; BENCH_FANOUT_SIZES, BENCH_FANOUT_REPS).
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -821,6 +821,13 @@ echo
 echo "9) guest services on the TCG guest: kvmrt_gs_ping round trip, xtrace_flush(2) to saved"
 if want 9; then
 	"$HERE/gs-bench.sh" 2>&1 | sed 's/^/   /'
+else
+	skipped
+fi
+echo
+echo "10) one command over many systems: xtrace-run --remote x 1..32 loopback systems (bench/fanout.sh)"
+if want 10; then
+	"$HERE/fanout.sh" 2>&1 | sed 's/^/   /'
 else
 	skipped
 fi

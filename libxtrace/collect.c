@@ -21,6 +21,7 @@ static const char *const state_names[] = {
 	[XTRACE_RREC_NO_XTRACE] = "no xtrace",
 	[XTRACE_RREC_FAILED] = "failed",
 	[XTRACE_RREC_DIED] = "died",
+	[XTRACE_RREC_STARTING] = "starting",
 };
 
 const char *xtrace_rrec_state_name(enum xtrace_rrec_state s)
@@ -70,10 +71,10 @@ static char *field(const char *line, const char *key)
 	return NULL;
 }
 
-int xtrace_rrec_start(struct xtrace_rrec *rr, const char *spec, const struct xtrace_ssh_opts *o,
-		      const char *args)
+int xtrace_rrec_launch(struct xtrace_rrec *rr, const char *spec, const struct xtrace_ssh_opts *o,
+		       const char *args)
 {
-	char line[2048], *err = NULL, *cmd = NULL, *pid;
+	char *err = NULL, *cmd = NULL;
 	int ret;
 
 	memset(rr, 0, sizeof(*rr));
@@ -87,29 +88,49 @@ int xtrace_rrec_start(struct xtrace_rrec *rr, const char *spec, const struct xtr
 		free(err);
 		return ret;
 	}
-	if (asprintf(&cmd, XT_NEED_XTRACE_RUN "exec xtrace-run --serve -q %s", args ?: "") < 0)
+	/* its shell's pid first: what xtrace_rrec_give_up() ends if it never gets ready */
+	if (asprintf(&cmd, XT_NEED_XTRACE_RUN "echo \"launched pid=$$\"; exec xtrace-run --serve -q %s",
+		     args ?: "") < 0) {
+		set_error(rr, XTRACE_RREC_FAILED, "%s: %s", spec, strerror(ENOMEM));
 		return -ENOMEM;
+	}
 	rr->ch = xtrace_rchan_open(rr->ssh, cmd);
 	free(cmd);
 	if (!rr->ch) {
 		set_error(rr, XTRACE_RREC_FAILED, "%s: cannot run a command there", spec);
 		return -EIO;
 	}
-	ret = xtrace_rchan_readline(rr->ch, line, sizeof(line), -1);
-	if (ret == -ETIMEDOUT) {
-		set_error(rr, XTRACE_RREC_FAILED, "%s: xtrace-run did not start in time", spec);
-		return ret;
+	rr->state = XTRACE_RREC_STARTING;
+	return 0;
+}
+
+int xtrace_rrec_wait_ready(struct xtrace_rrec *rr, int timeout_ms)
+{
+	char line[2048], *pid;
+	int ret;
+
+	if (rr->state != XTRACE_RREC_STARTING)
+		return rr->state == XTRACE_RREC_RECORDING ? 0 : -EPIPE;
+	for (;;) {
+		ret = xtrace_rchan_readline(rr->ch, line, sizeof(line), timeout_ms);
+		if (ret < 0 || strncmp(line, "launched ", 9))
+			break;
+		pid = field(line, "pid");
+		rr->shell_pid = pid ? atoi(pid) : 0;
+		free(pid);
 	}
+	if (ret == -ETIMEDOUT)
+		return ret;	/* still starting: the caller decides */
 	if (ret < 0 || strncmp(line, "ready ", 6)) {
 		int st = xtrace_rchan_status(rr->ch);
 		char *why = last_line(xtrace_rchan_stderr(rr->ch));
 
 		if (st == 127)
-			set_error(rr, XTRACE_RREC_NO_XTRACE, "%s: %s", spec,
+			set_error(rr, XTRACE_RREC_NO_XTRACE, "%s: %s", rr->spec,
 				  why && *why ? why : "xtrace-run not found");
 		else
 			set_error(rr, XTRACE_RREC_FAILED, "%s: xtrace-run could not start recording (exit status %d)%s%s",
-				  spec, st, why && *why ? ": " : "",
+				  rr->spec, st, why && *why ? ": " : "",
 				  why ? why : "");
 		free(why);
 		return -EIO;
@@ -122,11 +143,42 @@ int xtrace_rrec_start(struct xtrace_rrec *rr, const char *spec, const struct xtr
 	free(pid);
 	if (!rr->host || !rr->dir) {
 		set_error(rr, XTRACE_RREC_FAILED, "%s: unexpected answer from xtrace-run: %s",
-			  spec, line);
+			  rr->spec, line);
 		return -EPROTO;
 	}
 	rr->state = XTRACE_RREC_RECORDING;
 	return 0;
+}
+
+void xtrace_rrec_give_up(struct xtrace_rrec *rr, const char *why)
+{
+	if (rr->state != XTRACE_RREC_STARTING)
+		return;
+	/*
+	 * A shell still before its exec, or a recorder before "ready": it saves
+	 * nothing. An ssh signal request is not enough: OpenSSH's sshd refuses it
+	 * for root's sessions.
+	 */
+	xtrace_rchan_signal(rr->ch, "TERM");
+	if (rr->shell_pid > 0) {
+		char cmd[64];
+
+		snprintf(cmd, sizeof(cmd), "kill -TERM %d 2>/dev/null", rr->shell_pid);
+		xtrace_remote_exec(rr->ssh, cmd, NULL, NULL);
+	}
+	set_error(rr, XTRACE_RREC_FAILED, "%s: %s", rr->spec, why);
+}
+
+int xtrace_rrec_start(struct xtrace_rrec *rr, const char *spec, const struct xtrace_ssh_opts *o,
+		      const char *args)
+{
+	int ret = xtrace_rrec_launch(rr, spec, o, args);
+
+	if (!ret)
+		ret = xtrace_rrec_wait_ready(rr, -1);
+	if (ret == -ETIMEDOUT)
+		xtrace_rrec_give_up(rr, "xtrace-run did not start in time");
+	return ret;
 }
 
 int xtrace_rrec_send(struct xtrace_rrec *rr, const char *req)
@@ -257,6 +309,15 @@ int xtrace_rrec_fetch(struct xtrace_rrec *rr, const char *ldir, bool keep, uint6
 	if (rr->nr_checks)
 		xtrace_clockcheck_write(ldir, u.nodename, rr->checks, rr->nr_checks);
 	return 0;
+}
+
+void xtrace_rrec_disconnect(struct xtrace_rrec *rr)
+{
+	if (rr->ch)
+		xtrace_rchan_close(rr->ch);
+	rr->ch = NULL;
+	xtrace_remote_close(rr->ssh);
+	rr->ssh = NULL;
 }
 
 void xtrace_rrec_free(struct xtrace_rrec *rr)

@@ -67,6 +67,7 @@ int xtrace_ctl_listen(char **path)
 {
 	const char *dir = xtrace_ctl_dir();
 	struct sockaddr_un sa;
+	char *tmp = NULL;
 	int fd, ret;
 
 	ret = check_dir(dir, true);
@@ -82,7 +83,17 @@ int xtrace_ctl_listen(char **path)
 	}
 	if (asprintf(path, "%s/xtrace-%d.sock", dir, getpid()) < 0)
 		return -ENOMEM;
-	ret = make_addr(*path, &sa);
+	/*
+	 * Bound under another name, listening, then renamed: a socket bound but
+	 * not listening yet refuses connections, and another recorder's sweep,
+	 * starting at the same moment, would take it for a dead one's and remove it.
+	 */
+	if (asprintf(&tmp, "%s/.xtrace-%d.sock.new", dir, getpid()) < 0) {
+		tmp = NULL;
+		ret = -ENOMEM;
+		goto fail;
+	}
+	ret = make_addr(tmp, &sa);
 	if (ret)
 		goto fail;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -90,15 +101,18 @@ int xtrace_ctl_listen(char **path)
 		ret = -errno;
 		goto fail;
 	}
-	unlink(*path);	/* a dead process of the same pid left it */
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || chmod(*path, 0600) || listen(fd, 8)) {
+	unlink(tmp);	/* a dead process of the same pid left it */
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || chmod(tmp, 0600) || listen(fd, 8) ||
+	    rename(tmp, *path)) {
 		ret = -errno;
 		close(fd);
-		unlink(*path);
+		unlink(tmp);
 		goto fail;
 	}
+	free(tmp);
 	return fd;
 fail:
+	free(tmp);
 	xt_log(XTRACE_LOG_ERROR, "cannot create the control socket in '%s': %s", dir,
 	       strerror(-ret));
 	free(*path);
@@ -258,8 +272,13 @@ int xtrace_ctl_list(struct xtrace_ctl_peer **peers, int *nr, int *stale)
 			continue;
 		if (asprintf(&path, "%s/%s", dir, de->d_name) < 0)
 			break;
-		/* a recorder that died leaves its socket: nobody listens on it */
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		/*
+		 * A recorder that died leaves its socket: nobody listens on it. Not a
+		 * blocking connect: a recorder still starting (many at once, as on
+		 * loopback systems) accepts nothing yet, and once its backlog is full a
+		 * blocking connect() would wait for it; EAGAIN says it is alive.
+		 */
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 		cerr = (fd < 0 || make_addr(path, &sa) ||
 			connect(fd, (struct sockaddr *)&sa, sizeof(sa))) ? errno : 0;
 		if (fd >= 0)

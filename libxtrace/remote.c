@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,7 @@ struct xtrace_remote {
 	char *host;		/* as given (alias) */
 	int timeout_ms;
 	char *no_sftp;		/* why SFTP cannot be used here; NULL: not known */
+	struct xtrace_budget *budget;	/* fetches share it (borrowed); NULL: no limit */
 	struct ssh_channel_callbacks_struct sftp_cb;
 	struct tail sftp_err;	/* what the SFTP server said on stderr */
 };
@@ -179,7 +181,13 @@ static int check_host_key(struct xtrace_remote *r, bool accept_new, char **err)
 	case SSH_KNOWN_HOSTS_NOT_FOUND:
 	case SSH_KNOWN_HOSTS_UNKNOWN:
 		if (accept_new) {
-			if (ssh_session_update_known_hosts(r->s) != SSH_OK) {
+			/* sessions in several threads may add keys at once: one writer */
+			static pthread_mutex_t known_hosts_lock = PTHREAD_MUTEX_INITIALIZER;
+
+			pthread_mutex_lock(&known_hosts_lock);
+			ret = ssh_session_update_known_hosts(r->s);
+			pthread_mutex_unlock(&known_hosts_lock);
+			if (ret != SSH_OK) {
 				*err = fmt("%s: cannot add its host key to known_hosts: %s", r->spec,
 					   ssh_get_error(r->s));
 				ret = -EIO;
@@ -699,7 +707,8 @@ const char *xtrace_remote_no_sftp(const struct xtrace_remote *r)
  */
 #define SFTP_CHUNK (64 * 1024)
 #define SFTP_DEPTH 32
-static int read_pipelined(sftp_file f, uint64_t size, int fd, char *buf, uint64_t *bytes)
+static int read_pipelined(struct xtrace_remote *rm, sftp_file f, uint64_t size, int fd, char *buf,
+			  uint64_t *bytes)
 {
 	uint32_t ids[SFTP_DEPTH], lens[SFTP_DEPTH];
 	uint64_t requested = 0, got = 0;
@@ -734,6 +743,7 @@ static int read_pipelined(sftp_file f, uint64_t size, int fd, char *buf, uint64_
 		if (xt_write_all(fd, buf, r))
 			return -errno;
 		got += r;
+		xtrace_budget_take(rm->budget, r);
 		head = (head + 1) % SFTP_DEPTH;
 		n--;
 	}
@@ -744,43 +754,48 @@ static int read_pipelined(sftp_file f, uint64_t size, int fd, char *buf, uint64_
 static int fetch_file(struct xtrace_remote *r, sftp_session sf, const char *rpath,
 		      const char *lpath, uint64_t size, uint64_t *bytes, char **err)
 {
-	static char buf[SFTP_CHUNK];
 	sftp_file f = sftp_open(sf, rpath, O_RDONLY, 0);
 	uint64_t before = *bytes;
 	int fd, ret = 0;
 	ssize_t n = 0;
+	char *buf;
 
 	if (!f) {
 		ret = -sftp_errno(sf);
 		*err = fmt("%s:%s: %s", r->spec, rpath, ssh_get_error(r->s));
 		return ret;
 	}
-	fd = open(lpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	/* one per copy: copies run in several threads at once */
+	buf = malloc(SFTP_CHUNK);
+	fd = buf ? open(lpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644) : -1;
 	if (fd < 0) {
-		ret = -errno;
-		*err = fmt("%s: %s", lpath, strerror(errno));
+		ret = buf ? -errno : -ENOMEM;
+		*err = fmt("%s: %s", lpath, strerror(-ret));
+		free(buf);
 		sftp_close(f);
 		return ret;
 	}
-	ret = read_pipelined(f, size, fd, buf, bytes);
+	ret = read_pipelined(r, f, size, fd, buf, bytes);
 	if (ret == -EAGAIN) {
 		/* a short answer: read it all again, one request at a time */
 		ret = 0;
 		if (ftruncate(fd, 0) || lseek(fd, 0, SEEK_SET) || sftp_seek64(f, 0))
 			ret = -EIO;
-		while (!ret && (n = sftp_read(f, buf, sizeof(buf))) > 0) {
+		while (!ret && (n = sftp_read(f, buf, SFTP_CHUNK)) > 0) {
 			if (xt_write_all(fd, buf, n))
 				ret = -errno;
 			*bytes += n;
+			xtrace_budget_take(r->budget, n);
 		}
 	} else if (!ret) {
 		/* anything written after the listing */
-		while ((n = sftp_read(f, buf, sizeof(buf))) > 0) {
+		while ((n = sftp_read(f, buf, SFTP_CHUNK)) > 0) {
 			if (xt_write_all(fd, buf, n)) {
 				ret = -errno;
 				break;
 			}
 			*bytes += n;
+			xtrace_budget_take(r->budget, n);
 		}
 	}
 	if (n < 0 && !ret)
@@ -798,6 +813,7 @@ static int fetch_file(struct xtrace_remote *r, sftp_session sf, const char *rpat
 		ret = -errno;
 		*err = fmt("%s: %s", lpath, strerror(errno));
 	}
+	free(buf);
 	sftp_close(f);
 	return ret;
 }
@@ -1028,6 +1044,7 @@ static int stream_fetch(struct xtrace_remote *r, const char *rdir, const char *t
 		drain_stderr(ch, &et);
 		if (n > 0) {
 			received += n;
+			xtrace_budget_take(r->budget, n);
 			ret = xtrace_dirstream_feed(rd, buf, n);
 			if (ret)
 				break;
@@ -1197,6 +1214,81 @@ int xtrace_remote_rmdir(struct xtrace_remote *r, const char *rdir)
 	}
 	free(e);
 	return ret;
+}
+
+/* ---------------------------------------------------- bandwidth budget */
+
+/*
+ * A budget is a virtual clock: every byte received moves it on by 1/rate s,
+ * and a fetch that gets ahead of the real clock sleeps until it is due. A
+ * quiet budget lends at most BUDGET_BURST_NS of credit, so a fetch that starts
+ * late cannot burst past the rate either.
+ */
+#define BUDGET_BURST_NS 50000000LL
+
+struct xtrace_budget {
+	pthread_mutex_t lock;
+	uint64_t rate;		/* bytes/s */
+	int64_t due;		/* monotonic ns at which what was taken is paid */
+};
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+struct xtrace_budget *xtrace_budget_new(uint64_t bytes_per_s)
+{
+	struct xtrace_budget *b;
+
+	if (!bytes_per_s) {
+		errno = EINVAL;
+		return NULL;
+	}
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return NULL;
+	pthread_mutex_init(&b->lock, NULL);
+	b->rate = bytes_per_s;
+	return b;
+}
+
+void xtrace_budget_free(struct xtrace_budget *b)
+{
+	if (!b)
+		return;
+	pthread_mutex_destroy(&b->lock);
+	free(b);
+}
+
+void xtrace_budget_take(struct xtrace_budget *b, uint64_t bytes)
+{
+	int64_t now, wait;
+	struct timespec ts;
+
+	if (!b || !bytes)
+		return;
+	now = mono_ns();
+	pthread_mutex_lock(&b->lock);
+	if (b->due < now - BUDGET_BURST_NS)
+		b->due = now - BUDGET_BURST_NS;
+	b->due += (int64_t)((double)bytes * 1e9 / b->rate);
+	wait = b->due - now;
+	pthread_mutex_unlock(&b->lock);
+	if (wait <= 0)
+		return;
+	ts.tv_sec = wait / 1000000000;
+	ts.tv_nsec = wait % 1000000000;
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+void xtrace_remote_set_budget(struct xtrace_remote *r, struct xtrace_budget *b)
+{
+	r->budget = b;
 }
 
 /* -------------------------------------------------------------- clocks */

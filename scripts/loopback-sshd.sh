@@ -3,9 +3,11 @@
 # in its own UTS namespace (its own host name), reached through an ssh config
 # with a Host alias per system, keys and known_hosts of its own.
 #
-#   loopback-sshd.sh start [--no-sftp] [--dropbear] DIR NAME [PATH]
+#   loopback-sshd.sh start [--no-sftp] [--dropbear] [--plain-shell] DIR NAME [PATH]
 #                                          start system NAME; PATH: the remote
 #                                          commands' PATH (default: bin/ first)
+#   loopback-sshd.sh blackhole DIR NAME      system NAME answers TCP and then
+#                                          nothing (a hung host): ssh times out
 #   loopback-sshd.sh stop DIR NAME           stop it (by its PID)
 #   loopback-sshd.sh stop-all DIR            stop every system started in DIR
 #
@@ -19,18 +21,22 @@
 # (and, with --no-sftp, a tmpfs hides the directory of its sftp-server). The
 # real /root, /etc and /usr are never written.
 #
+# $XTRACE_RUN_DIR, if set, is passed on to the systems' commands.
+#
 # DIR/ssh_config then has "Host NAME" (use: xtrace-run -F DIR/ssh_config
 # --remote NAME ...). Nothing outside DIR is touched but /run/sshd, which sshd
-# needs and which is removed again if this script made it.
+# needs and which is removed again if this script made it and no other loopback
+# system still uses it (each leaves a marker file in it while it runs).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cmd=${1:?usage: loopback-sshd.sh start|stop|stop-all [--no-sftp] [--dropbear] DIR [NAME [PATH]]}
 shift
-no_sftp= dropbear=
+no_sftp= dropbear= plain=
 while [ "$cmd" = start ] && [ $# -gt 0 ]; do
 	case $1 in
 	--no-sftp) no_sftp=1 ;;
 	--dropbear) dropbear=1 ;;
+	--plain-shell) plain=1 ;;
 	*) break ;;
 	esac
 	shift
@@ -87,11 +93,18 @@ start_sshd() {
 	StrictModes no
 	PrintMotd no
 	LogLevel ERROR
-	SetEnv PATH=$path
+	SetEnv PATH=$path${XTRACE_RUN_DIR:+ XTRACE_RUN_DIR=$XTRACE_RUN_DIR}
 	EOF
 	[ -n "$no_sftp" ] || echo "Subsystem sftp internal-sftp" >> "$dir/$name.sshd_config"
-	unshare --uts sh -c "hostname '$name' && exec /usr/sbin/sshd -D -e -f '$dir/$name.sshd_config'" \
-		> "$dir/$name.log" 2>&1 &
+	if [ -n "$plain" ]; then
+		awk -F: -v OFS=: '$1 == "root" { $7 = "/bin/sh" } 1' /etc/passwd > "$dir/$name.passwd"
+		unshare --uts --mount --propagation private sh -c "mount --bind '$dir/$name.passwd' /etc/passwd &&
+			hostname '$name' && exec /usr/sbin/sshd -D -e -f '$dir/$name.sshd_config'" \
+			> "$dir/$name.log" 2>&1 &
+	else
+		unshare --uts sh -c "hostname '$name' && exec /usr/sbin/sshd -D -e -f '$dir/$name.sshd_config'" \
+			> "$dir/$name.log" 2>&1 &
+	fi
 	echo $! > "$dir/$name.pid"
 }
 
@@ -106,7 +119,9 @@ start_dropbear() {
 	mkdir -p "$home/.ssh"
 	chmod 700 "$home" "$home/.ssh"
 	install -m 600 "$dir/authorized_keys" "$home/.ssh/authorized_keys"
-	printf '#!/bin/sh\nPATH=%s\nexport PATH\nexec /bin/sh "$@"\n' "$path" > "$dir/$name.shell"
+	printf '#!/bin/sh\nPATH=%s\nexport PATH\n%sexec /bin/sh "$@"\n' "$path" \
+		"${XTRACE_RUN_DIR:+XTRACE_RUN_DIR=$XTRACE_RUN_DIR; export XTRACE_RUN_DIR
+}" > "$dir/$name.shell"
 	chmod 755 "$dir/$name.shell"
 	awk -F: -v OFS=: -v h="$home" -v s="$dir/$name.shell" '$1 == "root" { $6 = h; $7 = s } 1' \
 		/etc/passwd > "$dir/$name.passwd"
@@ -130,9 +145,14 @@ start)
 	path=${4:-$top/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin}
 	[ -n "$dropbear" ] || [ -x /usr/sbin/sshd ] ||
 		{ echo "loopback-sshd: /usr/sbin/sshd missing (openssh-server)" >&2; exit 1; }
-	if [ -z "$dropbear" ] && [ ! -d /run/sshd ]; then
-		mkdir -p /run/sshd && chmod 755 /run/sshd
-		touch "$dir/.made-run-sshd"
+	if [ -z "$dropbear" ]; then
+		if [ ! -d /run/sshd ]; then
+			mkdir -p /run/sshd && chmod 755 /run/sshd
+			touch "$dir/.made-run-sshd"
+		fi
+		# in use: whoever made it removes it only once it is empty (every sshd
+		# on this machine needs it for each connection)
+		touch "/run/sshd/.loopback-$(echo "$dir" | cksum | cut -d' ' -f1)"
 	fi
 	[ -f "$dir/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C xtrace-test -f "$dir/id_ed25519"
 	cp "$dir/id_ed25519.pub" "$dir/authorized_keys"
@@ -165,6 +185,30 @@ start)
 	EOF
 	echo "$port" > "$dir/$name.port"
 	;;
+blackhole)
+	# a listening socket nobody accepts from: the kernel completes the TCP
+	# handshake, and the ssh banner never comes
+	name=${3:?NAME missing}
+	[ -f "$dir/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C xtrace-test -f "$dir/id_ed25519"
+	port=$(free_port)
+	perl -MIO::Socket::INET -e '$s = IO::Socket::INET->new(LocalAddr => "127.0.0.1",
+		LocalPort => $ARGV[0], Listen => 64, ReuseAddr => 1) or die "$!\n"; sleep 86400' \
+		"$port" > "$dir/$name.log" 2>&1 &
+	echo $! > "$dir/$name.pid"
+	for _ in $(seq 100); do
+		(exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break
+		sleep 0.05
+	done
+	cat >> "$dir/ssh_config" <<-EOF
+	Host $name
+	    HostName 127.0.0.1
+	    Port $port
+	    User root
+	    IdentityFile $dir/id_ed25519
+	    UserKnownHostsFile $dir/known_hosts
+	EOF
+	echo "$port" > "$dir/$name.port"
+	;;
 stop)
 	stop_one "${3:?NAME missing}"
 	;;
@@ -173,8 +217,9 @@ stop-all)
 		[ -e "$p" ] || continue
 		stop_one "$(basename "$p" .pid)"
 	done
+	rm -f "/run/sshd/.loopback-$(echo "$dir" | cksum | cut -d' ' -f1)"
 	if [ -f "$dir/.made-run-sshd" ]; then
-		rmdir /run/sshd 2>/dev/null || true
+		rmdir /run/sshd 2>/dev/null || true	# not while others use it
 		rm -f "$dir/.made-run-sshd"
 	fi
 	;;

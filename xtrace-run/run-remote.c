@@ -10,10 +10,13 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <dirent.h>
@@ -23,17 +26,102 @@
 #include "run.h"
 #include "tool.h"
 
+/*
+ * Every remote system is driven by a thread of its own, from its connection to
+ * the end of its fetch (struct sys below); the main thread only posts requests
+ * (flush, stop, ...) and waits for the systems to move on, each bounded by the
+ * ssh timeout of its own steps. So a slow or dead system delays nobody else:
+ * the others connect, record, flush, stop and are fetched meanwhile.
+ */
+#define DEFAULT_FETCH_JOBS 4
+
+/* What the main thread asks of a system (bits of sys->req). */
+#define REQ_SPAWN	(1u << 0)	/* run the command there (the --on system) */
+#define REQ_SIGNAL	(1u << 1)	/* pass sys->signal to the command */
+#define REQ_FLUSH	(1u << 2)
+#define REQ_STOP	(1u << 3)	/* stop it, then fetch it once names are given */
+#define REQ_ABORT	(1u << 4)	/* stop it, remove its recording, fetch nothing */
+
+/* Where a system is. Only its thread moves it on, always forward. */
+enum sys_step {
+	STEP_STARTING,		/* connecting, its recorder starting */
+	STEP_LATE,		/* its recorder did not start in time; the run goes on without it */
+	STEP_RECORDING,
+	STEP_STOPPING,
+	STEP_FETCHING,
+	STEP_DONE,		/* its thread has nothing left to do; rr.state says how it went */
+};
+
+/*
+ * One system. Its thread owns rr (the ssh session, the recorder's channel) and
+ * cmd; the main thread reads rr only once the thread left it alone for good
+ * (host, dir, marker, pid once RECORDING; the rest once DONE). The fields
+ * after "shared" are read and written under c->lock by both.
+ */
+struct sys {
+	struct collect *c;
+	const char *spec;
+	pthread_t thread;
+	bool thread_started;
+	int wake;			/* eventfd: a request was posted */
+	struct xtrace_rrec rr;
+	struct xtrace_rchan *cmd;	/* the command, on the --on system */
+	struct clock_sync *sync;	/* its clock exchanges while it records (clock-sync.c) */
+	/* the main thread's own */
+	bool reported;			/* its failure was told */
+	bool late_told, ready_told;
+	bool flush_asked;
+
+	/* shared */
+	enum sys_step step;
+	unsigned int req;
+	const char *signal;		/* REQ_SIGNAL: its name ("TERM") */
+	char *error;			/* why it failed or died (a copy of rr.error) */
+	bool died;
+	bool late;			/* STEP_LATE was passed through */
+	int64_t ready_ns;		/* when it began recording (CLOCK_MONOTONIC), 0: not */
+	bool spawn_done;
+	int spawn_ret;
+	bool cmd_ended, cmd_broken;
+	int cmd_status;
+	bool flush_pending;
+	int flush_ret;
+	char flush_msg[256];
+	char *name;			/* its directory in DIR; NULL: nothing to fetch */
+	int fetch_ret;
+	uint64_t fetch_bytes;
+	double fetch_s;
+	char *no_sftp;			/* why its fetch went over an exec stream */
+};
+
 struct collect {
-	struct xtrace_rrec *rr;
+	struct run *run;
+	struct sys *sys;
 	int nr;
 	int on;				/* index of the --on system, -1: here */
-	struct xtrace_rchan *cmd;	/* the command on the --on system */
-	int signals;
-	bool *reported;			/* a death already reported */
-	char **names;			/* per remote: its directory's name in DIR */
+	char *args;			/* the remote recorders' options */
 	char *host;			/* this system's host name */
-	struct clock_sync *sync;	/* clock exchanges while recording */
+	int64_t t0;			/* CLOCK_MONOTONIC at the start */
+	struct xtrace_budget *budget;	/* --fetch-rate; NULL: none */
+	bool tty;			/* progress on stderr */
+	bool progress_shown;
+	bool cmd_told;
+	int signals;
+
+	pthread_mutex_t lock;
+	pthread_cond_t moved;		/* a system moved on: the main thread waits on it */
+	pthread_cond_t go;		/* names given, a fetch slot free: systems wait on it */
+	bool names_ready;
+	int fetch_slots;
 };
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
 
 static const char *sig_name(int sig)
 {
@@ -93,12 +181,449 @@ static void fmt_offset(char *buf, size_t size, int64_t ns)
 	snprintf(buf, size, "%+.1f us", ns / 1000.0);
 }
 
+static void lock(struct collect *c)
+{
+	pthread_mutex_lock(&c->lock);
+}
+
+static void unlock(struct collect *c)
+{
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* ------------------------------------------------------ a system's thread */
+
+/* Move @s on to @step and tell the main thread (c->lock held). */
+static void set_step(struct sys *s, enum sys_step step)
+{
+	s->step = step;
+	pthread_cond_broadcast(&s->c->moved);
+}
+
+/* A copy of why its recorder failed, for the main thread (c->lock held). */
+static void keep_error(struct sys *s)
+{
+	if (s->rr.error && (!s->error || strcmp(s->error, s->rr.error))) {
+		free(s->error);
+		s->error = strdup(s->rr.error);
+	}
+}
+
+/* The requests posted so far; those in @mask are taken (cleared). */
+static unsigned int take_requests(struct sys *s, unsigned int mask, const char **sig)
+{
+	unsigned int req;
+
+	lock(s->c);
+	req = s->req;
+	s->req &= ~mask;
+	if (sig)
+		*sig = s->signal;
+	unlock(s->c);
+	return req;
+}
+
+/*
+ * Its recorder did not start within the ssh timeout: the run goes on without
+ * it. It joins if it starts before the collection stops; else it is given up.
+ */
+static int wait_late(struct sys *s)
+{
+	struct collect *c = s->c;
+	int ret;
+
+	lock(c);
+	s->late = true;
+	set_step(s, STEP_LATE);
+	unlock(c);
+	for (;;) {
+		ret = xtrace_rrec_wait_ready(&s->rr, 200);
+		if (ret != -ETIMEDOUT)
+			return ret;
+		if (take_requests(s, 0, NULL) & (REQ_STOP | REQ_ABORT)) {
+			xtrace_rrec_give_up(&s->rr, "xtrace-run did not start in time");
+			return ret;
+		}
+	}
+}
+
+/*
+ * The one place where a system becomes "recording": its clock is checked, and
+ * from here on it is flushed, stopped and fetched with the others. What it does
+ * while it records is in watch().
+ */
+static void now_recording(struct sys *s)
+{
+	struct collect *c = s->c;
+
+	xtrace_rrec_clock_check(&s->rr);
+	clock_sync_poll(s->sync, &s->rr, true);
+	lock(c);
+	s->ready_ns = mono_ns();
+	set_step(s, STEP_RECORDING);
+	unlock(c);
+}
+
+/* The command on the --on system, with its recorder's marker and directory. */
+static int spawn_command(struct sys *s)
+{
+	struct run_opts *o = &s->c->run->o;
+	char *cmd = tool_shell_quote(o->argv), *marker = quote1(s->rr.marker ?: ""),
+	     *dir = quote1(s->rr.dir), *line = NULL;
+	int ret = 0;
+
+	if (!cmd || !marker || !dir ||
+	    asprintf(&line, "exec env XTRACE_MARKER=%s XTRACE_DIR=%s %s", marker, dir, cmd) < 0)
+		ret = -ENOMEM;
+	else if (!(s->cmd = xtrace_rchan_open(s->rr.ssh, line)))
+		ret = -EIO;
+	free(cmd);
+	free(marker);
+	free(dir);
+	free(line);
+	return ret;
+}
+
+/* Its output to ours (a blocked stdout blocks this system only); its end. */
+static void pump_command(struct sys *s)
+{
+	struct collect *c = s->c;
+	int r = xtrace_rchan_pump(s->cmd, STDOUT_FILENO, STDERR_FILENO);
+
+	if (r > 0)
+		return;
+	lock(c);
+	s->cmd_ended = true;
+	s->cmd_broken = r < 0;
+	s->cmd_status = r == 0 ? xtrace_rchan_status(s->cmd) : 255;
+	pthread_cond_broadcast(&c->moved);
+	unlock(c);
+}
+
+static void flush(struct sys *s)
+{
+	struct collect *c = s->c;
+	char msg[256] = "";
+	int ret = xtrace_rrec_send(&s->rr, "flush");
+
+	if (!ret)
+		ret = xtrace_rrec_reply(&s->rr, msg, sizeof(msg));
+	lock(c);
+	s->flush_ret = ret;
+	snprintf(s->flush_msg, sizeof(s->flush_msg), "%s", msg);
+	s->flush_pending = false;
+	pthread_cond_broadcast(&c->moved);
+	unlock(c);
+}
+
+/*
+ * While it records: the requests posted, the command's output (--on), its
+ * recorder's health. Returns the requests that end it (REQ_STOP, REQ_ABORT).
+ */
+static unsigned int watch(struct sys *s)
+{
+	struct collect *c = s->c;
+
+	for (;;) {
+		const char *sig = NULL;
+		unsigned int req = take_requests(s, REQ_SPAWN | REQ_SIGNAL | REQ_FLUSH, &sig);
+		struct pollfd p[2];
+		bool link;
+		uint64_t n;
+
+		if (req & REQ_SPAWN) {
+			int ret = spawn_command(s);
+
+			lock(c);
+			s->spawn_ret = ret;
+			s->spawn_done = true;
+			pthread_cond_broadcast(&c->moved);
+			unlock(c);
+		}
+		if ((req & REQ_SIGNAL) && s->cmd && sig)
+			xtrace_rchan_signal(s->cmd, sig);
+		if (req & REQ_FLUSH)
+			flush(s);
+		if (req & (REQ_STOP | REQ_ABORT))
+			return req;
+		/* this thread is the only writer of what it reads here unlocked */
+		if (s->cmd && !s->cmd_ended)
+			pump_command(s);
+		if (s->rr.state == XTRACE_RREC_RECORDING && xtrace_rrec_alive(&s->rr))
+			clock_sync_poll(s->sync, &s->rr, false);	/* when one is due */
+		if (s->rr.state == XTRACE_RREC_DIED && !s->died) {
+			lock(c);
+			s->died = true;
+			keep_error(s);
+			pthread_cond_broadcast(&c->moved);
+			unlock(c);
+		}
+		/* a link with nothing left to watch on it would keep poll() awake */
+		link = s->rr.state == XTRACE_RREC_RECORDING || (s->cmd && !s->cmd_ended);
+		p[0].fd = link && s->rr.ch ? xtrace_rchan_fd(s->rr.ch) : -1;
+		p[0].events = POLLIN;
+		p[1].fd = s->wake;
+		p[1].events = POLLIN;
+		if (poll(p, 2, 200) > 0 && (p[1].revents & POLLIN) &&
+		    read(s->wake, &n, sizeof(n)) < 0 && errno != EAGAIN)
+			break;
+	}
+	return REQ_STOP;
+}
+
+/* Its recording into DIR/NAME; the outcome for the main thread. */
+static void fetch(struct sys *s, const char *name)
+{
+	struct collect *c = s->c;
+	struct run_opts *o = &c->run->o;
+	const char *no_sftp;
+	uint64_t bytes = 0;
+	char *ldir = NULL;
+	int64_t t0 = mono_ns();
+	int ret;
+
+	if (asprintf(&ldir, "%s/%s", c->run->top, name) < 0)
+		ret = -ENOMEM;
+	else
+		ret = xtrace_rrec_fetch(&s->rr, ldir, o->keep_remote, &bytes);
+	free(ldir);
+	no_sftp = xtrace_remote_no_sftp(s->rr.ssh);
+	lock(c);
+	s->fetch_ret = ret;
+	s->fetch_bytes = bytes;
+	s->fetch_s = (mono_ns() - t0) / 1e9;
+	s->no_sftp = no_sftp ? strdup(no_sftp) : NULL;
+	unlock(c);
+}
+
+/* Stop it; then, once the main thread named every system's directory, fetch it. */
+static void finish(struct sys *s, unsigned int req)
+{
+	struct collect *c = s->c;
+	struct run_opts *o = &c->run->o;
+	char *name = NULL;
+
+	lock(c);
+	set_step(s, STEP_STOPPING);
+	unlock(c);
+	if (s->cmd) {
+		xtrace_rchan_close(s->cmd);
+		s->cmd = NULL;
+	}
+	if (s->rr.state == XTRACE_RREC_RECORDING) {
+		xtrace_rrec_clock_check(&s->rr);
+		clock_sync_poll(s->sync, &s->rr, true);
+		if (!xtrace_rrec_stop(&s->rr) && (req & REQ_ABORT) && !o->keep_remote)
+			xtrace_remote_rmdir(s->rr.ssh, s->rr.dir);
+	}
+	lock(c);
+	keep_error(s);
+	pthread_cond_broadcast(&c->moved);
+	while (!(req & REQ_ABORT) && !c->names_ready)
+		pthread_cond_wait(&c->go, &c->lock);
+	if (!(req & REQ_ABORT) && s->name) {
+		/* --fetch-jobs at once */
+		while (!c->fetch_slots)
+			pthread_cond_wait(&c->go, &c->lock);
+		c->fetch_slots--;
+		name = s->name;
+		set_step(s, STEP_FETCHING);
+	}
+	unlock(c);
+	if (name) {
+		fetch(s, name);
+		lock(c);
+		c->fetch_slots++;
+		pthread_cond_broadcast(&c->go);
+		unlock(c);
+	}
+}
+
+static void *sys_main(void *arg)
+{
+	struct sys *s = arg;
+	struct collect *c = s->c;
+	int ret;
+
+	ret = xtrace_rrec_launch(&s->rr, s->spec, &c->run->o.ssh, c->args);
+	if (!ret) {
+		xtrace_remote_set_budget(s->rr.ssh, c->budget);
+		ret = xtrace_rrec_wait_ready(&s->rr, -1);
+		/* the command cannot start without the --on system: no waiting for it */
+		if (ret == -ETIMEDOUT && c->on >= 0 && s == &c->sys[c->on])
+			xtrace_rrec_give_up(&s->rr, "xtrace-run did not start in time");
+		else if (ret == -ETIMEDOUT)
+			ret = wait_late(s);
+	}
+	if (!ret) {
+		now_recording(s);
+		finish(s, watch(s));
+	}
+	/* the ssh sessions end at once, each in its own thread */
+	xtrace_rrec_disconnect(&s->rr);
+	lock(c);
+	keep_error(s);
+	set_step(s, STEP_DONE);
+	unlock(c);
+	return NULL;
+}
+
+/* ------------------------------------------------------ the main thread */
+
+static void post(struct sys *s, unsigned int req)
+{
+	uint64_t one = 1;
+
+	lock(s->c);
+	s->req |= req;
+	unlock(s->c);
+	/* a full eventfd is a thread awake already */
+	if (write(s->wake, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		tool_error("%s: %s", s->spec, strerror(errno));
+}
+
+static void progress_clear(struct collect *c)
+{
+	if (c->progress_shown)
+		fputs("\r\033[K", stderr);
+	c->progress_shown = false;
+}
+
+/* On a terminal: how many systems are where (c->lock held). */
+static void progress(struct collect *c)
+{
+	static const char *const what[] = {
+		[STEP_STARTING] = "starting", [STEP_LATE] = "late", [STEP_RECORDING] = "recording",
+		[STEP_STOPPING] = "stopping", [STEP_FETCHING] = "fetching",
+	};
+	int n[STEP_DONE] = { 0 }, fetched = 0, failed = 0, done = 0;
+
+	if (!c->tty)
+		return;
+	for (int i = 0; i < c->nr; i++) {
+		const struct sys *s = &c->sys[i];
+
+		if (s->step != STEP_DONE)
+			n[s->step]++;
+		else if (s->name && !s->fetch_ret)
+			fetched++;
+		else if (!s->ready_ns)
+			failed++;
+		else
+			done++;
+	}
+	fprintf(stderr, "\r%s: %d systems:", PROG, c->nr);
+	for (int k = 0; k < STEP_DONE; k++)
+		if (n[k])
+			fprintf(stderr, " %d %s", n[k], what[k]);
+	if (fetched)
+		fprintf(stderr, " %d fetched", fetched);
+	if (done)
+		fprintf(stderr, " %d stopped", done);
+	if (failed)
+		fprintf(stderr, " %d failed", failed);
+	fputs("\033[K", stderr);
+	c->progress_shown = true;
+}
+
+/* Say what the systems did since the last time (c->lock held). */
+static void report(struct collect *c)
+{
+	const struct run_opts *o = &c->run->o;
+
+	for (int i = 0; i < c->nr; i++) {
+		struct sys *s = &c->sys[i];
+
+		if (s->late && !s->late_told) {
+			s->late_told = true;
+			progress_clear(c);
+			tool_msg("%s: xtrace-run did not start within %d s; going on without it (it joins if it starts before the end)",
+				 s->spec, o->ssh.timeout > 0 ? o->ssh.timeout : 10);
+		}
+		if (s->ready_ns && !s->ready_told) {
+			s->ready_told = true;
+			progress_clear(c);
+			if (s->late && o->verbose >= 0)
+				tool_msg("%s: its recorder started late, %.1f s after the others were asked; recording from then on",
+					 s->spec, (s->ready_ns - c->t0) / 1e9);
+			else if (o->verbose > 0)
+				tool_msg("%s: recording on host '%s' in %s (pid %d)", s->spec,
+					 s->rr.host, s->rr.dir, s->rr.pid);
+		}
+		if ((s->died || (s->step == STEP_DONE && !s->ready_ns)) && !s->reported) {
+			s->reported = true;
+			progress_clear(c);
+			tool_error("%s", s->error ?: s->spec);
+		}
+	}
+}
+
+/* Wait (c->lock held) until @done holds, saying what happens meanwhile. */
+static void wait_until(struct collect *c, bool (*done)(const struct collect *))
+{
+	for (;;) {
+		struct timespec ts;
+
+		report(c);
+		if (done(c))
+			break;
+		progress(c);
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += 200000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&c->moved, &c->lock, &ts);
+	}
+	progress_clear(c);
+}
+
+/* The command may start: the --on system records, and so does every other unless --no-wait. */
+static bool started(const struct collect *c)
+{
+	for (int i = 0; i < c->nr; i++)
+		if (c->sys[i].step == STEP_STARTING && (i == c->on || !c->run->o.no_wait))
+			return false;
+	return true;
+}
+
+static bool spawned(const struct collect *c)
+{
+	return c->sys[c->on].spawn_done;
+}
+
+static bool flushed(const struct collect *c)
+{
+	for (int i = 0; i < c->nr; i++)
+		if (c->sys[i].flush_pending)
+			return false;
+	return true;
+}
+
+/* No system will begin recording any more: they can be named. */
+static bool settled(const struct collect *c)
+{
+	for (int i = 0; i < c->nr; i++)
+		if (c->sys[i].step == STEP_STARTING || c->sys[i].step == STEP_LATE)
+			return false;
+	return true;
+}
+
+static bool all_done(const struct collect *c)
+{
+	for (int i = 0; i < c->nr; i++)
+		if (c->sys[i].step != STEP_DONE)
+			return false;
+	return true;
+}
+
 int collect_begin(struct run *run)
 {
 	struct run_opts *o = &run->o;
+	pthread_condattr_t ca;
 	struct collect *c;
 	struct utsname u;
-	char *args;
 	int err;
 
 	run->top = o->rec.dir;
@@ -115,9 +640,15 @@ int collect_begin(struct run *run)
 	c = run->col = calloc(1, sizeof(*c));
 	if (!c)
 		return -1;
+	c->run = run;
 	c->host = strdup(u.nodename);
-	c->sync = clock_sync_new();
 	c->on = -1;
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&c->moved, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_cond_init(&c->go, NULL);
 	/* --on names a system to record too, if --remote did not */
 	if (o->on) {
 		for (int i = 0; i < o->nr_remotes; i++)
@@ -127,143 +658,169 @@ int collect_begin(struct run *run)
 			const char **n = realloc(o->remotes, (o->nr_remotes + 1) * sizeof(*n));
 
 			if (!n)
-				return -1;
+				goto fail;
 			o->remotes = n;
 			c->on = o->nr_remotes;
 			o->remotes[o->nr_remotes++] = o->on;
 		}
 	}
+	c->sys = calloc(o->nr_remotes, sizeof(*c->sys));
+	if (!c->sys)
+		goto fail;
 	c->nr = o->nr_remotes;
-	c->rr = calloc(c->nr, sizeof(*c->rr));
-	c->reported = calloc(c->nr, sizeof(*c->reported));
-	c->names = calloc(c->nr, sizeof(*c->names));
-	if (asprintf(&run->local_dir, "%s/%s", run->top, c->host) < 0 || !c->rr || !c->reported ||
-	    !c->names || !c->host)
-		return -1;
+	for (int i = 0; i < c->nr; i++)
+		c->sys[i].wake = -1;
+	if (asprintf(&run->local_dir, "%s/%s", run->top, c->host) < 0) {
+		run->local_dir = NULL;
+		goto fail;
+	}
+	c->args = remote_args(run);
+	if (!c->host || !c->args)
+		goto fail;
 	o->rec.dir = run->local_dir;
-	args = remote_args(run);
+	c->tty = o->verbose >= 0 && isatty(STDERR_FILENO);
+	c->fetch_slots = o->fetch_jobs > 0 ? o->fetch_jobs : DEFAULT_FETCH_JOBS;
+	if (o->fetch_rate && !(c->budget = xtrace_budget_new(o->fetch_rate)))
+		goto fail;
+	c->t0 = mono_ns();
 	for (int i = 0; i < c->nr; i++) {
-		struct xtrace_rrec *rr = &c->rr[i];
+		struct sys *s = &c->sys[i];
 
-		if (xtrace_rrec_start(rr, o->remotes[i], &o->ssh, args)) {
-			tool_error("%s", rr->error);
+		s->c = c;
+		s->spec = o->remotes[i];
+		s->cmd_status = -1;
+		s->sync = clock_sync_new();
+		s->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		err = s->wake < 0 ? errno : pthread_create(&s->thread, NULL, sys_main, s);
+		if (err) {
+			if (asprintf(&s->error, "%s: cannot start: %s", s->spec, strerror(err)) < 0)
+				s->error = NULL;
+			s->rr.state = XTRACE_RREC_FAILED;
+			s->step = STEP_DONE;
 			continue;
 		}
-		xtrace_rrec_clock_check(rr);
-		clock_sync_poll(c->sync, rr, true);
-		if (o->verbose > 0)
-			tool_msg("%s: recording on host '%s' in %s (pid %d)",
-				 rr->spec, rr->host, rr->dir, rr->pid);
-	}
-	free(args);
-	if (c->on >= 0 && c->rr[c->on].state != XTRACE_RREC_RECORDING) {
-		tool_error("cannot run the command on %s; nothing recorded", o->on);
-		collect_abort(run);
-		rmdir(run->top);	/* ours and empty, or left alone */
-		return -1;
+		s->thread_started = true;
 	}
 	return 0;
+fail:
+	tool_error("%s", strerror(ENOMEM));
+	collect_abort(run);
+	rmdir(run->top);
+	return -1;
+}
+
+int collect_ready(struct run *run)
+{
+	struct collect *c = run->col;
+	bool ok;
+
+	lock(c);
+	wait_until(c, started);
+	ok = c->on < 0 || c->sys[c->on].step == STEP_RECORDING;
+	unlock(c);
+	if (!ok)
+		tool_error("cannot run the command on %s; nothing recorded", run->o.on);
+	return ok ? 0 : -1;
 }
 
 int collect_spawn(struct run *run)
 {
-	struct run_opts *o = &run->o;
 	struct collect *c = run->col;
-	struct xtrace_rrec *rr = &c->rr[c->on];
-	char *cmd = tool_shell_quote(o->argv), *marker = quote1(rr->marker ?: ""),
-	     *dir = quote1(rr->dir), *line = NULL;
-	int ret = 0;
+	int ret;
 
-	if (!cmd || !marker || !dir ||
-	    asprintf(&line, "exec env XTRACE_MARKER=%s XTRACE_DIR=%s %s", marker, dir, cmd) < 0)
-		ret = -ENOMEM;
-	else if (!(c->cmd = xtrace_rchan_open(rr->ssh, line)))
-		ret = -EIO;
-	free(cmd);
-	free(marker);
-	free(dir);
-	free(line);
+	post(&c->sys[c->on], REQ_SPAWN);
+	lock(c);
+	wait_until(c, spawned);
+	ret = c->sys[c->on].spawn_ret;
+	unlock(c);
 	return ret;
 }
 
 bool collect_poll(struct run *run, int *status)
 {
-	struct run_opts *o = &run->o;
 	struct collect *c = run->col;
-	bool ended = false;
+	bool ended = false, broken = false;
 
-	if (c->cmd) {
-		int r = xtrace_rchan_pump(c->cmd, STDOUT_FILENO, STDERR_FILENO);
-
-		if (r <= 0) {
-			*status = r == 0 ? xtrace_rchan_status(c->cmd) : 255;
-			if (r < 0)
-				tool_error("%s: the link to the command broke", o->on);
-			ended = true;
-		}
+	lock(c);
+	report(c);
+	if (c->on >= 0 && c->sys[c->on].cmd_ended) {
+		ended = true;
+		broken = c->sys[c->on].cmd_broken && !c->cmd_told;
+		c->cmd_told = true;
+		*status = c->sys[c->on].cmd_status;
 	}
-	for (int i = 0; i < c->nr; i++) {
-		struct xtrace_rrec *rr = &c->rr[i];
-
-		if (rr->state == XTRACE_RREC_RECORDING && !xtrace_rrec_alive(rr) &&
-		    !c->reported[i]) {
-			c->reported[i] = true;
-			tool_error("%s", rr->error);
-		}
-		clock_sync_poll(c->sync, rr, false);
-	}
+	unlock(c);
+	if (broken)
+		tool_error("%s: the link to the command broke", run->o.on);
 	return ended;
 }
 
 void collect_signal(struct run *run, int sig)
 {
 	struct collect *c = run->col;
+	struct sys *s;
 
-	if (!c->cmd)
+	if (c->on < 0)
 		return;
-	if (++c->signals > 1)
-		xtrace_rchan_signal(c->cmd, "KILL");
-	else
-		xtrace_rchan_signal(c->cmd, sig_name(sig));
+	s = &c->sys[c->on];
+	lock(c);
+	s->signal = ++c->signals > 1 ? "KILL" : sig_name(sig);
+	unlock(c);
+	post(s, REQ_SIGNAL);
 }
 
 void collect_flush_send(struct run *run)
 {
-	for (int i = 0; i < run->col->nr; i++)
-		xtrace_rrec_send(&run->col->rr[i], "flush");
+	struct collect *c = run->col;
+
+	for (int i = 0; i < c->nr; i++) {
+		struct sys *s = &c->sys[i];
+
+		lock(c);
+		s->flush_asked = s->step == STEP_RECORDING && !s->died;
+		s->flush_pending = s->flush_asked;
+		unlock(c);
+		if (s->flush_asked)
+			post(s, REQ_FLUSH);
+	}
 }
 
 void collect_flush_wait(struct run *run)
 {
-	for (int i = 0; i < run->col->nr; i++) {
-		struct xtrace_rrec *rr = &run->col->rr[i];
-		char msg[256];
-		int ret;
+	struct collect *c = run->col;
 
-		if (rr->state != XTRACE_RREC_RECORDING)
-			continue;
-		ret = xtrace_rrec_reply(rr, msg, sizeof(msg));
-		if (ret == -EIO)
-			tool_error("%s: flush: %s", rr->spec, msg);
+	lock(c);
+	wait_until(c, flushed);
+	for (int i = 0; i < c->nr; i++) {
+		struct sys *s = &c->sys[i];
+
+		if (s->flush_asked && s->flush_ret == -EIO)
+			tool_error("%s: flush: %s", s->spec, s->flush_msg);
+		s->flush_asked = false;
 	}
+	unlock(c);
 }
 
-/* A directory name in DIR for each remote: its host name, unless that is taken. */
+/* A directory name in DIR for each remote that recorded: its host name, unless that is taken. */
 static void name_dirs(struct collect *c)
 {
 	for (int i = 0; i < c->nr; i++) {
-		struct xtrace_rrec *rr = &c->rr[i];
-		bool taken = !rr->host || !strcmp(rr->host, c->host) || !strcmp(rr->host, "merged");
+		struct sys *s = &c->sys[i];
+		const char *host = s->rr.host;
+		bool taken;
 
+		if (!s->rr.dir)
+			continue;
+		taken = !host || !strcmp(host, c->host) || !strcmp(host, "merged");
 		for (int j = 0; j < i && !taken; j++)
-			taken = c->names[j] && !strcmp(c->names[j], rr->host);
+			taken = c->sys[j].name && !strcmp(c->sys[j].name, host);
 		if (!taken) {
-			c->names[i] = strdup(rr->host);
+			s->name = strdup(host);
 			continue;
 		}
-		if (asprintf(&c->names[i], "%s-%s", rr->host ?: "remote", rr->spec) < 0)
-			c->names[i] = NULL;
-		for (char *p = c->names[i]; p && *p; p++)
+		if (asprintf(&s->name, "%s-%s", host ?: "remote", s->spec) < 0)
+			s->name = NULL;
+		for (char *p = s->name; p && *p; p++)
 			if (*p == '/' || *p == ':' || *p == '@')
 				*p = '_';
 	}
@@ -336,25 +893,51 @@ static void write_collection(struct run *run, int status)
 	fprintf(f, "\n[system %s]\nspec=local\nhost=%s\nstate=stopped\ndir=%s\n", c->host,
 		c->host, c->host);
 	for (int i = 0; i < c->nr; i++) {
-		struct xtrace_rrec *rr = &c->rr[i];
+		struct sys *s = &c->sys[i];
 
 		fprintf(f, "\n[system %s]\nspec=%s\nhost=%s\nstate=%s\n",
-			c->names[i] ?: rr->spec, rr->spec, rr->host ?: "",
-			xtrace_rrec_state_name(rr->state));
-		if (rr->error)
-			fprintf(f, "error=%s\n", rr->error);
-		if (c->names[i]) {
-			const char *no_sftp = rr->ssh ? xtrace_remote_no_sftp(rr->ssh) : NULL;
-
-			fprintf(f, "dir=%s\nfetch=%s\n", c->names[i], no_sftp ? "stream" : "sftp");
-			if (no_sftp)
-				fprintf(f, "no_sftp=%s\n", no_sftp);
+			s->name ?: s->spec, s->spec, s->rr.host ?: "",
+			xtrace_rrec_state_name(s->rr.state));
+		if (s->error)
+			fprintf(f, "error=%s\n", s->error);
+		if (s->ready_ns)
+			fprintf(f, "recording_after=%.3f\n", (s->ready_ns - c->t0) / 1e9);
+		if (s->name) {
+			fprintf(f, "dir=%s\nfetch=%s\n", s->name, s->no_sftp ? "stream" : "sftp");
+			if (s->no_sftp)
+				fprintf(f, "no_sftp=%s\n", s->no_sftp);
 		}
-		for (int k = 0; k < rr->nr_checks; k++)
+		for (int k = 0; k < s->rr.nr_checks; k++)
 			fprintf(f, "clock_check=at %" PRId64 " offset %" PRId64 " bound %" PRId64
-				"\n", rr->checks[k].at, rr->checks[k].offset, rr->checks[k].bound);
+				"\n", s->rr.checks[k].at, s->rr.checks[k].offset,
+				s->rr.checks[k].bound);
 	}
 	fclose(f);
+}
+
+static void join_all(struct collect *c)
+{
+	for (int i = 0; i < c->nr; i++) {
+		if (c->sys[i].thread_started)
+			pthread_join(c->sys[i].thread, NULL);
+		c->sys[i].thread_started = false;
+	}
+}
+
+/* Stop every system at once, fetch them --fetch-jobs at a time; returns once all are done. */
+static void stop_and_fetch(struct collect *c)
+{
+	for (int i = 0; i < c->nr; i++)
+		if (c->sys[i].thread_started)
+			post(&c->sys[i], REQ_STOP);
+	lock(c);
+	wait_until(c, settled);
+	name_dirs(c);
+	c->names_ready = true;
+	pthread_cond_broadcast(&c->go);
+	wait_until(c, all_done);
+	unlock(c);
+	join_all(c);
 }
 
 int collect_end(struct run *run, int status)
@@ -365,104 +948,87 @@ int collect_end(struct run *run, int status)
 	struct xtrace_merge_meta meta = { 0 };
 	int nr = 0, nr_names = 0, nr_notes = 0, ret = 0;
 
-	if (c->cmd) {
-		xtrace_rchan_close(c->cmd);
-		c->cmd = NULL;
-	}
+	stop_and_fetch(c);
+	/* the threads are gone: what they left is ours */
 	for (int i = 0; i < c->nr; i++) {
-		struct xtrace_rrec *rr = &c->rr[i];
+		struct sys *s = &c->sys[i];
 
-		if (rr->state != XTRACE_RREC_RECORDING)
-			continue;
-		xtrace_rrec_clock_check(rr);
-		clock_sync_poll(c->sync, rr, true);
-		if (xtrace_rrec_stop(rr) && !c->reported[i]) {
-			c->reported[i] = true;
-			tool_error("%s", rr->error);
+		if (s->ready_ns && s->rr.state != XTRACE_RREC_STOPPED && !s->reported) {
+			s->reported = true;
+			tool_error("%s", s->error ?: s->spec);
 		}
 	}
-	name_dirs(c);
 	push(&dirs, &nr, strdup(run->local_dir));
 	push(&names, &nr_names, strdup(c->host));
 	for (int i = 0; i < c->nr; i++) {
-		struct xtrace_rrec *rr = &c->rr[i];
+		struct sys *s = &c->sys[i];
+		struct xtrace_rec *rec;
 		char *ldir = NULL;
-		uint64_t bytes = 0;
-		struct timespec t0, t1;
-		const char *no_sftp;
 
-		if (!rr->dir) {
-			push(&notes, &nr_notes, strdup(rr->error ?: rr->spec));
-			free(c->names[i]);
-			c->names[i] = NULL;
+		if (!s->rr.dir) {
+			push(&notes, &nr_notes, strdup(s->error ?: s->spec));
 			continue;
 		}
-		if (asprintf(&ldir, "%s/%s", run->top, c->names[i]) < 0)
+		if (!s->name)
 			continue;
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		if (xtrace_rrec_fetch(rr, ldir, o->keep_remote, &bytes)) {
+		if (s->fetch_ret) {
 			char *n = NULL;
 
 			tool_error("%s: cannot fetch its recording; it stays in %s there",
-				   rr->spec, rr->dir);
+				   s->spec, s->rr.dir);
 			if (asprintf(&n, "%s: its recording could not be fetched; it stays in %s there",
-				     rr->spec, rr->dir) >= 0)
+				     s->spec, s->rr.dir) >= 0)
 				push(&notes, &nr_notes, n);
-			free(c->names[i]);
-			c->names[i] = NULL;
-			free(ldir);
+			free(s->name);
+			s->name = NULL;
 			continue;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		clock_sync_save(c->sync, rr, ldir, c->host, o->verbose);
-		no_sftp = xtrace_remote_no_sftp(rr->ssh);
-		if (o->verbose > 0) {
-			double s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
-
+		if (asprintf(&ldir, "%s/%s", run->top, s->name) < 0)
+			continue;
+		clock_sync_save(s->sync, &s->rr, ldir, c->host, o->verbose);
+		if (o->verbose > 0)
 			tool_msg("%s: fetched %.1f KiB in %.2f s (%.1f MiB/s) over %s",
-				 rr->spec, bytes / 1024.0, s,
-				 s > 0 ? bytes / s / 1048576 : 0,
-				 no_sftp ? "an exec stream" : "SFTP");
-		}
+				 s->spec, s->fetch_bytes / 1024.0, s->fetch_s,
+				 s->fetch_s > 0 ? s->fetch_bytes / s->fetch_s / 1048576 : 0,
+				 s->no_sftp ? "an exec stream" : "SFTP");
 		/* not the usual way: say so, and why */
-		if (no_sftp && o->verbose >= 0)
+		if (s->no_sftp && o->verbose >= 0)
 			tool_msg("%s: fetched over an exec stream, sizes and checksums checked (no SFTP there: %s)",
-				 rr->spec, no_sftp);
-		if (rr->state != XTRACE_RREC_STOPPED) {
+				 s->spec, s->no_sftp);
+		if (s->rr.state != XTRACE_RREC_STOPPED) {
 			char *n = NULL;
 
-			if (asprintf(&n, "%s: its recording may be incomplete: %s", c->names[i],
-				     rr->error ?: "it did not stop cleanly") >= 0)
+			if (asprintf(&n, "%s: its recording may be incomplete: %s", s->name,
+				     s->error ?: "it did not stop cleanly") >= 0)
 				push(&notes, &nr_notes, n);
 		}
 		/* a recorder that died before saving anything leaves nothing to merge */
-		struct xtrace_rec *rec = xtrace_rec_open(ldir);
-
+		rec = xtrace_rec_open(ldir);
 		if (!rec) {
 			tool_error("%s: its recording cannot be read (%s); not merged",
-				   c->names[i], strerror(errno));
+				   s->name, strerror(errno));
 			free(ldir);
 			continue;
 		}
 		xtrace_rec_close(rec);
 		push(&dirs, &nr, ldir);
-		push(&names, &nr_names, strdup(c->names[i]));
+		push(&names, &nr_names, strdup(s->name));
 	}
 	write_collection(run, status);
 
 	if (o->verbose >= 0) {
 		for (int i = 0; i < c->nr; i++) {
-			struct xtrace_rrec *rr = &c->rr[i];
+			struct sys *s = &c->sys[i];
 			char a[32], b[32];
 			int64_t bound, off;
 
-			if (!rr->nr_checks)
+			if (!s->rr.nr_checks)
 				continue;
-			off = xtrace_clock_checks_offset(rr->checks, rr->nr_checks, &bound);
+			off = xtrace_clock_checks_offset(s->rr.checks, s->rr.nr_checks, &bound);
 			fmt_offset(a, sizeof(a), off);
 			snprintf(b, sizeof(b), "%.1f us", bound / 1000.0);
 			tool_msg("%s: clock %s from here (ssh check, +-%s)%s",
-				 c->names[i] ?: rr->spec, a, b,
+				 s->name ?: s->spec, a, b,
 				 o->raw_clocks ? "" : "; corrected in the merge");
 		}
 	}
@@ -476,15 +1042,15 @@ int collect_end(struct run *run, int status)
 				 meta.events, meta.nr_sources,
 				 run->top, run->top);
 			for (int i = 0; i < meta.nr_sources; i++) {
-				const struct xtrace_merge_source *s = &meta.sources[i];
+				const struct xtrace_merge_source *src = &meta.sources[i];
 				char bound[32] = "unknown";
 
-				if (s->clock_bound >= 0)
-					xtrace_format_ns(bound, sizeof(bound), s->clock_bound);
+				if (src->clock_bound >= 0)
+					xtrace_format_ns(bound, sizeof(bound), src->clock_bound);
 				fprintf(stderr, "  %-16s %12" PRIu64 " events %10" PRIu64 " lost; clock: %s, offset %+.6f s, drift %+.3f ppm, bound %s, %d exchanges\n",
-					s->name, s->events, s->lost, s->clock_basis ?: "-",
-					s->clock_offset / 1e9, s->drift_ppb / 1e3, bound,
-					s->exchanges);
+					src->name, src->events, src->lost, src->clock_basis ?: "-",
+					src->clock_offset / 1e9, src->drift_ppb / 1e3, bound,
+					src->exchanges);
 			}
 		}
 	}
@@ -506,26 +1072,37 @@ int collect_end(struct run *run, int status)
 
 void collect_abort(struct run *run)
 {
-	struct run_opts *o = &run->o;
 	struct collect *c = run->col;
 
 	if (!c)
 		return;
-	if (c->cmd)
-		xtrace_rchan_close(c->cmd);
+	for (int i = 0; i < c->nr; i++)
+		if (c->sys[i].thread_started)
+			post(&c->sys[i], REQ_ABORT);
+	lock(c);
+	/* a system already stopping fetches nothing now */
+	c->names_ready = true;
+	pthread_cond_broadcast(&c->go);
+	unlock(c);
+	join_all(c);
 	for (int i = 0; i < c->nr; i++) {
-		struct xtrace_rrec *rr = &c->rr[i];
+		struct sys *s = &c->sys[i];
 
-		if (rr->state == XTRACE_RREC_RECORDING && !xtrace_rrec_stop(rr) && !o->keep_remote)
-			xtrace_remote_rmdir(rr->ssh, rr->dir);
-		xtrace_rrec_free(rr);
-		free(c->names[i]);
+		xtrace_rrec_free(&s->rr);
+		free(s->error);
+		free(s->name);
+		free(s->no_sftp);
+		clock_sync_free(s->sync);
+		if (s->wake >= 0)
+			close(s->wake);
 	}
-	free(c->rr);
-	free(c->reported);
-	free(c->names);
+	pthread_mutex_destroy(&c->lock);
+	pthread_cond_destroy(&c->moved);
+	pthread_cond_destroy(&c->go);
+	xtrace_budget_free(c->budget);
+	free(c->sys);
+	free(c->args);
 	free(c->host);
-	clock_sync_free(c->sync);
 	free(c);
 	run->col = NULL;
 }

@@ -30,6 +30,9 @@ struct run_opts {
 	const char *on;		/* --on: the system that runs the command */
 	struct xtrace_ssh_opts ssh;
 	bool no_merge, keep_remote, raw_clocks;
+	bool no_wait;		/* --no-wait: the command starts without the slow systems */
+	int fetch_jobs;		/* --fetch-jobs: fetches at once; 0: the default */
+	uint64_t fetch_rate;	/* --fetch-rate: bytes/s over all fetches; 0: no limit */
 
 	/* --send DIR, --remove DIR: what a collector runs here when there is no SFTP */
 	const char *send_dir;
@@ -59,14 +62,18 @@ struct run {
 };
 
 /*
- * run-remote.c: --remote. collect_begin() makes the directory and starts the
- * remote recorders (before the local one; -1: give up, nothing left running);
- * collect_spawn() starts the command on the --on system; collect_poll() moves
- * its output and watches the remote recorders (returns true once the remote
- * command ended, its status in *status); collect_flush() flushes every remote
- * at once; collect_end() stops, fetches, merges and reports.
+ * run-remote.c: --remote. collect_begin() makes the directory and starts a
+ * thread per remote system, which connects and starts its recorder while the
+ * local one starts (-1: give up, nothing left running); collect_ready() waits
+ * until the --on system records and, unless --no-wait, every other has either
+ * started or failed (-1: the --on system cannot record; then collect_abort());
+ * collect_spawn() starts the command on the --on system; collect_poll() reports
+ * what the systems did (returns true once the remote command ended, its status
+ * in *status); collect_flush_send()/_wait() flush every remote at once;
+ * collect_end() stops and fetches them all at once, merges and reports.
  */
 int collect_begin(struct run *run);
+int collect_ready(struct run *run);
 int collect_spawn(struct run *run);
 bool collect_poll(struct run *run, int *status);
 void collect_signal(struct run *run, int sig);

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "xtrace.h"
+#include "rmtree.h"
 #include "tool.h"
 #include "tool-ssh.h"
 #include "run.h"
@@ -29,7 +30,7 @@
 
 enum {
 	OPT_SERVE = 0x100, OPT_ON, OPT_NO_MERGE, OPT_KEEP_REMOTE,
-	OPT_CORRECT_CLOCKS,
+	OPT_CORRECT_CLOCKS, OPT_NO_WAIT, OPT_FETCH_JOBS, OPT_FETCH_RATE,
 	OPT_RAW_CLOCKS,
 	OPT_SEND, OPT_REMOVE, OPT_ANY_CPU,
 };
@@ -72,6 +73,12 @@ static const char *const usage_text[] = {
 	"      --raw-clocks     merge with each system's wall clock as recorded (by default",
 	"                       each remote one is mapped onto this one's by clock exchanges",
 	"                       made while it records; docs/clocks.md)",
+	"      --no-wait        start the command once --on's system (or this one) records;",
+	"                       the others join as they start (default: wait for every",
+	"                       system to record or fail, each within --ssh-timeout)",
+	"      --fetch-jobs N   fetch N recordings at once (default 4)",
+	"      --fetch-rate RATE  receive at most RATE bytes/s over all fetches, MiB/s",
+	"                       unless suffixed K/M/G (default: no limit)",
 	TOOL_SSH_USAGE,
 	"",
 	"      --serve          record without a command until 'stop' or end of input on",
@@ -445,6 +452,17 @@ static int run_xtrace_run(struct run *run)
 		xtrace_recorder_free(r);
 		goto out;
 	}
+	/* the remote systems started meanwhile; the command waits for them */
+	if (run->col && collect_ready(run)) {
+		/* nothing runs on --on's system: nothing of this run is kept */
+		collect_abort(run);
+		xtrace_recorder_stop(r, 255);
+		xtrace_recorder_free(r);
+		rm_tree(run->local_dir);
+		rmdir(run->top);
+		status = 255;
+		goto out;
+	}
 	if (o->serve) {
 		struct utsname u;
 
@@ -606,6 +624,9 @@ int main(int argc, char **argv)
 		{ "keep-remote", no_argument, NULL, OPT_KEEP_REMOTE },
 		{ "correct-clocks", no_argument, NULL, OPT_CORRECT_CLOCKS },
 		{ "raw-clocks", no_argument, NULL, OPT_RAW_CLOCKS },
+		{ "no-wait", no_argument, NULL, OPT_NO_WAIT },
+		{ "fetch-jobs", required_argument, NULL, OPT_FETCH_JOBS },
+		{ "fetch-rate", required_argument, NULL, OPT_FETCH_RATE },
 		{ "send", required_argument, NULL, OPT_SEND },
 		{ "remove", required_argument, NULL, OPT_REMOVE },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -680,6 +701,24 @@ int main(int argc, char **argv)
 			break;	/* the default now; kept for old scripts */
 		case OPT_RAW_CLOCKS:
 			o.raw_clocks = true;
+			break;
+		case OPT_NO_WAIT:
+			o.no_wait = true;
+			break;
+		case OPT_FETCH_JOBS: {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+
+			if (*end || end == optarg || n < 1 || n > 1024)
+				return tool_bad_usage("invalid --fetch-jobs '%s' (1 to 1024)", optarg);
+			o.fetch_jobs = n;
+			break;
+		}
+		case OPT_FETCH_RATE:
+			if (xtrace_parse_size(optarg, 1048576, &size) || !size)
+				return tool_bad_usage("invalid --fetch-rate '%s' (MiB/s, or bytes/s with K/M/G, e.g. 500K)",
+						      optarg);
+			o.fetch_rate = size;
 			break;
 		case OPT_SEND:
 			o.send_dir = optarg;

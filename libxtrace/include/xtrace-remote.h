@@ -9,6 +9,11 @@
  *
  * On the remote side, "xtrace-run --serve" records until told to stop and
  * answers one-line requests on its standard input (see docs/remote.md).
+ *
+ * Threads: a struct xtrace_remote, its channels and the struct xtrace_rrec
+ * built on it are used by one thread at a time; different ones may be used by
+ * different threads at once (xtrace-run --remote drives each system from a
+ * thread of its own).
  */
 #ifndef _XTRACE_REMOTE_H
 #define _XTRACE_REMOTE_H
@@ -145,6 +150,25 @@ int xtrace_remote_rmdir(struct xtrace_remote *r, const char *rdir);
  */
 const char *xtrace_remote_no_sftp(const struct xtrace_remote *r);
 
+/*
+ * A bandwidth budget that fetches share, over any number of systems and
+ * threads: together they receive at most @bytes_per_s (averaged; bursts of
+ * 50 ms). xtrace_budget_new() returns NULL with errno set (EINVAL for 0).
+ */
+struct xtrace_budget;
+
+struct xtrace_budget *xtrace_budget_new(uint64_t bytes_per_s);
+void xtrace_budget_free(struct xtrace_budget *b);
+
+/** xtrace_budget_take - @bytes were received: sleep as long as the budget says */
+void xtrace_budget_take(struct xtrace_budget *b, uint64_t bytes);
+
+/**
+ * xtrace_remote_set_budget - make the fetches from @r take their bytes from @b
+ * (borrowed: it must outlive them; NULL: no limit)
+ */
+void xtrace_remote_set_budget(struct xtrace_remote *r, struct xtrace_budget *b);
+
 /* --------------------------------------------------- directory streams */
 
 struct xtrace_dirstream_stats {
@@ -251,6 +275,7 @@ enum xtrace_rrec_state {
 	XTRACE_RREC_NO_XTRACE,		/* xtrace-run is not on the remote's PATH */
 	XTRACE_RREC_FAILED,		/* it could not start recording */
 	XTRACE_RREC_DIED,		/* it ended before it was stopped */
+	XTRACE_RREC_STARTING,		/* launched, not ready yet (xtrace_rrec_launch) */
 };
 
 /* One recorder on another system, started over ssh ("xtrace-run --serve"). */
@@ -262,6 +287,7 @@ struct xtrace_rrec {
 	char *dir;			/* its recording on the remote */
 	char *marker;			/* its trace_marker on the remote */
 	int pid;			/* its pid on the remote */
+	int shell_pid;			/* the shell that started it there (before exec) */
 	struct xtrace_clock_check checks[4];
 	int nr_checks;
 	struct xtrace_remote *ssh;
@@ -275,6 +301,28 @@ struct xtrace_rrec {
  */
 int xtrace_rrec_start(struct xtrace_rrec *rr, const char *spec, const struct xtrace_ssh_opts *o,
 		      const char *args);
+
+/**
+ * xtrace_rrec_launch - xtrace_rrec_start() in two steps: connect to @spec and
+ * start "xtrace-run --serve @args" there without waiting for it. Returns 0
+ * (state STARTING), or -errno with @rr->state and @rr->error saying why.
+ */
+int xtrace_rrec_launch(struct xtrace_rrec *rr, const char *spec, const struct xtrace_ssh_opts *o,
+		       const char *args);
+
+/**
+ * xtrace_rrec_wait_ready - wait up to @timeout_ms (-1: the ssh timeout) for a
+ * launched recorder to record. Returns 0 (state RECORDING), -ETIMEDOUT (still
+ * STARTING: call again, or xtrace_rrec_give_up()), or -errno with @rr->state
+ * and @rr->error saying why it will not record.
+ */
+int xtrace_rrec_wait_ready(struct xtrace_rrec *rr, int timeout_ms);
+
+/**
+ * xtrace_rrec_give_up - stop waiting for a recorder still STARTING: it is sent
+ * SIGTERM, and its state becomes FAILED with @why (its spec in front) as error
+ */
+void xtrace_rrec_give_up(struct xtrace_rrec *rr, const char *why);
 
 /** xtrace_rrec_send - send a request ("flush", "pause 0-1", ...); its reply comes later */
 int xtrace_rrec_send(struct xtrace_rrec *rr, const char *req);
@@ -302,6 +350,12 @@ int xtrace_rrec_fetch(struct xtrace_rrec *rr, const char *ldir, bool keep, uint6
 
 /** xtrace_rrec_state_name - "recording", "unreachable", ... */
 const char *xtrace_rrec_state_name(enum xtrace_rrec_state s);
+
+/**
+ * xtrace_rrec_disconnect - close its channel and ssh session (a recorder still
+ * recording then finishes, as at the end of its input); the rest of @rr stays
+ */
+void xtrace_rrec_disconnect(struct xtrace_rrec *rr);
 
 void xtrace_rrec_free(struct xtrace_rrec *rr);
 

@@ -15,6 +15,7 @@ int add_merge_suite(void);
 int add_view_suite(void);
 int add_dirstream_suite(void);
 int add_names_suite(void);
+int add_budget_suite(void);
 
 int main(void)
 {
@@ -29,6 +30,7 @@ int main(void)
 		add_view_suite,
 		add_dirstream_suite,
 		add_names_suite,
+		add_budget_suite,
 	};
 
 	return tu_main("xtrace-unit", suites, sizeof(suites) / sizeof(suites[0]));
