@@ -29,6 +29,7 @@ XT_CFLAGS   := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra $(WERROR) -fPIC -fvisibili
 XT_LIBS     := $(PKG_LIBS) -lpthread
 
 B := build
+NPROC := $(shell nproc 2>/dev/null || echo 2)	# make check builds with this many jobs
 
 # Every .c file of a program's folder is part of it; add files without touching this.
 objs_of   = $(patsubst %.c,$(B)/%.o,$(sort $(wildcard $(1)/*.c)))
@@ -135,7 +136,7 @@ deps-bench:
 # ---------------------------------------------------------------- tests
 # every test: tests/run-all.sh, then the tests that boot the QEMU test guest (tests/vm/)
 check: deps
-	$(Q)$(MAKE) --no-print-directory check-build
+	$(Q)$(MAKE) --no-print-directory -j$(NPROC) check-build
 	$(Q)rc=0; tests/run-all.sh || rc=1; echo; tests/vm/run-vm-tests.sh || rc=1; exit $$rc
 
 # everything the tests run
