@@ -105,6 +105,16 @@ if [ -n "$mark" ]; then
 		awk -v g="$guest" '$2 != g' | grep -iE 'qemu|CPU [0-9]/' | tail -n 8 | sed 's/^/   /'
 	awk -v g="$guest" '$2 == g' window.txt | tail -n 6 | sed 's/^/   /'
 	echo "   (the whole window: $out/window.txt; everything: $out/view.txt)"
+	# the timeline page: the miss's flag, the host's CPUs and QEMU's threads under the guest's,
+	# the VM exits of kvm-tiny around it (docs/view.md)
+	hfrom=$(awk -v f="$from" 'BEGIN { printf "%.6f", f - 0.05 }')
+	hto=$(awk -v t="$t" 'BEGIN { printf "%.6f", t + 0.05 }')
+	if "$bin/xtrace-view" -q -F html --from "$hfrom" --to "$hto" capture/merged > timeline.html
+	then
+		echo "   the timeline around it (open in a browser, offline): $out/timeline.html"
+	else
+		echo "   (no timeline page: xtrace-view -F html failed)"
+	fi
 	echo
 	echo "== the flushes: the probe's in the guest, then xtrace-run's on both systems"
 	grep -E 'FLUSH \[#' view.txt | awk '!seen[$2 $5]++' | head -4 | sed 's/^/   /'
