@@ -162,7 +162,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			memcpy(r.data, data + 1, n);
 			if (n >= 2)	/* a record of this event */
 				memcpy(r.data, &(uint16_t){ ev->id }, 2);
-			fz_sink += tep_data_type(tep, &r) + tep_data_pid(tep, &r);
+			fz_sink += (unsigned int)tep_data_type(tep, &r);
+			fz_sink += (unsigned int)tep_data_pid(tep, &r);
 			fz_sink += read_fields(ev, &r);
 			{
 				struct trace_seq q;

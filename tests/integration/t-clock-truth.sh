@@ -53,20 +53,24 @@ twins() {
 		raw = $4 + 0; ns = $7; gsub(/[:,]/, "", ns); h = $10
 		k = $13 $15 $18 "|" $22
 		sec = substr(ns, 1, length(ns) - 9) + 0; frac = substr(ns, length(ns) - 8) + 0
-		b = int(raw / 10000)
+		# (bucket keys as "%.0f" strings: mawk prints integers above 2^31 in %.6g, which
+		# makes neighbouring buckets one key once the machine has been up ~6 hours)
+		b = int(raw / 10000); bk = sprintf("%.0f", b)
 		if (h == here) {
-			n = ++hn[k, b]; hr[k, b, n] = raw; hs[k, b, n] = sec; hf[k, b, n] = frac
+			n = ++hn[k, bk]; hr[k, bk, n] = raw; hs[k, bk, n] = sec; hf[k, bk, n] = frac
 		} else if (h == "vm1") {
 			vn++; vr[vn] = raw; vs[vn] = sec; vf[vn] = frac; vk[vn] = k; vb[vn] = b
 		}
 	} END {
 		for (i = 1; i <= vn; i++) {
 			found = 0
-			for (b = vb[i] - 1; b <= vb[i] + 1; b++)
-				for (j = 1; j <= hn[vk[i], b]; j++) {
-					d = vr[i] - hr[vk[i], b, j]
-					if (d < 10000 && d > -10000) { found++; e = (vs[i] - hs[vk[i], b, j]) * 1e9 + (vf[i] - hf[vk[i], b, j]) - d }
+			for (b = vb[i] - 1; b <= vb[i] + 1; b++) {
+				bk = sprintf("%.0f", b)
+				for (j = 1; j <= hn[vk[i], bk]; j++) {
+					d = vr[i] - hr[vk[i], bk, j]
+					if (d < 10000 && d > -10000) { found++; e = (vs[i] - hs[vk[i], bk, j]) * 1e9 + (vf[i] - hf[vk[i], bk, j]) - d }
 				}
+			}
 			if (found == 1)
 				printf "%.0f\n", e
 		}
