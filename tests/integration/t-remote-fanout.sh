@@ -62,9 +62,10 @@ collected() {
 # ------------------------------------------ the default: wait for every system
 echo 4 > "$S/slow-delay"
 t0=$(now)
-# a timeout well above what 16 systems take to start on a busy 2-CPU machine: the hung
-# one costs it in full, one after another it would have delayed every other
-xrun "${OPTS[@]}" --ssh-timeout 20 -o out "${remotes[@]}" -- \
+# a timeout well above what 16 systems take to start on a busy 2-CPU machine (3 s at a load
+# of 12): the hung one costs it in full, one after another it would have delayed every other
+HUNG_T=12
+xrun "${OPTS[@]}" --ssh-timeout $HUNG_T -o out "${remotes[@]}" -- \
 	sh -c 'date +%s.%N > cmd.start; sleep 1' 2> run.err
 rc=$?
 cat run.err
@@ -75,7 +76,7 @@ expect_no_grep 'systems:' run.err "stderr (not a terminal: no progress)"
 collected out "$here" slow "${good[@]}"
 expect_grep '^state=unreachable$' out/collection
 # the hung system did not delay the others: each recorded before its timeout was up
-deadline=$(awk -v t="$t0" 'BEGIN { printf "%.3f", t + 20 }')
+deadline=$(awk -v t="$t0" -v h=$HUNG_T 'BEGIN { printf "%.3f", t + h }')
 for g in "${good[@]}"; do
 	s=$(rec_start "out/$g")
 	before "$s" "$deadline" || fail "$g began recording at $s, after hung's timeout ($deadline)"
@@ -89,7 +90,7 @@ ok "16 systems: the others recorded before hung's timeout, slow waited for, 15 c
 # ----------------------------------- --no-wait: the command starts without them
 echo 4 > "$S/slow-delay"
 t0=$(now)
-xrun "${OPTS[@]}" --ssh-timeout 20 --no-wait -o nowait "${remotes[@]}" -- \
+xrun "${OPTS[@]}" --ssh-timeout $HUNG_T --no-wait -o nowait "${remotes[@]}" -- \
 	sh -c 'date +%s.%N > cmd2.start; sleep 6' 2> nowait.err
 rc=$?
 cat nowait.err
@@ -98,7 +99,7 @@ collected nowait "$here" slow "${good[@]}"
 expect_grep '^xtrace-run: hung: cannot connect' nowait.err
 slow_s=$(rec_start nowait/slow)
 before "$(cat cmd2.start)" "$slow_s" || fail "--no-wait: the command waited for slow"
-before "$(cat cmd2.start)" "$(awk -v t="$t0" 'BEGIN { printf "%.3f", t + 20 }')" ||
+before "$(cat cmd2.start)" "$(awk -v t="$t0" -v h=$HUNG_T 'BEGIN { printf "%.3f", t + h }')" ||
 	fail "--no-wait: the command waited for hung's timeout"
 ok "--no-wait: the command started at once; slow joined later and was collected"
 
