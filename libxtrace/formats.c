@@ -184,6 +184,45 @@ static bool positive_atom(const struct tep_print_arg *a)
 	return !errno && v && !*end;
 }
 
+/* The print arguments under @a (at most 3): the nodes a walk of its tree visits next. */
+static void arg_kids(const struct tep_print_arg *a, const struct tep_print_arg *kids[3])
+{
+	kids[0] = kids[1] = kids[2] = NULL;
+	switch (a->type) {
+	case TEP_PRINT_OP:
+		kids[0] = a->op.left;
+		kids[1] = a->op.right;
+		break;
+	case TEP_PRINT_TYPE:
+		kids[0] = a->typecast.item;
+		break;
+	case TEP_PRINT_FLAGS:
+		kids[0] = a->flags.field;
+		break;
+	case TEP_PRINT_SYMBOL:
+		kids[0] = a->symbol.field;
+		break;
+	case TEP_PRINT_HEX:
+	case TEP_PRINT_HEX_STR:
+		kids[0] = a->hex.field;
+		kids[1] = a->hex.size;
+		break;
+	case TEP_PRINT_INT_ARRAY:
+		kids[0] = a->int_array.field;
+		kids[1] = a->int_array.count;
+		kids[2] = a->int_array.el_size;
+		break;
+	case TEP_PRINT_FUNC:
+		kids[0] = a->func.args;
+		break;
+	case TEP_PRINT_DYNAMIC_ARRAY:
+		kids[0] = a->dynarray.index;
+		break;
+	default:
+		break;
+	}
+}
+
 /*
  * Whether the print format's arguments @a (a list) divide, or take a remainder, by anything
  * but a positive constant: libtraceevent evaluates the division when it prints an event, and a
@@ -193,46 +232,15 @@ static bool positive_atom(const struct tep_print_arg *a)
 static bool divides_unsafely(const struct tep_print_arg *a, int depth)
 {
 	for (; a; a = a->next) {
-		const struct tep_print_arg *kids[3] = { NULL };
+		const struct tep_print_arg *kids[3];
 
 		if (depth > 64)
 			return true;
-		switch (a->type) {
-		case TEP_PRINT_OP:
-			if (a->op.op && (!strcmp(a->op.op, "/") || !strcmp(a->op.op, "%")) &&
-			    (!a->op.right || !positive_atom(a->op.right)))
-				return true;
-			kids[0] = a->op.left;
-			kids[1] = a->op.right;
-			break;
-		case TEP_PRINT_TYPE:
-			kids[0] = a->typecast.item;
-			break;
-		case TEP_PRINT_FLAGS:
-			kids[0] = a->flags.field;
-			break;
-		case TEP_PRINT_SYMBOL:
-			kids[0] = a->symbol.field;
-			break;
-		case TEP_PRINT_HEX:
-		case TEP_PRINT_HEX_STR:
-			kids[0] = a->hex.field;
-			kids[1] = a->hex.size;
-			break;
-		case TEP_PRINT_INT_ARRAY:
-			kids[0] = a->int_array.field;
-			kids[1] = a->int_array.count;
-			kids[2] = a->int_array.el_size;
-			break;
-		case TEP_PRINT_FUNC:
-			kids[0] = a->func.args;
-			break;
-		case TEP_PRINT_DYNAMIC_ARRAY:
-			kids[0] = a->dynarray.index;
-			break;
-		default:
-			break;
-		}
+		if (a->type == TEP_PRINT_OP && a->op.op &&
+		    (!strcmp(a->op.op, "/") || !strcmp(a->op.op, "%")) &&
+		    (!a->op.right || !positive_atom(a->op.right)))
+			return true;
+		arg_kids(a, kids);
 		for (int i = 0; i < 3; i++)
 			if (kids[i] && divides_unsafely(kids[i], depth + 1))
 				return true;
@@ -574,7 +582,7 @@ static bool lengths_fit(const struct tep_event *ev, const struct tep_print_arg *
 			const struct tep_record *r, int depth)
 {
 	for (; a; a = a->next) {
-		const struct tep_print_arg *kids[3] = { NULL };
+		const struct tep_print_arg *kids[3];
 		unsigned long long n, el, avail;
 
 		if (depth > 64)
@@ -593,25 +601,10 @@ static bool lengths_fit(const struct tep_event *ev, const struct tep_print_arg *
 			    (el && n > avail / el))
 				return false;
 			break;
-		case TEP_PRINT_OP:
-			kids[0] = a->op.left;
-			kids[1] = a->op.right;
-			break;
-		case TEP_PRINT_TYPE:
-			kids[0] = a->typecast.item;
-			break;
-		case TEP_PRINT_FLAGS:
-			kids[0] = a->flags.field;
-			break;
-		case TEP_PRINT_SYMBOL:
-			kids[0] = a->symbol.field;
-			break;
-		case TEP_PRINT_FUNC:
-			kids[0] = a->func.args;
-			break;
 		default:
 			break;
 		}
+		arg_kids(a, kids);
 		for (int i = 0; i < 3; i++)
 			if (kids[i] && !lengths_fit(ev, kids[i], r, depth + 1))
 				return false;
