@@ -796,41 +796,29 @@ echo "lost% = lost/(events+lost); B/ev and MiB: whole recording on disk (trace.d
 echo "Event sets differ: trace-cmd's -e sched/-e irq enable every event of those systems,"
 echo "xtrace's groups a chosen subset (+ irq_vectors)."
 echo
-echo "6) xtrace-view on a large merged recording: text, --summary, --kvm, json, a window"
-if want 6; then
-	VIEW_BENCH_EVENTS=${BENCH_VIEW_EVENTS:-50000000} VIEW_BENCH_REPS=${VIEW_BENCH_REPS:-1} \
-		"$HERE/view-bench.sh" 2>&1 | sed 's/^/   /'
-else
-	skipped
-fi
+# part N TITLE SCRIPT: a benchmark of its own (bench/SCRIPT), its output indented
+part() {
+	echo "$1) $2"
+	if want "$1"; then
+		"$HERE/$3" 2>&1 | sed 's/^/   /'
+	else
+		skipped
+	fi
+}
+VIEW_BENCH_EVENTS=${BENCH_VIEW_EVENTS:-50000000} VIEW_BENCH_REPS=${VIEW_BENCH_REPS:-1} \
+	part 6 "xtrace-view on a large merged recording: text, --summary, --kvm, json, a window" \
+	view-bench.sh
 echo
-echo "7) the tracer's perturbation of a real-time thread (bench/perturbation.sh)"
-if want 7; then
-	"$HERE/perturbation.sh" 2>&1 | sed 's/^/   /'
-else
-	skipped
-fi
+part 7 "the tracer's perturbation of a real-time thread (bench/perturbation.sh)" perturbation.sh
 echo
-echo "8) xtrace-view -F html and -F perfetto-proto at 10^5 and 10^6 events; the page in Chromium"
-if want 8; then
-	"$HERE/view-html-bench.sh" 2>&1 | sed 's/^/   /'
-else
-	skipped
-fi
+part 8 "xtrace-view -F html and -F perfetto-proto at 10^5 and 10^6 events; the page in Chromium" \
+	view-html-bench.sh
 echo
-echo "9) guest services on the TCG guest: kvmrt_gs_ping round trip, xtrace_flush(2) to saved"
-if want 9; then
-	"$HERE/gs-bench.sh" 2>&1 | sed 's/^/   /'
-else
-	skipped
-fi
+part 9 "guest services on the TCG guest: kvmrt_gs_ping round trip, xtrace_flush(2) to saved" \
+	gs-bench.sh
 echo
-echo "10) one command over many systems: xtrace-run --remote x 1..32 loopback systems (bench/fanout.sh)"
-if want 10; then
-	"$HERE/fanout.sh" 2>&1 | sed 's/^/   /'
-else
-	skipped
-fi
+part 10 "one command over many systems: xtrace-run --remote x 1..32 loopback systems (bench/fanout.sh)" \
+	fanout.sh
 } | tee "$WORK/table"
 cp "$WORK/table" "$OUT/last-results.txt"
 

@@ -12,11 +12,12 @@ vm-image: all $(VM_TINY)
 	$(Q)tests/vm/build-guest.sh
 
 check-vm: deps
-	$(Q)scripts/deps.sh qemu-system-x86 kmod openssh-server openssh-client
 	$(Q)$(MAKE) --no-print-directory all $(VM_TINY)
 	$(Q)tests/vm/run-vm-tests.sh
 
 .PHONY: vm-image check-vm
 
-# make check boots the guest too (tests/integration/t-guest-services.sh, tests/vm/t-vm-*.sh)
+# make check boots the guest too (tests/integration/t-guest-services.sh, tests/vm/t-vm-*.sh):
+# QEMU and kmod (depmod for the guest's modules); kvm-tiny built with the rest
 EXTRA_DEPS_TEST += qemu-system-x86 kmod openssh-server openssh-client
+EXTRA_CHECK     += $(VM_TINY)
