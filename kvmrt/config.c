@@ -256,21 +256,23 @@ static void idset_error(struct kvmrt_diags *d, const char *file, int line, const
 }
 
 /*
- * nr_vcpus = auto: the cpuset's CPUs but the first (the emulator's); a
- * real-time VM keeps one thread per core, so its siblings do not count
+ * nr_vcpus = auto: the cpuset's CPUs that run vCPUs (without the siblings a
+ * real-time VM takes offline) but the first (the emulator's); -ENOMEM
  */
 static int auto_vcpus(const struct kvmrt_vm *vm)
 {
-	const struct kvmrt_topo *t = vm->topo;
-	unsigned int n = xtrace_idset_count(vm->cpuset);
+	struct xtrace_idset *usable = xtrace_idset_dup(vm->cpuset), *off = xtrace_idset_new();
+	unsigned int n = 0;
+	int ret = usable && off ? kvmrt_place_offline(vm, vm->topo, off) : -ENOMEM;
 
-	if (vm->rt && t) {
-		n = 0;
-		for (int i = 0; i < t->nr_cores; i++)
-			n += xtrace_idset_intersects(t->cores[i].cpus, vm->cpuset);
-		xtrace_idset_for_each(cpu, vm->cpuset)
-			n += !xtrace_idset_has(t->cpus, cpu);
+	if (!ret) {
+		xtrace_idset_andnot(usable, off);
+		n = xtrace_idset_count(usable);
 	}
+	xtrace_idset_free(usable);
+	xtrace_idset_free(off);
+	if (ret)
+		return ret;
 	return n > 1 ? (int)(n - 1 > MAX_VCPUS ? MAX_VCPUS : n - 1) : 1;
 }
 
@@ -283,8 +285,8 @@ static int vm_interpret(struct kvmrt_vm *vm, struct kvmrt_diags *d, const char *
 	bool cpuset_bad = false;
 	const char *label;
 	const char *bad;
+	int ret, n;
 	long v;
-	int ret;
 
 	vm_release_parsed(vm);
 	vm->name = vm->title = vm->description = vm->comments = NULL;
@@ -454,8 +456,10 @@ static int vm_interpret(struct kvmrt_vm *vm, struct kvmrt_diags *d, const char *
 		if (xtrace_idset_empty(vm->cpuset))
 			kvmrt_diag_add(d, KVMRT_ERROR, file, vm->attr_line[KA_NR_VCPUS], label,
 				       "nr_vcpus", "auto needs a cpuset (it gives one vCPU per CPU of the cpuset but the first)");
+		else if ((n = auto_vcpus(vm)) < 0)
+			return n;
 		else
-			vm->nr_vcpus = auto_vcpus(vm);
+			vm->nr_vcpus = n;
 	}
 	if (!vm->topo_auto && !(vm->nr_vcpus_auto && vm->cpuset_unresolved) &&
 	    vm->sockets * vm->cores * vm->threads != vm->nr_vcpus)

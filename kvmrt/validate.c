@@ -160,7 +160,6 @@ static void check_vm(struct vctx *c, const struct kvmrt_vm *vm, const struct kvm
 	}
 }
 
-/* The rules between the real-time VM @a and another VM @b. */
 /* guest_services: the VM's name names its socket (KVMRT_GS_SOCKET_DIR/NAME.sock) */
 static void check_gs(struct vctx *c, const struct kvmrt_vm *vm)
 {
@@ -173,6 +172,7 @@ static void check_gs(struct vctx *c, const struct kvmrt_vm *vm)
 		diag(c, KVMRT_WARNING, vm, KA_GUEST_SERVICES, "set on a disabled VM: kvmrt-gsd answers it only once it is enabled");
 }
 
+/* The rules between the real-time VM @a and another VM @b. */
 static void check_pair(struct vctx *c, const struct kvmrt_vm *a,
 		       const struct kvmrt_placement *pa, const struct kvmrt_vm *b,
 		       const struct kvmrt_placement *pb, bool report_overlap)
