@@ -44,6 +44,8 @@ int kt_big_setup(void);
 int kt_big_teardown(void);
 /* @s as "0,2,4-7" in one of 8 static buffers (reused in turn); "(none)" for NULL */
 const char *kt_fmt(const struct xtrace_idset *s);
+/* the first line of @dir/@name in one of 4 static buffers (reused in turn); "(none)" if unreadable */
+const char *kt_rd(const char *dir, const char *name);
 /* A configuration parsed from @text (named "t.cfg"); asserts it parsed. */
 struct kvmrt_config *kt_config(const char *text);
 /* Whether @d has a diagnostic of @level about VM @vm, attribute @attr, containing @needle. */

@@ -110,6 +110,17 @@ const char *kt_fmt(const struct xtrace_idset *s)
 	return buf[i];
 }
 
+const char *kt_rd(const char *dir, const char *name)
+{
+	static char buf[4][256];
+	static int i;
+
+	i = (i + 1) % 4;
+	if (kvmrt_read_line_at(dir, name, buf[i], sizeof(buf[i])))
+		snprintf(buf[i], sizeof(buf[i]), "(none)");
+	return buf[i];
+}
+
 struct kvmrt_config *kt_config(const char *text)
 {
 	struct kvmrt_config *cfg = NULL;

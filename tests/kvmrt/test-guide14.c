@@ -222,7 +222,7 @@ static void test_passthrough_irqs(void)
 {
 	struct xtrace_idset *irqs = xtrace_idset_new(), *cpus = xtrace_idset_new();
 	char *dir = tu_mkdtemp(), sys[PATH_MAX], proc[PATH_MAX], journal[PATH_MAX];
-	char *report = NULL, buf[64];
+	char *report = NULL;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
 	snprintf(sys, sizeof(sys), "%s/sys", kt_big_dir);
@@ -244,17 +244,14 @@ static void test_passthrough_irqs(void)
 	CU_ASSERT_EQUAL(kvmrt_shield_pin_irqs(proc, irqs, cpus, journal, &report), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(report, "IRQ 75 (passthrough) pinned to the VM's CPUs 11-13"));
 	free(report);
-	CU_ASSERT_EQUAL(kvmrt_read_line_at(proc, "irq/75/smp_affinity_list", buf, sizeof(buf)), 0);
-	CU_ASSERT_STRING_EQUAL(buf, "11-13");
-	CU_ASSERT_EQUAL(kvmrt_read_line_at(proc, "irq/80/smp_affinity_list", buf, sizeof(buf)), 0);
-	CU_ASSERT_STRING_EQUAL(buf, "0-39");
+	CU_ASSERT_STRING_EQUAL(kt_rd(proc, "irq/60/smp_affinity_list"), "11-13");
+	CU_ASSERT_STRING_EQUAL(kt_rd(proc, "irq/75/smp_affinity_list"), "11-13");
+	CU_ASSERT_STRING_EQUAL(kt_rd(proc, "irq/80/smp_affinity_list"), "0-39");
 	/* undone with the shield's journal */
 	CU_ASSERT_EQUAL(kvmrt_shield_undo(journal, &report), 0);
 	free(report);
-	CU_ASSERT_EQUAL(kvmrt_read_line_at(proc, "irq/60/smp_affinity_list", buf, sizeof(buf)), 0);
-	CU_ASSERT_STRING_EQUAL(buf, "0-39");
-	CU_ASSERT_EQUAL(kvmrt_read_line_at(proc, "irq/75/smp_affinity_list", buf, sizeof(buf)), 0);
-	CU_ASSERT_STRING_EQUAL(buf, "0-39");
+	CU_ASSERT_STRING_EQUAL(kt_rd(proc, "irq/60/smp_affinity_list"), "0-39");
+	CU_ASSERT_STRING_EQUAL(kt_rd(proc, "irq/75/smp_affinity_list"), "0-39");
 	tu_rm_rf(dir);
 	free(dir);
 	xtrace_idset_free(irqs);
