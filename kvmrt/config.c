@@ -206,10 +206,14 @@ static struct kvmrt_attr *vm_add_attr(struct kvmrt_vm *vm, const char *key, cons
 	return a;
 }
 
-/* A display name for messages: the VM's name, else its UUID. */
-static const char *vm_label(const struct kvmrt_vm *vm)
+const char *kvmrt_vm_label(const struct kvmrt_vm *vm)
 {
 	return vm->name && *vm->name ? vm->name : vm->uuid;
+}
+
+int kvmrt_vm_line(const struct kvmrt_vm *vm, enum kvmrt_attr_id a)
+{
+	return vm->attr_line[a] ? vm->attr_line[a] : vm->line;
 }
 
 static int parse_pcidevs(struct kvmrt_vm *vm, const char *value, const char **bad_item)
@@ -311,7 +315,7 @@ static int vm_interpret(struct kvmrt_vm *vm, struct kvmrt_diags *d, const char *
 	for (int i = 0; i < vm->nr_attrs; i++)
 		if (kvmrt_attr_lookup(vm->attrs[i].key) == KA_NAME)
 			vm->name = vm->attrs[i].value;
-	label = vm_label(vm);
+	label = kvmrt_vm_label(vm);
 
 	for (int i = 0; i < vm->nr_attrs; i++) {
 		struct kvmrt_attr *at = &vm->attrs[i];
@@ -661,15 +665,15 @@ static void check_unique(struct kvmrt_config *cfg)
 		struct kvmrt_vm *a = cfg->vms[i];
 
 		if (!kvmrt_valid_uuid(a->uuid))
-			kvmrt_diag_add(d, KVMRT_ERROR, cfg->path, a->line, vm_label(a), NULL,
+			kvmrt_diag_add(d, KVMRT_ERROR, cfg->path, a->line, kvmrt_vm_label(a), NULL,
 				       "section name '%s' is not a UUID such as "
 				       "aeec46cc-0638-4949-ac04-146b233194a9", a->uuid);
 		for (int j = 0; j < i; j++) {
 			struct kvmrt_vm *b = cfg->vms[j];
 
 			if (!strcasecmp(a->uuid, b->uuid))
-				kvmrt_diag_add(d, KVMRT_ERROR, cfg->path, a->line, vm_label(a),
-					       NULL, "duplicate UUID %s (also the section at line %d)",
+				kvmrt_diag_add(d, KVMRT_ERROR, cfg->path, a->line,
+					       kvmrt_vm_label(a), NULL, "duplicate UUID %s (also the section at line %d)",
 					       a->uuid, b->line);
 			if (a->name && b->name && *a->name && !strcmp(a->name, b->name))
 				kvmrt_diag_add(d, KVMRT_ERROR, cfg->path,
