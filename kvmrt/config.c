@@ -465,7 +465,12 @@ static int vm_interpret(struct kvmrt_vm *vm, struct kvmrt_diags *d, const char *
 		else
 			vm->nr_vcpus = n;
 	}
-	if (!vm->topo_auto && !(vm->nr_vcpus_auto && vm->cpuset_unresolved) &&
+	/*
+	 * auto gives a real-time VM's number only on the host (its siblings go
+	 * offline): nothing said about it before kvmrt_config_resolve()
+	 */
+	if (!vm->topo_auto &&
+	    !(vm->nr_vcpus_auto && (vm->cpuset_unresolved || (vm->rt && !vm->topo))) &&
 	    vm->sockets * vm->cores * vm->threads != vm->nr_vcpus)
 		kvmrt_diag_add(d, KVMRT_ERROR, file, vm->attr_line[KA_CPU_TOPOLOGY], label,
 			       "cpu_topology", "%d sockets x %d cores x %d threads make %d vCPUs, but nr_vcpus is %d", vm->sockets, vm->cores, vm->threads,

@@ -119,6 +119,18 @@ static void test_resolve_and_auto(void)
 	CU_ASSERT_STRING_EQUAL(kt_fmt(p->offline), "10,31-39");
 	CU_ASSERT_STRING_EQUAL(kt_fmt(p->vcpu[8]), "30");
 	kvmrt_placement_free(p);
+	/*
+	 * the same CPUs written plainly: nothing is said about the vCPUs before
+	 * the host shows which siblings go offline (9, not the 19 of the plain count)
+	 */
+	kvmrt_config_free(cfg);
+	cfg = kt_config(VM(U1, "name = a\nnr_vcpus = auto\ncpu_topology = 1,9,1\n"
+			   "cpuset = 11-19,30-39\nrt = on"));
+	CU_ASSERT_EQUAL(cfg->diags.n, 0);
+	CU_ASSERT_EQUAL(kvmrt_config_resolve(cfg, kt_big), 0);
+	CU_ASSERT_EQUAL(cfg->diags.n, 0);
+	kt_dump(&cfg->diags);
+	CU_ASSERT_EQUAL(cfg->vms[0]->nr_vcpus, 9);
 	/* a change re-reads it on the same host */
 	CU_ASSERT_EQUAL(kvmrt_vm_set(cfg->vms[0], "cpuset", "c1-4"), 1);
 	CU_ASSERT_STRING_EQUAL(kt_fmt(cfg->vms[0]->cpuset), "1-4,21-24");
