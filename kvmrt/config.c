@@ -206,10 +206,14 @@ static struct kvmrt_attr *vm_add_attr(struct kvmrt_vm *vm, const char *key, cons
 	return a;
 }
 
-/* A display name for messages: the VM's name, else its UUID. */
-static const char *vm_label(const struct kvmrt_vm *vm)
+const char *kvmrt_vm_label(const struct kvmrt_vm *vm)
 {
 	return vm->name && *vm->name ? vm->name : vm->uuid;
+}
+
+int kvmrt_vm_line(const struct kvmrt_vm *vm, enum kvmrt_attr_id a)
+{
+	return vm->attr_line[a] ? vm->attr_line[a] : vm->line;
 }
 
 static int parse_pcidevs(struct kvmrt_vm *vm, const char *value, const char **bad_item)
@@ -256,21 +260,23 @@ static void idset_error(struct kvmrt_diags *d, const char *file, int line, const
 }
 
 /*
- * nr_vcpus = auto: the cpuset's CPUs but the first (the emulator's); a
- * real-time VM keeps one thread per core, so its siblings do not count
+ * nr_vcpus = auto: the cpuset's CPUs that run vCPUs (without the siblings a
+ * real-time VM takes offline) but the first (the emulator's); -ENOMEM
  */
 static int auto_vcpus(const struct kvmrt_vm *vm)
 {
-	const struct kvmrt_topo *t = vm->topo;
-	unsigned int n = xtrace_idset_count(vm->cpuset);
+	struct xtrace_idset *usable = xtrace_idset_dup(vm->cpuset), *off = xtrace_idset_new();
+	unsigned int n = 0;
+	int ret = usable && off ? kvmrt_place_offline(vm, vm->topo, off) : -ENOMEM;
 
-	if (vm->rt && t) {
-		n = 0;
-		for (int i = 0; i < t->nr_cores; i++)
-			n += xtrace_idset_intersects(t->cores[i].cpus, vm->cpuset);
-		xtrace_idset_for_each(cpu, vm->cpuset)
-			n += !xtrace_idset_has(t->cpus, cpu);
+	if (!ret) {
+		xtrace_idset_andnot(usable, off);
+		n = xtrace_idset_count(usable);
 	}
+	xtrace_idset_free(usable);
+	xtrace_idset_free(off);
+	if (ret)
+		return ret;
 	return n > 1 ? (int)(n - 1 > MAX_VCPUS ? MAX_VCPUS : n - 1) : 1;
 }
 
@@ -283,8 +289,8 @@ static int vm_interpret(struct kvmrt_vm *vm, struct kvmrt_diags *d, const char *
 	bool cpuset_bad = false;
 	const char *label;
 	const char *bad;
+	int ret, n;
 	long v;
-	int ret;
 
 	vm_release_parsed(vm);
 	vm->name = vm->title = vm->description = vm->comments = NULL;
@@ -309,7 +315,7 @@ static int vm_interpret(struct kvmrt_vm *vm, struct kvmrt_diags *d, const char *
 	for (int i = 0; i < vm->nr_attrs; i++)
 		if (kvmrt_attr_lookup(vm->attrs[i].key) == KA_NAME)
 			vm->name = vm->attrs[i].value;
-	label = vm_label(vm);
+	label = kvmrt_vm_label(vm);
 
 	for (int i = 0; i < vm->nr_attrs; i++) {
 		struct kvmrt_attr *at = &vm->attrs[i];
@@ -454,10 +460,17 @@ static int vm_interpret(struct kvmrt_vm *vm, struct kvmrt_diags *d, const char *
 		if (xtrace_idset_empty(vm->cpuset))
 			kvmrt_diag_add(d, KVMRT_ERROR, file, vm->attr_line[KA_NR_VCPUS], label,
 				       "nr_vcpus", "auto needs a cpuset (it gives one vCPU per CPU of the cpuset but the first)");
+		else if ((n = auto_vcpus(vm)) < 0)
+			return n;
 		else
-			vm->nr_vcpus = auto_vcpus(vm);
+			vm->nr_vcpus = n;
 	}
-	if (!vm->topo_auto && !(vm->nr_vcpus_auto && vm->cpuset_unresolved) &&
+	/*
+	 * auto gives a real-time VM's number only on the host (its siblings go
+	 * offline): nothing said about it before kvmrt_config_resolve()
+	 */
+	if (!vm->topo_auto &&
+	    !(vm->nr_vcpus_auto && (vm->cpuset_unresolved || (vm->rt && !vm->topo))) &&
 	    vm->sockets * vm->cores * vm->threads != vm->nr_vcpus)
 		kvmrt_diag_add(d, KVMRT_ERROR, file, vm->attr_line[KA_CPU_TOPOLOGY], label,
 			       "cpu_topology", "%d sockets x %d cores x %d threads make %d vCPUs, but nr_vcpus is %d", vm->sockets, vm->cores, vm->threads,
@@ -657,15 +670,15 @@ static void check_unique(struct kvmrt_config *cfg)
 		struct kvmrt_vm *a = cfg->vms[i];
 
 		if (!kvmrt_valid_uuid(a->uuid))
-			kvmrt_diag_add(d, KVMRT_ERROR, cfg->path, a->line, vm_label(a), NULL,
+			kvmrt_diag_add(d, KVMRT_ERROR, cfg->path, a->line, kvmrt_vm_label(a), NULL,
 				       "section name '%s' is not a UUID such as "
 				       "aeec46cc-0638-4949-ac04-146b233194a9", a->uuid);
 		for (int j = 0; j < i; j++) {
 			struct kvmrt_vm *b = cfg->vms[j];
 
 			if (!strcasecmp(a->uuid, b->uuid))
-				kvmrt_diag_add(d, KVMRT_ERROR, cfg->path, a->line, vm_label(a),
-					       NULL, "duplicate UUID %s (also the section at line %d)",
+				kvmrt_diag_add(d, KVMRT_ERROR, cfg->path, a->line,
+					       kvmrt_vm_label(a), NULL, "duplicate UUID %s (also the section at line %d)",
 					       a->uuid, b->line);
 			if (a->name && b->name && *a->name && !strcmp(a->name, b->name))
 				kvmrt_diag_add(d, KVMRT_ERROR, cfg->path,

@@ -369,7 +369,6 @@ static int run_boot(const struct boot_opts *o, char **names, int nr_names)
 	struct kvmrt_topo *topo;
 	struct kvmrt_vm **vms = NULL;
 	int count = 0, ret = 2, booted = 0;
-	char *err = NULL;
 
 	if (!cfg)
 		return 2;
@@ -399,11 +398,9 @@ static int run_boot(const struct boot_opts *o, char **names, int nr_names)
 		tool_error("cannot create '%s': %s", o->state_dir, strerror(errno));
 		goto out;
 	}
-	v = kvmrt_virt_open(o->c.uri, &err);
-	if (!v) {
-		tool_error("cannot connect to libvirt: %s", err);
+	v = tool_virt_open(o->c.uri);
+	if (!v)
 		goto out;
-	}
 	ret = 0;
 	for (int i = 0; i < count; i++) {
 		const struct kvmrt_vm *vm = vms[i];
@@ -423,7 +420,6 @@ static int run_boot(const struct boot_opts *o, char **names, int nr_names)
 	if (!booted)
 		printf("no VM to boot (none named, none autostart%s)\n", o->all ? " or enabled" : "");
 out:
-	free(err);
 	free(vms);
 	xtrace_idset_free(hk);
 	kvmrt_virt_close(v);

@@ -106,11 +106,9 @@ static int run_import(struct import_opts *o)
 	topo = tool_load_topo_cfg(o->c.sysfs, cfg, false);
 	if (!topo)
 		goto out;
-	v = kvmrt_virt_open(o->c.uri, &err);
-	if (!v) {
-		tool_error("cannot connect to libvirt: %s", err);
+	v = tool_virt_open(o->c.uri);
+	if (!v)
 		goto out;
-	}
 	if (o->nr_names) {
 		for (int i = 0; i < o->nr_names; i++)
 			failed |= import_one(o, cfg, v, topo, o->names[i]);

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "kvmrt.h"
 #include "sbuf.h"
 
 /* strdup that accepts NULL */
@@ -14,6 +15,11 @@ char *kvmrt_strdup(const char *s);
 char *kvmrt_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* @s without leading and trailing blanks, in place */
 char *kvmrt_trim(char *s);
+
+/* a VM in messages: its name, else its UUID */
+const char *kvmrt_vm_label(const struct kvmrt_vm *vm);
+/* the line of attribute @a of @vm in its file, that of its section when @a is not set */
+int kvmrt_vm_line(const struct kvmrt_vm *vm, enum kvmrt_attr_id a);
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -130,18 +130,15 @@ static int run_shutdown(const struct shutdown_opts *o, char **names, int nr_name
 	struct kvmrt_virt *v = NULL;
 	struct kvmrt_vm **vms = NULL;
 	int count = 0, ret = 1;
-	char *err = NULL;
 
 	if (!cfg)
 		return 1;
 	vms = tool_select(cfg, names, nr_names, &count);
 	if (!vms)
 		goto out;
-	v = kvmrt_virt_open(o->c.uri, &err);
-	if (!v) {
-		tool_error("cannot connect to libvirt: %s", err);
+	v = tool_virt_open(o->c.uri);
+	if (!v)
 		goto out;
-	}
 	ret = 0;
 	for (int i = 0; i < count; i++) {
 		if (!nr_names && vms[i]->disabled && !o->all)
@@ -150,7 +147,6 @@ static int run_shutdown(const struct shutdown_opts *o, char **names, int nr_name
 			ret = 1;
 	}
 out:
-	free(err);
 	free(vms);
 	kvmrt_virt_close(v);
 	kvmrt_config_free(cfg);

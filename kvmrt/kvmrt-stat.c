@@ -233,7 +233,6 @@ static int run_stat(const struct stat_opts *o, char **names, int nr_names)
 	struct kvmrt_topo *topo = NULL;
 	struct kvmrt_vm **vms = NULL;
 	int count = 0, ret = 1, bad = 0, shown = 0;
-	char *err = NULL;
 
 	if (!cfg)
 		return 1;
@@ -243,11 +242,9 @@ static int run_stat(const struct stat_opts *o, char **names, int nr_names)
 	vms = tool_select(cfg, names, nr_names, &count);
 	if (!vms)
 		goto out;
-	v = kvmrt_virt_open(o->c.uri, &err);
-	if (!v) {
-		tool_error("cannot connect to libvirt: %s", err);
+	v = tool_virt_open(o->c.uri);
+	if (!v)
 		goto out;
-	}
 	if (o->json)
 		printf("[");
 	else
@@ -276,7 +273,6 @@ static int run_stat(const struct stat_opts *o, char **names, int nr_names)
 		ret = 1;
 	}
 out:
-	free(err);
 	free(vms);
 	kvmrt_virt_close(v);
 	kvmrt_topo_free(topo);

@@ -127,7 +127,6 @@ static int run_sync(struct sync_opts *o)
 	struct kvmrt_topo *topo = NULL;
 	struct kvmrt_virt *v = NULL;
 	struct kvmrt_vm **vms = NULL;
-	char *err = NULL;
 	int n, ret = 1;
 
 	cfg = tool_load_config(o->c.config, false, false);
@@ -164,17 +163,14 @@ static int run_sync(struct sync_opts *o)
 		}
 		kvmrt_diags_release(&d);
 	}
-	v = kvmrt_virt_open(o->c.uri, &err);
-	if (!v) {
-		tool_error("cannot connect to libvirt: %s", err);
+	v = tool_virt_open(o->c.uri);
+	if (!v)
 		goto out;
-	}
 	if (o->reverse)
 		ret = from_libvirt(o, cfg, v, vms, n, topo);
 	else
 		ret = to_libvirt(o, v, vms, n, topo);
 out:
-	free(err);
 	free(vms);
 	kvmrt_virt_close(v);
 	kvmrt_topo_free(topo);

@@ -137,6 +137,17 @@ struct kvmrt_topo *tool_load_topo_cfg(const char *sysfs, struct kvmrt_config *cf
 	return NULL;
 }
 
+struct kvmrt_virt *tool_virt_open(const char *uri)
+{
+	char *err = NULL;
+	struct kvmrt_virt *v = kvmrt_virt_open(uri, &err);
+
+	if (!v)
+		tool_error("cannot connect to libvirt: %s", err);
+	free(err);
+	return v;
+}
+
 struct kvmrt_vm **tool_select(const struct kvmrt_config *cfg, char **names, int nr_names,
 			      int *count)
 {

@@ -48,6 +48,8 @@ struct kvmrt_topo *tool_load_topo(const char *sysfs);
  */
 struct kvmrt_topo *tool_load_topo_cfg(const char *sysfs, struct kvmrt_config *cfg,
 				      bool errors_ok);
+/** tool_virt_open - kvmrt_virt_open(@uri); NULL when it fails, said on stderr */
+struct kvmrt_virt *tool_virt_open(const char *uri);
 /** tool_select - the VMs named (by name or UUID) in @names, all when none; NULL on unknown */
 struct kvmrt_vm **tool_select(const struct kvmrt_config *cfg, char **names, int nr_names,
 			      int *count);

@@ -266,10 +266,19 @@ struct kvmrt_placement {
  * other CPUs j (0-based among them) with j mod nr_vcpus == i when there are
  * at least nr_vcpus of them (over-provisioned: some vCPUs get several), and
  * otherwise CPU i mod (their number) (under-provisioned: vCPUs share). With
- * a one-CPU cpuset every thread runs on that CPU.
+ * a one-CPU cpuset every thread runs on that CPU. For a real-time VM the
+ * cpuset is taken without its siblings going offline (kvmrt_place_offline).
  */
 struct kvmrt_placement *kvmrt_place(const struct kvmrt_vm *vm, const struct kvmrt_topo *topo);
 void kvmrt_placement_free(struct kvmrt_placement *p);
+/**
+ * kvmrt_place_offline - the hyper-thread siblings real-time @vm takes offline
+ * on @topo (none when it is not real-time or @topo is NULL), added to
+ * @offline: every CPU of the cores its cpuset touches but the lowest of the
+ * cpuset's CPUs on each. Its vCPUs run on the cpuset without them. 0 or -ENOMEM.
+ */
+int kvmrt_place_offline(const struct kvmrt_vm *vm, const struct kvmrt_topo *topo,
+			struct xtrace_idset *offline);
 
 /* ------------------------------------------------------------- validation */
 

@@ -41,11 +41,6 @@ static bool is_bridge(const char *sysfs, const char *addr)
 	return !kvmrt_read_line_at(dir, "class", v, sizeof(v)) && !strncmp(v, "0x0604", 6);
 }
 
-static const char *label(const struct kvmrt_vm *vm)
-{
-	return vm->name && *vm->name ? vm->name : vm->uuid;
-}
-
 static bool has_dev(const struct kvmrt_vm *vm, const char *addr)
 {
 	for (int i = 0; i < vm->nr_pcidevs; i++)
@@ -73,7 +68,8 @@ static void check_group(const struct kvmrt_config *cfg, const struct kvmrt_topo 
 	struct sbuf missing = { 0 };
 	char dir[PATH_MAX];
 	struct dirent *de;
-	int line = vm->attr_line[KA_PCIDEVS] ? vm->attr_line[KA_PCIDEVS] : vm->line;
+	int line = kvmrt_vm_line(vm, KA_PCIDEVS);
+	const char *who = kvmrt_vm_label(vm);
 	DIR *dd;
 
 	snprintf(dir, sizeof(dir), "%s/kernel/iommu_groups/%d/devices", sysfs, group);
@@ -85,15 +81,15 @@ static void check_group(const struct kvmrt_config *cfg, const struct kvmrt_topo 
 			continue;
 		o = owner(cfg, vm, de->d_name);
 		if (o)
-			kvmrt_diag_add(d, KVMRT_ERROR, cfg->path, line, label(vm), "pcidevs", "PCI device %s shares IOMMU group %d with %s, which is passed to VM '%s': a group goes to one VM as a whole",
-				       addr, group, de->d_name, label(o));
+			kvmrt_diag_add(d, KVMRT_ERROR, cfg->path, line, who, "pcidevs", "PCI device %s shares IOMMU group %d with %s, which is passed to VM '%s': a group goes to one VM as a whole",
+				       addr, group, de->d_name, kvmrt_vm_label(o));
 		else
 			sb_printf(&missing, "%s%s", missing.len ? ", " : "", de->d_name);
 	}
 	if (dd)
 		closedir(dd);
 	if (missing.len)
-		kvmrt_diag_add(d, KVMRT_ERROR, cfg->path, line, label(vm), "pcidevs", "PCI device %s is in IOMMU group %d with %s: VFIO passes a whole group, so add %s to pcidevs (or move the device to another slot)",
+		kvmrt_diag_add(d, KVMRT_ERROR, cfg->path, line, who, "pcidevs", "PCI device %s is in IOMMU group %d with %s: VFIO passes a whole group, so add %s to pcidevs (or move the device to another slot)",
 			       addr, group, missing.buf, strchr(missing.buf, ',') ? "them" : "it");
 	sb_release(&missing);
 }
@@ -105,7 +101,8 @@ int kvmrt_validate_pcidevs(const struct kvmrt_config *cfg, const struct kvmrt_to
 
 	for (int i = 0; i < cfg->nr_vms; i++) {
 		const struct kvmrt_vm *vm = cfg->vms[i];
-		int line = vm->attr_line[KA_PCIDEVS] ? vm->attr_line[KA_PCIDEVS] : vm->line;
+		int line = kvmrt_vm_line(vm, KA_PCIDEVS);
+		const char *who = kvmrt_vm_label(vm);
 		struct xtrace_idset *groups = xtrace_idset_new(), *nodes = xtrace_idset_new();
 
 		if (!groups || !nodes || kvmrt_topo_nodes_of(topo, vm->cpuset, nodes)) {
@@ -121,14 +118,14 @@ int kvmrt_validate_pcidevs(const struct kvmrt_config *cfg, const struct kvmrt_to
 
 			snprintf(dev, sizeof(dev), "%s/bus/pci/devices/%s", topo->root, addr);
 			if (access(dev, F_OK)) {
-				kvmrt_diag_add(d, KVMRT_ERROR, cfg->path, line, label(vm), "pcidevs",
+				kvmrt_diag_add(d, KVMRT_ERROR, cfg->path, line, who, "pcidevs",
 					       "PCI device %s is not on this host (lspci -D lists them)",
 					       addr);
 				continue;
 			}
 			group = iommu_group(dev);
 			if (group < 0)
-				kvmrt_diag_add(d, KVMRT_ERROR, cfg->path, line, label(vm), "pcidevs",
+				kvmrt_diag_add(d, KVMRT_ERROR, cfg->path, line, who, "pcidevs",
 					       "PCI device %s is in no IOMMU group: it cannot be passed through (turn the IOMMU on: intel_iommu=on or amd_iommu=on; kvmrt-validate-host checks it)",
 					       addr);
 			else if (!xtrace_idset_has(groups, group)) {
@@ -140,7 +137,7 @@ int kvmrt_validate_pcidevs(const struct kvmrt_config *cfg, const struct kvmrt_to
 			    !xtrace_idset_empty(nodes) && !xtrace_idset_has(nodes, node)) {
 				char *s = xtrace_idset_format(nodes);
 
-				kvmrt_diag_add(d, KVMRT_WARNING, cfg->path, line, label(vm), "pcidevs",
+				kvmrt_diag_add(d, KVMRT_WARNING, cfg->path, line, who, "pcidevs",
 					       "PCI device %s is on NUMA node %ld, not one of the cpuset's (%s): its DMA and interrupts cross nodes",
 					       addr, node, s ? s : "?");
 				free(s);

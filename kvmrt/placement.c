@@ -25,6 +25,38 @@ void kvmrt_placement_free(struct kvmrt_placement *p)
 	free(p);
 }
 
+/*
+ * A real-time VM owns every hyper-thread of its cores and keeps one online
+ * per core: the lowest of its cpuset's CPUs on that core.
+ */
+int kvmrt_place_offline(const struct kvmrt_vm *vm, const struct kvmrt_topo *topo,
+			struct xtrace_idset *offline)
+{
+	struct xtrace_idset *mine;
+	int ret = 0;
+
+	if (!vm->rt || !topo)
+		return 0;
+	mine = xtrace_idset_new();
+	if (!mine)
+		return -ENOMEM;
+	for (int i = 0; i < topo->nr_cores && !ret; i++) {
+		const struct xtrace_idset *core = topo->cores[i].cpus;
+		int kept;
+
+		xtrace_idset_clear(mine);
+		ret = xtrace_idset_or(mine, core);
+		xtrace_idset_and(mine, vm->cpuset);
+		kept = xtrace_idset_next(mine, 0);
+		if (ret || kept < 0)
+			continue;
+		ret = xtrace_idset_or(offline, core);
+		xtrace_idset_del(offline, kept);
+	}
+	xtrace_idset_free(mine);
+	return ret ? -ENOMEM : 0;
+}
+
 struct kvmrt_placement *kvmrt_place(const struct kvmrt_vm *vm, const struct kvmrt_topo *topo)
 {
 	struct kvmrt_placement *p = calloc(1, sizeof(*p));
@@ -59,38 +91,10 @@ struct kvmrt_placement *kvmrt_place(const struct kvmrt_vm *vm, const struct kvmr
 	if (xtrace_idset_or(p->numa_nodes, vm->numatune_auto ? p->cpuset_nodes : vm->numatune))
 		goto oom;
 
-	/*
-	 * A real-time VM owns every hyper-thread of its cores and keeps one
-	 * online per core: the lowest of its cpuset's CPUs on that core.
-	 */
-	if (vm->rt && topo) {
-		struct xtrace_idset *mine = xtrace_idset_new();
-
-		if (!mine || kvmrt_topo_siblings_of(topo, vm->cpuset, p->owned)) {
-			xtrace_idset_free(mine);
-			goto oom;
-		}
-		for (int i = 0; i < topo->nr_cores; i++) {
-			const struct xtrace_idset *core = topo->cores[i].cpus;
-			int kept;
-
-			xtrace_idset_clear(mine);
-			if (xtrace_idset_or(mine, core)) {
-				xtrace_idset_free(mine);
-				goto oom;
-			}
-			xtrace_idset_and(mine, vm->cpuset);
-			kept = xtrace_idset_next(mine, 0);
-			if (kept < 0)
-				continue;
-			if (xtrace_idset_or(p->offline, core)) {
-				xtrace_idset_free(mine);
-				goto oom;
-			}
-			xtrace_idset_del(p->offline, kept);
-		}
-		xtrace_idset_free(mine);
-	}
+	if (vm->rt && topo && kvmrt_topo_siblings_of(topo, vm->cpuset, p->owned))
+		goto oom;
+	if (kvmrt_place_offline(vm, topo, p->offline))
+		goto oom;
 
 	/* the CPUs that stay online: a sibling taken offline runs no vCPU */
 	usable = xtrace_idset_dup(vm->cpuset);

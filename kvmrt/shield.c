@@ -124,6 +124,15 @@ static int shield_put(struct kvmrt_shield *s, const char *path, const char *val,
 	return ret ? ret : write_str(path, val);
 }
 
+/*
+ * a write the kernel refuses (a managed IRQ, a workqueue that keeps its mask):
+ * said in the report, and the shield goes on
+ */
+static bool kernel_refuses(int ret)
+{
+	return ret == -EIO || ret == -EINVAL || ret == -EPERM;
+}
+
 static int shield_mkdir(struct kvmrt_shield *s, const char *path)
 {
 	int ret = journal_line(s, "mkdir %s\n", path);
@@ -330,7 +339,7 @@ static int move_irqs(struct kvmrt_shield *s, const struct kvmrt_shield_req *q, s
 		}
 		ret = shield_write(s, path, val);
 		free(val);
-		if (ret == -EIO || ret == -EINVAL || ret == -EPERM) {
+		if (kernel_refuses(ret)) {
 			/* a managed IRQ (the kernel keeps it where the driver put it) */
 			char *a = xtrace_idset_format(irqs[i].affinity);
 
@@ -439,7 +448,7 @@ static int shield_workqueues(struct kvmrt_shield *s, const struct kvmrt_shield_r
 		if (access(path, F_OK))
 			continue;
 		ret = shield_write(s, path, mask);
-		if (ret == -EINVAL || ret == -EPERM || ret == -EIO) {
+		if (kernel_refuses(ret)) {
 			sb_printf(rep, "workqueue %s: the kernel refuses CPU mask %s (%s)\n",
 				  de->d_name, mask, strerror(-ret));
 			ret = 0;
@@ -531,7 +540,7 @@ int kvmrt_shield_pin_irqs(const char *procfs, const struct xtrace_idset *irqs,
 			break;
 		snprintf(path, sizeof(path), "%s/irq/%d/smp_affinity_list", procfs, irq);
 		r = shield_write(&s, path, val);
-		if (r == -EIO || r == -EINVAL || r == -EPERM)
+		if (kernel_refuses(r))
 			sb_printf(&rep, "IRQ %d (passthrough) stays where it is: the kernel refuses to move it (%s)\n",
 				  irq, strerror(-r));
 		else if (r)

@@ -20,16 +20,6 @@ struct vctx {
 	struct kvmrt_placement **pl;
 };
 
-static const char *label(const struct kvmrt_vm *vm)
-{
-	return vm->name && *vm->name ? vm->name : vm->uuid;
-}
-
-static int line_of(const struct kvmrt_vm *vm, enum kvmrt_attr_id a)
-{
-	return vm->attr_line[a] ? vm->attr_line[a] : vm->line;
-}
-
 __attribute__((format(printf, 5, 6)))
 static void diag(struct vctx *c, enum kvmrt_level lvl, const struct kvmrt_vm *vm,
 		 enum kvmrt_attr_id a, const char *fmt, ...)
@@ -41,8 +31,9 @@ static void diag(struct vctx *c, enum kvmrt_level lvl, const struct kvmrt_vm *vm
 	if (vasprintf(&msg, fmt, ap) < 0)
 		msg = NULL;
 	va_end(ap);
-	kvmrt_diag_add(c->d, lvl, c->cfg->path, vm ? line_of(vm, a) : 0, vm ? label(vm) : NULL,
-		       vm ? kvmrt_attr_name(a) : NULL, "%s", msg ? msg : "(no memory)");
+	kvmrt_diag_add(c->d, lvl, c->cfg->path, vm ? kvmrt_vm_line(vm, a) : 0,
+		       vm ? kvmrt_vm_label(vm) : NULL, vm ? kvmrt_attr_name(a) : NULL, "%s",
+		       msg ? msg : "(no memory)");
 	free(msg);
 }
 
@@ -160,7 +151,6 @@ static void check_vm(struct vctx *c, const struct kvmrt_vm *vm, const struct kvm
 	}
 }
 
-/* The rules between the real-time VM @a and another VM @b. */
 /* guest_services: the VM's name names its socket (KVMRT_GS_SOCKET_DIR/NAME.sock) */
 static void check_gs(struct vctx *c, const struct kvmrt_vm *vm)
 {
@@ -173,6 +163,7 @@ static void check_gs(struct vctx *c, const struct kvmrt_vm *vm)
 		diag(c, KVMRT_WARNING, vm, KA_GUEST_SERVICES, "set on a disabled VM: kvmrt-gsd answers it only once it is enabled");
 }
 
+/* The rules between the real-time VM @a and another VM @b. */
 static void check_pair(struct vctx *c, const struct kvmrt_vm *a,
 		       const struct kvmrt_placement *pa, const struct kvmrt_vm *b,
 		       const struct kvmrt_placement *pb, bool report_overlap)
@@ -185,7 +176,7 @@ static void check_pair(struct vctx *c, const struct kvmrt_vm *a,
 	if (pb->bound && xtrace_idset_intersects(a->cpuset, b->cpuset) && report_overlap) {
 		s = set_op(a->cpuset, b->cpuset, false);
 		diag(c, KVMRT_ERROR, a, KA_CPUSET, "overlaps the cpuset of VM '%s' on CPU%s %s: a real-time VM's CPUs are its own",
-		     label(b), s && strpbrk(s, ",-") ? "s" : "",
+		     kvmrt_vm_label(b), s && strpbrk(s, ",-") ? "s" : "",
 		     s ? s : "?");
 		free(s);
 	}
@@ -198,7 +189,7 @@ static void check_pair(struct vctx *c, const struct kvmrt_vm *a,
 			s = xtrace_idset_format(sib);
 			diag(c, KVMRT_ERROR, b, KA_CPUSET, "CPU%s %s %s hyper-thread sibling%s of the CPUs of real-time VM '%s', which owns them and takes them offline",
 			     plural(sib) ? "s" : "", s ? s : "?", plural(sib) ? "are" : "is a",
-			     plural(sib) ? "s" : "", label(a));
+			     plural(sib) ? "s" : "", kvmrt_vm_label(a));
 			free(s);
 		}
 	}
@@ -210,7 +201,7 @@ static void check_pair(struct vctx *c, const struct kvmrt_vm *a,
 		if (!xtrace_idset_empty(bnodes)) {
 			s = xtrace_idset_format(bnodes);
 			diag(c, KVMRT_WARNING, b, KA_CPUSET, "shares NUMA node%s %s with real-time VM '%s'",
-			     plural(bnodes) ? "s" : "", s ? s : "?", label(a));
+			     plural(bnodes) ? "s" : "", s ? s : "?", kvmrt_vm_label(a));
 			free(s);
 		}
 	}
@@ -220,7 +211,7 @@ static void check_pair(struct vctx *c, const struct kvmrt_vm *a,
 		s = set_op(pb->numa_nodes, pa->cpuset_nodes, false);
 		diag(c, KVMRT_WARNING, b, KA_NUMATUNE, "NUMA node%s %s %s used by the cpuset of real-time VM '%s'",
 		     s && strpbrk(s, ",-") ? "s" : "", s ? s : "?",
-		     s && strpbrk(s, ",-") ? "are" : "is", label(a));
+		     s && strpbrk(s, ",-") ? "are" : "is", kvmrt_vm_label(a));
 		free(s);
 	}
 }
@@ -289,7 +280,7 @@ int kvmrt_validate(const struct kvmrt_config *cfg, const struct kvmrt_topo *topo
 					if (!strcmp(a->pcidevs[x], b->pcidevs[y]))
 						diag(&c, KVMRT_ERROR, b, KA_PCIDEVS, "PCI device %s is also passed to VM '%s'",
 						     b->pcidevs[y],
-						     label(a));
+						     kvmrt_vm_label(a));
 		}
 	}
 	if (kvmrt_validate_pcidevs(cfg, topo, d) < 0)

@@ -72,6 +72,55 @@ struct kvmrt_topo *kt_topo(const char *args)
 	return t;
 }
 
+struct kvmrt_topo *kt_big;
+char *kt_big_dir;
+
+int kt_big_setup(void)
+{
+	char path[PATH_MAX];
+
+	kt_big_dir = kt_sysfs("2 10 2 2");
+	if (!kt_big_dir)
+		return -1;
+	snprintf(path, sizeof(path), "%s/sys", kt_big_dir);
+	kt_big = kvmrt_topo_load(path);
+	return kt_big ? 0 : -1;
+}
+
+int kt_big_teardown(void)
+{
+	kvmrt_topo_free(kt_big);
+	kt_big = NULL;
+	if (kt_big_dir)
+		tu_rm_rf(kt_big_dir);
+	free(kt_big_dir);
+	kt_big_dir = NULL;
+	return 0;
+}
+
+const char *kt_fmt(const struct xtrace_idset *s)
+{
+	static char buf[8][256];
+	static int i;
+	char *f = s ? xtrace_idset_format(s) : NULL;
+
+	i = (i + 1) % 8;
+	snprintf(buf[i], sizeof(buf[i]), "%s", f ? f : s ? "(null)" : "(none)");
+	free(f);
+	return buf[i];
+}
+
+const char *kt_rd(const char *dir, const char *name)
+{
+	static char buf[4][256];
+	static int i;
+
+	i = (i + 1) % 4;
+	if (kvmrt_read_line_at(dir, name, buf[i], sizeof(buf[i])))
+		snprintf(buf[i], sizeof(buf[i]), "(none)");
+	return buf[i];
+}
+
 struct kvmrt_config *kt_config(const char *text)
 {
 	struct kvmrt_config *cfg = NULL;

@@ -12,27 +12,6 @@
 
 #include "kvmrt-test.h"
 
-static struct kvmrt_topo *big;
-
-static int setup(void)
-{
-	char *dir = kt_sysfs("2 10 2 2"), path[256];
-
-	if (!dir)
-		return -1;
-	snprintf(path, sizeof(path), "%s/sys", dir);
-	big = kvmrt_topo_load(path);
-	tu_rm_rf(dir);
-	free(dir);
-	return big ? 0 : -1;
-}
-
-static int teardown(void)
-{
-	kvmrt_topo_free(big);
-	return 0;
-}
-
 /* A domain as virt-manager would write it, with much KVM-RT does not own. */
 static const char rich_xml[] =
 	"<domain type='kvm' xmlns:my='http://example.com/my'>\n"
@@ -134,7 +113,7 @@ static char *apply(const char *xml, const char *cfgtext, bool *changed)
 	char *out = NULL, *err = NULL;
 
 	CU_ASSERT_EQUAL(cfg->diags.errors, 0);
-	CU_ASSERT_EQUAL(kvmrt_domxml_apply(xml, cfg->vms[0], big, &out, changed, &err), 0);
+	CU_ASSERT_EQUAL(kvmrt_domxml_apply(xml, cfg->vms[0], kt_big, &out, changed, &err), 0);
 	if (err)
 		fprintf(stderr, "\n    apply: %s\n", err);
 	free(err);
@@ -328,7 +307,7 @@ static void test_bad_xml(void)
 		char *out = NULL, *err = NULL;
 		bool changed;
 
-		CU_ASSERT_EQUAL(kvmrt_domxml_apply(bad[i], cfg->vms[0], big, &out, &changed, &err),
+		CU_ASSERT_EQUAL(kvmrt_domxml_apply(bad[i], cfg->vms[0], kt_big, &out, &changed, &err),
 				-EINVAL);
 		CU_ASSERT_PTR_NULL(out);
 		CU_ASSERT_PTR_NOT_NULL(err);
@@ -337,7 +316,7 @@ static void test_bad_xml(void)
 		free(err);
 		err = NULL;
 		if (i < 3) {
-			CU_ASSERT_EQUAL(kvmrt_domxml_read(bad[i], big, &s, &err), -EINVAL);
+			CU_ASSERT_EQUAL(kvmrt_domxml_read(bad[i], kt_big, &s, &err), -EINVAL);
 			CU_ASSERT_PTR_NOT_NULL(err);
 			free(err);
 		}
@@ -377,7 +356,7 @@ static void test_read(void)
 		snprintf(text, sizeof(text), "[fde74e84-0e1b-404e-90e7-72101e79c48a]\n%s\n",
 			 cases[i].cfg);
 		out = apply(rich_xml, text, &changed);
-		CU_ASSERT_EQUAL_FATAL(kvmrt_domxml_read(out, big, &s, &err), 0);
+		CU_ASSERT_EQUAL_FATAL(kvmrt_domxml_read(out, kt_big, &s, &err), 0);
 		CU_ASSERT_STRING_EQUAL(s.uuid, "fde74e84-0e1b-404e-90e7-72101e79c48a");
 		for (int a = 0; a < KA_NR; a++) {
 			if (!cases[i].want[a])
@@ -400,7 +379,7 @@ static void test_read(void)
 
 int add_domxml_suite(void)
 {
-	CU_pSuite s = CU_add_suite("domain XML", setup, teardown);
+	CU_pSuite s = CU_add_suite("domain XML", kt_big_setup, kt_big_teardown);
 
 	if (!s || !CU_add_test(s, "real-time VM: every element, nothing else", test_apply_rt) ||
 	    !CU_add_test(s, "back to a plain VM", test_apply_not_rt) ||

@@ -12,42 +12,6 @@
 
 #include "kvmrt-test.h"
 
-static struct kvmrt_topo *big;	/* CPUs 0-9,20-29: socket/node 0; 10-19,30-39: 1 */
-static char *big_dir;
-
-static int setup(void)
-{
-	char path[PATH_MAX];
-
-	big_dir = kt_sysfs("2 10 2 2");
-	if (!big_dir)
-		return -1;
-	snprintf(path, sizeof(path), "%s/sys", big_dir);
-	big = kvmrt_topo_load(path);
-	return big ? 0 : -1;
-}
-
-static int teardown(void)
-{
-	kvmrt_topo_free(big);
-	if (big_dir)
-		tu_rm_rf(big_dir);
-	free(big_dir);
-	return 0;
-}
-
-static char *fmt(const struct xtrace_idset *s)
-{
-	static char buf[4][256];
-	static int i;
-	char *f = xtrace_idset_format(s);
-
-	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof(buf[i]), "%s", f ? f : "(null)");
-	free(f);
-	return buf[i];
-}
-
 static void test_cpuset_syntax(void)
 {
 	static const struct {
@@ -87,15 +51,15 @@ static void test_cpuset_syntax(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *bad = NULL;
-		int ret = kvmrt_cpuset_parse(s, cases[i].spec, big, &bad);
+		int ret = kvmrt_cpuset_parse(s, cases[i].spec, kt_big, &bad);
 
 		if (ret != cases[i].ret)
 			fprintf(stderr, "\n    '%s': %d, want %d\n", cases[i].spec, ret, cases[i].ret);
 		CU_ASSERT_EQUAL(ret, cases[i].ret);
 		if (!ret) {
-			CU_ASSERT_STRING_EQUAL(fmt(s), cases[i].cpus);
-			if (strcmp(fmt(s), cases[i].cpus))
-				fprintf(stderr, "\n    '%s': %s\n", cases[i].spec, fmt(s));
+			CU_ASSERT_STRING_EQUAL(kt_fmt(s), cases[i].cpus);
+			if (strcmp(kt_fmt(s), cases[i].cpus))
+				fprintf(stderr, "\n    '%s': %s\n", cases[i].spec, kt_fmt(s));
 		} else {
 			CU_ASSERT_PTR_NOT_NULL_FATAL(bad);
 			CU_ASSERT_EQUAL(strncmp(bad, cases[i].cpus, strlen(cases[i].cpus)), 0);
@@ -110,7 +74,7 @@ static void test_cpuset_syntax(void)
 	CU_ASSERT_EQUAL(kvmrt_cpuset_parse(s, "n1,~t3", NULL, NULL), -EAGAIN);
 	CU_ASSERT_EQUAL(kvmrt_cpuset_parse(s, "n1,x", NULL, NULL), -EINVAL);
 	CU_ASSERT_EQUAL(kvmrt_cpuset_parse(s, "1-3", NULL, NULL), 0);
-	CU_ASSERT_STRING_EQUAL(fmt(s), "1-3");
+	CU_ASSERT_STRING_EQUAL(kt_fmt(s), "1-3");
 	CU_ASSERT_TRUE(kvmrt_cpuset_is_plain("0, 2-4"));
 	CU_ASSERT_FALSE(kvmrt_cpuset_is_plain("~2"));
 	CU_ASSERT_FALSE(kvmrt_cpuset_is_plain("c2"));
@@ -125,7 +89,7 @@ static struct kvmrt_config *resolved(const char *text)
 {
 	struct kvmrt_config *cfg = kt_config(text);
 
-	CU_ASSERT_TRUE(kvmrt_config_resolve(cfg, big) >= 0);
+	CU_ASSERT_TRUE(kvmrt_config_resolve(cfg, kt_big) >= 0);
 	return cfg;
 }
 
@@ -140,24 +104,36 @@ static void test_resolve_and_auto(void)
 	CU_ASSERT_EQUAL(cfg->diags.n, 0);
 	CU_ASSERT_TRUE(cfg->vms[0]->cpuset_unresolved);
 	CU_ASSERT_TRUE(xtrace_idset_empty(cfg->vms[0]->cpuset));
-	CU_ASSERT_EQUAL(kvmrt_config_resolve(cfg, big), 0);
+	CU_ASSERT_EQUAL(kvmrt_config_resolve(cfg, kt_big), 0);
 	CU_ASSERT_FALSE(cfg->vms[0]->cpuset_unresolved);
-	CU_ASSERT_STRING_EQUAL(fmt(cfg->vms[0]->cpuset), "11-19,30-39");
+	CU_ASSERT_STRING_EQUAL(kt_fmt(cfg->vms[0]->cpuset), "11-19,30-39");
 	/* real-time: 10 cores, one CPU each stays (11-19 and 30, the lowest of core 10) */
 	CU_ASSERT_EQUAL(cfg->vms[0]->nr_vcpus, 9);
 	s = kvmrt_vm_format(cfg->vms[0], KA_NR_VCPUS);
 	CU_ASSERT_STRING_EQUAL(s, "auto");
 	free(s);
-	p = kvmrt_place(cfg->vms[0], big);
+	p = kvmrt_place(cfg->vms[0], kt_big);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 	CU_ASSERT_EQUAL(p->prov, KVMRT_PROV_EXACT);
 	CU_ASSERT_EQUAL(p->emulator_cpu, 11);
-	CU_ASSERT_STRING_EQUAL(fmt(p->offline), "10,31-39");
-	CU_ASSERT_STRING_EQUAL(fmt(p->vcpu[8]), "30");
+	CU_ASSERT_STRING_EQUAL(kt_fmt(p->offline), "10,31-39");
+	CU_ASSERT_STRING_EQUAL(kt_fmt(p->vcpu[8]), "30");
 	kvmrt_placement_free(p);
+	/*
+	 * the same CPUs written plainly: nothing is said about the vCPUs before
+	 * the host shows which siblings go offline (9, not the 19 of the plain count)
+	 */
+	kvmrt_config_free(cfg);
+	cfg = kt_config(VM(U1, "name = a\nnr_vcpus = auto\ncpu_topology = 1,9,1\n"
+			   "cpuset = 11-19,30-39\nrt = on"));
+	CU_ASSERT_EQUAL(cfg->diags.n, 0);
+	CU_ASSERT_EQUAL(kvmrt_config_resolve(cfg, kt_big), 0);
+	CU_ASSERT_EQUAL(cfg->diags.n, 0);
+	kt_dump(&cfg->diags);
+	CU_ASSERT_EQUAL(cfg->vms[0]->nr_vcpus, 9);
 	/* a change re-reads it on the same host */
 	CU_ASSERT_EQUAL(kvmrt_vm_set(cfg->vms[0], "cpuset", "c1-4"), 1);
-	CU_ASSERT_STRING_EQUAL(fmt(cfg->vms[0]->cpuset), "1-4,21-24");
+	CU_ASSERT_STRING_EQUAL(kt_fmt(cfg->vms[0]->cpuset), "1-4,21-24");
 	CU_ASSERT_EQUAL(cfg->vms[0]->nr_vcpus, 3);
 	kvmrt_config_free(cfg);
 
@@ -169,12 +145,12 @@ static void test_resolve_and_auto(void)
 
 	/* a sibling taken offline runs no vCPU: cpuset 4,24 is one CPU, under-provisioned */
 	cfg = resolved(VM(U1, "name = a\nnr_vcpus = 1\ncpuset = 4,24\nrt = on"));
-	p = kvmrt_place(cfg->vms[0], big);
+	p = kvmrt_place(cfg->vms[0], kt_big);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 	CU_ASSERT_EQUAL(p->prov, KVMRT_PROV_UNDER);
-	CU_ASSERT_STRING_EQUAL(fmt(p->vcpu[0]), "4");
+	CU_ASSERT_STRING_EQUAL(kt_fmt(p->vcpu[0]), "4");
 	kvmrt_placement_free(p);
-	CU_ASSERT_TRUE(kvmrt_validate(cfg, big, &cfg->diags) > 0);
+	CU_ASSERT_TRUE(kvmrt_validate(cfg, kt_big, &cfg->diags) > 0);
 	CU_ASSERT_TRUE(kt_has(&cfg->diags, KVMRT_ERROR, "a", "cpuset", "under-provisioned"));
 	kvmrt_config_free(cfg);
 
@@ -196,7 +172,7 @@ static void test_resolve_and_auto(void)
 	/* malformed: said without a host already, and once */
 	cfg = kt_config(VM(U1, "name = a\ncpuset = n1,q"));
 	CU_ASSERT_TRUE(kt_has(&cfg->diags, KVMRT_ERROR, "a", "cpuset", "malformed cpuset 'n1,q' at 'q'"));
-	CU_ASSERT_EQUAL(kvmrt_config_resolve(cfg, big), 0);
+	CU_ASSERT_EQUAL(kvmrt_config_resolve(cfg, kt_big), 0);
 	CU_ASSERT_EQUAL(cfg->diags.errors, 1);
 	kvmrt_config_free(cfg);
 }
@@ -205,7 +181,7 @@ static struct kvmrt_config *validated(const char *text)
 {
 	struct kvmrt_config *cfg = resolved(text);
 
-	CU_ASSERT_TRUE(kvmrt_validate(cfg, big, &cfg->diags) >= 0);
+	CU_ASSERT_TRUE(kvmrt_validate(cfg, kt_big, &cfg->diags) >= 0);
 	return cfg;
 }
 
@@ -258,10 +234,10 @@ static void test_passthrough_irqs(void)
 {
 	struct xtrace_idset *irqs = xtrace_idset_new(), *cpus = xtrace_idset_new();
 	char *dir = tu_mkdtemp(), sys[PATH_MAX], proc[PATH_MAX], journal[PATH_MAX];
-	char *report = NULL, buf[64];
+	char *report = NULL;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
-	snprintf(sys, sizeof(sys), "%s/sys", big_dir);
+	snprintf(sys, sizeof(sys), "%s/sys", kt_big_dir);
 	snprintf(proc, sizeof(proc), "%s/proc", dir);
 	snprintf(journal, sizeof(journal), "%s/j.state", dir);
 	kt_write(dir, "proc/interrupts", "      CPU0  CPU1\n"
@@ -273,24 +249,21 @@ static void test_passthrough_irqs(void)
 	kt_write(dir, "proc/irq/80/smp_affinity_list", "0-39\n");
 	/* 61: in msi_irqs, but the kernel has no such IRQ (not listed) */
 	CU_ASSERT_EQUAL(kvmrt_pci_irqs(sys, proc, "0000:21:00.0", irqs), 0);
-	CU_ASSERT_STRING_EQUAL(fmt(irqs), "60,75");
+	CU_ASSERT_STRING_EQUAL(kt_fmt(irqs), "60,75");
 	CU_ASSERT_EQUAL(kvmrt_pci_irqs(sys, proc, "0000:55:00.0", irqs), -ENOENT);
 
 	xtrace_idset_parse(cpus, "11-13", NULL);
 	CU_ASSERT_EQUAL(kvmrt_shield_pin_irqs(proc, irqs, cpus, journal, &report), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(report, "IRQ 75 (passthrough) pinned to the VM's CPUs 11-13"));
 	free(report);
-	CU_ASSERT_EQUAL(kvmrt_read_line_at(proc, "irq/75/smp_affinity_list", buf, sizeof(buf)), 0);
-	CU_ASSERT_STRING_EQUAL(buf, "11-13");
-	CU_ASSERT_EQUAL(kvmrt_read_line_at(proc, "irq/80/smp_affinity_list", buf, sizeof(buf)), 0);
-	CU_ASSERT_STRING_EQUAL(buf, "0-39");
+	CU_ASSERT_STRING_EQUAL(kt_rd(proc, "irq/60/smp_affinity_list"), "11-13");
+	CU_ASSERT_STRING_EQUAL(kt_rd(proc, "irq/75/smp_affinity_list"), "11-13");
+	CU_ASSERT_STRING_EQUAL(kt_rd(proc, "irq/80/smp_affinity_list"), "0-39");
 	/* undone with the shield's journal */
 	CU_ASSERT_EQUAL(kvmrt_shield_undo(journal, &report), 0);
 	free(report);
-	CU_ASSERT_EQUAL(kvmrt_read_line_at(proc, "irq/60/smp_affinity_list", buf, sizeof(buf)), 0);
-	CU_ASSERT_STRING_EQUAL(buf, "0-39");
-	CU_ASSERT_EQUAL(kvmrt_read_line_at(proc, "irq/75/smp_affinity_list", buf, sizeof(buf)), 0);
-	CU_ASSERT_STRING_EQUAL(buf, "0-39");
+	CU_ASSERT_STRING_EQUAL(kt_rd(proc, "irq/60/smp_affinity_list"), "0-39");
+	CU_ASSERT_STRING_EQUAL(kt_rd(proc, "irq/75/smp_affinity_list"), "0-39");
 	tu_rm_rf(dir);
 	free(dir);
 	xtrace_idset_free(irqs);
@@ -299,7 +272,7 @@ static void test_passthrough_irqs(void)
 
 int add_guide14_suite(void)
 {
-	CU_pSuite s = CU_add_suite("guide 1.4 items", setup, teardown);
+	CU_pSuite s = CU_add_suite("guide 1.4 items", kt_big_setup, kt_big_teardown);
 
 	return !s || !CU_add_test(s, "CPUSET syntax", test_cpuset_syntax) ||
 	       !CU_add_test(s, "resolved on the host, nr_vcpus = auto", test_resolve_and_auto) ||

@@ -10,18 +10,6 @@
 
 #include "kvmrt-test.h"
 
-static char *fmt(const struct xtrace_idset *s)
-{
-	static char buf[4][128];
-	static int i;
-	char *f = s ? xtrace_idset_format(s) : NULL;
-
-	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof(buf[i]), "%s", f ? f : "(none)");
-	free(f);
-	return buf[i];
-}
-
 static void test_fake_proc(void)
 {
 	char *dir = tu_mkdtemp();
@@ -53,11 +41,11 @@ static void test_fake_proc(void)
 	CU_ASSERT_EQUAL_FATAL(kvmrt_irqs_load(dir, &irqs, &n), 0);
 	CU_ASSERT_EQUAL_FATAL(n, 3);
 	CU_ASSERT_STRING_EQUAL(irqs[0].irq, "0");
-	CU_ASSERT_STRING_EQUAL(fmt(irqs[0].affinity), "0-3");
-	CU_ASSERT_STRING_EQUAL(fmt(irqs[0].effective), "0");
+	CU_ASSERT_STRING_EQUAL(kt_fmt(irqs[0].affinity), "0-3");
+	CU_ASSERT_STRING_EQUAL(kt_fmt(irqs[0].effective), "0");
 	CU_ASSERT_STRING_EQUAL(irqs[0].name, "IO-APIC 2-edge timer");
 	CU_ASSERT_STRING_EQUAL(irqs[1].irq, "9");
-	CU_ASSERT_STRING_EQUAL(fmt(irqs[1].affinity), "1,3");
+	CU_ASSERT_STRING_EQUAL(kt_fmt(irqs[1].affinity), "1,3");
 	CU_ASSERT_PTR_NULL(irqs[1].effective);
 	CU_ASSERT_STRING_EQUAL(irqs[1].name, "");
 	CU_ASSERT_STRING_EQUAL(irqs[2].irq, "24");
@@ -70,13 +58,13 @@ static void test_fake_proc(void)
 	CU_ASSERT_EQUAL(tasks[0].tid, 100);
 	CU_ASSERT_STRING_EQUAL(tasks[0].comm, "qemu (main)");
 	CU_ASSERT_EQUAL(tasks[0].policy, SCHED_OTHER);
-	CU_ASSERT_STRING_EQUAL(fmt(tasks[0].affinity), "0-3");
+	CU_ASSERT_STRING_EQUAL(kt_fmt(tasks[0].affinity), "0-3");
 	CU_ASSERT_EQUAL(tasks[1].tid, 101);
 	CU_ASSERT_STRING_EQUAL(tasks[1].comm, "CPU 0/KVM");
 	CU_ASSERT_EQUAL(tasks[1].policy, SCHED_FIFO);
 	CU_ASSERT_EQUAL(tasks[1].rt_priority, 1);
 	CU_ASSERT_STRING_EQUAL(kvmrt_policy_name(tasks[1].policy), "FIFO");
-	CU_ASSERT_STRING_EQUAL(fmt(tasks[1].affinity), "5");
+	CU_ASSERT_STRING_EQUAL(kt_fmt(tasks[1].affinity), "5");
 	CU_ASSERT_EQUAL(tasks[1].last_cpu, 5);
 	CU_ASSERT_EQUAL(tasks[0].last_cpu, 2);
 	kvmrt_tasks_free(tasks, n);

@@ -46,15 +46,15 @@ static char *snapshot(const char *dir)
 	return buf;
 }
 
-static char *rd(const char *dir, const char *name)
+/* that @dir is as @before (its snapshot) again, showing both when not */
+static void same_as_before(const char *dir, const char *before)
 {
-	static char buf[4][256];
-	static int i;
+	char *after = snapshot(dir);
 
-	i = (i + 1) % 4;
-	if (kvmrt_read_line_at(dir, name, buf[i], sizeof(buf[i])))
-		snprintf(buf[i], sizeof(buf[i]), "(none)");
-	return buf[i];
+	if (strcmp(before, after))
+		fprintf(stderr, "\n    before: %s\n    after:  %s\n", before, after);
+	CU_ASSERT_STRING_EQUAL(before, after);
+	free(after);
 }
 
 /*
@@ -137,37 +137,37 @@ static void run_shield(int nr_pids, bool fail_middle)
 	if (fail_middle) {
 		CU_ASSERT(ret < 0);
 		/* what it had done by then */
-		CU_ASSERT_STRING_EQUAL(rd(sys, "devices/system/cpu/cpu3/online"), "0");
-		CU_ASSERT_STRING_EQUAL(rd(proc, "irq/9/smp_affinity_list"), "0,2");
+		CU_ASSERT_STRING_EQUAL(kt_rd(sys, "devices/system/cpu/cpu3/online"), "0");
+		CU_ASSERT_STRING_EQUAL(kt_rd(proc, "irq/9/smp_affinity_list"), "0,2");
 	} else {
 		CU_ASSERT_EQUAL(ret, 0);
-		CU_ASSERT_STRING_EQUAL(rd(sys, "devices/system/cpu/cpu3/online"), "0");
-		CU_ASSERT_STRING_EQUAL(rd(sys, "devices/system/cpu/cpu1/online"), "1");
+		CU_ASSERT_STRING_EQUAL(kt_rd(sys, "devices/system/cpu/cpu3/online"), "0");
+		CU_ASSERT_STRING_EQUAL(kt_rd(sys, "devices/system/cpu/cpu1/online"), "1");
 		snprintf(cg, sizeof(cg), "%s/fs/cgroup/cpuset", sys);
-		CU_ASSERT_STRING_EQUAL(rd(cg, "kvmrt-housekeeping/cpuset.cpus"), "0,2");
-		CU_ASSERT_STRING_EQUAL(rd(cg, "kvmrt-housekeeping/cpuset.mems"), "0");
-		CU_ASSERT_STRING_EQUAL(rd(cg, "kvmrt-fde74e84/cpuset.cpus"), "1");
-		CU_ASSERT_STRING_EQUAL(rd(cg, "kvmrt-fde74e84/cpuset.cpu_exclusive"), "1");
-		CU_ASSERT_STRING_EQUAL(rd(cg, "kvmrt-fde74e84/cpuset.sched_load_balance"), "0");
+		CU_ASSERT_STRING_EQUAL(kt_rd(cg, "kvmrt-housekeeping/cpuset.cpus"), "0,2");
+		CU_ASSERT_STRING_EQUAL(kt_rd(cg, "kvmrt-housekeeping/cpuset.mems"), "0");
+		CU_ASSERT_STRING_EQUAL(kt_rd(cg, "kvmrt-fde74e84/cpuset.cpus"), "1");
+		CU_ASSERT_STRING_EQUAL(kt_rd(cg, "kvmrt-fde74e84/cpuset.cpu_exclusive"), "1");
+		CU_ASSERT_STRING_EQUAL(kt_rd(cg, "kvmrt-fde74e84/cpuset.sched_load_balance"), "0");
 		/* a fake tasks file keeps the last TID written */
-		CU_ASSERT_STRING_EQUAL(rd(cg, "kvmrt-housekeeping/tasks"),
+		CU_ASSERT_STRING_EQUAL(kt_rd(cg, "kvmrt-housekeeping/tasks"),
 				       nr_pids < 0 ? "200" : "101");
-		CU_ASSERT_STRING_EQUAL(rd(cg, "cpuset.sched_load_balance"), nr_pids < 0 ? "0" : "1");
-		CU_ASSERT_STRING_EQUAL(rd(proc, "irq/0/smp_affinity_list"), "0,2");
-		CU_ASSERT_STRING_EQUAL(rd(proc, "irq/9/smp_affinity_list"), "0,2");
-		CU_ASSERT_STRING_EQUAL(rd(proc, "irq/24/smp_affinity_list"), "0");
-		CU_ASSERT_STRING_EQUAL(rd(proc, "irq/default_smp_affinity"), "5");
+		CU_ASSERT_STRING_EQUAL(kt_rd(cg, "cpuset.sched_load_balance"), nr_pids < 0 ? "0" : "1");
+		CU_ASSERT_STRING_EQUAL(kt_rd(proc, "irq/0/smp_affinity_list"), "0,2");
+		CU_ASSERT_STRING_EQUAL(kt_rd(proc, "irq/9/smp_affinity_list"), "0,2");
+		CU_ASSERT_STRING_EQUAL(kt_rd(proc, "irq/24/smp_affinity_list"), "0");
+		CU_ASSERT_STRING_EQUAL(kt_rd(proc, "irq/default_smp_affinity"), "5");
 		snprintf(cg, sizeof(cg), "%s/devices/virtual/workqueue", sys);
-		CU_ASSERT_STRING_EQUAL(rd(cg, "cpumask"), "5");
-		CU_ASSERT_STRING_EQUAL(rd(cg, "writeback/cpumask"), "5");
-		CU_ASSERT_STRING_EQUAL(rd(cg, "blkcg_punt_bio/cpumask"), "5");
+		CU_ASSERT_STRING_EQUAL(kt_rd(cg, "cpumask"), "5");
+		CU_ASSERT_STRING_EQUAL(kt_rd(cg, "writeback/cpumask"), "5");
+		CU_ASSERT_STRING_EQUAL(kt_rd(cg, "blkcg_punt_bio/cpumask"), "5");
 		CU_ASSERT_PTR_NOT_NULL(strstr(report, "workqueues: unbound CPU mask 5, and that of 2 workqueues"));
 		CU_ASSERT_PTR_NOT_NULL(strstr(report, "writeback"));
 		CU_ASSERT_PTR_NOT_NULL(strstr(report, "CPU 3 (a hyper-thread sibling) offline"));
 		CU_ASSERT_PTR_NOT_NULL(strstr(report, "2 cpusets with CPUs going offline saved"));
 		/* what the kernel does to them; the undo gives them back, parent first */
 		snprintf(cg, sizeof(cg), "%s/sys/fs/cgroup/cpuset", dir);
-		CU_ASSERT_STRING_EQUAL(rd(cg, "machine/vm1/cpuset.cpus"), "2-3");
+		CU_ASSERT_STRING_EQUAL(kt_rd(cg, "machine/vm1/cpuset.cpus"), "2-3");
 		kt_write(dir, "sys/fs/cgroup/cpuset/machine/cpuset.cpus", "0-2\n");
 		kt_write(dir, "sys/fs/cgroup/cpuset/machine/vm1/cpuset.cpus", "2\n");
 		CU_ASSERT_PTR_NOT_NULL(strstr(report, nr_pids < 0 ? "tasks: 3 moved" : "tasks: 2 moved"));
@@ -195,15 +195,11 @@ static void run_shield(int nr_pids, bool fail_middle)
 	CU_ASSERT_EQUAL(kvmrt_shield_undo(journal, &report), 0);
 	CU_ASSERT_STRING_EQUAL(report, "");
 	free(report);
-	after = snapshot(dir);
-	if (strcmp(before, after))
-		fprintf(stderr, "\n    before: %s\n    after:  %s\n", before, after);
-	CU_ASSERT_STRING_EQUAL(before, after);
+	same_as_before(dir, before);
 	/* nothing left to undo */
 	CU_ASSERT_EQUAL(kvmrt_shield_undo(journal, &report), 0);
 	free(report);
 	free(before);
-	free(after);
 	tu_rm_rf(dir);
 	free(dir);
 	xtrace_idset_free(cpus);
@@ -217,7 +213,7 @@ static void run_partition(int v2)
 	struct xtrace_idset *cpus = xtrace_idset_new(), *off = xtrace_idset_new();
 	struct xtrace_idset *hk = xtrace_idset_new();
 	char sys[PATH_MAX], proc[PATH_MAX], journal[PATH_MAX + 16], cg[PATH_MAX + 64];
-	char *dir = make_host(sys, proc, sizeof(sys), v2), *before, *after, *report = NULL;
+	char *dir = make_host(sys, proc, sizeof(sys), v2), *before, *report = NULL;
 	struct kvmrt_shield_req q = {
 		.sysfs = sys, .procfs = proc, .name = "fde74e84", .cpus = cpus, .offline = off,
 		.housekeeping = hk, .pids = NULL, .nr_pids = 0,
@@ -233,13 +229,13 @@ static void run_partition(int v2)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(report);
 	CU_ASSERT_PTR_NOT_NULL(strstr(report, "cgroup v2: CPUs 1 are the isolated partition kvmrt-fde74e84"));
 	snprintf(cg, sizeof(cg), "%s/fs/cgroup", sys);
-	CU_ASSERT_STRING_EQUAL(rd(cg, "kvmrt-fde74e84/cpuset.cpus"), "1");
-	CU_ASSERT_STRING_EQUAL(rd(cg, "kvmrt-fde74e84/cpuset.cpus.partition"), "isolated");
-	CU_ASSERT_STRING_EQUAL(rd(cg, "kvmrt-housekeeping/cpuset.cpus"), "(none)");
-	CU_ASSERT_STRING_EQUAL(rd(cg, "cgroup.subtree_control"),
+	CU_ASSERT_STRING_EQUAL(kt_rd(cg, "kvmrt-fde74e84/cpuset.cpus"), "1");
+	CU_ASSERT_STRING_EQUAL(kt_rd(cg, "kvmrt-fde74e84/cpuset.cpus.partition"), "isolated");
+	CU_ASSERT_STRING_EQUAL(kt_rd(cg, "kvmrt-housekeeping/cpuset.cpus"), "(none)");
+	CU_ASSERT_STRING_EQUAL(kt_rd(cg, "cgroup.subtree_control"),
 			       v2 == 2 ? "cpuset cpu memory" : "+cpuset");
-	CU_ASSERT_STRING_EQUAL(rd(proc, "irq/9/smp_affinity_list"), "0,2");
-	CU_ASSERT_STRING_EQUAL(rd(sys, "devices/virtual/workqueue/writeback/cpumask"), "5");
+	CU_ASSERT_STRING_EQUAL(kt_rd(proc, "irq/9/smp_affinity_list"), "0,2");
+	CU_ASSERT_STRING_EQUAL(kt_rd(sys, "devices/virtual/workqueue/writeback/cpumask"), "5");
 	free(report);
 	j = kvmrt_read_file(journal, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
@@ -249,19 +245,15 @@ static void run_partition(int v2)
 	CU_ASSERT_EQUAL(kvmrt_shield_undo(journal, &report), 0);
 	CU_ASSERT_STRING_EQUAL(report, "");
 	free(report);
-	after = snapshot(dir);
 	if (v2 == 2) {
-		if (strcmp(before, after))
-			fprintf(stderr, "\n    before: %s\n    after:  %s\n", before, after);
-		CU_ASSERT_STRING_EQUAL(before, after);
+		same_as_before(dir, before);
 	} else {
 		/* a fake file keeps what was written: "-cpuset" turns the controller off again */
 		snprintf(cg, sizeof(cg), "%s/fs/cgroup", sys);
-		CU_ASSERT_STRING_EQUAL(rd(cg, "cgroup.subtree_control"), "-cpuset");
-		CU_ASSERT_STRING_EQUAL(rd(cg, "kvmrt-fde74e84/cpuset.cpus"), "(none)");
+		CU_ASSERT_STRING_EQUAL(kt_rd(cg, "cgroup.subtree_control"), "-cpuset");
+		CU_ASSERT_STRING_EQUAL(kt_rd(cg, "kvmrt-fde74e84/cpuset.cpus"), "(none)");
 	}
 	free(before);
-	free(after);
 	tu_rm_rf(dir);
 	free(dir);
 	xtrace_idset_free(cpus);
@@ -278,7 +270,7 @@ static void test_two_vms(void)
 {
 	struct xtrace_idset *a = xtrace_idset_new(), *b = xtrace_idset_new();
 	struct xtrace_idset *off = xtrace_idset_new(), *hk = xtrace_idset_new();
-	char *dir = tu_mkdtemp(), *before, *after, *report = NULL;
+	char *dir = tu_mkdtemp(), *before, *report = NULL;
 	char sys[PATH_MAX], proc[PATH_MAX], state[PATH_MAX], ja[PATH_MAX + 16], jb[PATH_MAX + 16];
 	char host[PATH_MAX + 16], cg[PATH_MAX + 64];
 	struct kvmrt_shield_req q = {
@@ -315,25 +307,21 @@ static void test_two_vms(void)
 	q.cpus = b;
 	CU_ASSERT_EQUAL(kvmrt_shield_apply(&q, jb, &report), 0);
 	free(report);
-	CU_ASSERT_STRING_EQUAL(rd(proc, "irq/9/smp_affinity_list"), "0,3");
+	CU_ASSERT_STRING_EQUAL(kt_rd(proc, "irq/9/smp_affinity_list"), "0,3");
 	/* the first VM stops: its cpuset goes, what the second needs stays */
 	CU_ASSERT_EQUAL(tool_undo_shield("a", ja), 0);
 	snprintf(cg, sizeof(cg), "%s/fs/cgroup/cpuset", sys);
-	CU_ASSERT_STRING_EQUAL(rd(cg, "kvmrt-aaaa/cpuset.cpus"), "(none)");
-	CU_ASSERT_STRING_EQUAL(rd(cg, "kvmrt-bbbb/cpuset.cpus"), "2");
-	CU_ASSERT_STRING_EQUAL(rd(cg, "kvmrt-housekeeping/cpuset.cpus"), "0,3");
-	CU_ASSERT_STRING_EQUAL(rd(proc, "irq/9/smp_affinity_list"), "0,3");
-	CU_ASSERT_STRING_EQUAL(rd(sys, "devices/virtual/workqueue/writeback/cpumask"), "9");
+	CU_ASSERT_STRING_EQUAL(kt_rd(cg, "kvmrt-aaaa/cpuset.cpus"), "(none)");
+	CU_ASSERT_STRING_EQUAL(kt_rd(cg, "kvmrt-bbbb/cpuset.cpus"), "2");
+	CU_ASSERT_STRING_EQUAL(kt_rd(cg, "kvmrt-housekeeping/cpuset.cpus"), "0,3");
+	CU_ASSERT_STRING_EQUAL(kt_rd(proc, "irq/9/smp_affinity_list"), "0,3");
+	CU_ASSERT_STRING_EQUAL(kt_rd(sys, "devices/virtual/workqueue/writeback/cpumask"), "9");
 	CU_ASSERT_EQUAL(access(host, F_OK), 0);
 	/* the last one: everything as before */
 	CU_ASSERT_EQUAL(tool_undo_shield("b", jb), 0);
 	CU_ASSERT_NOT_EQUAL(access(host, F_OK), 0);
-	after = snapshot(dir);
-	if (strcmp(before, after))
-		fprintf(stderr, "\n    before: %s\n    after:  %s\n", before, after);
-	CU_ASSERT_STRING_EQUAL(before, after);
+	same_as_before(dir, before);
 	free(before);
-	free(after);
 	tu_rm_rf(dir);
 	free(dir);
 	xtrace_idset_free(a);

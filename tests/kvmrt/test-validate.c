@@ -6,42 +6,6 @@
 
 #include "kvmrt-test.h"
 
-static struct kvmrt_topo *big;	/* CPUs 0-9,20-29: socket/node 0; 10-19,30-39: 1 */
-static char *big_dir;		/* its tree stays: the pcidevs rules read its PCI devices */
-
-static int setup(void)
-{
-	char path[256];
-
-	big_dir = kt_sysfs("2 10 2 2");
-	if (!big_dir)
-		return -1;
-	snprintf(path, sizeof(path), "%s/sys", big_dir);
-	big = kvmrt_topo_load(path);
-	return big ? 0 : -1;
-}
-
-static int teardown(void)
-{
-	kvmrt_topo_free(big);
-	if (big_dir)
-		tu_rm_rf(big_dir);
-	free(big_dir);
-	return 0;
-}
-
-static char *fmt_set(const struct xtrace_idset *s)
-{
-	static char buf[8][128];
-	static int i;
-	char *f = xtrace_idset_format(s);
-
-	i = (i + 1) % 8;
-	snprintf(buf[i], sizeof(buf[i]), "%s", f ? f : "(null)");
-	free(f);
-	return buf[i];
-}
-
 /* One VM "v" with the given extra lines. */
 static struct kvmrt_config *one_vm(const char *lines)
 {
@@ -77,17 +41,17 @@ static void test_placement(void)
 		snprintf(lines, sizeof(lines), "cpuset = %s\nnr_vcpus = %d\n", cases[i].cpuset,
 			 cases[i].nr_vcpus);
 		cfg = one_vm(lines);
-		p = kvmrt_place(cfg->vms[0], big);
+		p = kvmrt_place(cfg->vms[0], kt_big);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 		CU_ASSERT_EQUAL(p->emulator_cpu, cases[i].emulator);
 		CU_ASSERT_EQUAL(p->prov, cases[i].prov);
 		CU_ASSERT_EQUAL(p->bound, *cases[i].cpuset != '\0');
 		CU_ASSERT_EQUAL_FATAL(p->nr_vcpus, cases[i].nr_vcpus);
 		for (int v = 0; v < p->nr_vcpus; v++) {
-			CU_ASSERT_STRING_EQUAL(fmt_set(p->vcpu[v]), cases[i].vcpus[v]);
-			if (strcmp(fmt_set(p->vcpu[v]), cases[i].vcpus[v]))
+			CU_ASSERT_STRING_EQUAL(kt_fmt(p->vcpu[v]), cases[i].vcpus[v]);
+			if (strcmp(kt_fmt(p->vcpu[v]), cases[i].vcpus[v]))
 				fprintf(stderr, "\n    cpuset %s vCPU %d: %s, want %s\n",
-					cases[i].cpuset, v, fmt_set(p->vcpu[v]), cases[i].vcpus[v]);
+					cases[i].cpuset, v, kt_fmt(p->vcpu[v]), cases[i].vcpus[v]);
 		}
 		kvmrt_placement_free(p);
 		kvmrt_config_free(cfg);
@@ -114,24 +78,24 @@ static void test_placement_memory_numa_siblings(void)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct kvmrt_config *cfg = one_vm(cases[i].lines);
-		struct kvmrt_placement *p = kvmrt_place(cfg->vms[0], big);
+		struct kvmrt_placement *p = kvmrt_place(cfg->vms[0], kt_big);
 
 		CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 		CU_ASSERT_EQUAL(p->rt_memory, cases[i].locked);
-		CU_ASSERT_STRING_EQUAL(fmt_set(p->numa_nodes), cases[i].nodes);
-		CU_ASSERT_STRING_EQUAL(fmt_set(p->offline), cases[i].offline);
-		CU_ASSERT_STRING_EQUAL(fmt_set(p->owned), cases[i].owned);
+		CU_ASSERT_STRING_EQUAL(kt_fmt(p->numa_nodes), cases[i].nodes);
+		CU_ASSERT_STRING_EQUAL(kt_fmt(p->offline), cases[i].offline);
+		CU_ASSERT_STRING_EQUAL(kt_fmt(p->owned), cases[i].owned);
 		kvmrt_placement_free(p);
 		kvmrt_config_free(cfg);
 	}
 }
 
-/* Validate @text on the big host; returns the config (its diags hold the validation's). */
+/* Validate @text on the kt_big host; returns the config (its diags hold the validation's). */
 static struct kvmrt_config *check(const char *text)
 {
 	struct kvmrt_config *cfg = kt_config(text);
 
-	CU_ASSERT_TRUE(kvmrt_validate(cfg, big, &cfg->diags) >= 0);
+	CU_ASSERT_TRUE(kvmrt_validate(cfg, kt_big, &cfg->diags) >= 0);
 	return cfg;
 }
 
@@ -257,7 +221,7 @@ static void test_sample_file(void)
 
 	CU_ASSERT_EQUAL_FATAL(kvmrt_config_load(KVMRT_TEST_DIR "/../../samples/kvmrt.cfg", &cfg), 0);
 	CU_ASSERT_EQUAL(cfg->nr_vms, 3);
-	CU_ASSERT_TRUE(kvmrt_validate(cfg, big, &cfg->diags) == 0);
+	CU_ASSERT_TRUE(kvmrt_validate(cfg, kt_big, &cfg->diags) == 0);
 	CU_ASSERT_EQUAL(cfg->diags.n, 0);
 	kt_dump(&cfg->diags);
 	kvmrt_config_free(cfg);
@@ -265,7 +229,7 @@ static void test_sample_file(void)
 
 int add_validate_suite(void)
 {
-	CU_pSuite s = CU_add_suite("placement and validation", setup, teardown);
+	CU_pSuite s = CU_add_suite("placement and validation", kt_big_setup, kt_big_teardown);
 
 	if (!s || !CU_add_test(s, "emulator CPU and round-robin vCPUs", test_placement) ||
 	    !CU_add_test(s, "memory, NUMA nodes, siblings offline",

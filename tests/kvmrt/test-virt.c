@@ -17,27 +17,6 @@
 
 #define UUID "5d0a9a9e-9b8c-4b59-8a41-1c3f4e5d6a7b"
 
-static struct kvmrt_topo *big;
-
-static int setup(void)
-{
-	char *dir = kt_sysfs("2 10 2 2"), path[256];
-
-	if (!dir)
-		return -1;
-	snprintf(path, sizeof(path), "%s/sys", dir);
-	big = kvmrt_topo_load(path);
-	tu_rm_rf(dir);
-	free(dir);
-	return big ? 0 : -1;
-}
-
-static int teardown(void)
-{
-	kvmrt_topo_free(big);
-	return 0;
-}
-
 static const char domain_xml[] =
 	"<domain type='test'>"
 	"<name>rt-guest</name><uuid>" UUID "</uuid>"
@@ -112,7 +91,7 @@ static void test_sync_round_trip(void)
 	int ret;
 
 	CU_ASSERT_EQUAL_FATAL(kvmrt_virt_define(v, domain_xml, &err), 0);
-	ret = kvmrt_sync_vm(v, cfg->vms[0], big, false, &changed, &xml, &err);
+	ret = kvmrt_sync_vm(v, cfg->vms[0], kt_big, false, &changed, &xml, &err);
 	if (ret)
 		fprintf(stderr, "\n    sync: %s\n", err);
 	CU_ASSERT_EQUAL_FATAL(ret, 0);
@@ -145,15 +124,15 @@ static void test_sync_round_trip(void)
 	XEQ(xml, "string(/domain/description)", "kept by libvirt");
 
 	/* in sync now: nothing to change */
-	ret = kvmrt_sync_vm(v, cfg->vms[0], big, false, &changed, NULL, &err);
+	ret = kvmrt_sync_vm(v, cfg->vms[0], kt_big, false, &changed, NULL, &err);
 	CU_ASSERT_EQUAL(ret, 0);
 	CU_ASSERT_FALSE(changed);
 
 	/* the other way: a file that says otherwise takes libvirt's values */
 	back = kt_config("[" UUID "]\nname = rt-guest\nnr_vcpus = 1\nrt = off\n"
 			 "autostart = no\nlocal_setting = 7\n");
-	CU_ASSERT_EQUAL_FATAL(kvmrt_domxml_read(xml, big, &s, &err), 0);
-	ret = kvmrt_update_vm(back->vms[0], &s, big);
+	CU_ASSERT_EQUAL_FATAL(kvmrt_domxml_read(xml, kt_big, &s, &err), 0);
+	ret = kvmrt_update_vm(back->vms[0], &s, kt_big);
 	kvmrt_domsettings_release(&s);
 	CU_ASSERT_TRUE(ret > 0);
 	for (int a = 0; a < KA_NR; a++) {
@@ -176,7 +155,7 @@ static void test_sync_round_trip(void)
 	CU_ASSERT_FALSE(back->vms[0]->autostart);
 	/* the dry run of a changed VM says what would change and changes nothing */
 	CU_ASSERT_EQUAL(kvmrt_vm_set(cfg->vms[0], "hide_kvm", "no"), 1);
-	CU_ASSERT_EQUAL(kvmrt_sync_vm(v, cfg->vms[0], big, true, &changed, &out, &err), 0);
+	CU_ASSERT_EQUAL(kvmrt_sync_vm(v, cfg->vms[0], kt_big, true, &changed, &out, &err), 0);
 	CU_ASSERT_TRUE(changed);
 	XEQ(out, "count(/domain/features/kvm/hidden)", "0");
 	free(out);
@@ -201,7 +180,7 @@ static void test_rename_unknown_list(void)
 	CU_ASSERT_EQUAL_FATAL(kvmrt_virt_define(v, domain_xml, &err), 0);
 	/* a new name in the file renames the domain */
 	cfg = kt_config("[" UUID "]\nname = renamed\n");
-	CU_ASSERT_EQUAL(kvmrt_sync_vm(v, cfg->vms[0], big, false, &changed, &xml, &err), 0);
+	CU_ASSERT_EQUAL(kvmrt_sync_vm(v, cfg->vms[0], kt_big, false, &changed, &xml, &err), 0);
 	if (err)
 		fprintf(stderr, "\n    rename: %s\n", err);
 	CU_ASSERT_TRUE(changed);
@@ -217,7 +196,7 @@ static void test_rename_unknown_list(void)
 
 	/* a VM libvirt does not know */
 	cfg = kt_config("[aeec46cc-0638-4949-ac04-146b233194a9]\nname = ghost\n");
-	CU_ASSERT_EQUAL(kvmrt_sync_vm(v, cfg->vms[0], big, false, &changed, NULL, &err), -ENOENT);
+	CU_ASSERT_EQUAL(kvmrt_sync_vm(v, cfg->vms[0], kt_big, false, &changed, NULL, &err), -ENOENT);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(err);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "unknown to libvirt"));
 	free(err);
@@ -260,7 +239,7 @@ static void test_node_file(void)
 	snprintf(uri, sizeof(uri), "test://%s/node.xml", dir);
 	v = open_or_fail(uri);
 	CU_ASSERT_EQUAL_FATAL(kvmrt_virt_get_xml(v, "from-file", &xml, &err), 0);
-	CU_ASSERT_EQUAL_FATAL(kvmrt_domxml_read(xml, big, &s, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(kvmrt_domxml_read(xml, kt_big, &s, &err), 0);
 	CU_ASSERT_STRING_EQUAL(s.val[KA_NAME], "from-file");
 	CU_ASSERT_STRING_EQUAL(s.val[KA_NR_VCPUS], "2");
 	CU_ASSERT_STRING_EQUAL(s.val[KA_CPUSET], "6-8");
@@ -276,7 +255,7 @@ static void test_node_file(void)
 
 int add_virt_suite(void)
 {
-	CU_pSuite s = CU_add_suite("libvirt test driver", setup, teardown);
+	CU_pSuite s = CU_add_suite("libvirt test driver", kt_big_setup, kt_big_teardown);
 
 	if (!s || !CU_add_test(s, "sync, read back, -r", test_sync_round_trip) ||
 	    !CU_add_test(s, "rename, unknown VM, list, bad URI", test_rename_unknown_list) ||
