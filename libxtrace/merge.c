@@ -184,11 +184,18 @@ static void earlier_mapping(struct xtrace_merge_source *s)
 	if (xtrace_merge_meta_read(s->input, &mm))
 		return;
 	for (int k = 0; k < mm.nr_sources; k++) {
+		static const char mark[] = " (earlier merge)";
 		const struct xtrace_merge_source *e = &mm.sources[k];
+		size_t len = e->clock_basis ? strlen(e->clock_basis) : 0;
 		char *basis;
+		bool marked;
 
-		if (strcmp(e->name, s->name) || !e->clock_basis ||
-		    asprintf(&basis, "%s (earlier merge)", e->clock_basis) < 0)
+		/* said once, however many merges ago */
+		if (strcmp(e->name, s->name) || !e->clock_basis)
+			continue;
+		marked = len >= sizeof(mark) - 1 && !strcmp(e->clock_basis + len + 1 - sizeof(mark),
+							      mark);
+		if (asprintf(&basis, "%s%s", e->clock_basis, marked ? "" : mark) < 0)
 			continue;
 		free(s->clock_basis);
 		s->clock_basis = basis;
