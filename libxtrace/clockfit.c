@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "reader.h"
+#include "sbuf.h"
 #include "xtrace-remote.h"
 
 #define MAX_DRIFT_PPM	500.0	/* the kernel's and chrony's limit on a clock's frequency error */
@@ -220,24 +221,19 @@ int xtrace_clocksync_write(const char *dir, const char *peer, const struct xtrac
 			   size_t n)
 {
 	char *path = xt_path(dir, XT_CLOCKSYNC_FILE);
-	FILE *f;
-	int ret = 0;
+	struct sbuf sb = { 0 };
+	int ret;
 
 	if (!path)
 		return -ENOMEM;
-	f = fopen(path, "we");
-	free(path);
-	if (!f)
-		return -errno;
-	fprintf(f, "# xtrace clock exchanges: the collector's CLOCK_REALTIME when it asked, this system's trace clock when it answered, the collector's CLOCK_REALTIME when the answer came (ns)\npeer=%s\n",
-		peer ? peer : "");
+	sb_printf(&sb, "# xtrace clock exchanges: the collector's CLOCK_REALTIME when it asked, this system's trace clock when it answered, the collector's CLOCK_REALTIME when the answer came (ns)\npeer=%s\n",
+		  peer ? peer : "");
 	for (size_t i = 0; i < n; i++)
-		fprintf(f, "x %" PRId64 " %" PRIu64 " %" PRId64 "\n", p[i].sent, p[i].remote,
-			p[i].received);
-	if (ferror(f))
-		ret = -EIO;
-	if (fclose(f) && !ret)
-		ret = -errno;
+		sb_printf(&sb, "x %" PRId64 " %" PRIu64 " %" PRId64 "\n", p[i].sent, p[i].remote,
+			  p[i].received);
+	ret = sb.err ? sb.err : xt_write_file(path, sb.buf, sb.len);
+	free(sb.buf);
+	free(path);
 	return ret;
 }
 
@@ -468,6 +464,8 @@ int xt_clock_correct(struct xtrace_rec *rec, const struct xtrace_merge_opts *o, 
 
 int xt_clockmap_write(const char *dir, const struct xtrace_rec *rec)
 {
+	static const char head[] =
+		"# the merge's mapping of this clock (trace_clock_ns utc_ns error_ns flags)\n";
 	char *path = xt_path(dir, XT_CLOCKMAP_FILE);
 	int fd, ret = 0;
 
@@ -482,8 +480,7 @@ int xt_clockmap_write(const char *dir, const struct xtrace_rec *rec)
 	free(path);
 	if (fd < 0)
 		return -errno;
-	ret = xt_write_all(fd, "# the merge's mapping of this clock (trace_clock_ns utc_ns error_ns flags)\n",
-			   75);
+	ret = xt_write_all(fd, head, sizeof(head) - 1);
 	for (size_t i = 0; i < rec->clock.nr_samples && !ret; i++)
 		ret = xt_clock_append(fd, &rec->clock.samples[i]);
 	if (close(fd) && !ret)

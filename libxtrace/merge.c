@@ -184,11 +184,18 @@ static void earlier_mapping(struct xtrace_merge_source *s)
 	if (xtrace_merge_meta_read(s->input, &mm))
 		return;
 	for (int k = 0; k < mm.nr_sources; k++) {
+		static const char mark[] = " (earlier merge)";
 		const struct xtrace_merge_source *e = &mm.sources[k];
+		size_t len = e->clock_basis ? strlen(e->clock_basis) : 0;
 		char *basis;
+		bool marked;
 
-		if (strcmp(e->name, s->name) || !e->clock_basis ||
-		    asprintf(&basis, "%s (earlier merge)", e->clock_basis) < 0)
+		/* said once, however many merges ago */
+		if (strcmp(e->name, s->name) || !e->clock_basis)
+			continue;
+		marked = len >= sizeof(mark) - 1 && !strcmp(e->clock_basis + len + 1 - sizeof(mark),
+							      mark);
+		if (asprintf(&basis, "%s%s", e->clock_basis, marked ? "" : mark) < 0)
 			continue;
 		free(s->clock_basis);
 		s->clock_basis = basis;
@@ -218,11 +225,12 @@ static int map_clocks(const struct xtrace_merge_opts *o, struct xtrace_merge_met
 	for (int i = 0; i < m->nr_sources && !ret; i++) {
 		struct xtrace_merge_source *s = &m->sources[i];
 		bool is_ref = ref && s->hostname && !strcmp(ref, s->hostname);
+		bool earlier = recs[i]->mapped;	/* by the merge that made its input */
 		struct xt_clock_step *st;
 		int nr_st;
 
 		ret = xt_clock_correct(recs[i], o, is_ref, s, &st, &nr_st);
-		if (!ret && s->clock_basis && !strcmp(s->clock_basis, "an earlier merge"))
+		if (!ret && earlier)
 			earlier_mapping(s);
 		for (int k = 0; k < nr_st && !ret; k++) {
 			char at[64];
@@ -378,7 +386,7 @@ struct runs {
 	const uint32_t *src_of;
 	int prev_src;
 	int64_t prev_last;
-	const int64_t *bound;		/* per source: its clock's bound, -1 unknown */
+	int64_t prev_bound;		/* the previous run's source's clock bound, -1 unknown */
 };
 
 static inline __attribute__((always_inline)) void run_done(struct runs *r, uint32_t id,
@@ -387,17 +395,18 @@ static inline __attribute__((always_inline)) void run_done(struct runs *r, uint3
 {
 	int src = r->src_of[id];
 	struct xtrace_merge_source *s = &r->m->sources[src];
+	int64_t gap = xtrace_time_sub(first, r->prev_last);
+	unsigned int other = (src != r->prev_src) & (r->prev_src >= 0);
 
 	xt_order_run(r->w, id, count, first, last);
-	gap_add(r->g, xtrace_time_sub(first, r->prev_last),
-		(src != r->prev_src) & (r->prev_src >= 0));
-	if (src != r->prev_src && r->prev_src >= 0 && r->bound[src] >= 0 &&
-	    r->bound[r->prev_src] >= 0 &&
-	    xtrace_time_sub(first, r->prev_last) <=
-	    xtrace_time_add(r->bound[src], r->bound[r->prev_src]))
+	gap_add(r->g, gap, other);
+	/* two systems' events closer than their clocks' bounds: their order is uncertain */
+	if (other && s->clock_bound >= 0 && r->prev_bound >= 0 &&
+	    gap <= xtrace_time_add(s->clock_bound, r->prev_bound))
 		r->m->uncertain++;
 	r->prev_src = src;
 	r->prev_last = last;
+	r->prev_bound = s->clock_bound;
 	if (!s->events)
 		s->first = first;
 	s->events += count;
@@ -494,14 +503,9 @@ static int run_merge(const struct xtrace_merge_opts *o, struct xtrace_merge_meta
 	uint64_t total = 0, done = 0, next_progress = PROGRESS_EVERY, run_len = 0;
 	int64_t run_first = 0, run_last = 0;
 	uint32_t run_id = UINT32_MAX;
-	struct runs r = { &w, m, g, NULL, -1, 0, NULL };
-	int64_t *bound = calloc(m->nr_sources ? m->nr_sources : 1, sizeof(*bound));
+	struct runs r = { &w, m, g, NULL, -1, 0, -1 };
 	int nr_streams, ret;
 	long n;
-
-	for (int i = 0; i < m->nr_sources && bound; i++)
-		bound[i] = m->sources[i].clock_bound;
-	r.bound = bound;
 
 	for (int i = 0; i < m->nr_sources; i++) {
 		const struct xtrace_meta *meta = xtrace_rec_meta(recs[i]);
@@ -511,7 +515,7 @@ static int run_merge(const struct xtrace_merge_opts *o, struct xtrace_merge_meta
 			total += meta->cpu[c].events;
 	}
 	copy.fds = malloc((copy.nr_fds ? copy.nr_fds : 1) * sizeof(*copy.fds));
-	if (!g || !copy.fds || !bound) {
+	if (!g || !copy.fds) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -592,7 +596,6 @@ out:
 	}
 	free(g);
 	free(src_of);
-	free(bound);
 	return ret;
 }
 

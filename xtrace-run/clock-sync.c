@@ -27,7 +27,7 @@
 struct sync_sys {
 	char *spec;
 	struct xtrace_clock_pair *p;
-	size_t n, cap;
+	size_t n;
 	int64_t next;			/* CLOCK_MONOTONIC ns of its next burst */
 	int64_t best_rtt;
 	bool off;			/* it does not answer "sync" (an older xtrace-run) */
@@ -138,15 +138,8 @@ void clock_sync_poll(struct clock_sync *cs, struct xtrace_rrec *rr, bool edge)
 	qsort(burst, got, sizeof(burst[0]), by_rtt);
 	if (got > keep)
 		got = keep;
-	if (s->n + got > s->cap) {
-		size_t c = (s->n + got) * 2;
-		struct xtrace_clock_pair *np = realloc(s->p, c * sizeof(*np));
-
-		if (!np)
-			return;
-		s->p = np;
-		s->cap = c;
-	}
+	if (TOOL_GROW(s->p, s->n + got))
+		return;
 	memcpy(s->p + s->n, burst, got * sizeof(*burst));
 	s->n += got;
 	if (got && burst[0].received - burst[0].sent < s->best_rtt)

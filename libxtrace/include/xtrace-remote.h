@@ -259,8 +259,8 @@ int xtrace_clockcheck_read(const char *dir, struct xtrace_clock_check *cc, int m
 
 /**
  * xtrace_clock_checks_offset - what @n clock checks say of a remote clock: the offset (remote -
- * local, ns) that xtrace-run --correct-clocks and xtrace-multi-merge --correct-clocks remove
- * (their mean), and in *@bound the largest of their error bounds. 0 (and bound 0) if @n is 0.
+ * local, ns) that the merge removes from a system without clock exchanges (their mean), and in
+ * *@bound the largest of their error bounds. 0 (and bound 0) if @n is 0.
  */
 int64_t xtrace_clock_checks_offset(const struct xtrace_clock_check *cc, int n, int64_t *bound);
 

@@ -108,6 +108,15 @@ marks=$(xview --mark-uncertain out/merged | grep -c ' ?$')
 [ "$(xview out/merged | grep -c ' ?$')" = 0 ] || fail "marks without --mark-uncertain"
 ok "uncertain order: $unc places, the same in the merge, JSON and text"
 
+# a merge of the merge keeps each mapping, and says once that an earlier merge made it
+expect_status 0 "$XT_BIN/xtrace-multi-merge" -q -o re1 out/merged
+expect_status 0 "$XT_BIN/xtrace-multi-merge" -o re2 re1 > re2.report
+expect_grep "^vm1 +exchanges \(earlier merge\) +[-+][0-9.]+ s" re2.report
+xview -i re2 | grep -E "^clock +vm1: exchanges \(earlier merge\), " > /dev/null ||
+	fail "vm1's mapping after two merges: $(xview -i re2 | grep '^clock')"
+cmp <(xview out/merged) <(xview re2) || fail "a merge of a merge of the merge moved events"
+ok "merged again and again: each system keeps its mapping, said once"
+
 # -------------------------------------------------- a wall clock off by 2 s and 50 ppm
 # shift_clock SRC DST AWK: a copy of recording SRC whose clock samples' tod went through AWK
 shift_clock() {

@@ -623,10 +623,7 @@ static void test_fast_path_dense(void)
 
 int add_clock_suite(void)
 {
-	static const struct {
-		const char *name;
-		CU_TestFunc fn;
-	} tests[] = {
+	static CU_TestInfo tests[] = {
 		{ "to_tod: no samples is the identity", test_no_samples },
 		{ "to_tod: one sample is a constant offset", test_one_sample },
 		{ "to_tod: two samples interpolate a drift", test_two_samples_drift },
@@ -639,14 +636,12 @@ int add_clock_suite(void)
 		{ "sample_now: BOOTTIME and MONOTONIC against REALTIME", test_sample_now },
 		{ "fast path: the same as to_tod on random tables and probes", test_fast_path },
 		{ "fast path: every event of drifting intervals", test_fast_path_dense },
+		CU_TEST_INFO_NULL,
 	};
-	CU_pSuite s = CU_add_suite("clock", NULL, NULL);
+	CU_SuiteInfo suite[] = {
+		{ .pName = "clock", .pTests = tests },
+		CU_SUITE_INFO_NULL,
+	};
 
-	if (!s)
-		return -1;
-	for (size_t i = 0; i < N_(tests); i++) {
-		if (!CU_add_test(s, tests[i].name, tests[i].fn))
-			return -1;
-	}
-	return 0;
+	return CU_register_suites(suite) == CUE_SUCCESS ? 0 : -1;
 }

@@ -222,24 +222,19 @@ static void test_file(void)
 
 int add_clockfit_suite(void)
 {
-	static const struct {
-		const char *name;
-		CU_TestFunc fn;
-	} tests[] = {
+	static CU_TestInfo tests[] = {
 		{ "fit: offset and drift within the bound", test_offset_and_drift },
 		{ "fit: varied asymmetry narrows the bound", test_asymmetry_narrows },
 		{ "fit: one exchange, drift within +-500 ppm", test_one_pair },
 		{ "fit: no line fits every exchange", test_no_line_fits },
 		{ "fit: bad input", test_bad_input },
 		{ "clocksync: file round trip, torn and damaged lines", test_file },
+		CU_TEST_INFO_NULL,
 	};
-	CU_pSuite s = CU_add_suite("clockfit", NULL, NULL);
+	CU_SuiteInfo suite[] = {
+		{ .pName = "clockfit", .pTests = tests },
+		CU_SUITE_INFO_NULL,
+	};
 
-	if (!s)
-		return -1;
-	for (size_t i = 0; i < N_(tests); i++) {
-		if (!CU_add_test(s, tests[i].name, tests[i].fn))
-			return -1;
-	}
-	return 0;
+	return CU_register_suites(suite) == CUE_SUCCESS ? 0 : -1;
 }

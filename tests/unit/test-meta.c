@@ -505,10 +505,7 @@ static void test_vms_read(void)
 
 int add_meta_suite(void)
 {
-	static const struct {
-		const char *name;
-		CU_TestFunc fn;
-	} tests[] = {
+	static CU_TestInfo tests[] = {
 		{ "meta: write/read round trip of every field", test_round_trip },
 		{ "meta: leading/trailing blanks survive a round trip", test_round_trip_blanks },
 		{ "meta: a hand-made minimal file", test_valid_handmade },
@@ -521,14 +518,13 @@ int add_meta_suite(void)
 		{ "vms: later lines win, unreadable lines skipped", test_vms_read },
 		{ "meta: other kernels' layouts; errors name the file and the key",
 		  test_layouts_and_messages },
+		CU_TEST_INFO_NULL,
 	};
-	CU_pSuite s = CU_add_suite("metadata", suite_init, suite_clean);
+	CU_SuiteInfo suite[] = {
+		{ .pName = "metadata", .pInitFunc = suite_init, .pCleanupFunc = suite_clean,
+		  .pTests = tests },
+		CU_SUITE_INFO_NULL,
+	};
 
-	if (!s)
-		return -1;
-	for (size_t i = 0; i < N_(tests); i++) {
-		if (!CU_add_test(s, tests[i].name, tests[i].fn))
-			return -1;
-	}
-	return 0;
+	return CU_register_suites(suite) == CUE_SUCCESS ? 0 : -1;
 }
