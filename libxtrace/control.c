@@ -203,13 +203,13 @@ int xtrace_ctl_reply(int fd, bool ok, const char *fmt, ...)
 	return ret;
 }
 
-int xtrace_ctl_request(const char *path, const char *request, char **reply, int timeout_ms)
+/* Connect to @path and send @request: the socket (the caller closes it), or -errno. */
+static int ctl_connect_send(const char *path, const char *request)
 {
 	struct sockaddr_un sa;
-	char buf[4096], *line;
+	char *line;
 	int fd, ret;
 
-	*reply = NULL;
 	ret = make_addr(path, &sa);
 	if (ret)
 		return ret;
@@ -227,8 +227,23 @@ int xtrace_ctl_request(const char *path, const char *request, char **reply, int 
 	}
 	ret = xt_write_all(fd, line, strlen(line));
 	free(line);
-	if (!ret)
-		ret = read_line(fd, buf, sizeof(buf), timeout_ms);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+int xtrace_ctl_request(const char *path, const char *request, char **reply, int timeout_ms)
+{
+	char buf[4096];
+	int fd, ret;
+
+	*reply = NULL;
+	fd = ctl_connect_send(path, request);
+	if (fd < 0)
+		return fd;
+	ret = read_line(fd, buf, sizeof(buf), timeout_ms);
 	close(fd);
 	if (ret)
 		return ret;
@@ -364,36 +379,6 @@ out:
 	free(idir);
 	free(line);
 	return n ? n : ret;
-}
-
-static int ctl_connect_send(const char *path, const char *request)
-{
-	struct sockaddr_un sa;
-	char *line;
-	int fd, ret;
-
-	ret = make_addr(path, &sa);
-	if (ret)
-		return ret;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		ret = -errno;
-		close(fd);
-		return ret;
-	}
-	if (asprintf(&line, "%s\n", request) < 0) {
-		close(fd);
-		return -ENOMEM;
-	}
-	ret = xt_write_all(fd, line, strlen(line));
-	free(line);
-	if (ret) {
-		close(fd);
-		return ret;
-	}
-	return fd;
 }
 
 int xtrace_ctl_alert(const char *mark, const char *request, int timeout_ms,

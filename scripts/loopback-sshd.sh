@@ -54,7 +54,7 @@ free_port() {
 	esac
 	for _ in $(seq 200); do
 		p=$((lo + RANDOM % (hi - lo + 1)))
-		if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then
+		if ! answers "$p"; then
 			echo $p
 			return
 		fi
@@ -62,6 +62,30 @@ free_port() {
 	echo "loopback-sshd: no free port" >&2
 	exit 1
 }
+
+# the client's key, shared by every system of DIR
+client_key() {
+	[ -f "$dir/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C xtrace-test -f "$dir/id_ed25519"
+}
+
+# answers PORT: something accepts TCP connections on it
+answers() { (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; }
+
+# add_host NAME PORT: "Host NAME" in DIR/ssh_config, its port in DIR/NAME.port
+add_host() {
+	cat >> "$dir/ssh_config" <<-EOF
+	Host $1
+	    HostName 127.0.0.1
+	    Port $2
+	    User root
+	    IdentityFile $dir/id_ed25519
+	    UserKnownHostsFile $dir/known_hosts
+	EOF
+	echo "$2" > "$dir/$1.port"
+}
+
+# the marker of DIR's systems in /run/sshd (see the top)
+in_use=/run/sshd/.loopback-$(echo "$dir" | cksum | cut -d' ' -f1)
 
 stop_one() {
 	local name=$1 pid
@@ -152,9 +176,9 @@ start)
 		fi
 		# in use: whoever made it removes it only once it is empty (every sshd
 		# on this machine needs it for each connection)
-		touch "/run/sshd/.loopback-$(echo "$dir" | cksum | cut -d' ' -f1)"
+		touch "$in_use"
 	fi
-	[ -f "$dir/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C xtrace-test -f "$dir/id_ed25519"
+	client_key
 	cp "$dir/id_ed25519.pub" "$dir/authorized_keys"
 	port=$(free_port)
 	if [ -n "$dropbear" ]; then
@@ -164,7 +188,7 @@ start)
 	fi
 	up=
 	for _ in $(seq 100); do
-		if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then up=1; break; fi
+		if answers "$port"; then up=1; break; fi
 		kill -0 "$(cat "$dir/$name.pid")" 2>/dev/null || break
 		sleep 0.05
 	done
@@ -175,39 +199,23 @@ start)
 		exit 1
 	fi
 	echo "[127.0.0.1]:$port $(cut -d' ' -f1,2 "$dir/$name.hostkey.pub")" >> "$dir/known_hosts"
-	cat >> "$dir/ssh_config" <<-EOF
-	Host $name
-	    HostName 127.0.0.1
-	    Port $port
-	    User root
-	    IdentityFile $dir/id_ed25519
-	    UserKnownHostsFile $dir/known_hosts
-	EOF
-	echo "$port" > "$dir/$name.port"
+	add_host "$name" "$port"
 	;;
 blackhole)
 	# a listening socket nobody accepts from: the kernel completes the TCP
 	# handshake, and the ssh banner never comes
 	name=${3:?NAME missing}
-	[ -f "$dir/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C xtrace-test -f "$dir/id_ed25519"
+	client_key
 	port=$(free_port)
 	perl -MIO::Socket::INET -e '$s = IO::Socket::INET->new(LocalAddr => "127.0.0.1",
 		LocalPort => $ARGV[0], Listen => 64, ReuseAddr => 1) or die "$!\n"; sleep 86400' \
 		"$port" > "$dir/$name.log" 2>&1 &
 	echo $! > "$dir/$name.pid"
 	for _ in $(seq 100); do
-		(exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break
+		answers "$port" && break
 		sleep 0.05
 	done
-	cat >> "$dir/ssh_config" <<-EOF
-	Host $name
-	    HostName 127.0.0.1
-	    Port $port
-	    User root
-	    IdentityFile $dir/id_ed25519
-	    UserKnownHostsFile $dir/known_hosts
-	EOF
-	echo "$port" > "$dir/$name.port"
+	add_host "$name" "$port"
 	;;
 stop)
 	stop_one "${3:?NAME missing}"
@@ -217,7 +225,7 @@ stop-all)
 		[ -e "$p" ] || continue
 		stop_one "$(basename "$p" .pid)"
 	done
-	rm -f "/run/sshd/.loopback-$(echo "$dir" | cksum | cut -d' ' -f1)"
+	rm -f "$in_use"
 	if [ -f "$dir/.made-run-sshd" ]; then
 		rmdir /run/sshd 2>/dev/null || true	# not while others use it
 		rm -f "$dir/.made-run-sshd"

@@ -89,7 +89,7 @@ int housekeeping_enter(int verbose)
 {
 	const char *sysfs = getenv("XTRACE_SYSFS");
 	struct xtrace_idset *hk = xtrace_idset_new();
-	int ret, max = 0;
+	int ret, n = CPU_SETSIZE;
 	cpu_set_t *set;
 	size_t size;
 	char *s;
@@ -101,11 +101,13 @@ int housekeeping_enter(int verbose)
 		xtrace_idset_free(hk);
 		return ret;
 	}
+	/* at least CPU_SETSIZE: sched_getaffinity() needs room for every possible CPU */
 	xtrace_idset_for_each(cpu, hk)
-		max = cpu;
-	size = CPU_ALLOC_SIZE(max + 1 > CPU_SETSIZE ? max + 1 : CPU_SETSIZE);
-	set = CPU_ALLOC(max + 1 > CPU_SETSIZE ? max + 1 : CPU_SETSIZE);
-	saved = CPU_ALLOC(max + 1 > CPU_SETSIZE ? max + 1 : CPU_SETSIZE);
+		if (cpu >= n)
+			n = cpu + 1;
+	size = CPU_ALLOC_SIZE(n);
+	set = CPU_ALLOC(n);
+	saved = CPU_ALLOC(n);
 	saved_size = size;
 	if (!set || !saved || sched_getaffinity(0, size, saved)) {
 		ret = set && saved ? -errno : -ENOMEM;

@@ -70,7 +70,6 @@ struct sys {
 	/* the main thread's own */
 	bool reported;			/* its failure was told */
 	bool late_told, ready_told;
-	bool flush_asked;
 
 	/* shared */
 	enum sys_step step;
@@ -225,7 +224,7 @@ static unsigned int take_requests(struct sys *s, unsigned int mask, const char *
 
 /*
  * Its recorder did not start within the ssh timeout: the run goes on without
- * it. It joins if it starts before the collection stops; else it is given up.
+ * it. It joins if it starts before the collection stops (0); else -ETIMEDOUT.
  */
 static int wait_late(struct sys *s)
 {
@@ -236,15 +235,17 @@ static int wait_late(struct sys *s)
 	s->late = true;
 	set_step(s, STEP_LATE);
 	unlock(c);
-	for (;;) {
+	do {
 		ret = xtrace_rrec_wait_ready(&s->rr, 200);
-		if (ret != -ETIMEDOUT)
-			return ret;
-		if (take_requests(s, 0, NULL) & (REQ_STOP | REQ_ABORT)) {
-			xtrace_rrec_give_up(&s->rr, "xtrace-run did not start in time");
-			return ret;
-		}
-	}
+	} while (ret == -ETIMEDOUT && !(take_requests(s, 0, NULL) & (REQ_STOP | REQ_ABORT)));
+	return ret;
+}
+
+/* Its clock at a start or an end: an ssh clock check and a long burst of exchanges. */
+static void clock_edge(struct sys *s)
+{
+	xtrace_rrec_clock_check(&s->rr);
+	clock_sync_poll(s->sync, &s->rr, true);
 }
 
 /*
@@ -256,8 +257,7 @@ static void now_recording(struct sys *s)
 {
 	struct collect *c = s->c;
 
-	xtrace_rrec_clock_check(&s->rr);
-	clock_sync_poll(s->sync, &s->rr, true);
+	clock_edge(s);
 	lock(c);
 	s->ready_ns = mono_ns();
 	set_step(s, STEP_RECORDING);
@@ -411,8 +411,7 @@ static void finish(struct sys *s, unsigned int req)
 		s->cmd = NULL;
 	}
 	if (s->rr.state == XTRACE_RREC_RECORDING) {
-		xtrace_rrec_clock_check(&s->rr);
-		clock_sync_poll(s->sync, &s->rr, true);
+		clock_edge(s);
 		if (!xtrace_rrec_stop(&s->rr) && (req & REQ_ABORT) && !o->keep_remote)
 			xtrace_remote_rmdir(s->rr.ssh, s->rr.dir);
 	}
@@ -450,10 +449,10 @@ static void *sys_main(void *arg)
 		xtrace_remote_set_budget(s->rr.ssh, c->budget);
 		ret = xtrace_rrec_wait_ready(&s->rr, -1);
 		/* the command cannot start without the --on system: no waiting for it */
-		if (ret == -ETIMEDOUT && c->on >= 0 && s == &c->sys[c->on])
-			xtrace_rrec_give_up(&s->rr, "xtrace-run did not start in time");
-		else if (ret == -ETIMEDOUT)
+		if (ret == -ETIMEDOUT && s - c->sys != c->on)
 			ret = wait_late(s);
+		if (ret == -ETIMEDOUT)
+			xtrace_rrec_give_up(&s->rr, "xtrace-run did not start in time");
 	}
 	if (!ret) {
 		now_recording(s);
@@ -526,6 +525,16 @@ static void progress(struct collect *c)
 	c->progress_shown = true;
 }
 
+/* Say once why @s failed or died. */
+static void tell_failure(struct collect *c, struct sys *s)
+{
+	if (s->reported)
+		return;
+	s->reported = true;
+	progress_clear(c);
+	tool_error("%s", s->error ?: s->spec);
+}
+
 /* Say what the systems did since the last time (c->lock held). */
 static void report(struct collect *c)
 {
@@ -550,11 +559,8 @@ static void report(struct collect *c)
 				tool_msg("%s: recording on host '%s' in %s (pid %d)", s->spec,
 					 s->rr.host, s->rr.dir, s->rr.pid);
 		}
-		if ((s->died || (s->step == STEP_DONE && !s->ready_ns)) && !s->reported) {
-			s->reported = true;
-			progress_clear(c);
-			tool_error("%s", s->error ?: s->spec);
-		}
+		if (s->died || (s->step == STEP_DONE && !s->ready_ns))
+			tell_failure(c, s);
 	}
 }
 
@@ -775,12 +781,13 @@ void collect_flush_send(struct run *run)
 
 	for (int i = 0; i < c->nr; i++) {
 		struct sys *s = &c->sys[i];
+		bool ask;
 
 		lock(c);
-		s->flush_asked = s->step == STEP_RECORDING && !s->died;
-		s->flush_pending = s->flush_asked;
+		ask = s->flush_pending = s->step == STEP_RECORDING && !s->died;
+		s->flush_ret = 0;	/* a system not asked has nothing to say */
 		unlock(c);
-		if (s->flush_asked)
+		if (ask)
 			post(s, REQ_FLUSH);
 	}
 }
@@ -794,9 +801,8 @@ void collect_flush_wait(struct run *run)
 	for (int i = 0; i < c->nr; i++) {
 		struct sys *s = &c->sys[i];
 
-		if (s->flush_asked && s->flush_ret == -EIO)
+		if (s->flush_ret == -EIO)
 			tool_error("%s: flush: %s", s->spec, s->flush_msg);
-		s->flush_asked = false;
 	}
 	unlock(c);
 }
@@ -841,26 +847,17 @@ static void push(char ***v, int *n, char *s)
 static int merge_all(struct run *run, char **dirs, char **names, int nr,
 		     struct xtrace_merge_meta *meta, char **notes, int nr_notes)
 {
-	struct collect *c = run->col;
-	const char **onames = calloc(c->nr + 1, sizeof(*onames));
-	int64_t *offs = calloc(c->nr + 1, sizeof(*offs));
 	struct xtrace_merge_opts mo = { 0 };
 	char *out = NULL;
-	int nr_off = 0, ret;
+	int ret;
 
-	if (!onames || !offs || asprintf(&out, "%s/merged", run->top) < 0) {
-		free(onames);
-		free(offs);
+	if (asprintf(&out, "%s/merged", run->top) < 0)
 		return -ENOMEM;
-	}
 	/* each system's clock is mapped by the merge (clocksync, clockcheck: docs/clocks.md) */
 	mo.out = out;
 	mo.inputs = dirs;
 	mo.names = names;
 	mo.nr_inputs = nr;
-	mo.offset_names = onames;
-	mo.offsets = offs;
-	mo.nr_offsets = nr_off;
 	mo.raw_clocks = run->o.raw_clocks;
 	ret = xtrace_merge(&mo, meta);
 	if (!ret && nr_notes) {
@@ -869,8 +866,6 @@ static int merge_all(struct run *run, char **dirs, char **names, int nr,
 		xtrace_merge_meta_write(out, meta);
 	}
 	free(out);
-	free(onames);
-	free(offs);
 	return ret;
 }
 
@@ -950,14 +945,9 @@ int collect_end(struct run *run, int status)
 
 	stop_and_fetch(c);
 	/* the threads are gone: what they left is ours */
-	for (int i = 0; i < c->nr; i++) {
-		struct sys *s = &c->sys[i];
-
-		if (s->ready_ns && s->rr.state != XTRACE_RREC_STOPPED && !s->reported) {
-			s->reported = true;
-			tool_error("%s", s->error ?: s->spec);
-		}
-	}
+	for (int i = 0; i < c->nr; i++)
+		if (c->sys[i].ready_ns && c->sys[i].rr.state != XTRACE_RREC_STOPPED)
+			tell_failure(c, &c->sys[i]);
 	push(&dirs, &nr, strdup(run->local_dir));
 	push(&names, &nr_names, strdup(c->host));
 	for (int i = 0; i < c->nr; i++) {

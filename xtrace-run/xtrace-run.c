@@ -567,9 +567,7 @@ static int run_xtrace_run(struct run *run)
 	status = o->serve ? 0 : remote_cmd ? rstatus : status_of(wstatus);
 	if (run->col && status && !stopped) {
 		/* the command failed: save every system's buffers of this moment first */
-		collect_flush_send(run);
-		xtrace_recorder_flush(r, NULL);
-		collect_flush_wait(run);
+		flush_every_system(r, run, NULL);
 	}
 	if (stopped)
 		xtrace_recorder_set_exit_status(r, status);

@@ -45,14 +45,18 @@ now() { date +%s.%N; }
 rec_start() { "$XT_BIN/xtrace-view" -i "$1" | awk '$1 == "start" { gsub(/\(/, "", $4); print $4 }'; }
 # before A B: A < B (decimal seconds)
 before() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 < b + 0) }'; }
+# state_of DIR NAME: system NAME's state in DIR/collection
+state_of() {
+	awk -v n="$2" '$0 == "[system " n "]" { s = 1; next } /^\[/ { s = 0 }
+		s && sub(/^state=/, "") { print }' "$1/collection"
+}
 # collected DIR NAME...: each NAME's recording fetched, stopped cleanly and merged
 collected() {
 	local d=$1 n
 	shift
 	for n in "$@"; do
 		[ -f "$d/$n/xtrace.meta" ] || fail "$d/$n was not collected: $(ls "$d")"
-		awk -v n="$n" '$0 == "[system " n "]" { s = 1; next } /^\[/ { s = 0 }
-			s && $0 == "state=stopped" { f = 1 } END { exit !f }' "$d/collection" ||
+		[ "$(state_of "$d" "$n")" = stopped ] ||
 			fail "$n did not stop cleanly: $(cat "$d/collection")"
 		"$XT_BIN/xtrace-view" -i "$d/merged" | grep -qE "^system +$n " ||
 			fail "$n is not in $d/merged"
@@ -124,8 +128,7 @@ cat gaveup.err
 expect_grep '^xtrace-run: slow: xtrace-run did not start in time' gaveup.err
 expect_grep 'partial: slow: xtrace-run did not start in time' gaveup.err
 collected gaveup "$here" f01
-awk '$0 == "[system slow]" { s = 1; next } /^\[/ { s = 0 } s && /^state=failed$/ { f = 1 }
-	END { exit !f }' gaveup/collection || fail "slow is not 'failed': $(cat gaveup/collection)"
+[ "$(state_of gaveup slow)" = failed ] || fail "slow is not 'failed': $(cat gaveup/collection)"
 sleep 6		# past the time slow's recorder would have started
 # (other recordings may come and go there: only slow's would be ours)
 for d in $(ls -d /tmp/xtrace-serve-* 2>/dev/null | sort | comm -13 <(echo "$serve_dirs_before") -); do
