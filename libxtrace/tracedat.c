@@ -129,23 +129,7 @@ struct xt_tdat {
 
 static uint64_t rd(const struct xt_tdat *t, const void *p, int n)
 {
-	uint64_t v = 0;
-	uint32_t w;
-	uint16_t h;
-
-	switch (n) {
-	case 1:
-		return *(const uint8_t *)p;
-	case 2:
-		memcpy(&h, p, 2);
-		return t->big ? be16toh(h) : le16toh(h);
-	case 4:
-		memcpy(&w, p, 4);
-		return t->big ? be32toh(w) : le32toh(w);
-	default:
-		memcpy(&v, p, 8);
-		return t->big ? be64toh(v) : le64toh(v);
-	}
+	return xt_get_uint(p, n, t->big);
 }
 
 static void note(struct xt_tdat *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -1226,8 +1210,8 @@ static int fill_meta(struct xtrace_rec *rec)
 	struct xt_tdat *t = rec->tdat;
 	struct xtrace_meta *m = &rec->meta;
 	const char *clk = t->clock ? t->clock : "local";
-	char *words[5] = { NULL }, *cpus = NULL;
-	size_t cap = 0, len = 0;
+	char *words[5] = { NULL };
+	struct sbuf cpus = { 0 };
 	int nw = 0;
 
 	m->major = t->version;
@@ -1269,25 +1253,10 @@ static int fill_meta(struct xtrace_rec *rec)
 	m->complete = !t->damage;
 	if (t->damage)
 		m->error = strdup("the trace.dat file is damaged (see the warnings)");
-	for (int c = 0; c < m->nr_cpus; c++) {
-		char num[16];
-		int n;
-
-		if (!m->cpu[c].recorded)
-			continue;
-		n = snprintf(num, sizeof(num), "%s%d", len ? "," : "", c);
-		if (len + n + 1 > cap) {
-			char *s = realloc(cpus, (len + n + 1) * 2);
-
-			if (!s)
-				break;
-			cpus = s;
-			cap = (len + n + 1) * 2;
-		}
-		memcpy(cpus + len, num, n + 1);
-		len += n;
-	}
-	m->cpus = cpus ? cpus : strdup("");
+	for (int c = 0; c < m->nr_cpus; c++)
+		if (m->cpu[c].recorded)
+			sb_printf(&cpus, "%s%d", cpus.len ? "," : "", c);
+	m->cpus = sb_steal(&cpus);
 	m->events = event_list(rec);
 	if (!m->tool || !m->hostname || !m->trace_clock || !m->timestamp || !m->mode || !m->cpus)
 		return -ENOMEM;
@@ -1357,16 +1326,17 @@ static void find_start(struct xtrace_rec *rec)
 	rec->meta.start_tod = start == INT64_MAX ? 0 : start;
 }
 
-int xt_tdat_rec_open(struct xtrace_rec *rec, const char *path)
+/* @rec's trace.dat @path opened and read (@options_only: xt_tdat_vms()'s reading) */
+static int tdat_read(struct xtrace_rec *rec, const char *path, bool options_only)
 {
 	struct xt_tdat *t = calloc(1, sizeof(*t));
 	struct stat st;
-	int ret;
 
 	if (!t)
 		return -ENOMEM;
 	rec->tdat = t;
 	t->fd = -1;
+	t->options_only = options_only;
 	t->path = strdup(path);
 	if (!t->path)
 		return -ENOMEM;
@@ -1374,7 +1344,13 @@ int xt_tdat_rec_open(struct xtrace_rec *rec, const char *path)
 	if (t->fd < 0 || fstat(t->fd, &st))
 		return -errno;
 	t->size = st.st_size;
-	ret = read_file(rec);
+	return read_file(rec);
+}
+
+int xt_tdat_rec_open(struct xtrace_rec *rec, const char *path)
+{
+	int ret = tdat_read(rec, path, false);
+
 	if (ret)
 		return ret;
 	ret = fill_meta(rec);
@@ -1707,21 +1683,8 @@ int xt_tdat_vms(const char *path, struct xtrace_vms *v)
 	memset(v, 0, sizeof(*v));
 	if (!rec)
 		return -ENOMEM;
-	t = calloc(1, sizeof(*t));
-	if (!t) {
-		free(rec);
-		return -ENOMEM;
-	}
-	rec->tdat = t;
-	t->fd = -1;
-	t->path = strdup(path);
-	t->options_only = true;
-	t->fd = t->path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-	ret = t->fd < 0 ? -errno : 0;
-	if (!ret) {
-		t->size = lseek(t->fd, 0, SEEK_END);
-		ret = read_file(rec);
-	}
+	ret = tdat_read(rec, path, true);
+	t = rec->tdat;
 	if (!ret && !t->nr_guests)
 		ret = -ENOENT;
 	for (int i = 0; !ret && i < t->nr_guests; i++)
@@ -1747,10 +1710,6 @@ int xt_tdat_vms(const char *path, struct xtrace_vms *v)
 	}
 	if (!ret)
 		ret = xt_vms_sort(v);
-	if (rec->tep)
-		tep_free(rec->tep);
-	xtrace_meta_free(&rec->meta);
-	xt_tdat_free(t);
-	free(rec);
+	xtrace_rec_close(rec);
 	return ret;
 }
