@@ -873,7 +873,9 @@ static int read_decoding(struct xtrace_rec *rec, struct cur *v6)
 			free((char *)c.mem);
 		}
 		if (!ret && !v7_section(t, 1, &c, "ftrace event formats")) {
-			read_fmt_list(&c, "ftrace", &f, &nr);
+			/* damage there loses ftrace's own formats only; no memory stops */
+			if (read_fmt_list(&c, "ftrace", &f, &nr) == -ENOMEM)
+				ret = -ENOMEM;
 			free((char *)c.mem);
 		}
 		if (!ret && !v7_section(t, 2, &c, "event formats")) {
