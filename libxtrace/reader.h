@@ -13,10 +13,37 @@
 #ifndef _XTRACE_READER_H
 #define _XTRACE_READER_H
 
+#include <endian.h>
+#include <string.h>
 #include <sys/types.h>
 #include <event-parse.h>
 
 #include "xtrace-local.h"
+
+/*
+ * An unsigned number of @n bytes (1, 2, 4 or 8) at @p, big-endian if @big: the words of a
+ * recorded kernel's sub-buffers (stream.c) and of a trace.dat file (tracedat.c).
+ */
+static inline uint64_t xt_get_uint(const void *p, int n, bool big)
+{
+	uint64_t v;
+	uint32_t w;
+	uint16_t h;
+
+	switch (n) {
+	case 1:
+		return *(const uint8_t *)p;
+	case 2:
+		memcpy(&h, p, 2);
+		return big ? be16toh(h) : le16toh(h);
+	case 4:
+		memcpy(&w, p, 4);
+		return big ? be32toh(w) : le32toh(w);
+	default:
+		memcpy(&v, p, 8);
+		return big ? be64toh(v) : le64toh(v);
+	}
+}
 
 struct xt_tdat;
 

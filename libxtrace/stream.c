@@ -89,25 +89,7 @@ static int load_frame(struct xt_stream *s)
 #define RB_TYPE_DATA_MAX	28
 #define RB_TYPE_PADDING		29
 
-/* Words of a sub-buffer, in the recorded kernel's byte order and long size (as kbuffer reads). */
-static inline uint32_t rd32(const char *p, bool big)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return big ? be32toh(v) : le32toh(v);
-}
-
-static uint64_t rd_long(const char *p, int ls, bool big)
-{
-	uint64_t v;
-
-	if (ls == 4)
-		return rd32(p, big);
-	memcpy(&v, p, 8);
-	return big ? be64toh(v) : le64toh(v);
-}
-
+/* @v as a sub-buffer's long word: the recorded kernel's byte order and long size (as kbuffer) */
 static void wr_long(char *p, int ls, bool big, uint64_t v)
 {
 	if (ls == 4) {
@@ -134,7 +116,7 @@ static long subbuf_header(const struct xt_stream *s, const char *page, int *miss
 	int64_t room = (int64_t)s->rec->meta.page_size - hdr;
 	uint64_t commit, size;
 
-	commit = rd_long(page + 8, ls, big);
+	commit = xt_get_uint(page + 8, ls, big);
 	size = commit & RB_COMMIT_MASK;
 	*missed = 0;
 	if (commit & RB_MISSED_STORED)
@@ -144,7 +126,7 @@ static long subbuf_header(const struct xt_stream *s, const char *page, int *miss
 	if (commit & RB_MISSED_EVENTS) {
 		*missed = -1;
 		if (commit & RB_MISSED_STORED) {
-			uint64_t n = rd_long(page + hdr + size, ls, big);
+			uint64_t n = xt_get_uint(page + hdr + size, ls, big);
 
 			*missed = n > INT32_MAX ? INT32_MAX : (int)n;
 		}
@@ -169,7 +151,7 @@ static uint32_t subbuf_walk(const char *data, uint32_t size, bool big)
 
 		if (size - curr < 4)
 			break;
-		w = rd32(data + curr, big);
+		w = (uint32_t)xt_get_uint(data + curr, 4, big);
 		type_len = big ? w >> 27 : w & 31;
 		if (type_len >= 1 && type_len <= RB_TYPE_DATA_MAX) {
 			next = (uint64_t)curr + 4 + 4 * type_len;
@@ -178,7 +160,7 @@ static uint32_t subbuf_walk(const char *data, uint32_t size, bool big)
 
 			if (size - curr < 8)
 				break;
-			word = rd32(data + curr + 4, big);
+			word = (uint32_t)xt_get_uint(data + curr + 4, 4, big);
 			if (type_len == 0) {
 				/* the length word counts itself; kbuffer rounds up to words */
 				int64_t len = (int64_t)(int32_t)(word - 4);
@@ -218,7 +200,7 @@ static long check_subbuffer(struct xt_stream *s, char *page, int *missed)
 	}
 	good = subbuf_walk(page + 8 + ls, (uint32_t)size, big);
 	if (good < size) {
-		uint64_t commit = rd_long(page + 8, ls, big);
+		uint64_t commit = xt_get_uint(page + 8, ls, big);
 
 		wr_long(page + 8, ls, big, (commit & ~RB_COMMIT_MASK) | good);
 		damaged(s, "malformed sub-buffer: the rest of it skipped");

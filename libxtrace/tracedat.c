@@ -129,23 +129,7 @@ struct xt_tdat {
 
 static uint64_t rd(const struct xt_tdat *t, const void *p, int n)
 {
-	uint64_t v = 0;
-	uint32_t w;
-	uint16_t h;
-
-	switch (n) {
-	case 1:
-		return *(const uint8_t *)p;
-	case 2:
-		memcpy(&h, p, 2);
-		return t->big ? be16toh(h) : le16toh(h);
-	case 4:
-		memcpy(&w, p, 4);
-		return t->big ? be32toh(w) : le32toh(w);
-	default:
-		memcpy(&v, p, 8);
-		return t->big ? be64toh(v) : le64toh(v);
-	}
+	return xt_get_uint(p, n, t->big);
 }
 
 static void note(struct xt_tdat *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -241,13 +225,21 @@ static char *getstr(struct cur *c)
 
 /* ---------------------------------------------------------- decompression */
 
-/* @in (@inlen bytes) into exactly @outlen bytes at @out: 0, or -EBADMSG */
-static int inflate_block(const struct xt_tdat *t, const void *in, size_t inlen, void *out,
-			 size_t outlen)
+/*
+ * @in (@inlen bytes) into exactly @outlen bytes at @out: 0, or -EBADMSG (-ENOMEM). A stream
+ * gives its frame reader's zstd context in @dctx (made at the first chunk, freed with the
+ * reader): ZSTD_decompress() would make and free one for every chunk.
+ */
+static int inflate_block(const struct xt_tdat *t, ZSTD_DCtx **dctx, const void *in, size_t inlen,
+			 void *out, size_t outlen)
 {
 	if (t->comp == COMP_ZSTD) {
-		size_t got = ZSTD_decompress(out, outlen, in, inlen);
+		size_t got;
 
+		if (dctx && !*dctx && !(*dctx = ZSTD_createDCtx()))
+			return -ENOMEM;
+		got = dctx ? ZSTD_decompressDCtx(*dctx, out, outlen, in, inlen) :
+		      ZSTD_decompress(out, outlen, in, inlen);
 		return !ZSTD_isError(got) && got == outlen ? 0 : -EBADMSG;
 	}
 	if (t->comp == COMP_ZLIB) {
@@ -304,7 +296,7 @@ static int section_open(struct xt_tdat *t, uint64_t off, int id, struct cur *out
 			free(data);
 			return c.bad ? -EBADMSG : -ENOMEM;
 		}
-		if (inflate_block(t, z, csize, data, usize)) {
+		if (inflate_block(t, NULL, z, csize, data, usize)) {
 			free(z);
 			free(data);
 			note(t, "the %s section does not decompress", what);
@@ -325,6 +317,73 @@ static int section_open(struct xt_tdat *t, uint64_t off, int id, struct cur *out
 	}
 	out->mem = data;
 	return 0;
+}
+
+/* *@p of at least @want bytes, its contents not kept: 0, or -ENOMEM */
+static int grow(void **p, size_t *cap, size_t want)
+{
+	if (want <= *cap && *p)
+		return 0;
+	free(*p);
+	*p = malloc(want ? want : 1);
+	*cap = *p ? want : 0;
+	return *p ? 0 : -ENOMEM;
+}
+
+/* Room for @bytes of pages (and the slack of zeros after them) in fr->out. */
+static int out_room(struct xt_frame_reader *fr, size_t bytes)
+{
+	if (bytes + fr->slack > fr->ocap || !fr->out) {
+		if (grow(&fr->out, &fr->ocap, bytes + fr->slack))
+			return -ENOMEM;
+		fr->dirty = fr->ocap;
+	}
+	return 0;
+}
+
+/*
+ * The compressed chunk at fr->off (its sizes, 4 bytes each, then its data) into fr->out: 1 and
+ * its *@len bytes; 0 if it is damaged and skipped (fr->off past it); -EBADMSG if the stream
+ * ends inside it; -ENOMEM, -EIO. *@why names what is wrong.
+ */
+static int load_chunk(const struct xt_tdat *t, struct xt_frame_reader *fr, size_t *len,
+		      const char **why)
+{
+	size_t ps = t->page_size;
+	uint32_t csize, usize;
+	char hdr[8];
+	int ret;
+
+	if (fr->size - fr->off < 8 || xt_read_at(fr->fd, hdr, 8, fr->off)) {
+		*why = "truncated: the last compressed chunk's header is incomplete";
+		return -EBADMSG;
+	}
+	csize = rd(t, hdr, 4);
+	usize = rd(t, hdr + 4, 4);
+	if ((uint64_t)(fr->size - fr->off - 8) < csize) {
+		*why = "truncated: the last compressed chunk is incomplete";
+		return -EBADMSG;
+	}
+	fr->off += 8 + csize;
+	if (usize > CHUNK_PAGES_MAX * ps || usize < ps || !ratio_ok(t, csize, usize)) {
+		*why = "corrupt compressed chunk skipped (its sizes)";
+		return 0;
+	}
+	*why = "read error";
+	if (out_room(fr, usize) || grow(&fr->zbuf, &fr->zcap, csize))
+		return -ENOMEM;
+	if (xt_read_at(fr->fd, fr->zbuf, csize, fr->off - csize))
+		return -EIO;
+	ret = inflate_block(t, &fr->dctx, fr->zbuf, csize, fr->out, usize);
+	/* what it wrote, whole or not, is zeroed after the pages it holds (out_done()) */
+	if (fr->dirty < usize)
+		fr->dirty = usize;
+	if (ret) {
+		*why = "corrupt compressed chunk skipped (it does not decompress)";
+		return ret == -ENOMEM ? ret : 0;
+	}
+	*len = usize;
+	return 1;
 }
 
 /* -------------------------------------------------------------- options */
@@ -814,7 +873,9 @@ static int read_decoding(struct xtrace_rec *rec, struct cur *v6)
 			free((char *)c.mem);
 		}
 		if (!ret && !v7_section(t, 1, &c, "ftrace event formats")) {
-			read_fmt_list(&c, "ftrace", &f, &nr);
+			/* damage there loses ftrace's own formats only; no memory stops */
+			if (read_fmt_list(&c, "ftrace", &f, &nr) == -ENOMEM)
+				ret = -ENOMEM;
 			free((char *)c.mem);
 		}
 		if (!ret && !v7_section(t, 2, &c, "event formats")) {
@@ -1151,8 +1212,8 @@ static int fill_meta(struct xtrace_rec *rec)
 	struct xt_tdat *t = rec->tdat;
 	struct xtrace_meta *m = &rec->meta;
 	const char *clk = t->clock ? t->clock : "local";
-	char *words[5] = { NULL }, *cpus = NULL;
-	size_t cap = 0, len = 0;
+	char *words[5] = { NULL };
+	struct sbuf cpus = { 0 };
 	int nw = 0;
 
 	m->major = t->version;
@@ -1194,25 +1255,10 @@ static int fill_meta(struct xtrace_rec *rec)
 	m->complete = !t->damage;
 	if (t->damage)
 		m->error = strdup("the trace.dat file is damaged (see the warnings)");
-	for (int c = 0; c < m->nr_cpus; c++) {
-		char num[16];
-		int n;
-
-		if (!m->cpu[c].recorded)
-			continue;
-		n = snprintf(num, sizeof(num), "%s%d", len ? "," : "", c);
-		if (len + n + 1 > cap) {
-			char *s = realloc(cpus, (len + n + 1) * 2);
-
-			if (!s)
-				break;
-			cpus = s;
-			cap = (len + n + 1) * 2;
-		}
-		memcpy(cpus + len, num, n + 1);
-		len += n;
-	}
-	m->cpus = cpus ? cpus : strdup("");
+	for (int c = 0; c < m->nr_cpus; c++)
+		if (m->cpu[c].recorded)
+			sb_printf(&cpus, "%s%d", cpus.len ? "," : "", c);
+	m->cpus = sb_steal(&cpus);
 	m->events = event_list(rec);
 	if (!m->tool || !m->hostname || !m->trace_clock || !m->timestamp || !m->mode || !m->cpus)
 		return -ENOMEM;
@@ -1238,6 +1284,16 @@ static void native_syscalls(struct xtrace_rec *rec)
 	}
 }
 
+/* Where stream @k's data ends: a compressed run's size leaves out its chunk count (3.1) */
+static uint64_t stream_end(const struct xt_tdat *t, int k)
+{
+	uint64_t end = t->streams[k].off + t->streams[k].size;
+
+	if (t->bufs[t->stream_buf[k]].compressed)
+		end = (uint64_t)t->size - end < 4 ? (uint64_t)t->size : end + 4;
+	return end;
+}
+
 /* The first event time of each stream's first sub-buffer: the recording's start. */
 static void find_start(struct xtrace_rec *rec)
 {
@@ -1246,6 +1302,7 @@ static void find_start(struct xtrace_rec *rec)
 
 	for (int i = 0; i < t->nr_streams; i++) {
 		struct tdat_cpu *c = &t->streams[i];
+		const char *why;
 		uint64_t ts = 0;
 		char b[8];
 
@@ -1254,25 +1311,14 @@ static void find_start(struct xtrace_rec *rec)
 				continue;
 			ts = rd(t, b, 8);
 		} else {
-			char hdr[12], *z, *out;
-			uint32_t csize, usize;
+			/* the first chunk, read as the stream reads it */
+			struct xt_frame_reader fr;
+			size_t len;
 
-			if (c->size < 12 || xt_read_at(t->fd, hdr, 12, c->off))
-				continue;
-			csize = rd(t, hdr + 4, 4);
-			usize = rd(t, hdr + 8, 4);
-			/* the size leaves out the chunk count (xt_tdat_stream_open()) */
-			if (csize > c->size - 8 || usize < 8 ||
-			    usize > CHUNK_PAGES_MAX * (uint64_t)t->page_size ||
-			    !ratio_ok(t, csize, usize))
-				continue;
-			z = malloc(csize ? csize : 1);
-			out = malloc(usize);
-			if (z && out && !xt_read_at(t->fd, z, csize, c->off + 12) &&
-			    !inflate_block(t, z, csize, out, usize))
-				ts = rd(t, out, 8);
-			free(z);
-			free(out);
+			xt_frame_reader_init(&fr, t->fd, c->off + 4, stream_end(t, i));
+			if (load_chunk(t, &fr, &len, &why) == 1)
+				ts = rd(t, fr.out, 8);
+			xt_frame_reader_free(&fr);
 			if (!ts)
 				continue;
 		}
@@ -1282,16 +1328,17 @@ static void find_start(struct xtrace_rec *rec)
 	rec->meta.start_tod = start == INT64_MAX ? 0 : start;
 }
 
-int xt_tdat_rec_open(struct xtrace_rec *rec, const char *path)
+/* @rec's trace.dat @path opened and read (@options_only: xt_tdat_vms()'s reading) */
+static int tdat_read(struct xtrace_rec *rec, const char *path, bool options_only)
 {
 	struct xt_tdat *t = calloc(1, sizeof(*t));
 	struct stat st;
-	int ret;
 
 	if (!t)
 		return -ENOMEM;
 	rec->tdat = t;
 	t->fd = -1;
+	t->options_only = options_only;
 	t->path = strdup(path);
 	if (!t->path)
 		return -ENOMEM;
@@ -1299,7 +1346,13 @@ int xt_tdat_rec_open(struct xtrace_rec *rec, const char *path)
 	if (t->fd < 0 || fstat(t->fd, &st))
 		return -errno;
 	t->size = st.st_size;
-	ret = read_file(rec);
+	return read_file(rec);
+}
+
+int xt_tdat_rec_open(struct xtrace_rec *rec, const char *path)
+{
+	int ret = tdat_read(rec, path, false);
+
 	if (ret)
 		return ret;
 	ret = fill_meta(rec);
@@ -1454,34 +1507,13 @@ int xt_tdat_stream_open(struct xt_stream *s)
 {
 	const struct xt_tdat *t = s->rec->tdat;
 	const struct tdat_cpu *c = &t->streams[s->sub];
-	uint64_t end;
 
 	s->fd = open(t->path, O_RDONLY | O_CLOEXEC);
 	if (s->fd < 0)
 		return -errno;
-	end = c->off + c->size;
-	/* a compressed run's size leaves out its chunk count (trace-cmd 3.1) */
-	if (t->bufs[t->stream_buf[s->sub]].compressed)
-		end = (uint64_t)t->size - end < 4 ? (uint64_t)t->size : end + 4;
-	xt_frame_reader_init(&s->fr, s->fd, c->off, end);
+	xt_frame_reader_init(&s->fr, s->fd, c->off, stream_end(t, s->sub));
 	s->fr.slack = (size_t)s->rec->meta.page_size + 2 * 65536;
 	s->tchunks = -1;
-	return 0;
-}
-
-/* Room for @bytes of pages (and the slack of zeros after them) in s->fr.out. */
-static int out_room(struct xt_stream *s, size_t bytes)
-{
-	struct xt_frame_reader *fr = &s->fr;
-
-	if (bytes + fr->slack > fr->ocap || !fr->out) {
-		free(fr->out);
-		fr->out = malloc(bytes + fr->slack);
-		fr->ocap = fr->out ? bytes + fr->slack : 0;
-		if (!fr->out)
-			return -ENOMEM;
-		fr->dirty = fr->ocap;
-	}
 	return 0;
 }
 
@@ -1506,8 +1538,9 @@ int xt_tdat_load(struct xt_stream *s)
 {
 	const struct xt_tdat *t = s->rec->tdat;
 	struct xt_frame_reader *fr = &s->fr;
-	size_t ps = s->rec->meta.page_size;
-	char hdr[8], *z;
+	size_t ps = s->rec->meta.page_size, len;
+	const char *why;
+	char hdr[4];
 	int ret;
 
 	if (!t->bufs[t->stream_buf[s->sub]].compressed) {
@@ -1522,7 +1555,7 @@ int xt_tdat_load(struct xt_stream *s)
 		n = RUN_BYTES / ps ? RUN_BYTES / ps : 1;
 		if (n > left / ps)
 			n = left / ps;
-		ret = out_room(s, n * ps);
+		ret = out_room(fr, n * ps);
 		if (ret)
 			return ret;
 		if (xt_read_at(fr->fd, fr->out, n * ps, fr->off)) {
@@ -1534,8 +1567,6 @@ int xt_tdat_load(struct xt_stream *s)
 		return 1;
 	}
 	for (;;) {
-		uint32_t csize, usize;
-
 		if (s->tchunks < 0) {
 			/* the chunk count: trusted only as far as the bytes go */
 			if (fr->size - fr->off < 4 || xt_read_at(fr->fd, hdr, 4, fr->off)) {
@@ -1547,46 +1578,24 @@ int xt_tdat_load(struct xt_stream *s)
 		}
 		if (!s->tchunks)
 			return 0;
-		if (fr->size - fr->off < 8 || xt_read_at(fr->fd, hdr, 8, fr->off)) {
-			xt_stream_damaged(s, "truncated: the last compressed chunk's header is incomplete");
+		ret = load_chunk(t, fr, &len, &why);
+		if (ret == -EBADMSG) {
+			xt_stream_damaged(s, why);
 			s->tchunks = 0;
 			return 0;
 		}
-		csize = rd(t, hdr, 4);
-		usize = rd(t, hdr + 4, 4);
-		if ((uint64_t)(fr->size - fr->off - 8) < csize) {
-			xt_stream_damaged(s, "truncated: the last compressed chunk is incomplete");
-			s->tchunks = 0;
-			return 0;
-		}
-		fr->off += 8 + csize;
 		s->tchunks--;
-		if (usize > CHUNK_PAGES_MAX * ps || usize < ps ||
-		    !ratio_ok(t, csize, usize)) {
-			xt_stream_damaged(s, "corrupt compressed chunk skipped (its sizes)");
-			continue;
-		}
-		if (usize % ps)
-			xt_stream_damaged(s, "a compressed chunk that is not whole sub-buffers: its end skipped");
-		ret = out_room(s, usize);
-		if (ret)
+		if (ret == -EIO)
+			xt_stream_damaged(s, why);
+		if (ret < 0)
 			return ret;
-		z = malloc(csize ? csize : 1);
-		if (!z)
-			return -ENOMEM;
-		if (xt_read_at(fr->fd, z, csize, fr->off - csize)) {
-			free(z);
-			xt_stream_damaged(s, "read error");
-			return -EIO;
-		}
-		ret = inflate_block(t, z, csize, fr->out, usize);
-		free(z);
-		if (ret) {
-			fr->dirty = fr->ocap;
-			xt_stream_damaged(s, "corrupt compressed chunk skipped (it does not decompress)");
+		if (!ret) {
+			xt_stream_damaged(s, why);
 			continue;
 		}
-		out_done(s, usize - usize % ps);
+		if (len % ps)
+			xt_stream_damaged(s, "a compressed chunk that is not whole sub-buffers: its end skipped");
+		out_done(s, len - len % ps);
 		return 1;
 	}
 }
@@ -1676,21 +1685,8 @@ int xt_tdat_vms(const char *path, struct xtrace_vms *v)
 	memset(v, 0, sizeof(*v));
 	if (!rec)
 		return -ENOMEM;
-	t = calloc(1, sizeof(*t));
-	if (!t) {
-		free(rec);
-		return -ENOMEM;
-	}
-	rec->tdat = t;
-	t->fd = -1;
-	t->path = strdup(path);
-	t->options_only = true;
-	t->fd = t->path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-	ret = t->fd < 0 ? -errno : 0;
-	if (!ret) {
-		t->size = lseek(t->fd, 0, SEEK_END);
-		ret = read_file(rec);
-	}
+	ret = tdat_read(rec, path, true);
+	t = rec->tdat;
 	if (!ret && !t->nr_guests)
 		ret = -ENOENT;
 	for (int i = 0; !ret && i < t->nr_guests; i++)
@@ -1716,10 +1712,6 @@ int xt_tdat_vms(const char *path, struct xtrace_vms *v)
 	}
 	if (!ret)
 		ret = xt_vms_sort(v);
-	if (rec->tep)
-		tep_free(rec->tep);
-	xtrace_meta_free(&rec->meta);
-	xt_tdat_free(t);
-	free(rec);
+	xtrace_rec_close(rec);
 	return ret;
 }

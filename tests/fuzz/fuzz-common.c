@@ -201,3 +201,29 @@ void fz_quiet(void)
 	xtrace_set_log(NULL, NULL);
 	tep_set_loglevel(TEP_LOG_NONE);
 }
+
+void fz_touch(struct xtrace_event *ev)
+{
+	const struct xtrace_meta *m = xtrace_rec_meta(ev->rec);
+	struct tep_handle *tep = xtrace_rec_tep(ev->rec);
+	const unsigned char *d = ev->record->data;
+	int room = m->page_size - 8 - m->long_size;
+	struct tep_format_field **fields;
+	struct tep_event *e;
+
+	if (ev->record->size < 0 || ev->record->size > room)
+		abort();
+	for (int i = 0; i < ev->record->size; i++)
+		fz_sink += d[i];
+	fz_sink += tep_data_pid(tep, ev->record);
+	e = tep_find_event(tep, tep_data_type(tep, ev->record));
+	fields = e ? tep_event_fields(e) : NULL;
+	for (int i = 0; fields && fields[i]; i++) {
+		unsigned int len = 0;
+		const unsigned char *p = xtrace_field_data(fields[i], ev->record, &len);
+
+		for (unsigned int k = 0; p && k < len; k++)
+			fz_sink += p[k];
+	}
+	free(fields);
+}

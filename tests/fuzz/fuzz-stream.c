@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <event-parse.h>
 
 #include "reader.h"
 #include "fuzz.h"
@@ -36,31 +35,6 @@ static void setup(void)
 			abort();
 		free(dir);
 	}
-}
-
-/* What a reader of fields does with an event: through xtrace_field_data() only. */
-static void touch(struct xtrace_event *ev, int room)
-{
-	struct tep_handle *tep = xtrace_rec_tep(ev->rec);
-	const unsigned char *d = ev->record->data;
-	struct tep_format_field **fields;
-	struct tep_event *e;
-
-	if (ev->record->size < 0 || ev->record->size > room)
-		abort();
-	for (int i = 0; i < ev->record->size; i++)
-		fz_sink += d[i];
-	fz_sink += tep_data_pid(tep, ev->record);
-	e = tep_find_event(tep, tep_data_type(tep, ev->record));
-	fields = e ? tep_event_fields(e) : NULL;
-	for (int i = 0; fields && fields[i]; i++) {
-		unsigned int len = 0;
-		const unsigned char *p = xtrace_field_data(fields[i], ev->record, &len);
-
-		for (unsigned int k = 0; p && k < len; k++)
-			fz_sink += p[k];
-	}
-	free(fields);
 }
 
 /* The merge decoder's times of the stream (@kbuffer: without the walker), into @t. */
@@ -97,7 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct xtrace_event *ev;
 	struct xtrace_iter *it;
 	struct xtrace_rec *rec;
-	int l, room, ret;
+	int l, ret;
 	size_t n;
 
 	if (!recs[0])
@@ -107,7 +81,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	l = data[0] % FZ_NR_LAYOUTS;
 	lay = &fz_layouts[l];
 	rec = recs[l];
-	room = lay->page_size - 8 - lay->long_size;
 	if (data[1] % 2 == FZ_RAW_FILE)
 		ret = xt_write_file(paths[l], data + 2, size - 2);
 	else
@@ -125,7 +98,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		view.tod = t;
 		view.tod[view.n++] = ev->tod;
-		touch(ev, room);
+		fz_touch(ev);
 	}
 	xtrace_iter_free(it);
 
@@ -135,7 +108,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!it || xtrace_iter_seek(it, view.tod[view.n / 2]))
 			abort();
 		for (n = 0; xtrace_iter_next(it, &ev) == 1; n++)
-			touch(ev, room);
+			fz_touch(ev);
 		if (n > view.n)
 			abort();
 		xtrace_iter_free(it);

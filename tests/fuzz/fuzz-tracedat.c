@@ -9,35 +9,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <event-parse.h>
 
 #include "reader.h"
 #include "fuzz.h"
-
-static void touch(struct xtrace_event *ev)
-{
-	struct tep_handle *tep = xtrace_rec_tep(ev->rec);
-	const unsigned char *d = ev->record->data;
-	struct tep_format_field **fields;
-	struct tep_event *e;
-	int room = xtrace_rec_meta(ev->rec)->page_size;
-
-	if (ev->record->size < 0 || ev->record->size > room)
-		abort();
-	for (int i = 0; i < ev->record->size; i++)
-		fz_sink += d[i];
-	fz_sink += tep_data_pid(tep, ev->record);
-	e = tep_find_event(tep, tep_data_type(tep, ev->record));
-	fields = e ? tep_event_fields(e) : NULL;
-	for (int i = 0; fields && fields[i]; i++) {
-		unsigned int len = 0;
-		const unsigned char *p = xtrace_field_data(fields[i], ev->record, &len);
-
-		for (unsigned int k = 0; p && k < len; k++)
-			fz_sink += p[k];
-	}
-	free(fields);
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -67,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!it)
 		abort();
 	while (xtrace_iter_next(it, &ev) == 1) {
-		touch(ev);
+		fz_touch(ev);
 		viewed++;
 	}
 	xtrace_iter_free(it);

@@ -66,5 +66,11 @@ extern volatile unsigned int fz_sink;
 
 /* quiet: the library's messages are the expected answer to damage */
 void fz_quiet(void);
+/*
+ * What a reader of fields does with an event: every byte of its record read (which must lie
+ * within the largest record a sub-buffer holds, or abort()), its fields through
+ * xtrace_field_data() only.
+ */
+void fz_touch(struct xtrace_event *ev);
 
 #endif /* _XT_FUZZ_H */

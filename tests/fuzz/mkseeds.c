@@ -102,34 +102,47 @@ static void formats(const char *rec)
 	free(fdir);
 }
 
+/* The first sub-buffers (at most @max bytes) of @rec's CPU @cpu into @sb: -1 if it has no file */
+static int first_pages(const char *rec, int cpu, size_t max, struct sbuf *sb)
+{
+	struct xt_frame_reader fr;
+	char name[32], *path;
+	struct stat st;
+	int fd;
+
+	snprintf(name, sizeof(name), XT_CPU_FILE_FMT, cpu);
+	path = xt_path(rec, name);
+	fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	free(path);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st))
+		die("cannot read", name);
+	xt_frame_reader_init(&fr, fd, sizeof(struct xt_cpu_header), st.st_size);
+	if (xt_frame_read(&fr, XT_FRAME_MAGIC, 1u << 20, 4096) == XT_FRAME_OK)
+		sb_put(sb, fr.out, fr.len < max ? fr.len : max);
+	xt_frame_reader_free(&fr);
+	close(fd);
+	return 0;
+}
+
 /* Each CPU file: as it is, and its first sub-buffers for the harness to frame. */
 static void streams(const char *rec)
 {
 	for (int cpu = 0; cpu < XTRACE_MAX_CPUS; cpu++) {
 		unsigned char pre[2] = { 0, FZ_RAW_FILE };	/* fz_layouts[0]: the recorders' */
-		struct xt_frame_reader fr;
-		char name[32], *path;
-		struct stat st;
-		int fd;
+		struct sbuf pages = { 0 };
+		char name[32];
 
-		snprintf(name, sizeof(name), XT_CPU_FILE_FMT, cpu);
-		path = xt_path(rec, name);
-		fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-		free(path);
-		if (fd < 0)
+		if (first_pages(rec, cpu, SEED_PAGES * 4096, &pages) < 0)
 			break;
-		if (fstat(fd, &st))
-			die("cannot read", name);
+		snprintf(name, sizeof(name), XT_CPU_FILE_FMT, cpu);
 		seed_file("stream", pre, 2, rec, name, false);
-		xt_frame_reader_init(&fr, fd, sizeof(struct xt_cpu_header), st.st_size);
-		if (xt_frame_read(&fr, XT_FRAME_MAGIC, 1u << 20, 4096) == XT_FRAME_OK) {
-			size_t len = fr.len < SEED_PAGES * 4096 ? fr.len : SEED_PAGES * 4096;
-
+		if (pages.len) {
 			pre[1] = FZ_RAW_PAGES;
-			seed("stream", pre, 2, fr.out, len);
+			seed("stream", pre, 2, pages.buf, pages.len);
 		}
-		xt_frame_reader_free(&fr);
-		close(fd);
+		sb_release(&pages);
 	}
 }
 
@@ -249,31 +262,9 @@ static void td_parts(const char *rec, struct td_parts *p)
 			free(path);
 		}
 	}
-	for (int cpu = 0; cpu < 2; cpu++) {
-		struct xt_frame_reader fr;
-		char name[32];
-		struct stat st;
-		int fd;
-
-		snprintf(name, sizeof(name), XT_CPU_FILE_FMT, cpu);
-		path = xt_path(rec, name);
-		fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-		free(path);
-		if (fd < 0 || fstat(fd, &st)) {
-			if (fd >= 0)
-				close(fd);
-			continue;
-		}
-		xt_frame_reader_init(&fr, fd, sizeof(struct xt_cpu_header), st.st_size);
-		if (xt_frame_read(&fr, XT_FRAME_MAGIC, 1u << 20, 4096) == XT_FRAME_OK) {
-			size_t n = fr.len < 2 * 4096 ? fr.len : 2 * 4096;
-
-			sb_put(&p->pages[cpu], fr.out, n);
+	for (int cpu = 0; cpu < 2; cpu++)
+		if (!first_pages(rec, cpu, 2 * 4096, &p->pages[cpu]) && p->pages[cpu].len)
 			p->nr_cpus = cpu + 1;
-		}
-		xt_frame_reader_free(&fr);
-		close(fd);
-	}
 	free(fdir);
 }
 
