@@ -283,9 +283,9 @@ int xtrace_clock_sample_now(int clockid, struct xtrace_clock_sample *s)
 		return -ENOTSUP;
 #endif
 	for (int i = 0; i < 7; i++) {
-		int64_t r1 = xt_realtime_ns();
+		int64_t r1 = xtrace_now_ns(CLOCK_REALTIME);
 		uint64_t t = xt_clock_now(clockid);
-		int64_t r2 = xt_realtime_ns();
+		int64_t r2 = xtrace_now_ns(CLOCK_REALTIME);
 
 		if (r2 - r1 < best) {
 			best = r2 - r1;

@@ -142,14 +142,6 @@ static __attribute__((noreturn)) void child(const struct xtrace_rec *rec, const 
 	_exit(0);
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /* One byte from @fd within @ms: 1, 0 at the end (or a timeout), -errno. */
 static int read_byte(int fd, char *c, int ms)
 {
@@ -293,10 +285,10 @@ static void load_one(struct xtrace_rec *rec, struct xt_fmt *f, int *loaded)
  */
 static int load_all(struct xtrace_rec *rec, const struct xt_fmt *hp, struct xt_fmt *f, int nr)
 {
-	int64_t deadline = now_ms() + CHECK_BUDGET_MS;
+	int64_t deadline = xtrace_now_ns(CLOCK_MONOTONIC) / 1000000 + CHECK_BUDGET_MS;
 	int from = -1, loaded = 0;
 
-	while (from < nr && now_ms() < deadline) {
+	while (from < nr && xtrace_now_ns(CLOCK_MONOTONIC) / 1000000 < deadline) {
 		int fds[2], ret = 0, status;
 		bool done = false;
 		pid_t pid;
@@ -317,7 +309,7 @@ static int load_all(struct xtrace_rec *rec, const struct xt_fmt *hp, struct xt_f
 		}
 		close(fds[1]);
 		while (!done && (ret = read_byte(fds[0], &c, CHECK_TIMEOUT_MS)) > 0 &&
-		       now_ms() < deadline) {
+		       xtrace_now_ns(CLOCK_MONOTONIC) / 1000000 < deadline) {
 			if (c == 'E' || from >= nr) {
 				done = true;
 			} else if (from < 0) {

@@ -955,7 +955,7 @@ int xtrace_recorder_start(struct xtrace_recorder *r)
 	ret = take_sample(r, 0);
 	if (ret)
 		return ret;
-	r->meta.start_tod = xt_realtime_ns();
+	r->meta.start_tod = xtrace_now_ns(CLOCK_REALTIME);
 	ret = instance_write(r, "tracing_on", "1");
 	if (ret)
 		return ret;
@@ -969,7 +969,7 @@ int xtrace_recorder_tick(struct xtrace_recorder *r, bool clock_set)
 		return 0;
 	if (clock_set)
 		return take_sample(r, XTRACE_SAMPLE_STEP);
-	if (xt_realtime_ns() >= r->next_sample)
+	if (xtrace_now_ns(CLOCK_REALTIME) >= r->next_sample)
 		return take_sample(r, 0);
 	return 0;
 }
@@ -1033,7 +1033,7 @@ int xtrace_recorder_stop(struct xtrace_recorder *r, int exit_status)
 			r->failed = rd->err;
 	}
 	take_sample(r, 0);
-	r->meta.end_tod = xt_realtime_ns();
+	r->meta.end_tod = xtrace_now_ns(CLOCK_REALTIME);
 	r->meta.exit_status = exit_status;
 	free(r->meta.chrony_end);
 	r->meta.chrony_end = xt_chrony_tracking(&(int64_t){ 0 });
@@ -1149,7 +1149,7 @@ int xtrace_recorder_flush(struct xtrace_recorder *r, const struct xtrace_cpuset 
 	if (!f)
 		return -ENOMEM;
 	r->meta.flushes = f;
-	f[n - 1] = (struct xtrace_flush){ .tod = xt_realtime_ns(), .pages = pages,
+	f[n - 1] = (struct xtrace_flush){ .tod = xtrace_now_ns(CLOCK_REALTIME), .pages = pages,
 					  .cpus = strdup(set) };
 	r->meta.nr_flushes = n;
 	read_stats(r);

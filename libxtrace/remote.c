@@ -454,7 +454,7 @@ int xtrace_rchan_readline(struct xtrace_rchan *c, char *buf, size_t size, int ti
 
 	if (timeout_ms < 0)
 		timeout_ms = c->r->timeout_ms;
-	deadline = xt_realtime_ns() + (int64_t)timeout_ms * 1000000;
+	deadline = xtrace_now_ns(CLOCK_MONOTONIC) + (int64_t)timeout_ms * 1000000;
 	for (;;) {
 		char *nl = memchr(c->obuf, '\n', c->olen);
 		int64_t left;
@@ -480,7 +480,7 @@ int xtrace_rchan_readline(struct xtrace_rchan *c, char *buf, size_t size, int ti
 			continue;
 		if (c->ended)
 			return -EPIPE;
-		left = (deadline - xt_realtime_ns()) / 1000000;
+		left = (deadline - xtrace_now_ns(CLOCK_MONOTONIC)) / 1000000;
 		if (left <= 0)
 			return -ETIMEDOUT;
 		if (ssh_channel_poll_timeout(c->ch, left > 100 ? 100 : left, 0) == SSH_ERROR) {
@@ -529,10 +529,13 @@ int xtrace_rchan_close(struct xtrace_rchan *c)
 	if (!c)
 		return -1;
 	if (!c->ended && ssh_channel_is_open(c->ch)) {
-		int64_t deadline = xt_realtime_ns() + (int64_t)c->r->timeout_ms * 1000000;
+		/* (a timeout: the monotonic clock, which a step of the wall clock leaves alone) */
+		int64_t deadline = xtrace_now_ns(CLOCK_MONOTONIC) +
+				   (int64_t)c->r->timeout_ms * 1000000;
 
 		ssh_channel_send_eof(c->ch);
-		while (xtrace_rchan_pump(c, -1, -1) > 0 && xt_realtime_ns() < deadline) {
+		while (xtrace_rchan_pump(c, -1, -1) > 0 &&
+		       xtrace_now_ns(CLOCK_MONOTONIC) < deadline) {
 			c->olen = 0;
 			ssh_channel_poll_timeout(c->ch, 100, 0);
 		}
@@ -549,7 +552,7 @@ int xtrace_remote_exec(struct xtrace_remote *r, const char *cmd, char **out, cha
 	struct xtrace_rchan *c = xtrace_rchan_open(r, cmd);
 	char *o = NULL, *e = NULL;
 	size_t olen = 0;
-	int64_t deadline = xt_realtime_ns() + (int64_t)r->timeout_ms * 1000000;
+	int64_t deadline = xtrace_now_ns(CLOCK_MONOTONIC) + (int64_t)r->timeout_ms * 1000000;
 	int ret;
 
 	if (!c)
@@ -571,7 +574,7 @@ int xtrace_remote_exec(struct xtrace_remote *r, const char *cmd, char **out, cha
 		}
 		if (ret <= 0)
 			break;
-		if (xt_realtime_ns() > deadline) {
+		if (xtrace_now_ns(CLOCK_MONOTONIC) > deadline) {
 			ret = -ETIMEDOUT;
 			break;
 		}
@@ -1232,14 +1235,6 @@ struct xtrace_budget {
 	int64_t due;		/* monotonic ns at which what was taken is paid */
 };
 
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 struct xtrace_budget *xtrace_budget_new(uint64_t bytes_per_s)
 {
 	struct xtrace_budget *b;
@@ -1271,7 +1266,7 @@ void xtrace_budget_take(struct xtrace_budget *b, uint64_t bytes)
 
 	if (!b || !bytes)
 		return;
-	now = mono_ns();
+	now = xtrace_now_ns(CLOCK_MONOTONIC);
 	pthread_mutex_lock(&b->lock);
 	if (b->due < now - BUDGET_BURST_NS)
 		b->due = now - BUDGET_BURST_NS;
@@ -1303,12 +1298,12 @@ int xtrace_rchan_clock_check(struct xtrace_rchan *c, int rounds, struct xtrace_c
 		int64_t t0, t1, remote;
 		int ret;
 
-		t0 = xt_realtime_ns();
+		t0 = xtrace_now_ns(CLOCK_REALTIME);
 		ret = xtrace_rchan_write(c, "clock\n");
 		if (ret)
 			return ret;
 		ret = xtrace_rchan_readline(c, line, sizeof(line), -1);
-		t1 = xt_realtime_ns();
+		t1 = xtrace_now_ns(CLOCK_REALTIME);
 		if (ret < 0)
 			return ret;
 		if (sscanf(line, "clock %" SCNd64, &remote) != 1)

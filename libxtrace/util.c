@@ -360,14 +360,6 @@ int xt_zstd_file_read(const char *path, char **buf, size_t *len)
 	return 0;
 }
 
-int64_t xt_realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 /* cpuN.xtd: event data, which the merge copies frame by frame */
 static bool is_event_data(const char *name)
 {

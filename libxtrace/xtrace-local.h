@@ -186,7 +186,6 @@ __hidden int xt_copy_tree(const char *src, const char *dst, bool skip_event_data
 __hidden int xt_strv_push(char ***strv, size_t *n, char *s);
 __hidden int xt_zstd_file_write(const char *path, const void *buf, size_t len, int level);
 __hidden int xt_zstd_file_read(const char *path, char **buf, size_t *len);
-__hidden int64_t xt_realtime_ns(void);
 
 /* dirstream.c: XXH64 (xxHash's 64-bit hash), the checksum of directory streams */
 struct xt_xxh64 {

@@ -38,14 +38,6 @@ struct clock_sync {
 	int nr;
 };
 
-static int64_t now_ns(clockid_t id)
-{
-	struct timespec t;
-
-	clock_gettime(id, &t);
-	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-}
-
 struct clock_sync *clock_sync_new(void)
 {
 	return calloc(1, sizeof(struct clock_sync));
@@ -89,12 +81,12 @@ static int exchange(struct xtrace_rchan *ch, struct xtrace_clock_pair *p)
 	unsigned long long t;
 	int ret;
 
-	p->sent = now_ns(CLOCK_REALTIME);
+	p->sent = xtrace_now_ns(CLOCK_REALTIME);
 	ret = xtrace_rchan_write(ch, "sync\n");
 	if (ret)
 		return ret;
 	ret = xtrace_rchan_readline(ch, line, sizeof(line), REPLY_MS);
-	p->received = now_ns(CLOCK_REALTIME);
+	p->received = xtrace_now_ns(CLOCK_REALTIME);
 	if (ret < 0)
 		return ret;
 	if (sscanf(line, "sync %llu", &t) != 1)
@@ -114,7 +106,7 @@ static int by_rtt(const void *a, const void *b)
 void clock_sync_poll(struct clock_sync *cs, struct xtrace_rrec *rr, bool edge)
 {
 	struct xtrace_clock_pair burst[BURST_EDGE];
-	int64_t mono = now_ns(CLOCK_MONOTONIC);
+	int64_t mono = xtrace_now_ns(CLOCK_MONOTONIC);
 	int want = edge ? BURST_EDGE : BURST, keep = edge ? KEEP_EDGE : KEEP, got = 0;
 	struct sync_sys *s;
 

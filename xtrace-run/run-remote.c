@@ -114,14 +114,6 @@ struct collect {
 	int fetch_slots;
 };
 
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static const char *sig_name(int sig)
 {
 	switch (sig) {
@@ -259,7 +251,7 @@ static void now_recording(struct sys *s)
 
 	clock_edge(s);
 	lock(c);
-	s->ready_ns = mono_ns();
+	s->ready_ns = xtrace_now_ns(CLOCK_MONOTONIC);
 	set_step(s, STEP_RECORDING);
 	unlock(c);
 }
@@ -379,7 +371,7 @@ static void fetch(struct sys *s, const char *name)
 	const char *no_sftp;
 	uint64_t bytes = 0;
 	char *ldir = NULL;
-	int64_t t0 = mono_ns();
+	int64_t t0 = xtrace_now_ns(CLOCK_MONOTONIC);
 	int ret;
 
 	if (asprintf(&ldir, "%s/%s", c->run->top, name) < 0)
@@ -391,7 +383,7 @@ static void fetch(struct sys *s, const char *name)
 	lock(c);
 	s->fetch_ret = ret;
 	s->fetch_bytes = bytes;
-	s->fetch_s = (mono_ns() - t0) / 1e9;
+	s->fetch_s = (xtrace_now_ns(CLOCK_MONOTONIC) - t0) / 1e9;
 	s->no_sftp = no_sftp ? strdup(no_sftp) : NULL;
 	unlock(c);
 }
@@ -688,7 +680,7 @@ int collect_begin(struct run *run)
 	c->fetch_slots = o->fetch_jobs > 0 ? o->fetch_jobs : DEFAULT_FETCH_JOBS;
 	if (o->fetch_rate && !(c->budget = xtrace_budget_new(o->fetch_rate)))
 		goto fail;
-	c->t0 = mono_ns();
+	c->t0 = xtrace_now_ns(CLOCK_MONOTONIC);
 	for (int i = 0; i < c->nr; i++) {
 		struct sys *s = &c->sys[i];
 

@@ -316,14 +316,6 @@ static bool serve(struct xtrace_recorder *r, struct run *run, int lfd)
 	return stopped;
 }
 
-static int64_t realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /*
  * --serve: answer the requests waiting on stdin, a line each: "clock" (our
  * CLOCK_REALTIME, for clock checks), "sync" (our trace clock, for clock
@@ -358,7 +350,7 @@ static bool serve_stdin(struct xtrace_recorder *r, struct run *run)
 		if (nl > line && nl[-1] == '\r')
 			nl[-1] = '\0';
 		if (!strcmp(line, "clock")) {
-			printf("clock %lld\n", (long long)realtime_ns());
+			printf("clock %lld\n", (long long)xtrace_now_ns(CLOCK_REALTIME));
 		} else if (!strcmp(line, "sync")) {
 			/* a clock exchange: our trace clock, read as the request is seen */
 			printf("sync %llu\n", (unsigned long long)xtrace_recorder_clock_now(r));

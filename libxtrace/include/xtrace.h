@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #define XTRACE_VERSION		"0.1.0"
 #define XTRACE_FORMAT_MAJOR	1
@@ -391,6 +392,15 @@ const struct xtrace_meta *xtrace_rec_meta(const struct xtrace_rec *rec);
 const struct xtrace_clock *xtrace_rec_clock(const struct xtrace_rec *rec);
 struct tep_handle *xtrace_rec_tep(struct xtrace_rec *rec);
 const char *xtrace_rec_dir(const struct xtrace_rec *rec);
+
+/** xtrace_now_ns - the time of clock @id (CLOCK_MONOTONIC, CLOCK_REALTIME, ...) in ns */
+static inline int64_t xtrace_now_ns(clockid_t id)
+{
+	struct timespec t;
+
+	clock_gettime(id, &t);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
 
 /**
  * xtrace_time_add, xtrace_time_sub - @a + @b and @a - @b on times read from a recording
