@@ -74,21 +74,16 @@ static void test_shared(void)
 
 int add_budget_suite(void)
 {
-	static const struct {
-		const char *name;
-		void (*fn)(void);
-	} tests[] = {
+	static CU_TestInfo tests[] = {
 		{ "budget: a rate of 0 is refused, no budget never waits", test_refuses_zero },
 		{ "budget: one taker is held to the rate", test_one_taker },
 		{ "budget: takers in 4 threads share the rate", test_shared },
+		CU_TEST_INFO_NULL,
 	};
-	CU_pSuite s = CU_add_suite("budget", NULL, NULL);
+	CU_SuiteInfo suite[] = {
+		{ .pName = "budget", .pTests = tests },
+		CU_SUITE_INFO_NULL,
+	};
 
-	if (!s)
-		return -1;
-	for (size_t i = 0; i < N_(tests); i++) {
-		if (!CU_add_test(s, tests[i].name, tests[i].fn))
-			return -1;
-	}
-	return 0;
+	return CU_register_suites(suite) == CUE_SUCCESS ? 0 : -1;
 }

@@ -667,10 +667,7 @@ static void test_remove(void)
 
 int add_dirstream_suite(void)
 {
-	static const struct {
-		const char *name;
-		void (*fn)(void);
-	} tests[] = {
+	static CU_TestInfo tests[] = {
 		{ "dirstream: XXH64 known values", test_xxh64_known },
 		{ "dirstream: XXH64 fed in pieces", test_xxh64_streaming },
 		{ "dirstream: XXH64 equals libxxhash's", test_xxh64_libxxhash },
@@ -685,14 +682,13 @@ int add_dirstream_suite(void)
 		{ "dirstream: unsafe names, bad structure, versions refused",
 		  test_crafted_hostile },
 		{ "dirstream: removal of what was sent, and only that", test_remove },
+		CU_TEST_INFO_NULL,
 	};
-	CU_pSuite s = CU_add_suite("dirstream", suite_init, suite_clean);
+	CU_SuiteInfo suite[] = {
+		{ .pName = "dirstream", .pInitFunc = suite_init, .pCleanupFunc = suite_clean,
+		  .pTests = tests },
+		CU_SUITE_INFO_NULL,
+	};
 
-	if (!s)
-		return -1;
-	for (size_t i = 0; i < N_(tests); i++) {
-		if (!CU_add_test(s, tests[i].name, tests[i].fn))
-			return -1;
-	}
-	return 0;
+	return CU_register_suites(suite) == CUE_SUCCESS ? 0 : -1;
 }
