@@ -49,7 +49,7 @@ static const char *const usage_text[] = {
 	"",
 	"  -n, --dry-run        show the changes; change nothing",
 	"  -u, --undo           restore every file as it was before, restart chronyd",
-	"  -c, --check          only check: chronyc -c tracking and sources",
+	"      --check          only check: chronyc -c tracking and sources",
 	"  -l, --layout NAME    debian (Debian, Ubuntu: chrony, /etc/chrony/chrony.conf) or",
 	"                       rhel (RHEL, CentOS, Rocky: chronyd, /etc/chrony.conf);",
 	"                       default: the one whose chrony.conf exists",
@@ -741,7 +741,7 @@ int main(int argc, char **argv)
 	static const struct option lopts[] = {
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "undo", no_argument, NULL, 'u' },
-		{ "check", no_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'C' },
 		{ "layout", required_argument, NULL, 'l' },
 		{ "phc", required_argument, NULL, 'P' },
 		{ "root", required_argument, NULL, 'r' },
@@ -756,7 +756,7 @@ int main(int argc, char **argv)
 	int opt;
 
 	tool_init(PROG, 0);
-	while ((opt = getopt_long(argc, argv, "nucl:r:qhV", lopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "nul:r:qhV", lopts, NULL)) != -1) {
 		switch (opt) {
 		case 'n':
 			o.dry_run = true;
@@ -764,7 +764,7 @@ int main(int argc, char **argv)
 		case 'u':
 			o.undo = true;
 			break;
-		case 'c':
+		case 'C':
 			o.check = true;
 			break;
 		case 'l':
