@@ -65,12 +65,12 @@ app="kvm-tiny -q 2000000000 0 > /dev/null 2>&1 & k=\$!
 taskset -c 0 sh -c 'while :; do :; done' & l=\$!
 xtrace-probe timer -p 95 -m -a 1 -i 1000 --warmup 100 -D $secs -b $brk; s=\$?
 kill \$k \$l; exit \$s"
-echo "== on the host: xtrace-run -m overwrite -e $events --correct-clocks --ssh-timeout 60 -o capture \\"
+echo "== on the host: xtrace-run -m overwrite -e $events --ssh-timeout 60 -o capture \\"
 echo "                 --remote $guest --on $guest -- sh -c APP"
 echo "   APP: kvm-tiny (a VM in the guest) and a busy loop on vCPU 0; on vCPU 1:"
 echo "        xtrace-probe timer -p 95 -m -a 1 -i 1000 --warmup 100 -D $secs -b $brk"
 echo "        (--warmup: the first 100 cycles pay for QEMU's translation of the probe's code)"
-"$bin/xtrace-run" -F "$cfg" -m overwrite -e $events --correct-clocks --ssh-timeout 60 -o capture \
+"$bin/xtrace-run" -F "$cfg" -m overwrite -e $events --ssh-timeout 60 -o capture \
 	--remote $guest --on $guest -- \
 	sh -c "$app"
 rc=$?
