@@ -115,14 +115,6 @@ static inline int64_t delta(const struct line *ln, const struct xtrace_event *ev
 	return ln->prev == INT64_MIN ? 0 : xtrace_time_sub(ev->tod, ln->prev);
 }
 
-static bool pid_wanted(const struct view_opts *o, int pid)
-{
-	for (int i = 0; i < o->nr_pids; i++)
-		if (o->pids[i] == pid)
-			return true;
-	return false;
-}
-
 static void emit_json(struct view *v, struct out *out, struct line *ln,
 		      const struct xtrace_event *ev, struct source *s, const struct decode *d,
 		      bool verbose)
@@ -344,7 +336,7 @@ int print_events(struct view *v)
 		if (ev->tod < o->from || !s->selected)
 			continue;
 		namer_facts(s->namer, ev, d);
-		if (o->nr_pids && !pid_wanted(o, d->pid))
+		if (!view_pid_wanted(o, d->pid))
 			continue;
 		if (ev->missed || ev->missed_unknown) {
 			/* the kernel says events were lost just before this one */
