@@ -302,6 +302,7 @@ int print_events(struct view *v)
 	unsigned int damage;
 	int ret = -ENOMEM, *map = NULL, prev_si = -1;
 	int64_t prev_tod = 0;
+	bool bounds = false;
 
 	if (!out || !ln || !hc)
 		goto out;
@@ -313,6 +314,10 @@ int print_events(struct view *v)
 	ln->nr_fields = o->nr_fields ? o->nr_fields : 5;
 	/* the default line prints each event's text whole ("MARKER []" included) */
 	ln->whole = !o->nr_fields && o->format == F_TEXT && !o->events && !o->nr_pids;
+	/* the uncertain flag: shown in JSON and with --mark-uncertain, known in a merge's view */
+	ln->uncertain = false;
+	for (int i = 0; i < v->nr && (o->format == F_JSON || o->mark_uncertain); i++)
+		bounds |= v->src[i].bound >= 0;
 	it = view_iter(v, &map);
 	if (!it) {
 		ret = -errno;
@@ -326,13 +331,15 @@ int print_events(struct view *v)
 
 		if (ev->tod > o->to)
 			break;	/* in time order: nothing later is wanted */
-		/* its order against the event before it, of another system, is a guess */
-		ln->uncertain = prev_si >= 0 && prev_si != si && s->bound >= 0 &&
-				v->src[prev_si].bound >= 0 &&
-				xtrace_time_sub(ev->tod, prev_tod) <=
-				xtrace_time_add(s->bound, v->src[prev_si].bound);
-		prev_si = si;
-		prev_tod = ev->tod;
+		if (bounds) {
+			/* its order against the event before it, of another system, is a guess */
+			ln->uncertain = prev_si >= 0 && prev_si != si && s->bound >= 0 &&
+					v->src[prev_si].bound >= 0 &&
+					xtrace_time_sub(ev->tod, prev_tod) <=
+					xtrace_time_add(s->bound, v->src[prev_si].bound);
+			prev_si = si;
+			prev_tod = ev->tod;
+		}
 		if (ev->tod < o->from || !s->selected)
 			continue;
 		namer_facts(s->namer, ev, d);
