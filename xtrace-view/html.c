@@ -335,8 +335,10 @@ static void write_columns(struct out *o, const struct html *h)
 }
 
 /*
- * a system's clock bound: chrony's when it was recorded, or what the merge that holds it
- * knows (its error plus the sampling's); -1 and *@sample the sampling's alone, or -1
+ * a system's clock bound: the merge's mapping of its clock (by exchanges, ssh checks or
+ * chrony's error: what the uncertain order is judged by), else chrony's when it was
+ * recorded, or what the merge that holds it knows (its error plus the sampling's); -1 and
+ * *@sample the sampling's alone, or -1
  */
 static int64_t clock_bound(const struct view *v, int i, int64_t *sample)
 {
@@ -361,7 +363,7 @@ static int64_t clock_bound(const struct view *v, int i, int64_t *sample)
 		}
 		xtrace_merge_meta_free(&mm);
 	}
-	return bound;
+	return v->src[i].bound >= 0 ? v->src[i].bound : bound;
 }
 
 /* the rows in page order: its map from collected row to page row in @order */
