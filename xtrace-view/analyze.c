@@ -321,14 +321,8 @@ static void run_task(struct task *t, const struct sys_info *si)
 		if (ev->tod < o->from)
 			continue;
 		namer_facts(si->namer, ev, d);
-		if (o->nr_pids) {
-			int k;
-
-			for (k = 0; k < o->nr_pids && o->pids[k] != d->pid; k++)
-				;
-			if (k == o->nr_pids)
-				continue;
-		}
+		if (!view_pid_wanted(o, d->pid))
+			continue;
 		if (t->kvm) {
 			kvm_event(t, d, ev);
 			continue;

@@ -32,31 +32,23 @@ static void pf_span(void *ctx, const struct span *s)
 {
 	struct pf *p = ctx;
 	struct out *o = p->out;
-	const char *cat = span_kind_names[s->k];
+	const char *name;
+	char buf[80];
+	size_t len;
 
 	out_printf(o, "%s\n{\"pid\":%d,\"tid\":%d,\"ts\":", p->first ? "" : ",", s->src + 1,
 		   s->cpu);
 	p->first = false;
 	pf_ts(o, xtrace_time_sub(s->tod, p->v->start));
-	if (s->k == S_MARK || s->k == S_EVENT) {
-		out_printf(o, ",\"ph\":\"i\",\"s\":\"t\",\"cat\":\"%s\",\"name\":", cat);
-		out_json_str(o, s->name, strcspn(s->name, " "));
-		out_printf(o, ",\"args\":{\"text\":");
-		out_json_str(o, s->text, strlen(s->text));
-		out_printf(o, "}}");
-		return;
-	}
-	out_printf(o, ",\"ph\":\"X\",\"dur\":");
-	pf_ts(o, s->dur);
-	out_printf(o, ",\"cat\":\"%s\",\"name\":", cat);
-	if (s->k == S_EXIT) {
-		char n[80];
-
-		snprintf(n, sizeof(n), "exit %s", s->name);
-		out_json_str(o, n, strlen(n));
+	if (span_instant(s)) {
+		out_printf(o, ",\"ph\":\"i\",\"s\":\"t\"");
 	} else {
-		out_json_str(o, s->name, s->k == S_LOST ? strcspn(s->name, " ") : strlen(s->name));
+		out_printf(o, ",\"ph\":\"X\",\"dur\":");
+		pf_ts(o, s->dur);
 	}
+	out_printf(o, ",\"cat\":\"%s\",\"name\":", span_kind_names[s->k]);
+	name = span_title(s, buf, sizeof(buf), &len);
+	out_json_str(o, name, len);
 	out_printf(o, ",\"args\":{\"text\":");
 	out_json_str(o, s->text, strlen(s->text));
 	out_printf(o, "}}");
@@ -67,12 +59,12 @@ int run_perfetto(struct view *v)
 	struct out *out = calloc(1, sizeof(*out));
 	struct pf p = { .v = v, .out = out, .first = true };
 	uint64_t *seen = NULL;
-	int ret, ncpu = 0;
+	int ret, ncpu = view_max_cpus(v);
 
 	if (!out)
 		return -ENOMEM;
 	out_printf(out, "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[");
-	ret = view_spans(v, pf_span, &p, &seen, &ncpu);
+	ret = view_spans(v, pf_span, &p, &seen);
 	/* one process per system, one thread (track) per CPU */
 	for (int i = 0; i < v->nr && seen; i++) {
 		if (!v->src[i].selected)

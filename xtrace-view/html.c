@@ -335,8 +335,10 @@ static void write_columns(struct out *o, const struct html *h)
 }
 
 /*
- * a system's clock bound: chrony's when it was recorded, or what the merge that holds it
- * knows (its error plus the sampling's); -1 and *@sample the sampling's alone, or -1
+ * a system's clock bound: the merge's mapping of its clock (by exchanges, ssh checks or
+ * chrony's error: what the uncertain order is judged by), else chrony's when it was
+ * recorded, or what the merge that holds it knows (its error plus the sampling's); -1 and
+ * *@sample the sampling's alone, or -1
  */
 static int64_t clock_bound(const struct view *v, int i, int64_t *sample)
 {
@@ -361,7 +363,7 @@ static int64_t clock_bound(const struct view *v, int i, int64_t *sample)
 		}
 		xtrace_merge_meta_free(&mm);
 	}
-	return bound;
+	return v->src[i].bound >= 0 ? v->src[i].bound : bound;
 }
 
 /* the rows in page order: its map from collected row to page row in @order */
@@ -445,15 +447,12 @@ int run_html(struct view *v)
 	const char *cut = strstr(page, mark);
 	int64_t from = INT64_MAX, to = INT64_MIN;
 	uint64_t *seen = NULL, events = 0;
-	int *order = NULL, ncpu, ret;
+	int *order = NULL, ret;
 	char a[64], b[64];
 
 	if (!out)
 		return -ENOMEM;
-	h.ncpu = 1;
-	for (int i = 0; i < v->nr; i++)
-		if (xtrace_rec_meta(v->src[i].rec)->nr_cpus > h.ncpu)
-			h.ncpu = xtrace_rec_meta(v->src[i].rec)->nr_cpus;
+	h.ncpu = view_max_cpus(v);
 	h.cpu_row = malloc((size_t)(v->nr ? v->nr : 1) * h.ncpu * sizeof(*h.cpu_row));
 	if (!h.cpu_row || !cut) {
 		ret = -ENOMEM;
@@ -461,12 +460,12 @@ int run_html(struct view *v)
 	}
 	for (int i = 0; i < (v->nr ? v->nr : 1) * h.ncpu; i++)
 		h.cpu_row[i] = -1;
-	ret = view_spans(v, html_span, &h, &seen, &ncpu);
+	ret = view_spans(v, html_span, &h, &seen);
 	if (h.err)
 		ret = h.err;
 	if (ret && ret != -EBADMSG)
 		goto done;
-	for (int i = 0; i < (v->nr ? v->nr : 1) * ncpu; i++)
+	for (int i = 0; i < (v->nr ? v->nr : 1) * h.ncpu; i++)
 		events += seen[i];
 	if (h.over) {
 		tool_error("the window holds %zu slices and marks, more than the timeline's limit of %d: narrow it with --from/--to or --around, or write Perfetto's trace (-F perfetto-proto) for ui.perfetto.dev",

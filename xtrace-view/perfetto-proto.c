@@ -147,22 +147,18 @@ static void pp_span(void *ctx, const struct span *s)
 	struct pp *p = ctx;
 	enum lane l = lane_of[s->k];
 	uint64_t uuid = track_uuid(s->src, s->cpu, l);
-	const char *cat = span_kind_names[s->k];
-	char name[80];
+	const char *cat = span_kind_names[s->k], *name;
+	char buf[80];
+	size_t len;
 
 	p->lanes[s->src * p->ncpu + s->cpu] |= 1u << l;
-	if (s->k == S_MARK || s->k == S_EVENT) {
+	name = span_title(s, buf, sizeof(buf), &len);
+	if (span_instant(s)) {
 		/* an instant named by its label, the line in its "text" */
-		track_event(p, s->tod, uuid, TYPE_INSTANT, cat, s->name, strcspn(s->name, " "),
-			    s->text);
+		track_event(p, s->tod, uuid, TYPE_INSTANT, cat, name, len, s->text);
 		return;
 	}
-	if (s->k == S_EXIT)
-		snprintf(name, sizeof(name), "exit %s", s->name);
-	else
-		snprintf(name, sizeof(name), "%.*s", (int)strcspn(s->name, s->k == S_LOST ? " " : ""),
-			 s->name);
-	track_event(p, s->tod, uuid, TYPE_SLICE_BEGIN, cat, name, strlen(name), s->text);
+	track_event(p, s->tod, uuid, TYPE_SLICE_BEGIN, cat, name, len, s->text);
 	track_event(p, xtrace_time_add(s->tod, s->dur), uuid, TYPE_SLICE_END, NULL, NULL, 0, NULL);
 }
 
@@ -190,15 +186,12 @@ int run_perfetto_proto(struct view *v)
 	uint64_t *seen = NULL;
 	char buf[1 << 16];
 	size_t n;
-	int ret, ncpu = 1;
+	int ret, ncpu = view_max_cpus(v);
 
 	if (!p)
 		return -ENOMEM;
 	p->v = v;
 	p->first = true;
-	for (int i = 0; i < v->nr; i++)
-		if (xtrace_rec_meta(v->src[i].rec)->nr_cpus > ncpu)
-			ncpu = xtrace_rec_meta(v->src[i].rec)->nr_cpus;
 	p->ncpu = ncpu;
 	p->lanes = calloc((size_t)(v->nr ? v->nr : 1) * ncpu, 1);
 	p->ev = tmpfile();
@@ -206,7 +199,7 @@ int run_perfetto_proto(struct view *v)
 		ret = p->lanes ? -errno : -ENOMEM;
 		goto out;
 	}
-	ret = view_spans(v, pp_span, p, &seen, &ncpu);
+	ret = view_spans(v, pp_span, p, &seen);
 	if (ret && ret != -EBADMSG)
 		goto out;
 	/* the tracks first: one process per system, its CPUs' lanes under it */

@@ -115,14 +115,6 @@ static inline int64_t delta(const struct line *ln, const struct xtrace_event *ev
 	return ln->prev == INT64_MIN ? 0 : xtrace_time_sub(ev->tod, ln->prev);
 }
 
-static bool pid_wanted(const struct view_opts *o, int pid)
-{
-	for (int i = 0; i < o->nr_pids; i++)
-		if (o->pids[i] == pid)
-			return true;
-	return false;
-}
-
 static void emit_json(struct view *v, struct out *out, struct line *ln,
 		      const struct xtrace_event *ev, struct source *s, const struct decode *d,
 		      bool verbose)
@@ -310,6 +302,7 @@ int print_events(struct view *v)
 	unsigned int damage;
 	int ret = -ENOMEM, *map = NULL, prev_si = -1;
 	int64_t prev_tod = 0;
+	bool bounds = false;
 
 	if (!out || !ln || !hc)
 		goto out;
@@ -321,6 +314,10 @@ int print_events(struct view *v)
 	ln->nr_fields = o->nr_fields ? o->nr_fields : 5;
 	/* the default line prints each event's text whole ("MARKER []" included) */
 	ln->whole = !o->nr_fields && o->format == F_TEXT && !o->events && !o->nr_pids;
+	/* the uncertain flag: shown in JSON and with --mark-uncertain, known in a merge's view */
+	ln->uncertain = false;
+	for (int i = 0; i < v->nr && (o->format == F_JSON || o->mark_uncertain); i++)
+		bounds |= v->src[i].bound >= 0;
 	it = view_iter(v, &map);
 	if (!it) {
 		ret = -errno;
@@ -334,17 +331,19 @@ int print_events(struct view *v)
 
 		if (ev->tod > o->to)
 			break;	/* in time order: nothing later is wanted */
-		/* its order against the event before it, of another system, is a guess */
-		ln->uncertain = prev_si >= 0 && prev_si != si && s->bound >= 0 &&
-				v->src[prev_si].bound >= 0 &&
-				xtrace_time_sub(ev->tod, prev_tod) <=
-				xtrace_time_add(s->bound, v->src[prev_si].bound);
-		prev_si = si;
-		prev_tod = ev->tod;
+		if (bounds) {
+			/* its order against the event before it, of another system, is a guess */
+			ln->uncertain = prev_si >= 0 && prev_si != si && s->bound >= 0 &&
+					v->src[prev_si].bound >= 0 &&
+					xtrace_time_sub(ev->tod, prev_tod) <=
+					xtrace_time_add(s->bound, v->src[prev_si].bound);
+			prev_si = si;
+			prev_tod = ev->tod;
+		}
 		if (ev->tod < o->from || !s->selected)
 			continue;
 		namer_facts(s->namer, ev, d);
-		if (o->nr_pids && !pid_wanted(o, d->pid))
+		if (!view_pid_wanted(o, d->pid))
 			continue;
 		if (ev->missed || ev->missed_unknown) {
 			/* the kernel says events were lost just before this one */

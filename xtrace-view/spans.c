@@ -17,6 +17,19 @@ const char *const span_kind_names[NR_SPAN_KINDS] = {
 	"lost",
 };
 
+const char *span_title(const struct span *s, char *buf, size_t size, size_t *len)
+{
+	int n;
+
+	if (s->k == S_EXIT) {
+		n = snprintf(buf, size, "exit %s", s->name);
+		*len = n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
+		return buf;
+	}
+	*len = span_instant(s) || s->k == S_LOST ? strcspn(s->name, " ") : strlen(s->name);
+	return s->name;
+}
+
 struct slot {
 	bool open;
 	int64_t tod;
@@ -198,7 +211,7 @@ static void one_event(struct pass *ps, int si, struct cpu_state *c, struct xtrac
 	}
 }
 
-int view_spans(struct view *v, span_fn fn, void *ctx, uint64_t **seen, int *ncpup)
+int view_spans(struct view *v, span_fn fn, void *ctx, uint64_t **seen)
 {
 	struct pass *ps = calloc(1, sizeof(*ps));
 	struct view_opts *o = v->o;
@@ -207,18 +220,14 @@ int view_spans(struct view *v, span_fn fn, void *ctx, uint64_t **seen, int *ncpu
 	struct xtrace_event *ev;
 	struct hc_wait *hc;
 	int64_t last = INT64_MIN;
-	int *map = NULL, ret, ncpu = 1;
+	int *map = NULL, ret, ncpu = view_max_cpus(v);
 	unsigned int damage;
 	size_t nc;
 
-	for (int i = 0; i < v->nr; i++)
-		if (xtrace_rec_meta(v->src[i].rec)->nr_cpus > ncpu)
-			ncpu = xtrace_rec_meta(v->src[i].rec)->nr_cpus;
 	nc = (size_t)(v->nr ? v->nr : 1) * ncpu;
 	cs = calloc(nc, sizeof(*cs));
 	hc = calloc(v->nr ? v->nr : 1, sizeof(*hc));
 	*seen = calloc(nc, sizeof(**seen));
-	*ncpup = ncpu;
 	if (ps && cs && hc && *seen)
 		it = view_iter(v, &map);
 	if (!it) {
@@ -243,14 +252,8 @@ int view_spans(struct view *v, span_fn fn, void *ctx, uint64_t **seen, int *ncpu
 			continue;
 		c = &cs[si * ncpu + ev->cpu];
 		namer_facts(s->namer, ev, d);
-		if (o->nr_pids) {
-			int i;
-
-			for (i = 0; i < o->nr_pids && o->pids[i] != d->pid; i++)
-				;
-			if (i == o->nr_pids)
-				continue;
-		}
+		if (!view_pid_wanted(o, d->pid))
+			continue;
 		(*seen)[si * ncpu + ev->cpu]++;
 		last = ev->tod;
 		if (ev->missed || ev->missed_unknown) {

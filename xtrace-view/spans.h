@@ -43,13 +43,37 @@ struct span {
 
 typedef void (*span_fn)(void *ctx, const struct span *s);
 
+/* whether @s is drawn as an instant (a mark or another event), not a slice */
+static inline bool span_instant(const struct span *s)
+{
+	return s->k == S_MARK || s->k == S_EVENT;
+}
+
+/**
+ * span_title - the name an export gives @s: "exit REASON" for a VM exit (made in @buf,
+ * @size bytes), the label of an instant or a lost span (its line's first word), else its
+ * name; *@len its length. The result is @buf or @s->name.
+ */
+const char *span_title(const struct span *s, char *buf, size_t size, size_t *len);
+
+/* the most CPUs of any system of @v (at least 1): the stride of per-system, per-CPU arrays */
+static inline int view_max_cpus(const struct view *v)
+{
+	int ncpu = 1;
+
+	for (int i = 0; i < v->nr; i++)
+		if (xtrace_rec_meta(v->src[i].rec)->nr_cpus > ncpu)
+			ncpu = xtrace_rec_meta(v->src[i].rec)->nr_cpus;
+	return ncpu;
+}
+
 /**
  * view_spans - call @fn for every slice and instant of @v's window, slices when they
  * close (so not in start order), those still open at the end cut at the last event;
- * *@seen (to free, v->nr * *@ncpu counts) tells how many events each CPU of each system
- * had in the window (those the filters select).
+ * *@seen (to free, v->nr * view_max_cpus(@v) counts) tells how many events each CPU of
+ * each system had in the window (those the filters select).
  * Returns 0, -EBADMSG for a damaged recording (after every readable event), -errno.
  */
-int view_spans(struct view *v, span_fn fn, void *ctx, uint64_t **seen, int *ncpu);
+int view_spans(struct view *v, span_fn fn, void *ctx, uint64_t **seen);
 
 #endif

@@ -110,6 +110,17 @@ void set_untimed(void);
  */
 struct xtrace_iter *view_iter(struct view *v, int **map);
 
+/* --pid: whether an event of task @pid is shown (every one when no --pid is given) */
+static inline bool view_pid_wanted(const struct view_opts *o, int pid)
+{
+	if (!o->nr_pids)
+		return true;
+	for (int i = 0; i < o->nr_pids; i++)
+		if (o->pids[i] == pid)
+			return true;
+	return false;
+}
+
 /* print.c: the events, one a line (text or JSON) */
 extern const char *const field_names[NR_FIELDS];
 int print_events(struct view *v);

@@ -100,6 +100,18 @@ static const char *rec_syscall(const void *rec, long nr)
 	return xtrace_rec_syscall_name(rec, nr);
 }
 
+/* a trace.dat of trace-cmd read as a recording (docs/tracedat.md) */
+static bool from_trace_cmd(const struct xtrace_meta *m)
+{
+	return m->tool && !strncmp(m->tool, "trace-cmd", 9);
+}
+
+/* a trace.dat recorded without --date: its times are its trace clock's, no time of day */
+static bool untimed(const struct xtrace_meta *m)
+{
+	return from_trace_cmd(m) && strcmp(m->timestamp, "tod");
+}
+
 static void print_info(struct source *s)
 {
 	const struct xtrace_meta *m = xtrace_rec_meta(s->rec);
@@ -114,7 +126,7 @@ static void print_info(struct source *s)
 		if (i && xtrace_clock_is_step(clk, &clk->samples[i - 1], &clk->samples[i]))
 			steps++;
 	}
-	if (m->tool && !strncmp(m->tool, "trace-cmd", 9))
+	if (from_trace_cmd(m))
 		printf("recording   %s (trace.dat version %d, written by %s, %s)\n",
 		       xtrace_rec_dir(s->rec), m->major, m->tool,
 		       m->complete ? "complete" : "DAMAGED");
@@ -127,7 +139,7 @@ static void print_info(struct source *s)
 	printf("host        %s (Linux %s, %s, %d CPUs)\n", m->hostname, m->kernel ? m->kernel : "?",
 	       m->arch ? m->arch : "?", m->nr_cpus);
 	xtrace_format_utc(utc, sizeof(utc), m->start_tod);
-	if (strcmp(m->timestamp, "tod") && m->tool && !strncmp(m->tool, "trace-cmd", 9))
+	if (untimed(m))
 		printf("start       %lld.%09lld s of the trace clock (no time of day)\n",
 		       (long long)(m->start_tod / 1000000000LL),
 		       (long long)(m->start_tod % 1000000000LL));
@@ -294,22 +306,21 @@ static int resolve_window(struct view *v)
  */
 static void untimed_note(struct view *v)
 {
-	int untimed = 0;
+	int nr = 0;
 
 	for (int i = 0; i < v->nr; i++) {
 		const struct xtrace_meta *m = xtrace_rec_meta(v->src[i].rec);
-		bool tcmd = m->tool && !strncmp(m->tool, "trace-cmd", 9);
 
-		if (!tcmd || !strcmp(m->timestamp, "tod"))
+		if (!untimed(m))
 			continue;
-		untimed++;
+		nr++;
 		if (!v->o->quiet)
 			tool_msg("note: '%s' has no time of day (trace-cmd record without --date): its times are %s of its trace clock '%s'",
 				 xtrace_rec_dir(v->src[i].rec),
 				 strcmp(m->timestamp, "tsc") ? "seconds" : "counts",
 				 m->trace_clock);
 	}
-	if (untimed == v->nr && v->nr) {
+	if (nr == v->nr && v->nr) {
 		set_untimed();
 		if (!v->o->time_set && v->o->time == T_UTC)
 			v->o->time = T_EPOCH;

@@ -22,6 +22,13 @@ $CHECK expect view.json page.html > want.json || fail "$(cat want.json)"
 xview -F html --around +1.6ms+-100us merged > merged.html || fail "html export of the merge"
 [ "$(grep -o '"name":"[a-z0-9]*","cpus":2,"bound":-1,"sample":[0-9]*' merged.html | wc -l)" = 2 ] ||
 	fail "the merge's clock bounds are not in the page"
+# a clock the merge mapped (by exchanges: t-clock-truth): its bound, the one the uncertain
+# order is judged by, not "unknown"
+cp -r merged mapped && sed -i '/^\[source1\]/,$ s/^clock_bound_ns = -1$/clock_bound_ns = 45000/' \
+	mapped/xtrace.meta || fail "cannot copy the merge"
+xview -F html --around +1.6ms+-100us mapped > mapped.html || fail "html export of the merge"
+grep -q '"name":"vm1","cpus":2,"bound":45000,' mapped.html ||
+	fail "the merge's mapped clock bound is not in the page: $(grep -o '"name":"vm1","cpus":[^[]*' mapped.html)"
 
 attr() { grep -o "data-$2=\"[^\"]*\"" "$1.dom" | head -1 | cut -d'"' -f2; }
 check() { local r; r=$($CHECK "$@") || fail "${r#FAIL: }"; echo "$r"; }

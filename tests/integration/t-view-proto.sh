@@ -41,33 +41,15 @@ protoc --decode=perfetto.protos.Trace trace.proto < trace.pb > trace.txt 2> prot
 # the raw decoder (no schema) must read it too: the encoding itself is sound
 protoc --decode_raw < trace.pb > raw.txt 2> protoc.err || fail "protoc --decode_raw: $(head -3 protoc.err)"
 
+# check.py counts what the window must make as the html test does (view_spans.py)
+export PYTHONPATH=$XT_TOP/tests/integration
 cat > check.py <<'PY'
-
 import json, sys, collections
+from view_spans import span_counts
 # expected, from the plain view: each slice is opened by one event, a task by a switch
 ev = [json.loads(l) for l in open(sys.argv[1])]
 lo, hi = min(e["ns"] for e in ev), max(e["ns"] for e in ev)
-n = collections.Counter(e["event"] for e in ev)
-paired = {"KVM_EXIT_VM_PID", "KVM_ENTER_VM_PID", "INTERRUPT_ENTER", "INTERRUPT_EXIT",
-          "SYSCALL_ENTER", "SYSCALL_EXIT", "CONTEXT_SWITCH", "MARKER", "FLUSH",
-          "SOFTIRQ_ENTER", "SOFTIRQ_EXIT", "KVM_HOST_HC_ENTER", "KVM_HOST_HC_EXIT",
-          "LOST_EVENTS"}
-# before a CPU's first switch of the window, its task ran since the CPU's first event
-first, first_sw = {}, {}
-for e in ev:
-    k = (e["host"], e["cpu"])
-    first.setdefault(k, e["ns"])
-    if e["event"] == "CONTEXT_SWITCH":
-        first_sw.setdefault(k, e["ns"])
-want = {
-    "exit": n["KVM_EXIT_VM_PID"], "guest": n["KVM_ENTER_VM_PID"],
-    "irq": n["INTERRUPT_ENTER"], "syscall": n["SYSCALL_ENTER"],
-    "softirq": n["SOFTIRQ_ENTER"], "hypercall": n["KVM_HOST_HC_ENTER"],
-    "lost": n["LOST_EVENTS"],
-    "task": n["CONTEXT_SWITCH"] + sum(1 for k in first_sw if first[k] < first_sw[k]),
-    "marker": n["MARKER"] + n["FLUSH"],
-    "event": sum(c for e, c in n.items() if e not in paired),
-}
+want = span_counts(ev)
 for k in sys.argv[3].split(","):
     assert want[k] > 0, (k, want)
 

@@ -36,6 +36,13 @@ make_inputs() {
 			> host/vms
 		"$TOP/bin/xtrace-multi-merge" -q -o merged host vm1 || die "merge"
 	fi
+	# the merge as if its clocks were mapped with bounds of 2 us: uncertain order
+	# (JSON's "uncertain", --mark-uncertain, the page's clock bounds)
+	if [ ! -d bounded ]; then
+		cp -r merged bounded &&
+		sed -i 's/^clock_bound_ns = -1$/clock_bound_ns = 2000/' bounded/xtrace.meta ||
+			die "bounded"
+	fi
 	if [ "$(id -u)" != 0 ]; then
 		echo "view-compare: not root: only the generated inputs" >&2
 		return 0
@@ -106,7 +113,9 @@ json-rel -F json -t short
 json-f -F json -f tod,rel,delta,host,cpu,pid,comm,event,args
 json-f-args -F json -f args,event
 perfetto -F perfetto
+proto -F perfetto-proto
 html -F html
+mark -t short --mark-uncertain
 k -k
 k-json -k -F json
 k-top0 -k --top 0
@@ -143,6 +152,7 @@ e-s -e SYSCALL_*,MARKER -s
 e-s-json -e KVM_*,CONTEXT_SWITCH -s -F json
 e-perfetto -e KVM_*,INTERRUPT_*,MARKER -F perfetto
 e-html -e KVM_*,SYSCALL_* -F html
+e-proto -e KVM_*,SYSCALL_*,MARKER -F perfetto-proto
 e-k -e SYSCALL_* -k
 from --from +1ms
 to --to +3ms
@@ -154,6 +164,7 @@ from-late --from +100ms -t rel
 from-epoch --from 1795000000.05 --to 1795000000.06
 around-perfetto --around +2ms+-1ms -F perfetto
 around-html --around +30ms+-10ms -F html
+around-proto --around +2ms+-1ms -F perfetto-proto
 around-k --around +50ms+-40ms -k
 around-k-json --from +10ms -k -F json
 around-s --around +50ms+-40ms -s
@@ -173,6 +184,7 @@ svm svm
 host host
 vm1 vm1
 merged merged
+bounded bounded
 twodirs host vm1
 real real
 flight flight

@@ -11,7 +11,8 @@ import re
 import struct
 import sys
 import zlib
-from collections import Counter
+
+from view_spans import span_counts
 
 
 def fail(msg):
@@ -110,21 +111,11 @@ def expect(view_json, page):
     m = re.search(r'"start_s":(\d+),"start_ns":(\d+)', open(page, encoding="utf-8").read())
     origin = int(m.group(1)) * 10**9 + int(m.group(2))
     ev = [json.loads(l) for l in open(view_json)]
-    n = Counter(e["event"] for e in ev)
-    paired = {"KVM_EXIT_VM_PID", "KVM_ENTER_VM_PID", "INTERRUPT_ENTER", "INTERRUPT_EXIT",
-              "SYSCALL_ENTER", "SYSCALL_EXIT", "CONTEXT_SWITCH", "MARKER", "FLUSH",
-              "SOFTIRQ_ENTER", "SOFTIRQ_EXIT", "KVM_HOST_HC_ENTER", "KVM_HOST_HC_EXIT"}
-    first, first_sw = {}, {}
-    for e in ev:
-        k = (e["host"], e["cpu"])
-        first.setdefault(k, e["ns"])
-        if e["event"] == "CONTEXT_SWITCH":
-            first_sw.setdefault(k, e["ns"])
-    kinds = {"VM_exit": n["KVM_EXIT_VM_PID"], "guest_runs": n["KVM_ENTER_VM_PID"],
-             "irq": n["INTERRUPT_ENTER"], "syscall": n["SYSCALL_ENTER"],
-             "task": n["CONTEXT_SWITCH"] + sum(1 for k in first_sw if first[k] < first_sw[k]),
-             "marker": n["MARKER"] + n["FLUSH"],
-             "event": sum(c for e, c in n.items() if e not in paired)}
+    k = span_counts(ev)
+    kinds = {"VM_exit": k["exit"], "guest_runs": k["guest"], "irq": k["irq"],
+             "softirq": k["softirq"], "syscall": k["syscall"], "task": k["task"],
+             "hypercall": k["hypercall"], "marker": k["marker"], "event": k["event"],
+             "lost_events": k["lost"]}
     marks = [{"host": e["host"], "cpu": e["cpu"], "t": e["ns"] - origin, "text": e["args"]}
              for e in ev if e["event"] in ("MARKER", "FLUSH")]
     rows = sorted({(e["host"], e["cpu"]) for e in ev})
