@@ -180,27 +180,25 @@ static void disconnect(struct vm *m, const char *why)
 	m->fd = -1;
 }
 
-/* "LABEL" into every running recorder; returns how many took it */
+/*
+ * @request to every running recorder, all sent before any answer is read (xtrace_ctl_alert());
+ * returns how many answered "ok"
+ */
 static int host_request(const char *request)
 {
-	struct xtrace_ctl_peer *peers;
-	int nr, done = 0;
+	struct xtrace_ctl_result *res;
+	int nr = xtrace_ctl_alert(NULL, request, CTL_TIMEOUT_MS, &res), done = 0;
 
-	if (xtrace_ctl_list(&peers, &nr, NULL))
-		return 0;
 	for (int i = 0; i < nr; i++) {
-		char *reply = NULL;
 		const char *text;
 
-		if (!xtrace_ctl_request(peers[i].path, request, &reply, CTL_TIMEOUT_MS) &&
-		    xtrace_reply_parse(reply, &text) == 1)
+		if (!res[i].ret && xtrace_reply_parse(res[i].reply, &text) == 1)
 			done++;
 		else if (o.verbose > 0)
-			tool_msg("recorder %d: '%s': %s", (int)peers[i].pid, request,
-				 reply ? reply : "no answer");
-		free(reply);
+			tool_msg("recorder %d: '%s': %s", (int)res[i].pid, request,
+				 res[i].reply ? res[i].reply : "no answer");
 	}
-	xtrace_ctl_peers_free(peers, nr);
+	xtrace_ctl_results_free(res, nr);
 	return done;
 }
 

@@ -49,6 +49,7 @@ static char rbuf[2 * GS_LINE_MAX];
 static size_t rlen;
 static __thread char last_err[160];
 static char hello_err[160];	/* why the last greeting failed */
+static int hello_ret;		/* and what it returned */
 
 static void set_err(const char *fmt, const char *arg)
 {
@@ -213,27 +214,41 @@ static void close_port(void)
 	rlen = 0;
 }
 
+/*
+ * After a read or write of the port that moved nothing (it returned @n): 0 to try again (an
+ * interrupted call, or the port is ready for @events now), else -errno.
+ */
+static int port_retry(ssize_t n, short events, int64_t deadline)
+{
+	struct pollfd p = { port_fd, events, 0 };
+
+	if (n < 0 && errno == EINTR)
+		return 0;
+	if (n < 0 && errno != EAGAIN)
+		return -errno;
+	if (poll(&p, 1, wait_ms(deadline)) <= 0)
+		return -ETIMEDOUT;
+	/* a virtio port without the host side connected answers POLLHUP */
+	if ((p.revents & (POLLHUP | POLLERR)) && !(p.revents & events))
+		return -ENOTCONN;
+	return 0;
+}
+
 static int send_line(const char *line, size_t len, int64_t deadline)
 {
 	size_t done = 0;
 
 	while (done < len) {
-		struct pollfd p = { port_fd, POLLOUT, 0 };
 		ssize_t n = write(port_fd, line + done, len - done);
+		int ret;
 
 		if (n > 0) {
 			done += n;
 			continue;
 		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno != EAGAIN)
-			return -errno;
-		/* a virtio port without the host side connected answers POLLHUP */
-		if (poll(&p, 1, wait_ms(deadline)) <= 0)
-			return -ETIMEDOUT;
-		if ((p.revents & (POLLHUP | POLLERR)) && !(p.revents & POLLOUT))
-			return -ENOTCONN;
+		ret = port_retry(n, POLLOUT, deadline);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
@@ -243,24 +258,23 @@ static int read_reply(uint32_t id, char *text, int64_t deadline)
 {
 	for (;;) {
 		char *nl = memchr(rbuf, '\n', rlen);
-		struct pollfd p = { port_fd, POLLIN, 0 };
 		ssize_t n;
+		int ret;
 
 		while (nl) {
 			const char *t;
 			uint32_t rid;
-			bool ok;
+			bool ok, mine;
 
 			*nl = '\0';
-			if (!gs_reply_parse(rbuf, &rid, &ok, &t) && rid == id) {
+			/* another ID: a late answer to a request that timed out, skipped */
+			mine = !gs_reply_parse(rbuf, &rid, &ok, &t) && rid == id;
+			if (mine)
 				snprintf(text, GS_LINE_MAX, "%s", t);
-				rlen -= nl + 1 - rbuf;
-				memmove(rbuf, nl + 1, rlen);
-				return ok;
-			}
-			/* a late answer to a request that timed out: skip it */
 			rlen -= nl + 1 - rbuf;
 			memmove(rbuf, nl + 1, rlen);
+			if (mine)
+				return ok;
 			nl = memchr(rbuf, '\n', rlen);
 		}
 		if (rlen == sizeof(rbuf))
@@ -270,14 +284,9 @@ static int read_reply(uint32_t id, char *text, int64_t deadline)
 			rlen += n;
 			continue;
 		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno != EAGAIN)
-			return -errno;
-		if (poll(&p, 1, wait_ms(deadline)) <= 0)
-			return -ETIMEDOUT;
-		if ((p.revents & (POLLHUP | POLLERR)) && !(p.revents & POLLIN))
-			return -ENOTCONN;
+		ret = port_retry(n, POLLIN, deadline);
+		if (ret)
+			return ret;
 	}
 }
 
@@ -334,7 +343,7 @@ static int ensure(void)
 		return 0;
 	if (hello_at && now_ns(CLOCK_MONOTONIC) - hello_at < RETRY_NS) {
 		set_err("%s", hello_err);
-		return -ENODEV;
+		return hello_ret;
 	}
 	hello_at = now_ns(CLOCK_MONOTONIC);
 	if (!next_id)
@@ -342,17 +351,21 @@ static int ensure(void)
 	if (find_port()) {
 		set_err("no guest services port (/dev/virtio-ports/%s) nor AF_VSOCK",
 			KVMRT_GS_PORT_NAME);
-		snprintf(hello_err, sizeof(hello_err), "%s", last_err);
-		return -ENODEV;
-	}
-	ret = acquire(hello_at + (int64_t)timeout_ms * 1000000);
-	if (!ret) {
-		ret = request(&r, text, true);
-		release();
+		ret = -ENODEV;
+	} else {
+		ret = acquire(hello_at + (int64_t)timeout_ms * 1000000);
+		if (!ret) {
+			ret = request(&r, text, true);
+			release();
+		}
+		if (ret == -EIO)
+			ret = -EOPNOTSUPP;
 	}
 	if (ret) {
+		/* the calls until the next try fail as this one did */
 		snprintf(hello_err, sizeof(hello_err), "%s", last_err);
-		return ret == -EIO ? -EOPNOTSUPP : ret;
+		hello_ret = ret;
+		return ret;
 	}
 	s = strstr(text, "services=");
 	if (s) {

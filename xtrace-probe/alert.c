@@ -30,6 +30,15 @@ int64_t probe_now(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+int64_t probe_next_after(int64_t next, int64_t interval)
+{
+	int64_t now = probe_now();
+
+	if (now >= next)
+		next += ((now - next) / interval + 1) * interval;
+	return next;
+}
+
 static bool unknown_request(const char *reply)
 {
 	const char *text;
@@ -131,7 +140,8 @@ static void alert(struct probe *p, uint64_t cycle, int64_t lat_ns, bool flush)
 			 cycle, lat_ns / 1000.0, limit / 1000.0, marked, flushed, nr, host);
 }
 
-bool probe_check(struct probe *p, uint64_t cycle, int64_t lat_ns)
+/* A cycle's latency against -b and -T; returns probe_cycle()'s answer */
+static bool probe_check(struct probe *p, uint64_t cycle, int64_t lat_ns)
 {
 	int64_t limit = p->o.break_ns ? p->o.break_ns : p->o.mark_ns;
 	bool flush;

@@ -121,9 +121,7 @@ int run_net(struct probe *p)
 			break;
 		lat = got ? got - pk.sent : p->o.timeout_ns;
 		probe_cycle(p, cycle, lat, !got);
-		next += interval;
-		if (probe_now() >= next)
-			next += ((probe_now() - next) / interval + 1) * interval;
+		next = probe_next_after(next + interval, interval);
 	}
 	close(fd);
 	return 0;

@@ -70,6 +70,11 @@ struct probe {
 extern volatile sig_atomic_t probe_stop;
 
 int64_t probe_now(void);
+/*
+ * The first point after now of the grid of period @interval through @next: the time an alert
+ * or an overrun took is not latency, the next cycle is due on the grid again.
+ */
+int64_t probe_next_after(int64_t next, int64_t interval);
 /* After each cycle: true when the run should end (-l, -D, a signal, -b). */
 bool probe_done(struct probe *p, uint64_t cycle, int64_t start_ns);
 
@@ -80,17 +85,12 @@ void stats_print(const struct probe *p);
 
 /*
  * A cycle's latency (@lost: a request without an answer in time, @lat_ns its timeout): into
- * the statistics and against -b and -T, unless the cycle is one of --warmup's. Returns what
- * probe_check() returns.
+ * the statistics and against -b and -T, unless the cycle is one of --warmup's. On a miss, mark
+ * every recorder of this system with the cycle and the latency, flush them all (through
+ * libxtrace's control channel) and say so. Returns true when the probe should resynchronise
+ * (time passed in the alert).
  */
 bool probe_cycle(struct probe *p, uint64_t cycle, int64_t lat_ns, bool lost);
-
-/*
- * A cycle's latency, against -b and -T: on a miss, mark every recorder of this system with the
- * cycle and the latency, flush them all (through libxtrace's control channel) and say so.
- * Returns true when the probe should resynchronise (time passed in the alert).
- */
-bool probe_check(struct probe *p, uint64_t cycle, int64_t lat_ns);
 
 int run_timer(struct probe *p);
 int run_net(struct probe *p);

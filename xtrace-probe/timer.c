@@ -21,16 +21,6 @@ static struct timespec ts_of(int64_t ns)
 	return (struct timespec){ .tv_sec = ns / NS, .tv_nsec = ns % NS };
 }
 
-/* the first point of the grid after now (the alert and any overrun are not latency) */
-static int64_t next_after(int64_t next, int64_t interval)
-{
-	int64_t now = probe_now();
-
-	if (now >= next)
-		next += ((now - next) / interval + 1) * interval;
-	return next;
-}
-
 static int run_periodic(struct probe *p)
 {
 	int64_t interval = p->o.interval_ns, start = probe_now(), next = start + interval;
@@ -49,7 +39,7 @@ static int run_periodic(struct probe *p)
 		lat = probe_now() - next;
 		cycle++;
 		probe_cycle(p, cycle, lat, false);
-		next = next_after(next + interval, interval);
+		next = probe_next_after(next + interval, interval);
 	}
 	return 0;
 }
@@ -109,7 +99,7 @@ static int run_posix(struct probe *p)
 			next += (1 + (si.si_overrun > 0 ? si.si_overrun : 0)) * interval;
 			if (!resync)
 				continue;
-			next = next_after(next, interval);
+			next = probe_next_after(next, interval);
 			its.it_interval = ts_of(interval);
 			drain(&set);
 		}

@@ -62,16 +62,25 @@ expect_grep "^# Break cycle: 6$" wb.txt
 ok "-D, --json, -h and --warmup: every cycle counted once"
 
 # ---------------------------------------------------------------- a missed deadline
+# recorded_probe DIR OUT ARGS...: xtrace-probe ARGS under xtrace-run -m overwrite -o DIR, its
+# output in OUT.txt and OUT.err; its status must be 3 (a miss). The recorder's pid joins
+# $recorders, whose instances must be gone at the end.
+recorded_probe() {
+	local dir=$1 out=$2 rc
+	shift 2
+	"$XT_BIN/xtrace-run" -q -m overwrite -o "$dir" "$XT_BIN/xtrace-probe" "$@" \
+		> "$out.txt" 2> "$out.err" &
+	recorders="$recorders $!"
+	wait $!
+	rc=$?
+	[ $rc = 3 ] || fail "xtrace-run with xtrace-probe $* exited $rc, expected 3: $(cat "$out.err")"
+}
 # another recorder runs beside the probe's own: both must get the marker and the flush
 "$XT_BIN/xtrace-run" -q -m overwrite -o other sleep 600 &
 other=$!
+recorders=$other
 wait_recorder other
-"$XT_BIN/xtrace-run" -q -m overwrite -o rec "$XT_BIN/xtrace-probe" timer -i 1000 -l 100000 -b 1 \
-	> miss.txt 2> miss.err &
-recorders="$other $!"
-wait $!
-rc=$?
-[ $rc = 3 ] || fail "xtrace-run with a probe that misses exited $rc, expected 3: $(cat miss.err)"
+recorded_probe rec miss timer -i 1000 -l 100000 -b 1
 expect_grep "^missed deadlines \(> 1 us\): 1; stopped at the first \(-b\)$" miss.txt
 expect_grep "deadline missed at cycle 1: latency [0-9.]+ us \(> 1 us\); marked 2 and flushed 2 of 2 recorders" \
 	miss.err
@@ -97,12 +106,7 @@ done
 ok "a miss (-b 1): marker with cycle and latency, then FLUSH #1, in both running recorders; status 3"
 
 # -T: mark at each miss, flush at most once a second, go on to the end
-"$XT_BIN/xtrace-run" -q -m overwrite -o rec2 "$XT_BIN/xtrace-probe" timer -i 1000 -l 200 -T 1 \
-	> t.txt 2> t.err &
-recorders="$recorders $!"
-wait $!
-rc=$?
-[ $rc = 3 ] || fail "-T: exited $rc, expected 3: $(cat t.err)"
+recorded_probe rec2 t timer -i 1000 -l 200 -T 1
 expect_grep "^timer probe: periodic, interval 1000 us, 200 cycles$" t.txt
 expect_grep "^missed deadlines \(> 1 us\): 200$" t.txt
 xview rec2 > rec2.view || fail "xtrace-view rec2"
