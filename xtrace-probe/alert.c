@@ -22,17 +22,9 @@
 /* -T: a miss within this of the last flush is marked, not flushed again */
 #define REFLUSH_NS		1000000000LL
 
-int64_t probe_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 int64_t probe_next_after(int64_t next, int64_t interval)
 {
-	int64_t now = probe_now();
+	int64_t now = xtrace_now_ns(CLOCK_MONOTONIC);
 
 	if (now >= next)
 		next += ((now - next) / interval + 1) * interval;
@@ -129,7 +121,7 @@ static void alert(struct probe *p, uint64_t cycle, int64_t lat_ns, bool flush)
 	host = flush_host(p);
 	p->st.alerts++;
 	p->st.recorders = flushed;
-	p->last_flush_ns = probe_now();
+	p->last_flush_ns = xtrace_now_ns(CLOCK_MONOTONIC);
 	if (p->o.quiet)
 		return;
 	if (!nr)
@@ -153,7 +145,8 @@ static bool probe_check(struct probe *p, uint64_t cycle, int64_t lat_ns)
 		p->st.first_miss_ns = lat_ns;
 	}
 	flush = !p->o.no_flush &&
-		(p->o.break_ns || !p->st.alerts || probe_now() - p->last_flush_ns > REFLUSH_NS);
+		(p->o.break_ns || !p->st.alerts ||
+		 xtrace_now_ns(CLOCK_MONOTONIC) - p->last_flush_ns > REFLUSH_NS);
 	alert(p, cycle, lat_ns, flush);
 	if (p->o.break_ns)
 		p->broke = true;
@@ -177,5 +170,5 @@ bool probe_done(struct probe *p, uint64_t cycle, int64_t start_ns)
 		return true;
 	if (p->o.loops && cycle >= p->o.loops + p->o.warmup)
 		return true;
-	return p->o.duration_ns && probe_now() - start_ns >= p->o.duration_ns;
+	return p->o.duration_ns && xtrace_now_ns(CLOCK_MONOTONIC) - start_ns >= p->o.duration_ns;
 }

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "xtrace.h"
 #include "tool.h"
 #include "probe.h"
 
@@ -67,7 +68,7 @@ static int open_socket(const struct probe *p, bool server)
 static int64_t await_reply(int fd, uint64_t seq, int64_t deadline)
 {
 	for (;;) {
-		int64_t now = probe_now(), left = deadline - now;
+		int64_t now = xtrace_now_ns(CLOCK_MONOTONIC), left = deadline - now;
 		struct pollfd pfd = { fd, POLLIN, 0 };
 		struct packet pk;
 		ssize_t n;
@@ -79,7 +80,7 @@ static int64_t await_reply(int fd, uint64_t seq, int64_t deadline)
 		if (probe_stop)
 			return 0;
 		n = recv(fd, &pk, sizeof(pk), MSG_DONTWAIT);
-		now = probe_now();
+		now = xtrace_now_ns(CLOCK_MONOTONIC);
 		if (n == sizeof(pk) && pk.magic == NET_MAGIC && pk.seq == seq)
 			return now;
 		/* nothing yet, a stale answer, ECONNREFUSED of an earlier request: wait on */
@@ -88,7 +89,8 @@ static int64_t await_reply(int fd, uint64_t seq, int64_t deadline)
 
 int run_net(struct probe *p)
 {
-	int64_t interval = p->o.interval_ns, start = probe_now(), next = start + interval;
+	int64_t interval = p->o.interval_ns, start = xtrace_now_ns(CLOCK_MONOTONIC);
+	int64_t next = start + interval;
 	uint64_t cycle = 0;
 	int fd = open_socket(p, false);
 
@@ -109,7 +111,7 @@ int run_net(struct probe *p)
 		}
 		cycle++;
 		pk.seq = cycle;
-		pk.sent = probe_now();
+		pk.sent = xtrace_now_ns(CLOCK_MONOTONIC);
 		if (send(fd, &pk, sizeof(pk), 0) != sizeof(pk) && errno != ECONNREFUSED) {
 			tool_error("cannot send to %s:%d: %s", p->o.host, p->o.port,
 				   strerror(errno));
@@ -129,7 +131,7 @@ int run_net(struct probe *p)
 
 int run_responder(struct probe *p)
 {
-	int64_t start = probe_now();
+	int64_t start = xtrace_now_ns(CLOCK_MONOTONIC);
 	uint64_t answered = 0;
 	int fd = open_socket(p, true);
 

@@ -69,7 +69,6 @@ struct probe {
 
 extern volatile sig_atomic_t probe_stop;
 
-int64_t probe_now(void);
 /*
  * The first point after now of the grid of period @interval through @next: the time an alert
  * or an overrun took is not latency, the next cycle is due on the grid again.

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "xtrace.h"
 #include "tool.h"
 #include "probe.h"
 
@@ -23,7 +24,8 @@ static struct timespec ts_of(int64_t ns)
 
 static int run_periodic(struct probe *p)
 {
-	int64_t interval = p->o.interval_ns, start = probe_now(), next = start + interval;
+	int64_t interval = p->o.interval_ns, start = xtrace_now_ns(CLOCK_MONOTONIC);
+	int64_t next = start + interval;
 	uint64_t cycle = 0;
 
 	while (!probe_done(p, cycle, start)) {
@@ -36,7 +38,7 @@ static int run_periodic(struct probe *p)
 			continue;
 		if (ret)
 			return tool_error("clock_nanosleep: %s", strerror(ret));
-		lat = probe_now() - next;
+		lat = xtrace_now_ns(CLOCK_MONOTONIC) - next;
 		cycle++;
 		probe_cycle(p, cycle, lat, false);
 		next = probe_next_after(next + interval, interval);
@@ -57,7 +59,8 @@ static void drain(const sigset_t *set)
 static int run_posix(struct probe *p)
 {
 	struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGRTMIN };
-	int64_t interval = p->o.interval_ns, start = probe_now(), next = start + interval;
+	int64_t interval = p->o.interval_ns, start = xtrace_now_ns(CLOCK_MONOTONIC);
+	int64_t next = start + interval;
 	bool oneshot = p->o.mode == MODE_ONESHOT;
 	struct itimerspec its = { 0 };
 	uint64_t cycle = 0;
@@ -88,12 +91,12 @@ static int run_posix(struct probe *p)
 			ret = tool_error("sigwaitinfo: %s", strerror(errno));
 			break;
 		}
-		lat = probe_now() - next;
+		lat = xtrace_now_ns(CLOCK_MONOTONIC) - next;
 		cycle++;
 		resync = probe_cycle(p, cycle, lat, false);
 		if (oneshot) {
 			/* re-armed here, in the handler: due one interval from now */
-			next = probe_now() + interval;
+			next = xtrace_now_ns(CLOCK_MONOTONIC) + interval;
 		} else {
 			/* expirations the timer had to merge were missed cycles, not latency */
 			next += (1 + (si.si_overrun > 0 ? si.si_overrun : 0)) * interval;

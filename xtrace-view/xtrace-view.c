@@ -355,8 +355,12 @@ static int run_xtrace_view(struct view_opts *o)
 				    namer_match_name(o->hosts, v.src[i].host) ||
 				    namer_match_name(o->hosts, m->hostname ? m->hostname : "");
 		nsel += v.src[i].selected;
-		if (m->start_tod && xtrace_time_add(m->start_tod, xtrace_rec_offset(rec)) < v.start)
-			v.start = m->start_tod + xtrace_rec_offset(rec);
+		if (m->start_tod) {
+			int64_t start = xtrace_time_add(m->start_tod, xtrace_rec_offset(rec));
+
+			if (start < v.start)
+				v.start = start;
+		}
 		if (!m->complete && !o->quiet && !o->info)
 			tool_msg("warning: '%s' is incomplete (%s); showing what was saved", xtrace_rec_dir(rec), m->error ? m->error :
 				 "the recorder did not stop cleanly");
