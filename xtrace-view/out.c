@@ -64,25 +64,32 @@ void out_printf(struct out *o, const char *fmt, ...)
 	}
 }
 
-/* A JSON string, quotes included. */
+/* A JSON string, quotes included: the runs that need no escape copied whole. */
 void out_json_str(struct out *o, const char *s, size_t len)
 {
-	char tmp[8];
+	const char *end = s + len;
+	char esc[8];
 
 	out_write(o, "\"", 1);
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = s[i];
+	while (s < end) {
+		const char *run = s;
+		unsigned char c;
 
+		while (run < end && (c = *run) >= 0x20 && c != 0x7f && c != '"' && c != '\\')
+			run++;
+		out_write(o, s, run - s);
+		if (run == end)
+			break;
+		c = *run;
 		if (c == '"' || c == '\\') {
-			tmp[0] = '\\';
-			tmp[1] = c;
-			out_write(o, tmp, 2);
-		} else if (c < 0x20 || c == 0x7f) {
-			snprintf(tmp, sizeof(tmp), "\\u%04x", c);
-			out_write(o, tmp, 6);
+			esc[0] = '\\';
+			esc[1] = c;
+			out_write(o, esc, 2);
 		} else {
-			out_write(o, (const char *)&c, 1);
+			snprintf(esc, sizeof(esc), "\\u%04x", c);
+			out_write(o, esc, 6);
 		}
+		s = run + 1;
 	}
 	out_write(o, "\"", 1);
 }

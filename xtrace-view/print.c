@@ -115,6 +115,17 @@ static inline int64_t delta(const struct line *ln, const struct xtrace_event *ev
 	return ln->prev == INT64_MIN ? 0 : xtrace_time_sub(ev->tod, ln->prev);
 }
 
+/* A signed decimal, as %lld writes it */
+static void json_int(struct out *out, long long v)
+{
+	char num[24], *p = num;
+
+	if (v < 0)
+		*p++ = '-';
+	p = put_u(p, v < 0 ? -(unsigned long long)v : (unsigned long long)v, 1);
+	out_write(out, num, p - num);
+}
+
 static void emit_json(struct view *v, struct out *out, struct line *ln,
 		      const struct xtrace_event *ev, struct source *s, const struct decode *d,
 		      bool verbose)
@@ -127,12 +138,17 @@ static void emit_json(struct view *v, struct out *out, struct line *ln,
 
 		if (i)
 			out_write(out, ",", 1);
-		out_printf(out, "\"%s\":", f == FLD_TOD ? "time" : field_names[f]);
+		/* "name": */
+		out_write(out, "\"", 1);
+		out_write(out, f == FLD_TOD ? "time" : field_names[f],
+			  f == FLD_TOD ? 4 : strlen(field_names[f]));
+		out_write(out, "\":", 2);
 		switch (f) {
 		case FLD_TOD:
 			p = put_time(&ln->tf, ev, v->start, num);
 			out_json_str(out, num, p - num);
-			out_printf(out, ",\"ns\":%lld", (long long)ev->tod);
+			out_write(out, ",\"ns\":", 6);
+			json_int(out, ev->tod);
 			break;
 		case FLD_REL:
 			p = put_rel(num, xtrace_time_sub(ev->tod, v->start), false);
@@ -146,10 +162,10 @@ static void emit_json(struct view *v, struct out *out, struct line *ln,
 			out_json_str(out, s->host, strlen(s->host));
 			break;
 		case FLD_CPU:
-			out_printf(out, "%d", ev->cpu);
+			json_int(out, ev->cpu);
 			break;
 		case FLD_PID:
-			out_printf(out, "%d", d->pid);
+			json_int(out, d->pid);
 			break;
 		case FLD_COMM: {
 			const char *c = tep_data_comm_from_pid(xtrace_rec_tep(s->rec), d->pid);

@@ -125,4 +125,12 @@ assert n == len(a), (n, len(a))
 PY
 xview -F json -f cpu,event rec | head -1 | python3 -c 'import json,sys; o=json.load(sys.stdin); assert sorted(o)==["cpu","event"], o' ||
 	fail "json with --fields"
+# JSON strings: quotes, backslashes and control bytes escaped, other bytes (UTF-8) as they are
+expect_status 0 xrun -q -o esc -e sched sh -c \
+	'printf "q\"uote back\\\\slash tab\there ctl\001x caf\303\251" > $XTRACE_MARKER'
+xview -F json esc | python3 -c '
+import json, sys
+want = "q\"uote back\\slash tab\there ctl\x01x caf\u00e9"
+got = [json.loads(l)["args"] for l in sys.stdin if "\"MARKER\"" in l]
+assert got == [want], (got, want)' || fail "json escapes"
 ok "json"
