@@ -64,31 +64,61 @@ void out_printf(struct out *o, const char *fmt, ...)
 	}
 }
 
-/* A JSON string, quotes included: the runs that need no escape copied whole. */
+/* a byte a JSON string holds as it is */
+static inline bool json_plain(unsigned char c)
+{
+	return c >= 0x20 && c != 0x7f && c != '"' && c != '\\';
+}
+
+char *put_json_str(char *p, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *end = s + len;
+
+	*p++ = '"';
+	for (; s < end; s++) {
+		unsigned char c = *s;
+
+		if (json_plain(c)) {
+			*p++ = c;
+			continue;
+		}
+		*p++ = '\\';
+		if (c == '"' || c == '\\') {
+			*p++ = c;
+		} else {
+			p = mempcpy(p, "u00", 3);
+			*p++ = hex[c >> 4];
+			*p++ = hex[c & 15];
+		}
+	}
+	*p++ = '"';
+	return p;
+}
+
+/* A JSON string, quotes included: escaped into the buffer, or in runs when it cannot hold it. */
 void out_json_str(struct out *o, const char *s, size_t len)
 {
 	const char *end = s + len;
-	char esc[8];
 
+	if (JSON_STR_MAX(len) <= sizeof(o->buf)) {
+		char *p = out_room(o, o->buf + o->len, JSON_STR_MAX(len));
+
+		o->len = put_json_str(p, s, len) - o->buf;
+		return;
+	}
 	out_write(o, "\"", 1);
 	while (s < end) {
 		const char *run = s;
-		unsigned char c;
+		char esc[8];
 
-		while (run < end && (c = *run) >= 0x20 && c != 0x7f && c != '"' && c != '\\')
+		while (run < end && json_plain(*run))
 			run++;
 		out_write(o, s, run - s);
 		if (run == end)
 			break;
-		c = *run;
-		if (c == '"' || c == '\\') {
-			esc[0] = '\\';
-			esc[1] = c;
-			out_write(o, esc, 2);
-		} else {
-			snprintf(esc, sizeof(esc), "\\u%04x", c);
-			out_write(o, esc, 6);
-		}
+		/* the one byte's escape, without the quotes around it */
+		out_write(o, esc + 1, put_json_str(esc, run, 1) - esc - 2);
 		s = run + 1;
 	}
 	out_write(o, "\"", 1);

@@ -116,75 +116,82 @@ static inline int64_t delta(const struct line *ln, const struct xtrace_event *ev
 }
 
 /* A signed decimal, as %lld writes it */
-static void json_int(struct out *out, long long v)
+static char *put_i(char *p, long long v)
 {
-	char num[24], *p = num;
-
 	if (v < 0)
 		*p++ = '-';
-	p = put_u(p, v < 0 ? -(unsigned long long)v : (unsigned long long)v, 1);
-	out_write(out, num, p - num);
+	return put_u(p, v < 0 ? -(unsigned long long)v : (unsigned long long)v, 1);
 }
 
+/* @len bytes of @s as a JSON string at @p, the end of a line in @out's buffer */
+static char *put_str(struct out *out, char *p, const char *s, size_t len)
+{
+	out->len = p - out->buf;
+	out_json_str(out, s, len);
+	return out->buf + out->len;
+}
+
+/* a field's "key": and the longest number or time that follows it */
+#define JSON_FIELD_MAX	(16 + TIME_MAX + 2 * NUM_MAX)
+
+/* A JSON object on a line, written straight into @out's buffer as emit_text() does. */
 static void emit_json(struct view *v, struct out *out, struct line *ln,
 		      const struct xtrace_event *ev, struct source *s, const struct decode *d,
 		      bool verbose)
 {
-	char num[64], *p;
+	char *p = out_room(out, out->buf + out->len, 1);
+	const char *c;
 
-	out_write(out, "{", 1);
+	*p++ = '{';
 	for (int i = 0; i < ln->nr_fields; i++) {
 		int f = ln->fields[i];
 
+		p = out_room(out, p, JSON_FIELD_MAX);
 		if (i)
-			out_write(out, ",", 1);
-		/* "name": */
-		out_write(out, "\"", 1);
-		out_write(out, f == FLD_TOD ? "time" : field_names[f],
-			  f == FLD_TOD ? 4 : strlen(field_names[f]));
-		out_write(out, "\":", 2);
+			*p++ = ',';
+		*p++ = '"';
+		p = stpcpy(p, f == FLD_TOD ? "time" : field_names[f]);
+		p = mempcpy(p, "\":", 2);
 		switch (f) {
 		case FLD_TOD:
-			p = put_time(&ln->tf, ev, v->start, num);
-			out_json_str(out, num, p - num);
-			out_write(out, ",\"ns\":", 6);
-			json_int(out, ev->tod);
+			*p++ = '"';
+			p = put_time(&ln->tf, ev, v->start, p);
+			p = mempcpy(p, "\",\"ns\":", 7);
+			p = put_i(p, ev->tod);
 			break;
 		case FLD_REL:
-			p = put_rel(num, xtrace_time_sub(ev->tod, v->start), false);
-			out_write(out, num, p - num);
+			p = put_rel(p, xtrace_time_sub(ev->tod, v->start), false);
 			break;
 		case FLD_DELTA:
-			p = put_rel(num, delta(ln, ev), false);
-			out_write(out, num, p - num);
+			p = put_rel(p, delta(ln, ev), false);
 			break;
 		case FLD_HOST:
-			out_json_str(out, s->host, strlen(s->host));
+			p = put_str(out, p, s->host, strlen(s->host));
 			break;
 		case FLD_CPU:
-			json_int(out, ev->cpu);
+			p = put_i(p, ev->cpu);
 			break;
 		case FLD_PID:
-			json_int(out, d->pid);
+			p = put_i(p, d->pid);
 			break;
-		case FLD_COMM: {
-			const char *c = tep_data_comm_from_pid(xtrace_rec_tep(s->rec), d->pid);
-
-			out_json_str(out, c, strlen(c));
+		case FLD_COMM:
+			c = tep_data_comm_from_pid(xtrace_rec_tep(s->rec), d->pid);
+			p = put_str(out, p, c, strlen(c));
 			break;
-		}
 		case FLD_EVENT:
-			out_json_str(out, d->text, d->label_len);
+			p = put_str(out, p, d->text, d->label_len);
 			if (!v->o->nr_fields) {
-				out_write(out, ",\"tracepoint\":", 14);
-				out_json_str(out, d->tracepoint, strlen(d->tracepoint));
+				p = out_room(out, p, 14);
+				p = mempcpy(p, ",\"tracepoint\":", 14);
+				p = put_str(out, p, d->tracepoint, strlen(d->tracepoint));
 			}
 			break;
 		case FLD_ARGS:
-			out_json_str(out, d->args, d->args_len);
+			p = put_str(out, p, d->args, d->args_len);
 			break;
 		}
 	}
+	out->len = p - out->buf;
 	if (verbose) {
 		char *fb = malloc(DECODE_TEXT);
 
