@@ -107,6 +107,7 @@ struct line {
 	struct decode d;		/* the event */
 	struct decode x;		/* a line the view adds before it */
 	bool uncertain;			/* near the last event of another system */
+	char vfields[DECODE_TEXT];	/* -F json -v: the event's fields, before their escape */
 };
 
 /* --fields delta: the time since the previous line's, 0 on the first */
@@ -193,15 +194,10 @@ static void emit_json(struct view *v, struct out *out, struct line *ln,
 	}
 	out->len = p - out->buf;
 	if (verbose) {
-		char *fb = malloc(DECODE_TEXT);
+		size_t n = namer_fields(s->namer, ev, ln->vfields, sizeof(ln->vfields));
 
-		if (fb) {
-			size_t n = namer_fields(s->namer, ev, fb, DECODE_TEXT);
-
-			out_write(out, ",\"fields\":", 10);
-			out_json_str(out, fb, n);
-			free(fb);
-		}
+		out_write(out, ",\"fields\":", 10);
+		out_json_str(out, ln->vfields, n);
 	}
 	if (ln->uncertain)
 		out_write(out, ",\"uncertain\":true", 17);
