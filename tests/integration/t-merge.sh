@@ -25,6 +25,7 @@ for s in host vm1 vm2; do expect_grep "^$s +$s +[1-9]" report.txt; done
 expect_grep "clock error is unknown" warnings.txt
 
 xview -t epoch merged > view.txt || fail "xtrace-view of the merged directory"
+xview -t raw merged > raw.txt || fail "xtrace-view -t raw of the merged directory"
 # every event of every input, per system and CPU, nothing more
 for s in host vm1 vm2; do
 	xview -t epoch $s > $s.txt || fail "view of $s"
@@ -33,9 +34,11 @@ for s in host vm1 vm2; do
 		b=$(awk -v s=$s -v c=$cpu '$2 == s && $3 == c' view.txt | wc -l)
 		[ "$a" = "$b" ] || fail "$s cpu$cpu: $a events recorded, $b merged"
 	done
-	# and the same events, in the same order
-	diff <(cut -d' ' -f1,3- $s.txt) <(awk -v s=$s '$2 == s' view.txt | cut -d' ' -f1,3-) > /dev/null ||
-		fail "$s's events differ in the merge"
+	# and the same events, in the same order, at the same times of the system's own trace
+	# clock (its wall clock's times may differ: a step of the wall clock while it recorded,
+	# as this machine's platform makes now and then, is placed on one side by the merge)
+	diff <(xview -t raw $s | cut -d' ' -f1,3-) <(awk -v s=$s '$2 == s' raw.txt | cut -d' ' -f1,3-) \
+		> /dev/null || fail "$s's events differ in the merge"
 done
 [ "$(wc -l < view.txt)" = "$(cat host.txt vm1.txt vm2.txt | wc -l)" ] || fail "event counts differ"
 awk '{ split($1, t, "."); ns = t[1] * 1000000000 + t[2]; if (ns < last) { print "line " NR; exit 1 } last = ns }' \
