@@ -70,7 +70,11 @@ static inline bool json_plain(unsigned char c)
 	return c >= 0x20 && c != 0x7f && c != '"' && c != '\\';
 }
 
-char *put_json_str(char *p, const char *s, size_t len)
+/* the most bytes a JSON string of @len bytes takes: quotes, and \u00XX for each byte */
+#define JSON_STR_MAX(len)	(2 + 6 * (size_t)(len))
+
+/* @len bytes of @s as a JSON string, quotes included, at @p (room for JSON_STR_MAX(@len)) */
+static char *put_json_str(char *p, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	const char *end = s + len;

@@ -216,7 +216,6 @@ static void emit_text(struct view *v, struct out *out, struct line *ln,
 	char *p = out->buf + out->len;
 	const char *comm;
 	size_t n;
-	int pid;
 
 	for (int i = 0; i < ln->nr_fields; i++) {
 		int f = flds[i];
@@ -249,12 +248,7 @@ static void emit_text(struct view *v, struct out *out, struct line *ln,
 			break;
 		case FLD_PID:
 			p = out_room(out, p, NUM_MAX);
-			pid = d->pid;
-			if (pid < 0) {
-				*p++ = '-';
-				pid = -pid;
-			}
-			p = put_u(p, pid, 1);
+			p = put_i(p, d->pid);
 			break;
 		case FLD_COMM:
 			/* a recording's tasks file is untrusted: a comm is cut at 63 bytes */

@@ -79,13 +79,6 @@ void out_write(struct out *o, const char *s, size_t len);
 void out_printf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /** out_json_str - append @len bytes of @s as a JSON string, quotes included */
 void out_json_str(struct out *o, const char *s, size_t len);
-/* the most bytes a JSON string of @len bytes takes: quotes, and \u00XX for each byte */
-#define JSON_STR_MAX(len)	(2 + 6 * (size_t)(len))
-/**
- * put_json_str - @len bytes of @s as a JSON string, quotes included, at @p (room for
- * JSON_STR_MAX(@len) bytes); returns the end
- */
-char *put_json_str(char *p, const char *s, size_t len);
 
 /**
  * out_room - room for @n more bytes (at most the buffer's size) at @p, the end of a

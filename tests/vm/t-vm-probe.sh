@@ -33,24 +33,26 @@ ok "net probe from the guest to a responder on the host: $(sed -n 2p net.txt)"
 
 app='taskset -c 0 sh -c "while :; do :; done" & l=$!
 xtrace-probe timer -p 95 -m -a 1 -i 1000 -l 100000 -b 1; s=$?; kill $l; exit $s'
-# On a loaded machine the guest's kernel has been seen to stop answering for minutes while
-# its recorder started (TCG; ssh gave up, status 255): say so with what its console shows,
-# boot the guest again and try once more. Any other status is the test's failure at once.
-for try in 1 2; do
+# Under TCG the guest's kernel has been seen to stall for minutes while its recorder started
+# or stopped (RCU stalls, text_poke_bp waiting on the other vCPU; ssh gave up, status 255, or
+# the fetch did). That is the emulation, not xtrace: when the console shows such a stall the
+# guest is booted again, up to three tries; any other failure is the test's at once.
+collected() { ! grep -q '^xtrace-run: partial:' run.err; }
+for try in 1 2 3; do
 	rm -rf cap
 	"$XT_BIN/xtrace-run" -F "$CFG" --ssh-timeout 60 -m overwrite -e sched,irq,timer,kvm \
 		-o cap --remote vm1 --on vm1 -- sh -c "$app" > run.out 2> run.err
 	rc=$?
 	cat run.out run.err
-	[ $rc = 255 ] && [ $try = 1 ] || break
-	echo "xtrace-run --remote vm1 --on vm1: exit status $rc (try $try); the guest's console ends:"
-	tail -n 15 "$XT_VM_RUN/vm1.console.log" | sed 's/^/    /'
-	"$GUEST" stop vm1
-	VM_STARTED=()
-	vm_start vm1
+	[ $rc = 3 ] && collected && break
+	grep -Eq 'rcu: INFO|soft lockup|blocked for more than' "$XT_VM_RUN/vm1.console.log" &&
+		[ $try -lt 3 ] || break
+	echo "xtrace-run --remote vm1 --on vm1: exit status $rc (try $try), the guest's kernel stalled"
+	vm_restart vm1
 	CFG=$("$GUEST" config vm1)
 done
 [ $rc = 3 ] || fail "exit status $rc, not the probe's 3"
+collected || fail "a system's recording was not collected: $(grep partial: run.err)"
 grep -Eq 'deadline missed at cycle 1: .*; marked 1 and flushed 1 of 1 recorders' run.err ||
 	fail "the probe did not mark and flush the guest's recorder"
 "$XT_BIN/xtrace-view" -t epoch cap/merged > merged.txt || fail "view"
