@@ -63,18 +63,6 @@ vm_start() {
 
 vm_ssh() { "$GUEST" ssh "$@"; }
 
-# vm_restart NAME [PORT]: a guest that stopped answering (its kernel starved under TCG on a
-# loaded machine): show the end of its console (and a soft lockup, if it saw one), stop it
-# and boot it again for one more try
-vm_restart() {
-	echo "guest $1: its console ends:"
-	tail -n 15 "$XT_VM_RUN/$1.console.log" | sed 's/^/    /'
-	grep -m1 "soft lockup" "$XT_VM_RUN/$1.console.log" || true
-	"$GUEST" stop "$1"
-	VM_STARTED=()
-	vm_start "$@"
-}
-
 [ "$(id -u)" = 0 ] || skip "needs root (builds the guest image, runs QEMU)"
 # run alone (not by run-vm-tests.sh): make sure the guest image is there and current
 if [ "${XT_VM_BUILT:-0}" != 1 ]; then
